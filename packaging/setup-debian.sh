@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that building, running and testing Circuit Explorer needs.
+# Idempotent: packages already present are skipped by apt.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+PKGS=(
+  build-essential cmake ninja-build pkg-config git
+  qt6-base-dev qt6-charts-dev libqt6svg6-dev libgl-dev
+  libtorch-dev libopenblas0-openmp
+  libsentencepiece-dev nlohmann-json3-dev libpcre2-dev
+  xvfb xauth fonts-dejavu-core file dpkg-dev
+)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
