@@ -1,0 +1,224 @@
+#include "llama.h"
+
+#include <cmath>
+
+#include "ce/core/error.h"
+#include "ce/core/llama_weight_spec.h"
+
+namespace ce::core {
+
+namespace F = torch::nn::functional;
+
+const char* site_name(Site site) {
+  switch (site) {
+    case Site::ResidPre: return "resid_pre";
+    case Site::Attn: return "attn";
+    case Site::AttnOut: return "attn_out";
+    case Site::MlpAct: return "mlp_act";
+    case Site::MlpOut: return "mlp_out";
+    case Site::ResidPost: return "resid_post";
+  }
+  return "?";
+}
+
+torch::ScalarType to_scalar_type(DType dtype) {
+  switch (dtype) {
+    case DType::F32: return torch::kFloat32;
+    case DType::BF16: return torch::kBFloat16;
+    case DType::F16: return torch::kFloat16;
+  }
+  return torch::kFloat32;
+}
+
+torch::Tensor view_entry(const TensorEntry& entry) {
+  // from_blob never frees and never writes: the mapping is PROT_READ, and every op we run is out-of-place.
+  return torch::from_blob(const_cast<void*>(entry.data), entry.shape,
+                          torch::TensorOptions().dtype(to_scalar_type(entry.dtype)));
+}
+
+namespace {
+
+// HF "rope_type": "llama3": long wavelengths are divided by `factor`, short ones kept, and the band
+// between them interpolated smoothly (Llama 3.1 technical report, as implemented in transformers).
+std::vector<double> llama3_scaled(const std::vector<double>& freqs, const RopeScaling& s) {
+  const double old_len = static_cast<double>(s.original_max_position_embeddings);
+  const double low_wavelen = old_len / s.low_freq_factor;
+  const double high_wavelen = old_len / s.high_freq_factor;
+  std::vector<double> out;
+  out.reserve(freqs.size());
+  for (double f : freqs) {
+    const double wavelen = 2.0 * M_PI / f;
+    if (wavelen < high_wavelen) {
+      out.push_back(f);
+    } else if (wavelen > low_wavelen) {
+      out.push_back(f / s.factor);
+    } else {
+      const double smooth = (old_len / wavelen - s.low_freq_factor) / (s.high_freq_factor - s.low_freq_factor);
+      out.push_back((1.0 - smooth) * f / s.factor + smooth * f);
+    }
+  }
+  return out;
+}
+
+torch::Tensor rotate_half(const torch::Tensor& x) {
+  const int64_t half = x.size(-1) / 2;
+  return torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+}
+
+}  // namespace
+
+LlamaModel::LlamaModel(ModelConfig config, std::unique_ptr<WeightStore> store, DType compute)
+    : config_(std::move(config)), store_(std::move(store)), compute_(compute) {
+  validate_llama_weights(config_, *store_);
+  embed_ = load("model.embed_tokens.weight");
+  final_norm_ = load("model.norm.weight");
+  if (config_.tie_word_embeddings) {
+    lm_head_ = embed_;
+  } else {
+    lm_head_ = load("lm_head.weight");
+  }
+  layers_.reserve(static_cast<size_t>(config_.num_hidden_layers));
+  for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
+    const std::string p = "model.layers." + std::to_string(i) + ".";
+    LayerWeights w;
+    w.input_norm = load(p + "input_layernorm.weight");
+    w.wq = load(p + "self_attn.q_proj.weight");
+    w.wk = load(p + "self_attn.k_proj.weight");
+    w.wv = load(p + "self_attn.v_proj.weight");
+    w.wo = load(p + "self_attn.o_proj.weight");
+    w.post_norm = load(p + "post_attention_layernorm.weight");
+    w.w_gate = load(p + "mlp.gate_proj.weight");
+    w.w_up = load(p + "mlp.up_proj.weight");
+    w.w_down = load(p + "mlp.down_proj.weight");
+    layers_.push_back(std::move(w));
+  }
+  const int64_t hd = config_.head_dim;
+  std::vector<double> freqs;
+  for (int64_t i = 0; i < hd; i += 2) {
+    freqs.push_back(1.0 / std::pow(config_.rope_theta, static_cast<double>(i) / static_cast<double>(hd)));
+  }
+  if (config_.rope_scaling) freqs = llama3_scaled(freqs, *config_.rope_scaling);
+  std::vector<float> f32(freqs.begin(), freqs.end());
+  inv_freq_ = torch::tensor(f32, torch::kFloat32);  // [hd/2]
+}
+
+torch::Tensor LlamaModel::load(const std::string& name, bool* converted) {
+  const TensorEntry& entry = store_->get(name);
+  torch::Tensor t = view_entry(entry);
+  if (entry.dtype == compute_) return t;
+  converted_bytes_ += static_cast<uint64_t>(t.numel()) * dtype_size(compute_);
+  if (converted) *converted = true;
+  return t.to(to_scalar_type(compute_));
+}
+
+torch::ScalarType LlamaModel::scalar_type() const { return to_scalar_type(compute_); }
+
+torch::Tensor LlamaModel::rms_norm(const torch::Tensor& x, const torch::Tensor& weight,
+                                   const GradRules& rules) const {
+  // As HF LlamaRMSNorm: statistics in float32, then back to the compute dtype before the gain.
+  torch::Tensor xf = x.to(torch::kFloat32);                                                  // [..., d]
+  torch::Tensor scale = torch::rsqrt(xf.pow(2).mean(-1, true) + config_.rms_norm_eps);  // [..., 1]
+  if (rules.rmsnorm_detach) scale = scale.detach();
+  return weight * (xf * scale).to(x.scalar_type());
+}
+
+std::pair<torch::Tensor, torch::Tensor> LlamaModel::rope_tables(const torch::Tensor& positions) const {
+  torch::Tensor freqs = positions.to(torch::kFloat32).unsqueeze(-1) * inv_freq_;  // [b, t, hd/2]
+  torch::Tensor emb = torch::cat({freqs, freqs}, -1);                               // [b, t, hd]
+  return {emb.cos(), emb.sin()};
+}
+
+torch::Tensor LlamaModel::attention(const LayerWeights& w, int layer, const torch::Tensor& x,
+                                    const torch::Tensor& cos, const torch::Tensor& sin,
+                                    const torch::Tensor& mask, const ForwardOptions& o) const {
+  const int64_t b = x.size(0), t = x.size(1);
+  const int64_t h = config_.num_attention_heads, kv = config_.num_key_value_heads, hd = config_.head_dim;
+  torch::Tensor q = F::linear(x, w.wq).view({b, t, h, hd}).transpose(1, 2);   // [b, h, t, hd]
+  torch::Tensor k = F::linear(x, w.wk).view({b, t, kv, hd}).transpose(1, 2);  // [b, kv, t, hd]
+  torch::Tensor v = F::linear(x, w.wv).view({b, t, kv, hd}).transpose(1, 2);  // [b, kv, t, hd]
+  // Rotation in float32 as HF does (cos/sin are float32 there and q is upcast by the multiply).
+  torch::Tensor c = cos.unsqueeze(1), s = sin.unsqueeze(1);                    // [b, 1, t, hd]
+  torch::Tensor qf = q.to(torch::kFloat32), kf = k.to(torch::kFloat32);
+  qf = qf * c + rotate_half(qf) * s;
+  kf = kf * c + rotate_half(kf) * s;
+  if (kv != h) {  // grouped-query attention: query head j reads kv head j / (h / kv)
+    kf = kf.repeat_interleave(h / kv, 1);                                      // [b, h, t, hd]
+    v = v.repeat_interleave(h / kv, 1);                                        // [b, h, t, hd]
+  }
+  torch::Tensor scores = torch::matmul(qf, kf.transpose(-2, -1)) / std::sqrt(static_cast<double>(hd));
+  scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());  // [b, h, t, t]
+  torch::Tensor probs = torch::softmax(scores, -1).to(v.scalar_type());        // [b, h, t, t]
+  if (o.rules.attn_probs_detach) probs = probs.detach();
+  torch::Tensor z = torch::matmul(probs, v).transpose(1, 2).reshape({b, t, h * hd});  // [b, t, h*hd]
+  if (o.hook) z = o.hook(Site::Attn, layer, z);
+  torch::Tensor out = F::linear(z, w.wo);                                      // [b, t, d]
+  if (o.hook) out = o.hook(Site::AttnOut, layer, out);
+  return out;
+}
+
+ForwardOutput LlamaModel::forward(const torch::Tensor& ids, const ForwardOptions& o) const {
+  if (ids.dim() != 2) throw Error("forward: ids must be [batch, tokens]");
+  const int64_t b = ids.size(0), t = ids.size(1);
+  if (t == 0) throw Error("forward: empty token sequence");
+  if (ids.numel() > 0) {
+    const int64_t lo = ids.min().item<int64_t>(), hi = ids.max().item<int64_t>();
+    if (lo < 0 || hi >= config_.vocab_size) {
+      throw Error("token id " + std::to_string(lo < 0 ? lo : hi) + " is outside the vocabulary (0.." +
+                  std::to_string(config_.vocab_size - 1) + ")");
+    }
+  }
+  const auto dev = torch::kCPU;
+  torch::Tensor positions;  // [b, t]
+  // mask[b, 1, q, k] is true where query q must not see key k.
+  torch::Tensor causal = torch::ones({t, t}, torch::dtype(torch::kBool).device(dev)).triu(1);  // [t, t]
+  torch::Tensor mask;
+  if (o.attention_mask.defined()) {
+    if (o.attention_mask.sizes() != ids.sizes()) throw Error("forward: attention_mask must match ids");
+    torch::Tensor m = o.attention_mask.to(torch::kInt64);                     // [b, t]
+    positions = (m.cumsum(1) - 1).clamp_min(0);                               // left padding shifts positions
+    torch::Tensor pad_key = (m == 0).view({b, 1, 1, t});                      // [b, 1, 1, t]
+    mask = causal.view({1, 1, t, t}) | pad_key;                               // [b, 1, t, t]
+    // A padding query would see no key at all (softmax of -inf only = NaN): let it see itself.
+    mask = mask & ~torch::eye(t, torch::dtype(torch::kBool)).view({1, 1, t, t});
+  } else {
+    positions = torch::arange(t, torch::kInt64).unsqueeze(0).expand({b, t});  // [b, t]
+    mask = causal.view({1, 1, t, t});
+  }
+  auto [cos, sin] = rope_tables(positions);                                   // [b, t, hd] each
+
+  torch::Tensor x;  // [b, t, d] the residual stream
+  int first = o.first_layer;
+  if (first < 0 || first > config_.num_hidden_layers) throw Error("forward: first_layer out of range");
+  if (first > 0 || o.resid.defined()) {
+    if (!o.resid.defined()) throw Error("forward: first_layer > 0 needs resid");
+    x = o.resid;
+  } else {
+    x = embed_.index_select(0, ids.reshape({-1})).view({b, t, config_.hidden_size});
+  }
+  for (int l = first; l < static_cast<int>(config_.num_hidden_layers); ++l) {
+    const LayerWeights& w = layers_[static_cast<size_t>(l)];
+    if (o.hook) x = o.hook(Site::ResidPre, l, x);
+    torch::Tensor a = attention(w, l, rms_norm(x, w.input_norm, o.rules), cos, sin, mask, o);
+    x = x + a;
+    torch::Tensor hn = rms_norm(x, w.post_norm, o.rules);                     // [b, t, d]
+    torch::Tensor g = F::linear(hn, w.w_gate);                                // [b, t, m]
+    torch::Tensor u = F::linear(hn, w.w_up);                                  // [b, t, m]
+    torch::Tensor act = o.rules.silu_gate_detach ? g * torch::sigmoid(g).detach() : torch::silu(g);
+    torch::Tensor n = act * u;                                                // [b, t, m]
+    if (o.rules.half_rule) n = 0.5 * n + 0.5 * n.detach();
+    if (o.hook) n = o.hook(Site::MlpAct, l, n);
+    torch::Tensor mo = F::linear(n, w.w_down);                                // [b, t, d]
+    if (o.hook) mo = o.hook(Site::MlpOut, l, mo);
+    x = x + mo;
+    if (o.hook) x = o.hook(Site::ResidPost, l, x);
+  }
+  ForwardOutput out;
+  out.final_resid = x;
+  if (o.logits != LogitsMode::None) {
+    torch::Tensor h = o.logits == LogitsMode::Last ? x.narrow(1, t - 1, 1) : x;  // [b, t|1, d]
+    out.logits = F::linear(rms_norm(h, final_norm_, o.rules), lm_head_).to(torch::kFloat32);
+  }
+  return out;
+}
+
+}  // namespace ce::core
