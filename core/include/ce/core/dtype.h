@@ -9,6 +9,8 @@ namespace ce::core {
 
 enum class DType { F32, BF16, F16 };
 
+// All functions here are pure and thread-safe; none throws.
+
 // Size of one element in bytes.
 std::size_t dtype_size(DType dtype);
 // Safetensors spelling: "F32", "BF16", "F16".

@@ -33,7 +33,8 @@ struct ModelConfig {
   bool tie_word_embeddings = false;
   std::vector<int64_t> bos_token_ids;  // usually one
   std::vector<int64_t> eos_token_ids;  // Llama 3 instruct lists several
-  std::optional<DType> torch_dtype;    // as declared; the stored dtype is read from the weights
+  std::optional<DType> torch_dtype;    // as declared ("torch_dtype", or "dtype" in newer transformers);
+                                       // the stored dtype is read from the weights
 
   // Parameter count implied by the shapes (embeddings and lm_head counted once when tied).
   int64_t parameter_count() const;
@@ -41,6 +42,12 @@ struct ModelConfig {
   // Parses and validates config.json text. `source` names the file in error messages.
   // Throws Error for a non-Llama architecture, missing/ill-typed fields, non-positive or absurd sizes
   // (e.g. 10^9 layers), inconsistent head counts, or an unsupported rope_scaling type.
+  // Every message starts with "<source>: ", e.g.
+  // "/x/config.json: num_hidden_layers = 1000000000 is out of range (1..1024)".
+  // Required: hidden_size, intermediate_size, num_hidden_layers, num_attention_heads, vocab_size; the
+  // other fields take transformers' defaults. Also rejected: hidden_act other than "silu", attention_bias
+  // or mlp_bias true, token ids outside the vocabulary, more than 1e12 parameters.
+  // rope_scaling {"rope_type": "default"} means plain RoPE (nullopt). Thread-safe (no shared state).
   static ModelConfig from_json(const std::string& json_text, const std::string& source);
   // Reads DIR/config.json; throws Error naming the file when it is missing or invalid.
   static ModelConfig from_dir(const std::string& dir);
