@@ -65,31 +65,104 @@ torch::Tensor rotate_half(const torch::Tensor& x) {
   return torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
 }
 
+// y = x · Wᵀ for 16-bit weights. LibTorch 1.13's CPU bf16 matmul falls back to a scalar loop without
+// AVX-512 (about 1.4 GFLOP/s on the AVX2 machines here), so row blocks of W are widened to float32 in a
+// cache-sized buffer and multiplied by BLAS sgemm: the weights stay 16-bit in memory (mmap, no copy) and
+// the arithmetic runs at float32 BLAS speed.
+class HalfLinear : public torch::autograd::Function<HalfLinear> {
+ public:
+  // x: [n, in] float32, w: [out, in] bf16/f16 -> [n, out] float32
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                               const torch::Tensor& w) {
+    ctx->saved_data["w"] = w;
+    const int64_t n = x.size(0), out = w.size(0), in = w.size(1);
+    torch::Tensor y = torch::empty({n, out}, torch::kFloat32);         // [n, out]
+    const int64_t rows = block_rows(in);
+    torch::Tensor buf = torch::empty({std::min(rows, out), in}, torch::kFloat32);  // [rows, in]
+    for (int64_t r = 0; r < out; r += rows) {
+      const int64_t len = std::min(rows, out - r);
+      torch::Tensor b = buf.narrow(0, 0, len);
+      b.copy_(w.narrow(0, r, len));
+      torch::Tensor dst = y.narrow(1, r, len);                          // [n, len] strided
+      at::mm_out(dst, x, b.t());
+    }
+    return y;
+  }
+  static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx,
+                                               torch::autograd::tensor_list grads) {
+    const torch::Tensor w = ctx->saved_data["w"].toTensor();             // [out, in]
+    const torch::Tensor gy = grads[0].contiguous();                      // [n, out]
+    const int64_t out = w.size(0), in = w.size(1);
+    torch::Tensor gx = torch::zeros({gy.size(0), in}, torch::kFloat32);  // [n, in]
+    const int64_t rows = block_rows(in);
+    torch::Tensor buf = torch::empty({std::min(rows, out), in}, torch::kFloat32);
+    for (int64_t r = 0; r < out; r += rows) {
+      const int64_t len = std::min(rows, out - r);
+      torch::Tensor b = buf.narrow(0, 0, len);
+      b.copy_(w.narrow(0, r, len));
+      gx.addmm_(gy.narrow(1, r, len), b);
+    }
+    return {gx, torch::Tensor()};
+  }
+
+ private:
+  // About 2 MiB of float32 per block: large enough for sgemm efficiency, small enough to stay in cache.
+  static int64_t block_rows(int64_t in) { return std::max<int64_t>(16, (int64_t{1} << 19) / std::max<int64_t>(in, 1)); }
+};
+
+// Activations are float32 throughout; weights are float32 or 16-bit (see HalfLinear).
+torch::Tensor dense(const torch::Tensor& x, const torch::Tensor& w) {
+  if (w.scalar_type() == torch::kFloat32) return F::linear(x, w);
+  std::vector<int64_t> shape = x.sizes().vec();                            // [..., in]
+  torch::Tensor y = HalfLinear::apply(x.reshape({-1, w.size(1)}).contiguous(), w);  // [n, out]
+  shape.back() = w.size(0);
+  return y.view(shape);                                                    // [..., out]
+}
+
 }  // namespace
 
 LlamaModel::LlamaModel(ModelConfig config, std::unique_ptr<WeightStore> store, DType compute)
     : config_(std::move(config)), store_(std::move(store)), compute_(compute) {
   validate_llama_weights(config_, *store_);
-  embed_ = load("model.embed_tokens.weight");
-  final_norm_ = load("model.norm.weight");
-  if (config_.tie_word_embeddings) {
-    lm_head_ = embed_;
-  } else {
-    lm_head_ = load("lm_head.weight");
+  init_from([this](const std::string& name) { return load(name); });
+}
+
+LlamaModel::LlamaModel(ModelConfig config, const std::map<std::string, torch::Tensor>& weights)
+    : config_(std::move(config)) {
+  const auto expected = llama_weight_shapes(config_, !config_.tie_word_embeddings);
+  torch::ScalarType type = torch::kFloat32;
+  for (const auto& [name, shape] : expected) {
+    auto it = weights.find(name);
+    if (it == weights.end()) throw Error("missing tensor " + name);
+    if (it->second.sizes() != torch::IntArrayRef(shape)) throw Error(name + ": wrong shape");
+    type = it->second.scalar_type();
   }
+  compute_ = type == torch::kBFloat16 ? DType::BF16 : DType::F32;
+  init_from([&weights](const std::string& name) { return weights.at(name); });
+}
+
+const WeightStore& LlamaModel::store() const {
+  if (!store_) throw Error("this model was built from tensors, not opened from a folder");
+  return *store_;
+}
+
+void LlamaModel::init_from(const std::function<torch::Tensor(const std::string&)>& get) {
+  embed_ = get("model.embed_tokens.weight");
+  final_norm_ = get("model.norm.weight");
+  lm_head_ = config_.tie_word_embeddings ? embed_ : get("lm_head.weight");
   layers_.reserve(static_cast<size_t>(config_.num_hidden_layers));
   for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
     const std::string p = "model.layers." + std::to_string(i) + ".";
     LayerWeights w;
-    w.input_norm = load(p + "input_layernorm.weight");
-    w.wq = load(p + "self_attn.q_proj.weight");
-    w.wk = load(p + "self_attn.k_proj.weight");
-    w.wv = load(p + "self_attn.v_proj.weight");
-    w.wo = load(p + "self_attn.o_proj.weight");
-    w.post_norm = load(p + "post_attention_layernorm.weight");
-    w.w_gate = load(p + "mlp.gate_proj.weight");
-    w.w_up = load(p + "mlp.up_proj.weight");
-    w.w_down = load(p + "mlp.down_proj.weight");
+    w.input_norm = get(p + "input_layernorm.weight");
+    w.wq = get(p + "self_attn.q_proj.weight");
+    w.wk = get(p + "self_attn.k_proj.weight");
+    w.wv = get(p + "self_attn.v_proj.weight");
+    w.wo = get(p + "self_attn.o_proj.weight");
+    w.post_norm = get(p + "post_attention_layernorm.weight");
+    w.w_gate = get(p + "mlp.gate_proj.weight");
+    w.w_up = get(p + "mlp.up_proj.weight");
+    w.w_down = get(p + "mlp.down_proj.weight");
     layers_.push_back(std::move(w));
   }
   const int64_t hd = config_.head_dim;
@@ -102,12 +175,11 @@ LlamaModel::LlamaModel(ModelConfig config, std::unique_ptr<WeightStore> store, D
   inv_freq_ = torch::tensor(f32, torch::kFloat32);  // [hd/2]
 }
 
-torch::Tensor LlamaModel::load(const std::string& name, bool* converted) {
+torch::Tensor LlamaModel::load(const std::string& name) {
   const TensorEntry& entry = store_->get(name);
   torch::Tensor t = view_entry(entry);
   if (entry.dtype == compute_) return t;
   converted_bytes_ += static_cast<uint64_t>(t.numel()) * dtype_size(compute_);
-  if (converted) *converted = true;
   return t.to(to_scalar_type(compute_));
 }
 
@@ -115,7 +187,7 @@ torch::ScalarType LlamaModel::scalar_type() const { return to_scalar_type(comput
 
 torch::Tensor LlamaModel::rms_norm(const torch::Tensor& x, const torch::Tensor& weight,
                                    const GradRules& rules) const {
-  // As HF LlamaRMSNorm: statistics in float32, then back to the compute dtype before the gain.
+  // As HF LlamaRMSNorm, statistics in float32 (activations here are float32 throughout).
   torch::Tensor xf = x.to(torch::kFloat32);                                                  // [..., d]
   torch::Tensor scale = torch::rsqrt(xf.pow(2).mean(-1, true) + config_.rms_norm_eps);  // [..., 1]
   if (rules.rmsnorm_detach) scale = scale.detach();
@@ -133,9 +205,9 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, int layer, const torc
                                     const torch::Tensor& mask, const ForwardOptions& o) const {
   const int64_t b = x.size(0), t = x.size(1);
   const int64_t h = config_.num_attention_heads, kv = config_.num_key_value_heads, hd = config_.head_dim;
-  torch::Tensor q = F::linear(x, w.wq).view({b, t, h, hd}).transpose(1, 2);   // [b, h, t, hd]
-  torch::Tensor k = F::linear(x, w.wk).view({b, t, kv, hd}).transpose(1, 2);  // [b, kv, t, hd]
-  torch::Tensor v = F::linear(x, w.wv).view({b, t, kv, hd}).transpose(1, 2);  // [b, kv, t, hd]
+  torch::Tensor q = dense(x, w.wq).view({b, t, h, hd}).transpose(1, 2);   // [b, h, t, hd]
+  torch::Tensor k = dense(x, w.wk).view({b, t, kv, hd}).transpose(1, 2);  // [b, kv, t, hd]
+  torch::Tensor v = dense(x, w.wv).view({b, t, kv, hd}).transpose(1, 2);  // [b, kv, t, hd]
   // Rotation in float32 as HF does (cos/sin are float32 there and q is upcast by the multiply).
   torch::Tensor c = cos.unsqueeze(1), s = sin.unsqueeze(1);                    // [b, 1, t, hd]
   torch::Tensor qf = q.to(torch::kFloat32), kf = k.to(torch::kFloat32);
@@ -151,7 +223,7 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, int layer, const torc
   if (o.rules.attn_probs_detach) probs = probs.detach();
   torch::Tensor z = torch::matmul(probs, v).transpose(1, 2).reshape({b, t, h * hd});  // [b, t, h*hd]
   if (o.hook) z = o.hook(Site::Attn, layer, z);
-  torch::Tensor out = F::linear(z, w.wo);                                      // [b, t, d]
+  torch::Tensor out = dense(z, w.wo);                                      // [b, t, d]
   if (o.hook) out = o.hook(Site::AttnOut, layer, out);
   return out;
 }
@@ -193,7 +265,7 @@ ForwardOutput LlamaModel::forward(const torch::Tensor& ids, const ForwardOptions
     if (!o.resid.defined()) throw Error("forward: first_layer > 0 needs resid");
     x = o.resid;
   } else {
-    x = embed_.index_select(0, ids.reshape({-1})).view({b, t, config_.hidden_size});
+    x = embed_.index_select(0, ids.reshape({-1})).to(torch::kFloat32).view({b, t, config_.hidden_size});
   }
   for (int l = first; l < static_cast<int>(config_.num_hidden_layers); ++l) {
     const LayerWeights& w = layers_[static_cast<size_t>(l)];
@@ -201,13 +273,13 @@ ForwardOutput LlamaModel::forward(const torch::Tensor& ids, const ForwardOptions
     torch::Tensor a = attention(w, l, rms_norm(x, w.input_norm, o.rules), cos, sin, mask, o);
     x = x + a;
     torch::Tensor hn = rms_norm(x, w.post_norm, o.rules);                     // [b, t, d]
-    torch::Tensor g = F::linear(hn, w.w_gate);                                // [b, t, m]
-    torch::Tensor u = F::linear(hn, w.w_up);                                  // [b, t, m]
+    torch::Tensor g = dense(hn, w.w_gate);                                // [b, t, m]
+    torch::Tensor u = dense(hn, w.w_up);                                  // [b, t, m]
     torch::Tensor act = o.rules.silu_gate_detach ? g * torch::sigmoid(g).detach() : torch::silu(g);
     torch::Tensor n = act * u;                                                // [b, t, m]
     if (o.rules.half_rule) n = 0.5 * n + 0.5 * n.detach();
     if (o.hook) n = o.hook(Site::MlpAct, l, n);
-    torch::Tensor mo = F::linear(n, w.w_down);                                // [b, t, d]
+    torch::Tensor mo = dense(n, w.w_down);                                // [b, t, d]
     if (o.hook) mo = o.hook(Site::MlpOut, l, mo);
     x = x + mo;
     if (o.hook) x = o.hook(Site::ResidPost, l, x);
@@ -216,7 +288,7 @@ ForwardOutput LlamaModel::forward(const torch::Tensor& ids, const ForwardOptions
   out.final_resid = x;
   if (o.logits != LogitsMode::None) {
     torch::Tensor h = o.logits == LogitsMode::Last ? x.narrow(1, t - 1, 1) : x;  // [b, t|1, d]
-    out.logits = F::linear(rms_norm(h, final_norm_, o.rules), lm_head_).to(torch::kFloat32);
+    out.logits = dense(rms_norm(h, final_norm_, o.rules), lm_head_);
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,14 +53,14 @@ struct ForwardOptions {
   torch::Tensor attention_mask;  // [batch, tokens] 1 = token, 0 = padding; undefined: no padding
   LogitsMode logits = LogitsMode::All;
   // Resume from a cached layer input instead of the embeddings: run layers first_layer.. on `resid`
-  // ([batch, tokens, d], compute dtype). Used to recompute only what lies downstream of an edit.
+  // ([batch, tokens, d], float32). Used to recompute only what lies downstream of an edit.
   int first_layer = 0;
   torch::Tensor resid;
 };
 
 struct ForwardOutput {
   torch::Tensor logits;  // [batch, tokens, vocab] (or [batch, 1, vocab] for Last) float32; undefined for None
-  torch::Tensor final_resid;  // [batch, tokens, d] compute dtype: last layer's output before the final norm
+  torch::Tensor final_resid;  // [batch, tokens, d] float32: last layer's output before the final norm
 };
 
 // Weights of one decoder layer; matrices are [out, in] as in nn.Linear.
@@ -78,8 +79,12 @@ struct LayerWeights {
 class LlamaModel {
  public:
   // Takes ownership of the store; weights stored in `compute` dtype are used in place (mmap, no copy),
-  // others are converted once. Throws Error on missing/unexpected/mis-shaped tensors.
+  // others are converted once. `compute` is the weight dtype: activations are always float32. Throws Error on missing/unexpected/mis-shaped tensors.
   LlamaModel(ModelConfig config, std::unique_ptr<WeightStore> store, DType compute);
+  // Builds the model on tensors held by the caller, e.g. trainable parameters with requires_grad (the
+  // demo-model trainer). Names and shapes as in llama_weight_shapes(config, !tied); all tensors must share
+  // one floating dtype. Throws Error on a missing or mis-shaped tensor.
+  LlamaModel(ModelConfig config, const std::map<std::string, torch::Tensor>& weights);
 
   // ids: [batch, tokens] int64. Thread-safe (no mutable state); gradients flow to whatever the hook
   // marks as requiring grad (weights never require grad).
@@ -88,7 +93,8 @@ class LlamaModel {
   const ModelConfig& config() const { return config_; }
   DType compute_dtype() const { return compute_; }
   torch::ScalarType scalar_type() const;
-  const WeightStore& store() const { return *store_; }
+  // The mapped files; only for models opened from a folder (throws Error otherwise).
+  const WeightStore& store() const;
   const LayerWeights& layer(int i) const { return layers_[static_cast<size_t>(i)]; }
   const torch::Tensor& embedding() const { return embed_; }  // [vocab, d]
   const torch::Tensor& final_norm() const { return final_norm_; }  // [d]
@@ -103,7 +109,8 @@ class LlamaModel {
   torch::Tensor inv_freq() const { return inv_freq_; }  // [head_dim/2] float32
 
  private:
-  torch::Tensor load(const std::string& name, bool* converted = nullptr);
+  torch::Tensor load(const std::string& name);
+  void init_from(const std::function<torch::Tensor(const std::string&)>& get);
   torch::Tensor attention(const LayerWeights& w, int layer, const torch::Tensor& x, const torch::Tensor& cos,
                           const torch::Tensor& sin, const torch::Tensor& mask, const ForwardOptions& o) const;
 

@@ -37,8 +37,8 @@ std::unique_ptr<Model> Model::open(const std::string& dir, const LoadOptions& op
   if (options.dtype) {
     if (*options.dtype == DType::F16) throw Error("compute dtype f16 is not supported on CPU; use f32 or bf16");
     compute = *options.dtype;
-  } else if (config.parameter_count() >= 1000000000LL && stored != DType::F32) {
-    compute = DType::BF16;
+  } else if (config.parameter_count() >= 1000000000LL) {
+    compute = stored;  // 16-bit weights stay mapped in place; doubling them to f32 would not fit RAM
   }
   std::unique_ptr<Model> model(new Model());
   model->dir_ = dir;

@@ -189,6 +189,19 @@ double stream_seconds(const WeightStore& store, int repeats) {
   return best;
 }
 
+// The arithmetic bound: float32 BLAS speed here for the forward's matmul shape ([tokens, d] x [d, m]).
+double sgemm_gflops(int tokens) {
+  const torch::Tensor x = torch::randn({tokens, 4096});   // [tokens, 4096]
+  const torch::Tensor w = torch::randn({14336, 4096});    // [14336, 4096]
+  double best = 1e30;
+  for (int r = 0; r < 4; ++r) {
+    const auto t0 = Clock::now();
+    torch::Tensor y = torch::nn::functional::linear(x, w);  // [tokens, 14336]
+    if (r > 0) best = std::min(best, seconds_since(t0));
+  }
+  return 2.0 * tokens * 4096.0 * 14336.0 / best / 1e9;
+}
+
 struct Timing {
   double forward = 0, backward = 0, per_layer_fwd = 0, per_layer_fb = 0;
 };
@@ -241,6 +254,7 @@ void report(const char* name, const LlamaModel& e, int tokens, int runs) {
   const double stream = stream_seconds(e.store(), 3);
   const double gb = static_cast<double>(e.store().total_bytes()) / 1e9;
   const Timing t = time_model(e, tokens, runs);
+  std::fflush(stdout);
   std::printf("%s: %d tokens, %.3f GB weights, streaming bound %.4f s (%.1f GB/s)\n", name, tokens, gb, stream,
               gb / stream);
   std::printf("  forward           %.4f s = %.2f x bound\n", t.forward, t.forward / stream);
@@ -252,6 +266,7 @@ void report(const char* name, const LlamaModel& e, int tokens, int runs) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines appear as they happen, also when redirected
   int layers = 4, tokens = 32, runs = 3;
   bool skip_8b = false, keep = false;
   std::string stories = std::string(CE_SHARED_DATA_DIR) + "/stories260K/hf";
@@ -333,6 +348,12 @@ int main(int argc, char** argv) {
     std::printf("8B-shape bf16 extrapolated to 32 layers (%.2f GB): streaming bound %.3f s\n", full_gb, full_bound);
     std::printf("  forward           %.3f s = %.2f x bound (target <= 2)\n", full_fwd, full_fwd / full_bound);
     std::printf("  forward+backward  %.3f s = %.2f x bound\n", full_fb, full_fb / full_bound);
+    // Matmul FLOPs of one forward: 2 per weight per token (embedding lookup excluded), at BLAS speed.
+    const double gflops = sgemm_gflops(tokens);
+    const double matmul_params = (full_gb - static_cast<double>(e.config().vocab_size * e.config().hidden_size) * 2 / 1e9) / 2 * 1e9;
+    const double flop_bound = 2.0 * tokens * matmul_params / (gflops * 1e9);
+    std::printf("  arithmetic bound at float32 BLAS speed (%.1f GFLOP/s here): %.3f s; forward = %.2f x max(bounds)\n",
+                gflops, flop_bound, full_fwd / std::max(flop_bound, full_bound));
     const double rss = peak_rss_gb();
     std::printf("  peak RSS %.2f GB with %d layers; extrapolated to 32 layers %.2f GB\n", rss, layers,
                 rss + (32 - layers) * layer_gb);

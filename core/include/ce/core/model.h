@@ -16,8 +16,9 @@ namespace ce::core {
 class LlamaModel;  // the LibTorch engine; internal to core (core/src/llama.h)
 
 struct LoadOptions {
-  // Compute dtype (f32 or bf16). Default: the stored dtype for models of >= 1B parameters (F16 weights
-  // compute in bf16), f32 below, where precision matters more than memory.
+  // Weight dtype in memory (f32 or bf16). Activations and arithmetic are float32 either way; 16-bit
+  // weights are widened block by block inside each matmul. Default: the stored dtype for models of >= 1B
+  // parameters (used in place from the mapping), f32 below, where precision matters more than memory.
   std::optional<DType> dtype;
   // Tensor threads for this process (0 = all hardware threads).
   int threads = 0;
@@ -25,7 +26,7 @@ struct LoadOptions {
 
 struct ModelInfo {
   int64_t layers = 0, d_model = 0, d_mlp = 0, heads = 0, kv_heads = 0, vocab = 0, params = 0;
-  DType dtype = DType::F32;     // compute dtype
+  DType dtype = DType::F32;     // weight dtype in memory (activations are float32)
   DType stored = DType::F32;    // dtype of the embedding as stored
 };
 
