@@ -1,5 +1,7 @@
 #include "llama.h"
 
+#include <ATen/Parallel.h>
+
 #include <cmath>
 
 #include "ce/core/error.h"
@@ -67,8 +69,9 @@ torch::Tensor rotate_half(const torch::Tensor& x) {
 
 // y = x · Wᵀ for 16-bit weights. LibTorch 1.13's CPU bf16 matmul falls back to a scalar loop without
 // AVX-512 (about 1.4 GFLOP/s on the AVX2 machines here), so row blocks of W are widened to float32 in a
-// cache-sized buffer and multiplied by BLAS sgemm: the weights stay 16-bit in memory (mmap, no copy) and
-// the arithmetic runs at float32 BLAS speed.
+// small per-thread buffer and multiplied by BLAS sgemm: the weights stay 16-bit in memory (mmap, no copy)
+// and the arithmetic runs at float32 BLAS speed. Threads take whole blocks (widen + sgemm) so no thread
+// waits for another between blocks.
 class HalfLinear : public torch::autograd::Function<HalfLinear> {
  public:
   // x: [n, in] float32, w: [out, in] bf16/f16 -> [n, out] float32
@@ -77,15 +80,16 @@ class HalfLinear : public torch::autograd::Function<HalfLinear> {
     ctx->saved_data["w"] = w;
     const int64_t n = x.size(0), out = w.size(0), in = w.size(1);
     torch::Tensor y = torch::empty({n, out}, torch::kFloat32);         // [n, out]
-    const int64_t rows = block_rows(in);
-    torch::Tensor buf = torch::empty({std::min(rows, out), in}, torch::kFloat32);  // [rows, in]
-    for (int64_t r = 0; r < out; r += rows) {
-      const int64_t len = std::min(rows, out - r);
-      torch::Tensor b = buf.narrow(0, 0, len);
-      b.copy_(w.narrow(0, r, len));
-      torch::Tensor dst = y.narrow(1, r, len);                          // [n, len] strided
-      at::mm_out(dst, x, b.t());
-    }
+    const int64_t rows = block_rows(in), blocks = (out + rows - 1) / rows;
+    at::parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
+      torch::Tensor buf = torch::empty({rows, in}, torch::kFloat32);    // [rows, in] this thread's block
+      for (int64_t blk = b0; blk < b1; ++blk) {
+        const int64_t r = blk * rows, len = std::min(rows, out - r);
+        torch::Tensor b = widen(w, r, len, buf);                        // [len, in]
+        torch::Tensor dst = y.narrow(1, r, len);                        // [n, len] strided
+        at::mm_out(dst, x, b.t());
+      }
+    });
     return y;
   }
   static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx,
@@ -93,21 +97,45 @@ class HalfLinear : public torch::autograd::Function<HalfLinear> {
     const torch::Tensor w = ctx->saved_data["w"].toTensor();             // [out, in]
     const torch::Tensor gy = grads[0].contiguous();                      // [n, out]
     const int64_t out = w.size(0), in = w.size(1);
-    torch::Tensor gx = torch::zeros({gy.size(0), in}, torch::kFloat32);  // [n, in]
-    const int64_t rows = block_rows(in);
-    torch::Tensor buf = torch::empty({std::min(rows, out), in}, torch::kFloat32);
-    for (int64_t r = 0; r < out; r += rows) {
-      const int64_t len = std::min(rows, out - r);
-      torch::Tensor b = buf.narrow(0, 0, len);
-      b.copy_(w.narrow(0, r, len));
-      gx.addmm_(gy.narrow(1, r, len), b);
+    const int64_t rows = block_rows(in), blocks = (out + rows - 1) / rows;
+    // Each thread accumulates its blocks' share of the input gradient privately; summed at the end.
+    std::vector<torch::Tensor> partial(static_cast<size_t>(at::get_num_threads()));
+    at::parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
+      torch::Tensor buf = torch::empty({rows, in}, torch::kFloat32);
+      torch::Tensor gx = torch::zeros({gy.size(0), in}, torch::kFloat32);  // [n, in]
+      for (int64_t blk = b0; blk < b1; ++blk) {
+        const int64_t r = blk * rows, len = std::min(rows, out - r);
+        gx.addmm_(gy.narrow(1, r, len), widen(w, r, len, buf));
+      }
+      torch::Tensor& slot = partial[static_cast<size_t>(at::get_thread_num())];
+      slot = slot.defined() ? slot + gx : gx;
+    });
+    torch::Tensor gx;
+    for (const auto& p : partial) {
+      if (p.defined()) gx = gx.defined() ? gx + p : p;
     }
     return {gx, torch::Tensor()};
   }
 
  private:
-  // About 2 MiB of float32 per block: large enough for sgemm efficiency, small enough to stay in cache.
-  static int64_t block_rows(int64_t in) { return std::max<int64_t>(16, (int64_t{1} << 19) / std::max<int64_t>(in, 1)); }
+  // About 1 MiB of float32 per block: large enough for sgemm efficiency, small enough to stay in L2.
+  static int64_t block_rows(int64_t in) {
+    return std::max<int64_t>(8, (int64_t{1} << 18) / std::max<int64_t>(in, 1));
+  }
+  // Rows [r, r + len) of w as float32 in buf. bf16 is the top half of a float32, so widening is a shift
+  // that the compiler vectorises; f16 goes through LibTorch's conversion.
+  static torch::Tensor widen(const torch::Tensor& w, int64_t r, int64_t len, torch::Tensor& buf) {
+    torch::Tensor b = buf.narrow(0, 0, len);
+    if (w.scalar_type() != torch::kBFloat16) {
+      b.copy_(w.narrow(0, r, len));
+      return b;
+    }
+    const int64_t count = len * w.size(1);
+    const auto* src = reinterpret_cast<const uint16_t*>(w.data_ptr()) + r * w.size(1);
+    auto* dst = reinterpret_cast<uint32_t*>(b.data_ptr<float>());
+    for (int64_t i = 0; i < count; ++i) dst[i] = static_cast<uint32_t>(src[i]) << 16;
+    return b;
+  }
 };
 
 // Activations are float32 throughout; weights are float32 or 16-bit (see HalfLinear).
