@@ -118,9 +118,10 @@ class HalfLinear : public torch::autograd::Function<HalfLinear> {
   }
 
  private:
-  // About 1 MiB of float32 per block: large enough for sgemm efficiency, small enough to stay in L2.
+  // About 1 MiB of float32 per block, but never under 64 rows: sgemm on thinner blocks loses a third of
+  // its speed here (measured on [32, 14336] x [14336, 4096]: 55 GFLOP/s at 16 rows, 80 at 64).
   static int64_t block_rows(int64_t in) {
-    return std::max<int64_t>(8, (int64_t{1} << 18) / std::max<int64_t>(in, 1));
+    return std::max<int64_t>(64, (int64_t{1} << 18) / std::max<int64_t>(in, 1));
   }
   // Rows [r, r + len) of w as float32 in buf. bf16 is the top half of a float32, so widening is a shift
   // that the compiler vectorises; f16 goes through LibTorch's conversion.
