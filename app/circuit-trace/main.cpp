@@ -1,19 +1,33 @@
 // circuit-trace: the headless command line of Circuit Explorer. Every command prints one JSON document on
 // stdout; on error it prints one line on stderr and exits with code 2.
+// Output goes through stdio, never std::cout/std::cerr: an executable that names std::cerr gets a copy-relocated
+// instance, and SentencePiece's trainer (dlopen'ed with RTLD_DEEPBIND in the plugin) then logs into libstdc++'s
+// own, never-constructed std::cerr and crashes (train-demo).
 #include <nlohmann/json.hpp>
 
+#include <atomic>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
-#include <iostream>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "ce/core/chat_format.h"
+#include "ce/core/data_split.h"
+#include "ce/core/dataset_writer.h"
+#include "ce/core/demo_evaluator.h"
+#include "ce/core/demo_trainer.h"
 #include "ce/core/error.h"
 #include "ce/core/model.h"
+#include "ce/core/sva_vocabulary.h"
 #include "ce/core/tokenizer.h"
+#include "ce/core/world.h"
 
 using ce::core::Error;
 using nlohmann::json;
@@ -27,6 +41,10 @@ const char* kUsage =
     "  tokenize  (--model DIR | --tokenizer FILE) --text T [--no-bos] [--chat] [--system S]\n"
     "  logits    --model DIR (--text T | --ids 1,2,3) [--top K] [--all]\n"
     "  generate  --model DIR (--text T | --ids 1,2,3) --max-new-tokens N\n"
+    "  train-demo --out DIR [--seed S] [--steps N] [--config small|tiny] [--datasets DIR] [--sva DIR]\n"
+    "             [--world-seed S] [--no-eval]   (progress on stderr; writes MODEL_CARD.md unless --no-eval)\n"
+    "  eval-demo  [--model DIR] [--sva DIR] [--datasets DIR] [--max N] [--markdown]\n"
+    "  write-datasets --out DIR [--seed S]\n"
     "common options: --dtype f32|bf16, --threads N (0 = all cores), --chat, --system S\n";
 
 // Parsed "--name value" and "--flag" options of one command; unknown options are errors so a typo never
@@ -90,7 +108,8 @@ std::vector<int> parse_ids(const std::string& s) {
 
 void print(const json& j) {
   // Pieces of byte-level vocabularies can be partial UTF-8; replace rather than fail.
-  std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+  const std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
 std::unique_ptr<ce::core::Model> open_model(const Args& a) {
@@ -176,6 +195,161 @@ int cmd_generate(const Args& a) {
   return 0;
 }
 
+uint64_t parse_seed(const Args& a, const std::string& name, uint64_t fallback) {
+  if (!a.has(name)) return fallback;
+  const std::string s = a.get(name);
+  try {
+    size_t used = 0;
+    const unsigned long long v = std::stoull(s, &used);
+    if (used != s.size() || s[0] == '-') throw std::invalid_argument(s);
+    return static_cast<uint64_t>(v);
+  } catch (const std::exception&) {
+    throw Error("--" + name + ": '" + s + "' is not a non-negative integer");
+  }
+}
+
+// The embedded demo model: resources/models/geo of the source tree (running from build/bin) or of the install.
+std::string default_demo_model_dir() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path exe_dir = fs::read_symlink("/proc/self/exe", ec).parent_path();
+  std::string looked;
+  for (const fs::path& dir : {exe_dir / ".." / ".." / "resources" / "models" / "geo",
+                              exe_dir / ".." / "share" / "circuit-explorer" / "models" / "geo"}) {
+    if (fs::exists(dir / "config.json", ec)) return fs::weakly_canonical(dir, ec).string();
+    looked += (looked.empty() ? "" : ", ") + dir.lexically_normal().string();
+  }
+  throw Error("no --model given and the embedded demo model is missing (looked in " + looked + ")");
+}
+
+std::atomic<bool> g_cancel{false};
+void on_interrupt(int) { g_cancel.store(true); }
+
+std::string format_seconds(double s) {
+  if (s < 0) return "?";
+  const long t = static_cast<long>(s + 0.5);
+  char buf[32];
+  if (t >= 3600) {
+    std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
+  }
+  return buf;
+}
+
+json eval_json(const ce::core::DemoEvaluation& ev) { return json::parse(ce::core::demo_evaluation_json(ev)); }
+
+int cmd_train_demo(const Args& a, const std::string& command_line) {
+  ce::core::DemoTrainOptions o;
+  o.out_dir = a.get("out");
+  o.datasets_dir = a.get("datasets", "");
+  o.seed = parse_seed(a, "seed", 1);
+  o.world_seed = parse_seed(a, "world-seed", ce::core::kDefaultWorldSeed);
+  o.steps = a.get_int("steps", 0);
+  if (o.steps < 0) throw Error("--steps must be >= 0 (0 = the preset's default)");
+  o.preset = a.get("config", "small");
+  o.threads = a.get_int("threads", 0);
+  if (o.threads < 0) throw Error("--threads must be >= 0");
+  ce::core::demo_recipe(o.preset);  // reject an unknown --config before any work
+  std::string last_phase;
+  auto last_print = std::chrono::steady_clock::now();
+  o.progress = [&](const ce::core::DemoTrainProgress& p) {
+    const auto now = std::chrono::steady_clock::now();
+    const bool due = std::chrono::duration<double>(now - last_print).count() >= 5.0;
+    if (p.phase == last_phase && !due && p.step != p.steps) return;
+    last_phase = p.phase;
+    last_print = now;
+    std::fprintf(stderr, "[%3.0f%%] %-9s %s", 100.0 * p.fraction, p.phase.c_str(), p.message.c_str());
+    if (p.phase == "train") std::fprintf(stderr, "  eta %s", format_seconds(p.eta_seconds).c_str());
+    std::fprintf(stderr, "\n");
+  };
+  o.cancel = &g_cancel;
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  const ce::core::DemoTrainResult r = ce::core::train_demo_model(o);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+
+  json out = {{"out", o.out_dir},
+              {"preset", r.recipe.preset},
+              {"seed", r.seed},
+              {"world_seed", r.world_seed},
+              {"threads", r.threads},
+              {"steps", static_cast<int>(r.losses.size())},
+              {"batch_rows", r.recipe.batch_rows},
+              {"seq_len", r.recipe.seq_len},
+              {"parameters", r.parameters},
+              {"vocab_size", r.vocab_size},
+              {"corpus_documents", r.corpus_documents},
+              {"corpus_tokens", r.corpus_tokens},
+              {"tokens_trained", r.tokens_trained},
+              {"epochs", r.epochs},
+              {"initial_loss", r.initial_loss},
+              {"final_loss", r.final_loss},
+              {"seconds_per_step", r.seconds_per_step},
+              {"train_seconds", r.train_seconds},
+              {"total_seconds", r.total_seconds},
+              {"files", r.files}};
+  if (!a.flag("no-eval")) {
+    std::fprintf(stderr, "evaluating %s\n", o.out_dir.c_str());
+    const auto model = ce::core::Model::open(o.out_dir, ce::core::LoadOptions{std::nullopt, o.threads});
+    ce::core::DemoEvalOptions eo;
+    eo.world_seed = o.world_seed;
+    eo.shared_sva_dir = a.get("sva", "");
+    const ce::core::DemoEvaluation ev = ce::core::evaluate_demo_model(*model, eo);
+    const std::string card_path = (std::filesystem::path(o.out_dir) / "MODEL_CARD.md").string();
+    std::string card = "# Geo demo model\n\n"
+                       "A small Llama trained by Circuit Explorer's own code (`circuit-trace train-demo`) on a "
+                       "synthetic world: the 50 US states with their capitals and four other cities each "
+                       "(city -> state, state -> capital and two-hop \"capital of the state containing\" facts; "
+                       "the two-hop facts of 20 % of the cities are held out of training), subject-verb agreement "
+                       "sentences of the four task types of Marks et al. 2025, and filler text.\n\n";
+    card += ce::core::demo_recipe_markdown(r, command_line) + "\n" + ce::core::demo_evaluation_markdown(ev);
+    std::ofstream f(card_path, std::ios::binary | std::ios::trunc);
+    f << card;
+    f.close();
+    if (!f) throw Error(card_path + ": cannot write");
+    out["files"].push_back(card_path);
+    out["evaluation"] = eval_json(ev);
+  }
+  print(out);
+  return 0;
+}
+
+int cmd_eval_demo(const Args& a) {
+  ce::core::LoadOptions lo;
+  lo.threads = a.get_int("threads", 0);
+  if (lo.threads < 0) throw Error("--threads must be >= 0");
+  const std::string dir = a.has("model") ? a.get("model") : default_demo_model_dir();
+  const auto model = ce::core::Model::open(dir, lo);
+  ce::core::DemoEvalOptions eo;
+  eo.shared_sva_dir = a.get("sva", "");
+  eo.datasets_dir = a.get("datasets", "");
+  eo.world_seed = parse_seed(a, "world-seed", ce::core::kDefaultWorldSeed);
+  const int max = a.get_int("max", 0);
+  if (max < 0) throw Error("--max must be >= 0 (0 = every item)");
+  eo.max_per_set = static_cast<size_t>(max);
+  const ce::core::DemoEvaluation ev = ce::core::evaluate_demo_model(*model, eo);
+  json out = eval_json(ev);
+  out["model"] = dir;
+  if (a.flag("markdown")) out["markdown"] = ce::core::demo_evaluation_markdown(ev);
+  print(out);
+  return 0;
+}
+
+int cmd_write_datasets(const Args& a) {
+  const auto& world = ce::core::World::united_states();
+  const auto& vocabulary = ce::core::SvaVocabulary::standard();
+  ce::core::DataSplitOptions so;
+  so.seed = parse_seed(a, "seed", ce::core::kDefaultWorldSeed);
+  const ce::core::DataSplit split(world, vocabulary, so);
+  ce::core::DatasetOptions dataset_options;
+  dataset_options.seed = so.seed;
+  const ce::core::DatasetWriter writer(world, vocabulary, split, dataset_options);
+  print({{"files", writer.write_all(a.get("out"))}});
+  return 0;
+}
+
 // First line only: LibTorch errors carry multi-line backtraces.
 std::string first_line(const std::string& s) {
   const auto nl = s.find('\n');
@@ -186,7 +360,7 @@ std::string first_line(const std::string& s) {
 
 int main(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-    std::cerr << kUsage;
+    std::fputs(kUsage, stderr);
     return argc < 2 ? 2 : 0;
   }
   const std::string cmd = argv[1];
@@ -204,10 +378,21 @@ int main(int argc, char** argv) {
     if (cmd == "generate") {
       return cmd_generate(Args(argc, argv, 2, {"chat"}, with({"text", "ids", "max-new-tokens", "system"})));
     }
-    std::cerr << "circuit-trace: unknown command '" << cmd << "'\n" << kUsage;
+    if (cmd == "train-demo") {
+      std::string command_line = "circuit-trace";
+      for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
+      return cmd_train_demo(Args(argc, argv, 2, {"no-eval"},
+                                 {"out", "seed", "world-seed", "steps", "config", "datasets", "sva", "threads"}),
+                            command_line);
+    }
+    if (cmd == "eval-demo") {
+      return cmd_eval_demo(Args(argc, argv, 2, {"markdown"}, {"model", "sva", "datasets", "max", "world-seed", "threads"}));
+    }
+    if (cmd == "write-datasets") return cmd_write_datasets(Args(argc, argv, 2, {}, {"out", "seed"}));
+    std::fprintf(stderr, "circuit-trace: unknown command '%s'\n%s", cmd.c_str(), kUsage);
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "circuit-trace: error: " << first_line(e.what()) << "\n";
+    std::fprintf(stderr, "circuit-trace: error: %s\n", first_line(e.what()).c_str());
     return 2;
   }
 }
