@@ -13,6 +13,7 @@ namespace {
 
 QString shared(const QString& rel) { return QStringLiteral(CE_SHARED_DATA_DIR "/") + rel; }
 QString stories() { return shared("stories260K/hf"); }
+bool has_stories() { return QFile::exists(stories() + "/config.json"); }
 
 struct Result {
   int code = -1;
@@ -42,11 +43,8 @@ class TestCli : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
-  void init() {
-    if (!QFile::exists(stories() + "/config.json")) QSKIP("../shared/data/stories260K is absent: CLI checks skipped");
-  }
-
   void info() {
+    if (!has_stories()) QSKIP("../shared/data/stories260K is absent");
     const Result r = run({"info", "--model", stories()});
     QCOMPARE(r.code, 0);
     const QJsonObject j = r.json();
@@ -62,6 +60,7 @@ class TestCli : public QObject {
   }
 
   void tokenize() {
+    if (!has_stories()) QSKIP("../shared/data/stories260K is absent");
     const QJsonObject ref = reference_sequence("once_upon_a_time");
     Result r = run({"tokenize", "--model", stories(), "--text", ref["text"].toString()});
     QCOMPARE(r.code, 0);
@@ -74,6 +73,7 @@ class TestCli : public QObject {
   }
 
   void logitsTopMatchesReference() {
+    if (!has_stories()) QSKIP("../shared/data/stories260K is absent");
     const QJsonObject ref = reference_sequence("lily_and_tom");
     const Result r = run({"logits", "--model", stories(), "--text", ref["text"].toString(), "--top", "5", "--all"});
     QCOMPARE(r.code, 0);
@@ -96,6 +96,7 @@ class TestCli : public QObject {
   }
 
   void generateMatchesReference() {
+    if (!has_stories()) QSKIP("../shared/data/stories260K is absent");
     const QJsonObject ref = reference_sequence("dog_happy");
     const Result r = run({"generate", "--model", stories(), "--text", ref["text"].toString(), "--max-new-tokens", "20"});
     QCOMPARE(r.code, 0);
@@ -103,19 +104,45 @@ class TestCli : public QObject {
     QCOMPARE(r.json()["text"].toString(), ref["greedy_continuation_text"].toString());
   }
 
+  // The embedded demo model is the default of every --model option and knows the Texas two-hop fact.
+  void demoModelIsDefault() {
+    const Result r = run({"logits", "--text", "Fact: the capital of the state containing Dallas is", "--top", "1"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.json()["top"].toArray()[0].toObject()["piece"].toString(), QString("▁Austin"));
+    const Result info = run({"info"});
+    QCOMPARE(info.code, 0);
+    QVERIFY(info.json()["layers"].toInt() >= 4);
+  }
+
+  // A quick accuracy check of the shipped weights on a subset of every evaluation set.
+  void demoModelAccuracySubset() {
+    QStringList args{"eval-demo", "--max", "40"};
+    if (QFile::exists(shared("sva/simple_test.json"))) args << "--sva" << shared("sva");
+    const Result r = run(args);
+    QCOMPARE(r.code, 0);
+    const QJsonObject j = r.json();
+    auto acc = [&](const QJsonObject& o) { return o["correct"].toDouble() / o["total"].toDouble(); };
+    QVERIFY(j["city_state"].toObject()["total"].toInt() >= 40);
+    QVERIFY(acc(j["city_state"].toObject()) >= 0.95);
+    QCOMPARE(acc(j["state_capital"].toObject()), 1.0);
+    QVERIFY(acc(j["two_hop_trained"].toObject()) >= 0.95);
+    for (const auto& v : j["sva"].toObject()) QVERIFY(acc(v.toObject()) >= 0.95);
+    for (const auto& v : j["shared_sva"].toObject()) QVERIFY(acc(v.toObject()) >= 0.95);
+  }
+
   void errors_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("message");
     QTest::newRow("unknown command") << QStringList{"frobnicate"} << "unknown command 'frobnicate'";
-    QTest::newRow("unknown option") << QStringList{"info", "--model", stories(), "--bogus"} << "unknown option --bogus";
+    QTest::newRow("unknown option") << QStringList{"info", "--bogus"} << "unknown option --bogus";
     QTest::newRow("missing model dir") << QStringList{"info", "--model", "/no/such/model"} << "/no/such/model";
-    QTest::newRow("bad ids") << QStringList{"logits", "--model", stories(), "--ids", "1,x"} << "'x' is not an integer";
-    QTest::newRow("id out of range") << QStringList{"logits", "--model", stories(), "--ids", "1,9999"}
+    QTest::newRow("bad ids") << QStringList{"logits", "--ids", "1,x"} << "'x' is not an integer";
+    QTest::newRow("id out of range") << QStringList{"logits", "--ids", "1,9999"}
                                      << "token id 9999 is outside the vocabulary";
-    QTest::newRow("missing value") << QStringList{"generate", "--model", stories(), "--text"} << "--text needs a value";
-    QTest::newRow("missing max") << QStringList{"generate", "--model", stories(), "--text", "a"}
+    QTest::newRow("missing value") << QStringList{"generate", "--text"} << "--text needs a value";
+    QTest::newRow("missing max") << QStringList{"generate", "--text", "a"}
                                  << "missing required option --max-new-tokens";
-    QTest::newRow("bad dtype") << QStringList{"info", "--model", stories(), "--dtype", "f8"} << "--dtype must be f32 or bf16";
+    QTest::newRow("bad dtype") << QStringList{"info", "--dtype", "f8"} << "--dtype must be f32 or bf16";
   }
 
   void errors() {

@@ -22,8 +22,8 @@
 #include "ce/core/error.h"
 #include "ce/core/tokenizer.h"
 // White-box pieces: the tiktoken -> tokenizer.json converter and the plugin loader.
-#include "../core/src/bpe_tokenizer.h"
-#include "../core/src/spm_plugin_loader.h"
+#include "bpe_tokenizer.h"
+#include "spm_plugin_loader.h"
 
 using ce::core::ChatMessage;
 using ce::core::Error;

@@ -25,6 +25,7 @@
 #include "ce/core/demo_trainer.h"
 #include "ce/core/error.h"
 #include "ce/core/model.h"
+#include "ce/core/resources.h"
 #include "ce/core/sva_vocabulary.h"
 #include "ce/core/tokenizer.h"
 #include "ce/core/world.h"
@@ -37,15 +38,16 @@ namespace {
 const char* kUsage =
     "usage: circuit-trace <command> [options]\n"
     "commands:\n"
-    "  info      --model DIR\n"
-    "  tokenize  (--model DIR | --tokenizer FILE) --text T [--no-bos] [--chat] [--system S]\n"
-    "  logits    --model DIR (--text T | --ids 1,2,3) [--top K] [--all]\n"
-    "  generate  --model DIR (--text T | --ids 1,2,3) --max-new-tokens N\n"
+    "  info      [--model DIR]\n"
+    "  tokenize  [--model DIR | --tokenizer FILE] --text T [--no-bos] [--chat] [--system S]\n"
+    "  logits    [--model DIR] (--text T | --ids 1,2,3) [--top K] [--all]\n"
+    "  generate  [--model DIR] (--text T | --ids 1,2,3) --max-new-tokens N\n"
     "  train-demo --out DIR [--seed S] [--steps N] [--config small|tiny] [--datasets DIR] [--sva DIR]\n"
     "             [--world-seed S] [--no-eval]   (progress on stderr; writes MODEL_CARD.md unless --no-eval)\n"
     "  eval-demo  [--model DIR] [--sva DIR] [--datasets DIR] [--max N] [--markdown]\n"
     "  write-datasets --out DIR [--seed S]\n"
-    "common options: --dtype f32|bf16, --threads N (0 = all cores), --chat, --system S\n";
+    "common options: --dtype f32|bf16, --threads N (0 = all cores), --chat, --system S\n"
+    "--model defaults to the embedded demo model (resources/models/geo).\n";
 
 // Parsed "--name value" and "--flag" options of one command; unknown options are errors so a typo never
 // silently changes what runs.
@@ -121,7 +123,7 @@ std::unique_ptr<ce::core::Model> open_model(const Args& a) {
   }
   o.threads = a.get_int("threads", 0);
   if (o.threads < 0) throw Error("--threads must be >= 0");
-  return ce::core::Model::open(a.get("model"), o);
+  return ce::core::Model::open(a.has("model") ? a.get("model") : ce::core::default_model_dir(), o);
 }
 
 // Token ids of the prompt: --ids verbatim, or --text tokenized (optionally in the chat format).
@@ -159,8 +161,7 @@ int cmd_tokenize(const Args& a) {
     own = ce::core::Tokenizer::from_file(a.get("tokenizer"));
     tok = own.get();
   } else {
-    if (!a.has("model")) throw Error("missing required option --model (or --tokenizer)");
-    own = ce::core::Tokenizer::from_model_dir(a.get("model"));
+    own = ce::core::Tokenizer::from_model_dir(a.has("model") ? a.get("model") : ce::core::default_model_dir());
     tok = own.get();
   }
   const bool bos = a.flag("no-bos") ? false : tok->default_add_bos();
@@ -206,20 +207,6 @@ uint64_t parse_seed(const Args& a, const std::string& name, uint64_t fallback) {
   } catch (const std::exception&) {
     throw Error("--" + name + ": '" + s + "' is not a non-negative integer");
   }
-}
-
-// The embedded demo model: resources/models/geo of the source tree (running from build/bin) or of the install.
-std::string default_demo_model_dir() {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path exe_dir = fs::read_symlink("/proc/self/exe", ec).parent_path();
-  std::string looked;
-  for (const fs::path& dir : {exe_dir / ".." / ".." / "resources" / "models" / "geo",
-                              exe_dir / ".." / "share" / "circuit-explorer" / "models" / "geo"}) {
-    if (fs::exists(dir / "config.json", ec)) return fs::weakly_canonical(dir, ec).string();
-    looked += (looked.empty() ? "" : ", ") + dir.lexically_normal().string();
-  }
-  throw Error("no --model given and the embedded demo model is missing (looked in " + looked + ")");
 }
 
 std::atomic<bool> g_cancel{false};
@@ -320,7 +307,7 @@ int cmd_eval_demo(const Args& a) {
   ce::core::LoadOptions lo;
   lo.threads = a.get_int("threads", 0);
   if (lo.threads < 0) throw Error("--threads must be >= 0");
-  const std::string dir = a.has("model") ? a.get("model") : default_demo_model_dir();
+  const std::string dir = a.has("model") ? a.get("model") : ce::core::default_model_dir();
   const auto model = ce::core::Model::open(dir, lo);
   ce::core::DemoEvalOptions eo;
   eo.shared_sva_dir = a.get("sva", "");

@@ -193,7 +193,9 @@ DemoEvaluation evaluate_demo_model(const Model& model, const DemoEvalOptions& op
   DemoEvaluation ev;
 
   std::vector<FactItem> city_state, state_capital, trained, held_out;
-  for (const City& c : world.cities()) city_state.push_back({c.name + " is a city in", " " + c.state});
+  // Not "Dallas is a city in": the corpus also says "Dallas is a city in the state whose capital is Austin",
+  // so " the" is a correct continuation there. The issue's own one-hop form has a single right answer.
+  for (const City& c : world.cities()) city_state.push_back({"Fact: the state containing " + c.name + " is", " " + c.state});
   for (const UsState& s : world.states()) state_capital.push_back({"The capital of " + s.name + " is", " " + s.capital});
   if (options.datasets_dir.empty()) {
     for (const CapitalExample& e : writer.capitals()) (e.held_out ? held_out : trained).push_back({e.prompt, e.answer});
@@ -205,7 +207,7 @@ DemoEvaluation evaluate_demo_model(const Model& model, const DemoEvalOptions& op
     }
   }
   const std::string fact_rule = "top-1 of every answer token (teacher-forced)";
-  ev.city_state = eval_facts(model, "city_state", "\"Dallas is a city in\" -> \" Texas\"; " + fact_rule, city_state, options);
+  ev.city_state = eval_facts(model, "city_state", "\"Fact: the state containing Dallas is\" -> \" Texas\"; " + fact_rule, city_state, options);
   ev.state_capital =
       eval_facts(model, "state_capital", "\"The capital of Texas is\" -> \" Austin\"; " + fact_rule, state_capital, options);
   ev.two_hop_trained = eval_facts(model, "two_hop_trained",

@@ -27,7 +27,7 @@ struct DemoEvalSet {
 };
 
 struct DemoEvaluation {
-  DemoEvalSet city_state;        // "Dallas is a city in" -> " Texas" (every non-capital city)
+  DemoEvalSet city_state;        // "Fact: the state containing Dallas is" -> " Texas" (every non-capital city)
   DemoEvalSet state_capital;     // "The capital of Texas is" -> " Austin" (50 states)
   DemoEvalSet two_hop_trained;   // "Fact: the capital of the state containing Dallas is" -> " Austin"
   DemoEvalSet two_hop_held_out;  // the same for cities whose two-hop facts were never trained
