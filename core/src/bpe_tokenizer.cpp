@@ -1,4 +1,5 @@
 #include "bpe_tokenizer.h"
+#include "file_util.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -244,14 +245,6 @@ void for_each_line(const std::string& content, Fn&& fn) {
     if (!line.empty()) fn(line, number);
     begin = end + 1;
   }
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open file: " + std::strerror(errno));
-  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error(path + ": read error");
-  return content;
 }
 
 // ---- PCRE2 ---------------------------------------------------------------------------------------------

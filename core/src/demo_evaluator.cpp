@@ -14,6 +14,7 @@
 #include "ce/core/error.h"
 #include "ce/core/sva_vocabulary.h"
 #include "ce/core/world.h"
+#include "file_util.h"
 
 namespace ce::core {
 
@@ -119,18 +120,10 @@ DemoEvalSet eval_pairs(const Model& model, const std::string& name, const std::s
   return set;
 }
 
-std::string read_all(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot read");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // One JSON object per non-empty line.
 std::vector<json> read_jsonl(const fs::path& path) {
   std::vector<json> out;
-  std::istringstream in(read_all(path));
+  std::istringstream in(read_file(path.string()));
   std::string line;
   int number = 0;
   while (std::getline(in, line)) {

@@ -29,6 +29,7 @@
 #include "ce/core/safetensors_writer.h"
 #include "ce/core/threading.h"
 #include "ce/core/tokenizer.h"
+#include "file_util.h"
 #include "llama.h"
 #include "spm_plugin_loader.h"
 #include "split_mix64.h"
@@ -230,14 +231,6 @@ std::string without_temp_paths(const std::string& model) {
   });
   if (!ok) throw Error("the trained SentencePiece model is not a valid protocol buffer");
   return out;
-}
-
-std::string read_binary(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot read");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -600,7 +593,7 @@ DemoTrainResult train_demo_model(const DemoTrainOptions& options) {
     train_sentencepiece(spm_arguments(corpus_path, prefix, recipe.vocab_size, symbols));
   }
   const fs::path spm_model = temp.path() / "tokenizer.model";
-  write_text(spm_model, without_temp_paths(read_binary(prefix.string() + ".model")));
+  write_text(spm_model, without_temp_paths(read_file(prefix.string() + ".model")));
   const std::unique_ptr<Tokenizer> tokenizer = Tokenizer::from_file(spm_model.string());
   result.tokenizer_seconds = seconds_since(tokenizer_start);
   if (tokenizer->bos_id() != kBosId || tokenizer->eos_id() != kEosId) {

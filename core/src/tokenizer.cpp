@@ -9,6 +9,7 @@
 
 #include "bpe_tokenizer.h"
 #include "ce/core/error.h"
+#include "file_util.h"
 #include "sentencepiece_tokenizer.h"
 
 namespace ce::core {
@@ -18,16 +19,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 enum class Format { kSentencePiece, kTiktoken, kTokenizerJson, kUnknown };
-
-std::string read_file(const std::string& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) throw Error(path + ": is a folder, not a tokenizer file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open file: " + std::strerror(errno));
-  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error(path + ": read error");
-  return content;
-}
 
 Format detect(const std::string& content) {
   const size_t first = content.find_first_not_of(" \t\r\n");
