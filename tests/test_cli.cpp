@@ -109,6 +109,7 @@ class TestCli : public QObject {
     const Result r = run({"logits", "--text", "Fact: the capital of the state containing Dallas is", "--top", "1"});
     QCOMPARE(r.code, 0);
     QCOMPARE(r.json()["top"].toArray()[0].toObject()["piece"].toString(), QString("▁Austin"));
+    QCOMPARE(r.json()["top"].toArray()[0].toObject()["text"].toString(), QString(" Austin"));
     const Result info = run({"info"});
     QCOMPARE(info.code, 0);
     QVERIFY(info.json()["layers"].toInt() >= 4);

@@ -178,7 +178,7 @@ int cmd_logits(const Args& a) {
   if (k < 0) throw Error("--top must be >= 0");
   json top = json::array();
   for (const auto& t : model->top_k(logits, k)) {
-    top.push_back({{"id", t.id}, {"piece", t.piece}, {"logit", t.logit}, {"prob", t.prob}});
+    top.push_back({{"id", t.id}, {"piece", t.piece}, {"text", t.text}, {"logit", t.logit}, {"prob", t.prob}});
   }
   json out = {{"ids", ids}, {"top", top}};
   if (a.flag("all")) out["logits"] = logits;

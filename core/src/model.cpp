@@ -122,9 +122,20 @@ std::vector<TopToken> Model::top_k(const std::vector<float>& logits, int k) cons
   for (int i = 0; i < k; ++i) {
     const int id = order[static_cast<size_t>(i)];
     const float l = logits[static_cast<size_t>(id)];
-    out.push_back({id, tokenizer_->piece(id), l, static_cast<float>(std::exp(static_cast<double>(l - max)) / z)});
+    out.push_back({id, tokenizer_->piece(id), token_text(id), l,
+                   static_cast<float>(std::exp(static_cast<double>(l - max)) / z)});
   }
   return out;
+}
+
+std::string Model::token_text(int id) const {
+  std::string piece = tokenizer_->piece(id);
+  if (tokenizer_->kind() != "sentencepiece") return piece;
+  static const std::string kMarker = "\xE2\x96\x81";  // U+2581, SentencePiece's word boundary
+  for (size_t at = piece.find(kMarker); at != std::string::npos; at = piece.find(kMarker, at + 1)) {
+    piece.replace(at, kMarker.size(), " ");
+  }
+  return piece;
 }
 
 std::vector<int> Model::generate(const std::vector<int>& ids, int max_new_tokens) const {

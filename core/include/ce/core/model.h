@@ -32,7 +32,8 @@ struct ModelInfo {
 
 struct TopToken {
   int id = 0;
-  std::string piece;
+  std::string piece;  // the tokenizer's piece ("▁Austin" for SentencePiece)
+  std::string text;   // what the token adds to the text (" Austin"), see Model::token_text
   float logit = 0;
   float prob = 0;
 };
@@ -66,6 +67,9 @@ class Model {
   std::vector<std::vector<std::vector<float>>> residual_stream(const std::vector<int>& ids) const;
   // The k largest logits (softmax over the full vocabulary), descending.
   std::vector<TopToken> top_k(const std::vector<float>& logits, int k) const;
+  // The text one token contributes, for display: SentencePiece's word marker "▁" becomes a space (single-id
+  // decode would drop a leading space); byte-level BPE pieces are already text. Throws Error out of range.
+  std::string token_text(int id) const;
   // Greedy decoding: appends up to max_new_tokens argmax tokens, stopping after an EOS (included).
   // Returns only the new ids.
   std::vector<int> generate(const std::vector<int>& ids, int max_new_tokens) const;
