@@ -12,18 +12,24 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "ce/core/attribution.h"
+#include "ce/core/attribution_example.h"
 #include "ce/core/chat_format.h"
+#include "ce/core/circuit_evaluator.h"
 #include "ce/core/data_split.h"
 #include "ce/core/dataset_writer.h"
 #include "ce/core/demo_evaluator.h"
 #include "ce/core/demo_trainer.h"
+#include "ce/core/edge_attribution.h"
 #include "ce/core/error.h"
+#include "ce/core/intervention.h"
 #include "ce/core/model.h"
 #include "ce/core/resources.h"
 #include "ce/core/sva_vocabulary.h"
@@ -46,6 +52,14 @@ const char* kUsage =
     "             [--world-seed S] [--no-eval]   (progress on stderr; writes MODEL_CARD.md unless --no-eval)\n"
     "  eval-demo  [--model DIR] [--sva DIR] [--datasets DIR] [--max N] [--markdown]\n"
     "  write-datasets --out DIR [--seed S]\n"
+    "  attribute [--model DIR] (--data FILE [--limit N] | --text T [--answer A] [--contrast B] [--patch-text P])\n"
+    "            [--method atp|ig|relp|exact] [--basis mlp_act|mlp_out|attn|resid] [--metric diff|logit|topk]\n"
+    "            [--top N] [--rules all|none|norm,gate,half,attn|-half] [--ig-steps S] [--batch B]\n"
+    "            [--top-candidates N (exact: patch only the top N AtP nodes)] [--progress]\n"
+    "  evaluate  [--model DIR] --data TRAIN --test TEST [--limit N] [--test-limit N] [--method ...] [--basis ...]\n"
+    "            [--ablation mean|zero] [--counts 1,10,100] [--csv FILE] [--progress]\n"
+    "  edges     [--model DIR] --text T --answer A [--contrast B] [--patch-text P] [--top-nodes K] [--percent P]\n"
+    "  steer     [--model DIR] --text T --scale L/N=F [--scale L/N@POS=F ...] [--max-new-tokens N] [--top K]\n"
     "common options: --dtype f32|bf16, --threads N (0 = all cores), --chat, --system S\n"
     "--model defaults to the embedded demo model (resources/models/geo).\n";
 
@@ -64,6 +78,7 @@ class Args {
       } else if (valued.count(name)) {
         if (i + 1 >= argc) throw Error("option --" + name + " needs a value");
         values_[name] = argv[++i];
+        all_[name].push_back(values_[name]);
       } else {
         throw Error("unknown option --" + name);
       }
@@ -83,6 +98,23 @@ class Args {
     if (!has(n)) return fallback;
     return parse_int(values_.at(n), "--" + n);
   }
+  // Every value of a repeatable option, in command-line order.
+  std::vector<std::string> get_all(const std::string& n) const {
+    auto it = all_.find(n);
+    return it == all_.end() ? std::vector<std::string>{} : it->second;
+  }
+  double get_double(const std::string& n, double fallback) const {
+    if (!has(n)) return fallback;
+    const std::string& s = values_.at(n);
+    try {
+      size_t used = 0;
+      const double v = std::stod(s, &used);
+      if (used != s.size()) throw std::invalid_argument(s);
+      return v;
+    } catch (const std::exception&) {
+      throw Error("--" + n + ": '" + s + "' is not a number");
+    }
+  }
   static int parse_int(const std::string& s, const std::string& what) {
     try {
       size_t used = 0;
@@ -97,6 +129,7 @@ class Args {
  private:
   std::set<std::string> flags_;
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> all_;
 };
 
 std::vector<int> parse_ids(const std::string& s) {
@@ -337,6 +370,221 @@ int cmd_write_datasets(const Args& a) {
   return 0;
 }
 
+// ---- attribution, evaluation, edges, steering (#4) ----
+
+// A JobControl wired to Ctrl-C and, with --progress, to a progress line on stderr.
+ce::core::JobControl cli_control(const Args& a) {
+  ce::core::JobControl c;
+  c.cancel = &g_cancel;
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  if (a.flag("progress")) {
+    auto last = std::make_shared<std::chrono::steady_clock::time_point>();
+    c.progress = [last](double f, const std::string& msg) {
+      const auto now = std::chrono::steady_clock::now();
+      if (f < 1.0 && now - *last < std::chrono::milliseconds(500)) return;
+      *last = now;
+      std::fprintf(stderr, "[%3.0f%%] %s\n", 100.0 * f, msg.c_str());
+    };
+  }
+  return c;
+}
+
+struct LoadedData {
+  std::vector<ce::core::AttributionExample> examples;
+  json summary;
+};
+
+// --data FILE [--limit N] (key = "data"), or one typed prompt.
+LoadedData load_examples(const Args& a, const ce::core::Model& model, const std::string& key = "data",
+                         const std::string& limit_key = "limit") {
+  LoadedData d;
+  const int limit = a.get_int(limit_key, 0);
+  if (limit < 0) throw Error("--" + limit_key + " must be >= 0");
+  if (a.has(key)) {
+    if (a.has("text")) throw Error("give either --" + key + " or --text, not both");
+    auto ds = ce::core::load_paired_dataset(a.get(key), model.tokenizer(), static_cast<size_t>(limit));
+    d.summary = {{"file", a.get(key)}, {"lines", ds.lines}, {"used", ds.examples.size()},
+                 {"dropped_multi_token", ds.multi_token}, {"dropped_unequal_length", ds.unequal_length},
+                 {"dropped_same_answer", ds.same_answer}};
+    d.examples = std::move(ds.examples);
+    return d;
+  }
+  const std::string text = a.get("text");
+  std::string answer = a.get("answer", "");
+  std::string contrast = a.get("contrast", "");
+  d.examples.push_back(ce::core::make_example(model.tokenizer(), text, answer, contrast, a.get("patch-text", "")));
+  d.summary = {{"text", text}, {"ids", d.examples[0].clean}, {"pieces", pieces_json(model.tokenizer(), d.examples[0].clean)}};
+  return d;
+}
+
+ce::core::AttributionOptions attribution_options(const Args& a) {
+  ce::core::AttributionOptions o;
+  o.method = ce::core::parse_method(a.get("method", "relp"));
+  o.basis = ce::core::parse_basis(a.get("basis", "mlp_act"));
+  o.metric = ce::core::parse_metric(a.get("metric", "diff"));
+  if (a.has("rules")) {
+    if (o.method != ce::core::Method::RelP) throw Error("--rules applies to --method relp only");
+    o.rules = ce::core::RelpRules::parse(a.get("rules"));
+  }
+  o.ig_steps = a.get_int("ig-steps", 10);
+  if (o.ig_steps < 1 || o.ig_steps > 1000) throw Error("--ig-steps must be in 1..1000");
+  o.batch = a.get_int("batch", 32);
+  if (o.batch < 1) throw Error("--batch must be >= 1");
+  return o;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Exact patching needs a node list: all nodes, or the top N candidates of a first AtP pass.
+void exact_candidates(const Args& a, const ce::core::Model& model, const std::vector<ce::core::AttributionExample>& ex,
+                      ce::core::AttributionOptions& o, const ce::core::JobControl& control) {
+  if (o.method != ce::core::Method::Exact || !a.has("top-candidates")) return;
+  const int n = a.get_int("top-candidates", 0);
+  if (n < 1) throw Error("--top-candidates must be >= 1");
+  ce::core::AttributionOptions pre = o;
+  pre.method = ce::core::Method::AtP;
+  for (const auto& ne : ce::core::top_nodes(ce::core::attribute(model, ex, pre, control), n)) o.exact_nodes.push_back(ne.node);
+}
+
+int cmd_attribute(const Args& a) {
+  auto model = open_model(a);
+  const LoadedData d = load_examples(a, *model);
+  ce::core::AttributionOptions o = attribution_options(a);
+  const int top = a.get_int("top", 50);
+  const ce::core::JobControl control = cli_control(a);
+  const auto t0 = std::chrono::steady_clock::now();
+  exact_candidates(a, *model, d.examples, o, control);
+  const ce::core::AttributionResult r = ce::core::attribute(*model, d.examples, o, control);
+  const double secs = seconds_since(t0);
+  json nodes = json::array();
+  for (const auto& n : ce::core::top_nodes(r, top)) {
+    nodes.push_back({{"layer", n.node.layer}, {"pos", n.node.pos}, {"index", n.node.index}, {"effect", n.effect},
+                     {"activation", n.activation}});
+  }
+  json out = {{"method", ce::core::method_name(o.method)}, {"basis", ce::core::basis_name(o.basis)},
+              {"metric", ce::core::metric_name(o.metric)}, {"examples", r.examples}, {"m", r.m},
+              {"data", d.summary}, {"seconds", secs}, {"nodes", nodes}};
+  if (o.method == ce::core::Method::RelP) out["rules"] = o.rules.to_string();
+  if (o.method == ce::core::Method::IG) out["ig_steps"] = o.ig_steps;
+  print(out);
+  return 0;
+}
+
+std::vector<int> parse_int_list(const std::string& s, const std::string& what) {
+  std::vector<int> v;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) v.push_back(Args::parse_int(item, what));
+  return v;
+}
+
+int cmd_evaluate(const Args& a) {
+  auto model = open_model(a);
+  const LoadedData train = load_examples(a, *model, "data", "limit");
+  if (!a.has("test")) throw Error("missing required option --test");
+  const int test_limit = a.get_int("test-limit", 0);
+  if (test_limit < 0) throw Error("--test-limit must be >= 0");
+  const auto test = ce::core::load_paired_dataset(a.get("test"), model->tokenizer(), static_cast<size_t>(test_limit));
+  ce::core::AttributionOptions o = attribution_options(a);
+  if (o.method == ce::core::Method::Exact) throw Error("evaluate: use atp, ig or relp (exact is for validation)");
+  const auto ablation = ce::core::parse_ablation(a.get("ablation", "mean"));
+  const ce::core::JobControl control = cli_control(a);
+  const auto t0 = std::chrono::steady_clock::now();
+  const ce::core::AttributionResult effects = ce::core::attribute(*model, train.examples, o, control.sub(0, 0.5));
+  const double attribution_seconds = seconds_since(t0);
+  const ce::core::CircuitEvaluator ev(*model, test.examples, o.basis, ablation, control.sub(0.5, 0.55));
+  std::vector<int> counts;
+  if (a.has("counts")) counts = parse_int_list(a.get("counts"), "--counts");
+  const auto curve = ev.curve(effects, ce::core::default_thresholds(), counts, control.sub(0.55, 1));
+  json points = json::array();
+  for (const auto& p : curve.points) {
+    json j = {{"nodes", p.nodes}, {"faithfulness", p.faithfulness}, {"completeness", p.completeness}};
+    if (p.threshold >= 0) j["threshold"] = p.threshold;
+    points.push_back(j);
+  }
+  const double total = seconds_since(t0);
+  if (a.has("csv")) {
+    const std::string path = a.get("csv");
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f << "method,basis,ablation,threshold,nodes,faithfulness,completeness\n";
+    char buf[256];
+    for (const auto& p : curve.points) {
+      std::snprintf(buf, sizeof buf, "%s,%s,%s,%.6g,%d,%.6f,%.6f\n", ce::core::method_name(o.method),
+                    ce::core::basis_name(o.basis), ce::core::ablation_name(ablation), p.threshold, p.nodes,
+                    p.faithfulness, p.completeness);
+      f << buf;
+    }
+    f.close();
+    if (!f) throw Error(path + ": cannot write the CSV file");
+  }
+  print({{"method", ce::core::method_name(o.method)}, {"basis", ce::core::basis_name(o.basis)},
+         {"ablation", ce::core::ablation_name(ablation)}, {"train", train.summary},
+         {"test", {{"file", a.get("test")}, {"used", test.examples.size()}}}, {"m_full", curve.m_full},
+         {"m_empty", curve.m_empty}, {"attribution_seconds", attribution_seconds}, {"seconds", total},
+         {"points", points}});
+  return 0;
+}
+
+int cmd_edges(const Args& a) {
+  auto model = open_model(a);
+  const LoadedData d = load_examples(a, *model);
+  ce::core::EdgeOptions o;
+  o.top_nodes = a.get_int("top-nodes", 30);
+  if (a.has("rules")) o.rules = ce::core::RelpRules::parse(a.get("rules"));
+  o.metric = ce::core::parse_metric(a.get("metric", "diff"));
+  const ce::core::JobControl control = cli_control(a);
+  const auto t0 = std::chrono::steady_clock::now();
+  const ce::core::EdgeResult r = ce::core::compute_edges(*model, d.examples.at(0), o, control);
+  std::vector<ce::core::Edge> edges = r.edges;
+  if (a.has("percent")) edges = ce::core::prune_edges(edges, a.get_double("percent", 100));
+  json nodes = json::array();
+  for (const auto& n : r.nodes) {
+    nodes.push_back({{"name", ce::core::node_name(n.node.layer, n.node.index, n.node.pos)}, {"layer", n.node.layer},
+                     {"pos", n.node.pos}, {"index", n.node.index}, {"effect", n.effect}, {"activation", n.activation}});
+  }
+  json ej = json::array();
+  for (const auto& e : edges) {
+    ej.push_back({{"src", e.src.name()}, {"dst", e.dst.name()}, {"weight", e.weight}, {"score", e.score}});
+  }
+  print({{"m", r.m}, {"rules", o.rules.to_string()}, {"data", d.summary}, {"seconds", seconds_since(t0)},
+         {"nodes", nodes}, {"edges", ej}});
+  return 0;
+}
+
+json top_json(const ce::core::Model& model, const std::vector<float>& logits, int k) {
+  json top = json::array();
+  for (const auto& t : model.top_k(logits, k)) {
+    top.push_back({{"id", t.id}, {"text", t.text}, {"logit", t.logit}, {"prob", t.prob}});
+  }
+  return top;
+}
+
+int cmd_steer(const Args& a) {
+  auto model = open_model(a);
+  const std::vector<int> ids = prompt_ids(a, model->tokenizer(), model->tokenizer().default_add_bos());
+  const auto basis = ce::core::parse_basis(a.get("basis", "mlp_act"));
+  std::vector<ce::core::Intervention> ivs;
+  for (const std::string& s : a.get_all("scale")) ivs.push_back(ce::core::Intervention::parse(s, basis));
+  if (ivs.empty()) throw Error("give at least one --scale L/N=F");
+  ce::core::validate_interventions(*model, ivs);
+  const int n = a.get_int("max-new-tokens", 8);
+  if (n < 0 || n > 10000) throw Error("--max-new-tokens must be in 0..10000");
+  const int k = a.get_int("top", 10);
+  const std::vector<float> before = model->next_logits(ids);
+  const std::vector<float> after = ce::core::next_logits_with(*model, ids, ivs);
+  const std::vector<int> gen_before = model->generate(ids, n);
+  const std::vector<int> gen = ce::core::generate_with(*model, ids, n, ivs);
+  print({{"ids", ids},
+         {"interventions", a.get_all("scale")},
+         {"before", {{"top", top_json(*model, before, k)}, {"generated", model->tokenizer().decode(gen_before)}}},
+         {"after", {{"top", top_json(*model, after, k)}}},
+         {"generated", model->tokenizer().decode(gen)}});
+  return 0;
+}
+
 // First line only: LibTorch errors carry multi-line backtraces.
 std::string first_line(const std::string& s) {
   const auto nl = s.find('\n');
@@ -374,6 +622,25 @@ int main(int argc, char** argv) {
     }
     if (cmd == "eval-demo") {
       return cmd_eval_demo(Args(argc, argv, 2, {"markdown"}, {"model", "sva", "datasets", "max", "world-seed", "threads"}));
+    }
+    const std::set<std::string> attr_valued = {"data", "limit", "text", "answer", "contrast", "patch-text", "method",
+                                               "basis", "metric", "rules", "ig-steps", "batch"};
+    if (cmd == "attribute") {
+      auto v = with(attr_valued);
+      v.insert({"top", "top-candidates"});
+      return cmd_attribute(Args(argc, argv, 2, {"progress"}, v));
+    }
+    if (cmd == "evaluate") {
+      auto v = with(attr_valued);
+      v.insert({"test", "test-limit", "ablation", "csv", "counts"});
+      return cmd_evaluate(Args(argc, argv, 2, {"progress"}, v));
+    }
+    if (cmd == "edges") {
+      return cmd_edges(Args(argc, argv, 2, {"progress"},
+                            with({"text", "answer", "contrast", "patch-text", "top-nodes", "rules", "metric", "percent"})));
+    }
+    if (cmd == "steer") {
+      return cmd_steer(Args(argc, argv, 2, {"chat"}, with({"text", "ids", "scale", "basis", "max-new-tokens", "top", "system"})));
     }
     if (cmd == "write-datasets") return cmd_write_datasets(Args(argc, argv, 2, {}, {"out", "seed"}));
     std::fprintf(stderr, "circuit-trace: unknown command '%s'\n%s", cmd.c_str(), kUsage);

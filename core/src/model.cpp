@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "ce/core/error.h"
+#include "ce/core/intervention.h"
 #include "ce/core/threading.h"
 #include "ce/core/weight_store.h"
 #include "llama.h"
@@ -139,23 +140,7 @@ std::string Model::token_text(int id) const {
 }
 
 std::vector<int> Model::generate(const std::vector<int>& ids, int max_new_tokens) const {
-  ensure_compute_threads();
-  torch::NoGradGuard no_grad;
-  std::vector<int> seq = ids;
-  std::vector<int> out;
-  const int eos = tokenizer_->eos_id();
-  const std::vector<int64_t>& eos_ids = config().eos_token_ids;
-  for (int i = 0; i < max_new_tokens; ++i) {
-    // Full recompute per step keeps interventions (which may target any position) exact and simple.
-    ForwardOptions o;
-    o.logits = LogitsMode::Last;
-    torch::Tensor logits = engine_->forward(ids_tensor(seq), o).logits[0][0];  // [vocab]
-    const int next = static_cast<int>(logits.argmax().item<int64_t>());
-    seq.push_back(next);
-    out.push_back(next);
-    if (next == eos || std::find(eos_ids.begin(), eos_ids.end(), next) != eos_ids.end()) break;
-  }
-  return out;
+  return generate_with(*this, ids, max_new_tokens, {});
 }
 
 }  // namespace ce::core

@@ -1,0 +1,52 @@
+// Inputs of attribution: paired prompts (clean / patch) with single-token answers, from JSON Lines files or
+// typed by the user.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ce/core/tokenizer.h"
+
+namespace ce::core {
+
+// One example. Paired: `patch` has the same length as `clean` and gives the baseline activations.
+// Unpaired: `patch` is empty and the baseline is zero. `contrast` < 0: the metric is logit(answer) alone.
+struct AttributionExample {
+  std::vector<int> clean;   // prompt ids, BOS included
+  std::vector<int> patch;   // same length as clean, or empty
+  int answer = -1;          // token id of the clean answer (-1: none, only for the topk metric)
+  int contrast = -1;        // token id of the contrast (patch) answer, or -1
+  std::string label;        // "case" of the data file ("plural"), or the prompt text
+};
+
+// Result of reading a paired file, with what was dropped and why.
+struct PairedDataset {
+  std::vector<AttributionExample> examples;
+  size_t lines = 0;              // non-empty lines read (before --limit)
+  size_t multi_token = 0;        // dropped: an answer is not exactly one token
+  size_t unequal_length = 0;     // dropped: clean and patch prefixes tokenize to different lengths
+  size_t same_answer = 0;        // dropped: clean and patch answers are the same token
+};
+
+// Ids of `prompt` (model's BOS rule) and of `answer` as it continues the prompt: prompt + answer is
+// tokenized as one text and split where the prompt's own ids end (how the model saw it in training), else
+// the answer is encoded alone. Thread-safe.
+std::pair<std::vector<int>, std::vector<int>> split_prompt_answer(const Tokenizer& tok, bool add_bos,
+                                                                  const std::string& prompt,
+                                                                  const std::string& answer);
+
+// Reads a JSON Lines file of {"clean_prefix","patch_prefix","clean_answer","patch_answer","case"} objects
+// (the format of Marks et al.'s SVA data; "case" optional). Keeps the examples whose answers are single,
+// distinct tokens and whose prefixes have equal token length; `limit` > 0 keeps at most that many. Throws
+// Error "<path>:<line>: ..." for unreadable JSON or a missing/non-string field, and Error "<path>: ..."
+// for a missing or empty file, or when no example is usable (the message counts each reason).
+PairedDataset load_paired_dataset(const std::string& path, const Tokenizer& tok, size_t limit = 0);
+
+// An example from typed text. `contrast` and `patch_text` may be empty. Throws Error when an answer is not
+// exactly one token or the patch prompt's length differs from the prompt's.
+AttributionExample make_example(const Tokenizer& tok, const std::string& text, const std::string& answer,
+                                const std::string& contrast = {}, const std::string& patch_text = {});
+
+}  // namespace ce::core
