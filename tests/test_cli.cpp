@@ -9,6 +9,8 @@
 #include <QProcess>
 #include <QTemporaryDir>
 
+#include <cmath>
+
 namespace {
 
 QString shared(const QString& rel) { return QStringLiteral(CE_SHARED_DATA_DIR "/") + rel; }
@@ -131,6 +133,70 @@ class TestCli : public QObject {
     for (const auto& v : j["shared_sva"].toObject()) QVERIFY(acc(v.toObject()) >= 0.95);
   }
 
+  // attribute: the documented fields, nodes sorted by |effect|, pos counted with BOS.
+  void attributeJson() {
+    const Result r = run({"attribute", "--text", "Fact: the capital of the state containing Dallas is", "--answer",
+                          " Austin", "--contrast", " Sacramento", "--patch-text",
+                          "Fact: the capital of the state containing Fresno is", "--method", "relp", "--top", "20"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject j = r.json();
+    QCOMPARE(j["method"].toString(), QString("relp"));
+    QCOMPARE(j["basis"].toString(), QString("mlp_act"));
+    QCOMPARE(j["metric"].toString(), QString("diff"));
+    QCOMPARE(j["examples"].toInt(), 1);
+    QVERIFY(j["m"].toDouble() > 5);  // " Austin" far above " Sacramento"
+    const QJsonArray nodes = j["nodes"].toArray();
+    QCOMPARE(nodes.size(), 20);
+    double prev = 1e30;
+    for (const auto& v : nodes) {
+      const QJsonObject n = v.toObject();
+      QVERIFY(n.contains("layer") && n.contains("pos") && n.contains("index") && n.contains("activation"));
+      QVERIFY(std::abs(n["effect"].toDouble()) <= prev);
+      prev = std::abs(n["effect"].toDouble());
+      QVERIFY(n["pos"].toInt() >= 0 && n["pos"].toInt() <= 10);  // 11 tokens with BOS
+      QVERIFY(n["index"].toInt() < 768);
+    }
+  }
+
+  void evaluateWritesCurveAndCsv() {
+    QTemporaryDir dir;
+    const QString csv = dir.path() + "/curve.csv";
+    const QString sva = QStringLiteral(CE_SOURCE_DIR "/resources/datasets/sva/");
+    const Result r = run({"evaluate", "--data", sva + "simple_train.json", "--test", sva + "simple_test.json", "--limit",
+                          "20", "--test-limit", "20", "--method", "atp", "--basis", "mlp_out", "--csv", csv});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject j = r.json();
+    QVERIFY(j["m_full"].toDouble() > j["m_empty"].toDouble());
+    const QJsonArray pts = j["points"].toArray();
+    QCOMPARE(pts.size(), 31);
+    QCOMPARE(pts[0].toObject()["threshold"].toDouble(), 0.0);
+    QVERIFY(pts[30].toObject()["nodes"].toInt() <= pts[0].toObject()["nodes"].toInt());
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 32);
+    QCOMPARE(lines[0], QByteArray("method,basis,ablation,threshold,nodes,faithfulness,completeness"));
+    QVERIFY(lines[1].startsWith("atp,mlp_out,mean,0,"));
+  }
+
+  void edgesAndSteer() {
+    const QString texas = "Fact: the capital of the state containing Dallas is";
+    Result r = run({"edges", "--text", texas, "--answer", " Austin", "--top-nodes", "5"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(r.json()["nodes"].toArray().size(), 5);
+    const QJsonArray edges = r.json()["edges"].toArray();
+    QVERIFY(!edges.isEmpty());
+    QVERIFY(edges[0].toObject().contains("src") && edges[0].toObject().contains("weight") &&
+            edges[0].toObject().contains("score"));
+    r = run({"steer", "--text", texas, "--scale", "2/636=-8", "--scale", "0/617@9=0", "--max-new-tokens", "2"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject j = r.json();
+    QCOMPARE(j["before"].toObject()["top"].toArray()[0].toObject()["text"].toString(), QString(" Austin"));
+    QVERIFY(j["after"].toObject()["top"].toArray()[0].toObject()["logit"].toDouble() !=
+            j["before"].toObject()["top"].toArray()[0].toObject()["logit"].toDouble());
+    QVERIFY(j.contains("generated"));
+  }
+
   void errors_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("message");
@@ -143,6 +209,17 @@ class TestCli : public QObject {
     QTest::newRow("missing value") << QStringList{"generate", "--text"} << "--text needs a value";
     QTest::newRow("missing max") << QStringList{"generate", "--text", "a"}
                                  << "missing required option --max-new-tokens";
+    QTest::newRow("bad method") << QStringList{"attribute", "--text", "a", "--answer", " is", "--method", "shap"}
+                                << "unknown method 'shap' (expected atp, ig, relp or exact)";
+    QTest::newRow("multi-token answer") << QStringList{"attribute", "--text", "The capital of Texas is", "--answer", " Austin Texas"}
+                                        << "the answer ' Austin Texas' is 2 tokens";
+    QTest::newRow("evaluate without test") << QStringList{"evaluate", "--data", CE_SOURCE_DIR "/resources/datasets/sva/simple_train.json"}
+                                           << "missing required option --test";
+    QTest::newRow("bad scale") << QStringList{"steer", "--text", "a", "--scale", "2/x=1"} << "bad intervention '2/x=1'";
+    QTest::newRow("scale out of range") << QStringList{"steer", "--text", "a", "--scale", "2/99999=1"}
+                                        << "index out of range for mlp_act (0..767)";
+    QTest::newRow("bad rules") << QStringList{"attribute", "--text", "a", "--answer", " is", "--rules", "half,x"}
+                               << "unknown RelP rule 'x'";
     QTest::newRow("bad dtype") << QStringList{"info", "--dtype", "f8"} << "--dtype must be f32 or bf16";
   }
 
