@@ -60,6 +60,8 @@ const char* kUsage =
     "            [--ablation mean|zero] [--counts 1,10,100] [--csv FILE] [--progress]\n"
     "  edges     [--model DIR] --text T --answer A [--contrast B] [--patch-text P] [--top-nodes K] [--percent P]\n"
     "  steer     [--model DIR] --text T --scale L/N=F [--scale L/N@POS=F ...] [--max-new-tokens N] [--top K]\n"
+    "  steer-pairs [--model DIR] [--data PAIRED.jsonl [--limit N] | --text T --answer A --patch-text P --contrast B]\n"
+    "              [--top K] [--suppress F] [--boost F] [--method M]\n"
     "common options: --dtype f32|bf16, --threads N (0 = all cores), --chat, --system S\n"
     "--model defaults to the embedded demo model (resources/models/geo).\n";
 
@@ -585,6 +587,89 @@ int cmd_steer(const Args& a) {
   return 0;
 }
 
+// The Texas experiment over many state pairs: for each paired prompt (city A -> capital A, city B -> capital B)
+// trace both prompts, take the neurons among A's top K but not B's ("A-specific") and the reverse, scale the
+// A-specific ones by --suppress and the B-specific ones by --boost on prompt A (at every position), and count
+// how often the top-1 answer flips to capital B.
+int cmd_steer_pairs(const Args& a) {
+  auto model = open_model(a);
+  const std::string path = a.get("data", ce::core::default_datasets_dir() + "/capitals_paired.jsonl");
+  const int limit = a.get_int("limit", 0);
+  if (limit < 0) throw Error("--limit must be >= 0");
+  ce::core::PairedDataset data;
+  if (a.has("text")) {
+    // One pair typed in; unlike attribution, steering by neuron needs no equal lengths (Dallas vs Los Angeles).
+    ce::core::AttributionExample ex = ce::core::make_example(model->tokenizer(), a.get("text"), a.get("answer"), a.get("contrast"));
+    ex.patch = model->encode(a.get("patch-text"));
+    data.examples.push_back(ex);
+  } else {
+    data = ce::core::load_paired_dataset(path, model->tokenizer(), static_cast<size_t>(limit));
+  }
+  const int top = a.get_int("top", 20);
+  if (top < 1) throw Error("--top must be >= 1");
+  const double suppress = a.get_double("suppress", 0.0), boost = a.get_double("boost", 4.0);
+  ce::core::AttributionOptions o;
+  o.method = ce::core::parse_method(a.get("method", "relp"));
+  if (o.method == ce::core::Method::Exact) throw Error("steer-pairs: use atp, ig or relp");
+  const ce::core::JobControl control = cli_control(a);
+  // The neurons (layer, index) among the top K of a prompt traced alone (zero baseline) for its own answer.
+  auto trace = [&](const std::vector<int>& ids, int answer, int contrast) {
+    ce::core::AttributionExample ex;
+    ex.clean = ids;
+    ex.answer = answer;
+    ex.contrast = contrast;
+    std::set<std::pair<int, int>> s;
+    for (const auto& n : ce::core::top_nodes(ce::core::attribute(*model, {ex}, o, control), top)) {
+      s.insert({n.node.layer, n.node.index});
+    }
+    return s;
+  };
+  int flipped = 0, correct_before = 0;
+  json examples = json::array();
+  for (const auto& e : data.examples) {
+    control.check();
+    const auto A = trace(e.clean, e.answer, e.contrast), B = trace(e.patch, e.contrast, e.answer);
+    std::vector<ce::core::Intervention> ivs;
+    int a_only = 0, b_only = 0;
+    for (const auto& [l, i] : A) {
+      if (B.count({l, i})) continue;
+      ce::core::Intervention iv;
+      iv.layer = l;
+      iv.index = i;
+      iv.factor = suppress;
+      ivs.push_back(iv);
+      ++a_only;
+    }
+    for (const auto& [l, i] : B) {
+      if (A.count({l, i})) continue;
+      ce::core::Intervention iv;
+      iv.layer = l;
+      iv.index = i;
+      iv.factor = boost;
+      ivs.push_back(iv);
+      ++b_only;
+    }
+    const std::vector<float> before = model->next_logits(e.clean), after = ce::core::next_logits_with(*model, e.clean, ivs);
+    const int top_before = model->top_k(before, 1)[0].id, top_after = model->top_k(after, 1)[0].id;
+    const bool flip = top_after == e.contrast;
+    flipped += flip;
+    correct_before += top_before == e.answer;
+    auto text = [&](const std::vector<int>& ids) {  // without the BOS, which decode would render as "<s>"
+      const bool bos = !ids.empty() && ids[0] == model->tokenizer().bos_id();
+      return model->tokenizer().decode(std::vector<int>(ids.begin() + (bos ? 1 : 0), ids.end()));
+    };
+    examples.push_back({{"prompt", text(e.clean)}, {"patch", text(e.patch)},
+                        {"before", model->token_text(top_before)}, {"after", model->token_text(top_after)},
+                        {"target", model->token_text(e.contrast)}, {"suppressed", a_only}, {"boosted", b_only},
+                        {"flipped", flip}});
+  }
+  const size_t n = data.examples.size();
+  print({{"data", a.has("text") ? std::string("--text") : path}, {"pairs", n}, {"method", ce::core::method_name(o.method)}, {"top", top},
+         {"suppress", suppress}, {"boost", boost}, {"correct_before", correct_before}, {"flipped", flipped},
+         {"success_rate", n ? static_cast<double>(flipped) / static_cast<double>(n) : 0.0}, {"examples", examples}});
+  return 0;
+}
+
 // First line only: LibTorch errors carry multi-line backtraces.
 std::string first_line(const std::string& s) {
   const auto nl = s.find('\n');
@@ -641,6 +726,9 @@ int main(int argc, char** argv) {
     }
     if (cmd == "steer") {
       return cmd_steer(Args(argc, argv, 2, {"chat"}, with({"text", "ids", "scale", "basis", "max-new-tokens", "top", "system"})));
+    }
+    if (cmd == "steer-pairs") {
+      return cmd_steer_pairs(Args(argc, argv, 2, {"progress"}, with({"data", "limit", "top", "suppress", "boost", "method", "text", "answer", "contrast", "patch-text"})));
     }
     if (cmd == "write-datasets") return cmd_write_datasets(Args(argc, argv, 2, {}, {"out", "seed"}));
     std::fprintf(stderr, "circuit-trace: unknown command '%s'\n%s", cmd.c_str(), kUsage);

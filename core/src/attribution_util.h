@@ -42,11 +42,12 @@ inline torch::Tensor ids_tensor(const std::vector<const std::vector<int>*>& rows
   return ids;
 }
 
-// Indices of `examples` grouped by clean length (ascending), each group cut into chunks of at most `batch`.
+// Indices of `examples` grouped by clean length (ascending) and by whether they have a patch prompt (a batch
+// shares one baseline kind), each group cut into chunks of at most `batch`.
 inline std::vector<std::vector<size_t>> length_batches(const std::vector<AttributionExample>& examples,
                                                        int batch) {
-  std::map<size_t, std::vector<size_t>> by_len;
-  for (size_t i = 0; i < examples.size(); ++i) by_len[examples[i].clean.size()].push_back(i);
+  std::map<std::pair<size_t, bool>, std::vector<size_t>> by_len;
+  for (size_t i = 0; i < examples.size(); ++i) by_len[{examples[i].clean.size(), examples[i].patch.empty()}].push_back(i);
   std::vector<std::vector<size_t>> out;
   const size_t step = static_cast<size_t>(std::max(1, batch));
   for (auto& [len, idx] : by_len) {
