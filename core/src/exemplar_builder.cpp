@@ -110,11 +110,11 @@ class TopKState {
         for (size_t b0 = 0; b0 < n; b0 += kBlock) {
           const size_t b1 = std::min(n, b0 + kBlock);
           int hit = 0;
-          for (size_t j = b0; j < b1; ++j) hit |= sign * xr[j] > thr[j] ? 1 : 0;
+          for (size_t j = b0; j < b1; ++j) hit |= sign * xr[j] >= thr[j] ? 1 : 0;
           if (!hit) continue;
           for (size_t j = b0; j < b1; ++j) {
             const float v = sign * xr[j];
-            if (v > thr[j]) offer(base + j, v, rows[r], windows);
+            if (v >= thr[j]) offer(base + j, v, rows[r], windows);
           }
         }
       }
@@ -160,14 +160,15 @@ class TopKState {
 
   size_t slot_count() const { return static_cast<size_t>(layers_) * 2 * static_cast<size_t>(neurons_); }
 
-  // Rows arrive in increasing key order, so a candidate equal to the threshold loses the tie: `v > threshold`
-  // is the exact admission test.
+  // `v >= threshold` admits every candidate that may rank; a tie with the worst kept entry is settled by
+  // `better` (windows arrive sorted by length, not in corpus order).
   void offer(size_t s, float v, const Row& row, const std::vector<Window>& windows) {
     const Window& w = windows[row.batch_index];
     const Entry e{v, w.number * context_ + row.position};
     Entry* heap = entries_.data() + s * static_cast<size_t>(k_);
     uint32_t& size = sizes_[s];
     // `better` as the heap's "less": the front is the worst entry, the one to evict.
+    if (size == static_cast<uint32_t>(k_) && !better(e, heap[0])) return;
     if (size < static_cast<uint32_t>(k_)) {
       heap[size++] = e;
       std::push_heap(heap, heap + size, better);
@@ -210,7 +211,7 @@ ExemplarBuildResult build_exemplar_index(const Model& model, const ExemplarBuild
   check_range(o.batch, 1, 65536, "batch");
   check_range(o.shard_count, 1, 1 << 20, "shard count");
   check_range(o.shard_index, 0, o.shard_count - 1, "shard index");
-  if (o.out_path.empty()) throw Error("no output path for the exemplar index");
+  if (o.out_path.empty() && !o.forward_only) throw Error("no output path for the exemplar index");
   const ModelConfig& config = model.config();
   const int layers = static_cast<int>(config.num_hidden_layers);
   const int neurons = static_cast<int>(basis_width(o.basis, config));
@@ -236,8 +237,13 @@ ExemplarBuildResult build_exemplar_index(const Model& model, const ExemplarBuild
   info.shard_count = o.shard_count;
   info.shards = {o.shard_index};
 
-  std::vector<Window> pending;  // this shard's windows of the current batch
-  uint64_t corpus_tokens = 0, window_count = 0;
+  // Windows are read in blocks of kBatchesPerBlock batches and sorted by length inside a block, so a batch
+  // holds windows of similar length and little padding runs through the model.
+  constexpr uint64_t kBatchesPerBlock = 16;
+  const auto batch = static_cast<uint64_t>(o.batch);
+  std::vector<Window> block;    // windows read but not yet batched, in corpus order
+  std::vector<Window> pending;  // the batch to run
+  uint64_t corpus_tokens = 0, window_count = 0, batch_number = 0;
   double max_fraction = 0;
 
   auto run_batch = [&]() {
@@ -264,7 +270,7 @@ ExemplarBuildResult build_exemplar_index(const Model& model, const ExemplarBuild
     result.padded_tokens += static_cast<uint64_t>(b * t);
     ForwardOptions fo;
     fo.logits = LogitsMode::None;
-    fo.hook = [&](Site s, int layer, const torch::Tensor& x) {
+    if (!o.forward_only) fo.hook = [&](Site s, int layer, const torch::Tensor& x) {
       if (s == site) {
         torch::Tensor c = x.contiguous();  // [b, t, neurons] float32
         state.scan(layer, c.data_ptr<float>(), row_index, rows, pending);
@@ -284,9 +290,25 @@ ExemplarBuildResult build_exemplar_index(const Model& model, const ExemplarBuild
     }
   };
 
+  // Batch j of the whole corpus belongs to shard j % shard_count: every shard cuts the same batches.
+  auto run_block = [&]() {
+    std::stable_sort(block.begin(), block.end(),
+                     [](const Window& a, const Window& b) { return a.tokens.size() < b.tokens.size(); });
+    for (size_t at = 0; at < block.size(); at += static_cast<size_t>(batch), ++batch_number) {
+      if (batch_number % static_cast<uint64_t>(o.shard_count) != static_cast<uint64_t>(o.shard_index)) continue;
+      const size_t end = std::min(block.size(), at + static_cast<size_t>(batch));
+      for (size_t i = at; i < end; ++i) {
+        ++info.windows_seen;
+        info.tokens_seen += block[i].tokens.size();
+        pending.push_back(std::move(block[i]));
+      }
+      run_batch();
+    }
+    block.clear();
+  };
+
   std::string doc;
   bool limit_reached = false;
-  const auto batch = static_cast<uint64_t>(o.batch);
   while (!limit_reached && corpus.next(doc)) {
     ++result.documents;
     const std::vector<int> ids = model.encode(doc);
@@ -297,24 +319,19 @@ ExemplarBuildResult build_exemplar_index(const Model& model, const ExemplarBuild
         break;
       }
       corpus_tokens += len;
-      const uint64_t number = window_count++;
-      if ((number / batch) % static_cast<uint64_t>(o.shard_count) == static_cast<uint64_t>(o.shard_index)) {
-        pending.push_back({number, std::vector<int>(ids.begin() + static_cast<ptrdiff_t>(at),
-                                                    ids.begin() + static_cast<ptrdiff_t>(at + len))});
-        ++info.windows_seen;
-        info.tokens_seen += len;
-      }
+      block.push_back({window_count++, std::vector<int>(ids.begin() + static_cast<ptrdiff_t>(at),
+                                                         ids.begin() + static_cast<ptrdiff_t>(at + len))});
       max_fraction = std::max(corpus.fraction(), o.max_tokens ? static_cast<double>(corpus_tokens) /
                                                                     static_cast<double>(o.max_tokens)
                                                               : 0.0);
-      if (number % batch == batch - 1) run_batch();
+      if (block.size() == batch * kBatchesPerBlock) run_block();
     }
   }
   max_fraction = 1;
-  run_batch();
+  run_block();
   if (o.cancel && o.cancel->load()) throw ExemplarBuildCancelled();
   info.corpus_hash = corpus.hash();
-  write_exemplar_file(o.out_path, info, state.sorted_slots(), [&](uint64_t window) { return state.tokens(window); });
+  if (!o.forward_only) write_exemplar_file(o.out_path, info, state.sorted_slots(), [&](uint64_t window) { return state.tokens(window); });
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   result.tokens_per_second = result.seconds > 0 ? static_cast<double>(result.tokens_forwarded) / result.seconds : 0;
   return result;

@@ -36,11 +36,15 @@ struct ExemplarBuildOptions {
   int context = 24;
   // Stop before the first window that would take the corpus past this many tokens (0 = whole corpus).
   uint64_t max_tokens = 0;
-  // Windows per forward (1..65536). Windows are grouped into batches in corpus order; batch j belongs to shard
-  // j % shard_count. Shards built with the same batch size merge into exactly the single run's index.
+  // Windows per forward (1..65536). Windows are read in blocks of 16 batches in corpus order, sorted by length
+  // inside a block (less padding) and cut into batches; batch j of the corpus belongs to shard j % shard_count.
+  // Shards built with the same batch size merge into exactly the single run's index.
   int batch = 32;
   int shard_index = 0;  // 0 .. shard_count - 1
   int shard_count = 1;
+  // For benchmarks: read, tokenize, batch and run the forward exactly as a build does, but without the hook,
+  // the top-K scan or the file (out_path is not written), to measure what the exemplar pass costs on top.
+  bool forward_only = false;
   // Called on the calling thread after every batch. Must not throw.
   std::function<void(const ExemplarBuildProgress&)> progress;
   // Polled before every batch; when it reads true the build stops with ExemplarBuildCancelled, writing nothing.
