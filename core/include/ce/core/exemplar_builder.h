@@ -79,7 +79,9 @@ ExemplarBuildResult build_exemplar_index(const Model& model, const ExemplarBuild
 // Merges shard indexes of one build (same model fingerprint, basis, top_k, context, corpus hash, max_tokens and
 // shard count, disjoint shards) into `out_path`. A merge of every shard equals the single run's index byte for
 // byte when the shards used the batch size of that run. Throws Error naming the offending input for any
-// mismatch or overlap, and Error("<out>: ...") when it cannot write. Returns the written header.
+// mismatch or overlap, and Error("<out>: ...") when it cannot write. Returns the written header. Reads the
+// inputs through their mappings (memory: the merged records and the windows they keep); may run on any thread,
+// concurrently with other merges to other paths.
 ExemplarIndexInfo merge_exemplar_indexes(const std::vector<std::string>& inputs, const std::string& out_path);
 
 }  // namespace ce::core

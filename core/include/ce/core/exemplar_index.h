@@ -104,7 +104,7 @@ class ExemplarIndex {
 // A 64-bit FNV-1a hash identifying a model's weights: its config (dimensions, RoPE, norms) and, for every
 // tensor of its folder in name order, name, dtype, shape and up to 4 KiB from the start and end of its data
 // (read from the mapping, so it is cheap even for 16 GB models). The compute dtype does not enter it.
-// Throws Error when the folder's weights cannot be opened.
+// Thread-safe (maps the folder's files afresh, read-only). Throws Error when they cannot be opened.
 uint64_t model_fingerprint(const Model& model);
 
 }  // namespace ce::core
