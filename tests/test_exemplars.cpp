@@ -119,7 +119,7 @@ class TestExemplars : public QObject {
 
   void compare_with_brute_force(const ExemplarIndex& index, ActivationBasis basis) {
     const auto acts = brute_force(basis);
-    const auto neurons = static_cast<size_t>(basis_width(basis, model_->config()));
+    const auto neurons = static_cast<size_t>(activation_basis_width(basis, model_->config()));
     const int bos = model_->tokenizer().bos_id();
     int exact = 0, swapped = 0;
     for (size_t layer = 0; layer < acts.size(); ++layer) {
@@ -163,7 +163,7 @@ class TestExemplars : public QObject {
         }
       }
     }
-    qInfo("%s: %d exemplars identical to the brute force, %d tie swaps", basis_name(basis), exact, swapped);
+    qInfo("%s: %d exemplars identical to the brute force, %d tie swaps", activation_basis_name(basis), exact, swapped);
     QVERIFY(exact > 20 * swapped);
   }
 

@@ -372,7 +372,7 @@ int cmd_exemplars(const Args& a) {
   ce::core::ExemplarBuildOptions o;
   o.corpus_path = a.get("corpus");
   o.out_path = a.get("out");
-  o.basis = ce::core::parse_basis(a.get("basis", "mlp_act"));
+  o.basis = ce::core::parse_activation_basis(a.get("basis", "mlp_act"));
   o.top_k = positive_int(a, "top", o.top_k);
   o.context = positive_int(a, "context", o.context);
   o.batch = positive_int(a, "batch", o.batch);
@@ -401,7 +401,7 @@ int cmd_exemplars(const Args& a) {
   const ce::core::ExemplarBuildResult r = ce::core::build_exemplar_index(*model, o);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
-  print({{"out", o.out_path}, {"basis", ce::core::basis_name(o.basis)}, {"layers", r.info.layers},
+  print({{"out", o.out_path}, {"basis", ce::core::activation_basis_name(o.basis)}, {"layers", r.info.layers},
          {"neurons", r.info.neurons}, {"top_k", r.info.top_k}, {"context", r.info.context}, {"batch", r.info.batch},
          {"shard", std::to_string(o.shard_index) + "/" + std::to_string(o.shard_count)},
          {"documents", r.documents}, {"windows", r.info.windows_seen}, {"tokens", r.info.tokens_seen},
@@ -450,7 +450,7 @@ int cmd_neuron(const Args& a) {
   auto model = open_model(a);
   const auto index = ce::core::ExemplarIndex::open(a.get("index", default_index_path()));
   index->check_model(*model);
-  if (a.has("basis")) index->check_basis(ce::core::parse_basis(a.get("basis")));
+  if (a.has("basis")) index->check_basis(ce::core::parse_activation_basis(a.get("basis")));
   const auto [layer, neuron] = parse_neuron(a.get("neuron"));
   const std::string pol = a.get("polarity", "+");
   if (pol != "+" && pol != "-") throw Error("--polarity must be + or -, not '" + pol + "'");
@@ -465,14 +465,14 @@ int cmd_neuron(const Args& a) {
                   {"window", e.window}});
   }
   print({{"neuron", "L" + std::to_string(layer) + "/N" + std::to_string(neuron)},
-         {"basis", ce::core::basis_name(index->info().basis)}, {"polarity", pol}, {"exemplars", ex}});
+         {"basis", ce::core::activation_basis_name(index->info().basis)}, {"polarity", pol}, {"exemplars", ex}});
   return 0;
 }
 
 int cmd_activations(const Args& a) {
   auto model = open_model(a);
   const std::vector<int> ids = prompt_ids(a, model->tokenizer(), model->tokenizer().default_add_bos());
-  const ce::core::ActivationBasis basis = ce::core::parse_basis(a.get("basis", "mlp_act"));
+  const ce::core::ActivationBasis basis = ce::core::parse_activation_basis(a.get("basis", "mlp_act"));
   const int layer = Args::parse_int(a.get("layer"), "--layer");
   const int neuron = a.get_int("index", -1);
   if (a.has("index") && neuron < 0) throw Error("--index must be >= 0");

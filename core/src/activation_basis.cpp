@@ -4,7 +4,7 @@
 
 namespace ce::core {
 
-const char* basis_name(ActivationBasis basis) {
+const char* activation_basis_name(ActivationBasis basis) {
   switch (basis) {
     case ActivationBasis::MlpAct: return "mlp_act";
     case ActivationBasis::MlpOut: return "mlp_out";
@@ -12,13 +12,13 @@ const char* basis_name(ActivationBasis basis) {
   return "unknown";
 }
 
-ActivationBasis parse_basis(const std::string& name) {
+ActivationBasis parse_activation_basis(const std::string& name) {
   if (name == "mlp_act") return ActivationBasis::MlpAct;
   if (name == "mlp_out") return ActivationBasis::MlpOut;
   throw Error("unknown basis '" + name + "' (expected mlp_act or mlp_out)");
 }
 
-int64_t basis_width(ActivationBasis basis, const ModelConfig& config) {
+int64_t activation_basis_width(ActivationBasis basis, const ModelConfig& config) {
   return basis == ActivationBasis::MlpAct ? config.intermediate_size : config.hidden_size;
 }
 

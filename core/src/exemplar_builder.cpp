@@ -214,7 +214,7 @@ ExemplarBuildResult build_exemplar_index(const Model& model, const ExemplarBuild
   if (o.out_path.empty() && !o.forward_only) throw Error("no output path for the exemplar index");
   const ModelConfig& config = model.config();
   const int layers = static_cast<int>(config.num_hidden_layers);
-  const int neurons = static_cast<int>(basis_width(o.basis, config));
+  const int neurons = static_cast<int>(activation_basis_width(o.basis, config));
   const Site site = o.basis == ActivationBasis::MlpAct ? Site::MlpAct : Site::MlpOut;
   const int bos = model.tokenizer().bos_id();
   const auto start = Clock::now();

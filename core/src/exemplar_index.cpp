@@ -193,10 +193,10 @@ std::vector<Exemplar> ExemplarIndex::exemplars(int layer, int neuron, Polarity p
 
 void ExemplarIndex::check_model(const Model& model) const {
   const ModelConfig& c = model.config();
-  const int64_t width = basis_width(info_.basis, c);
+  const int64_t width = activation_basis_width(info_.basis, c);
   if (c.num_hidden_layers != info_.layers || width != info_.neurons || c.vocab_size != info_.vocab) {
     throw Error(path_ + ": built for another model (" + std::to_string(info_.layers) + " layers, " +
-                std::to_string(info_.neurons) + " " + basis_name(info_.basis) + " neurons, vocabulary " +
+                std::to_string(info_.neurons) + " " + activation_basis_name(info_.basis) + " neurons, vocabulary " +
                 std::to_string(info_.vocab) + "; " + model.dir() + " has " + std::to_string(c.num_hidden_layers) +
                 ", " + std::to_string(width) + ", " + std::to_string(c.vocab_size) + ")");
   }
@@ -212,7 +212,7 @@ void ExemplarIndex::check_model(const Model& model) const {
 
 void ExemplarIndex::check_basis(ActivationBasis basis) const {
   if (basis != info_.basis) {
-    throw Error(path_ + ": built for basis " + basis_name(info_.basis) + ", not " + basis_name(basis));
+    throw Error(path_ + ": built for basis " + activation_basis_name(info_.basis) + ", not " + activation_basis_name(basis));
   }
 }
 

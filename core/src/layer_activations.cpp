@@ -15,9 +15,9 @@ std::vector<std::vector<float>> layer_activations(const Model& model, const std:
     throw Error("layer " + std::to_string(layer) + " is out of range (the model has " +
                 std::to_string(config.num_hidden_layers) + " layers)");
   }
-  const int64_t width = basis_width(basis, config);
+  const int64_t width = activation_basis_width(basis, config);
   if (neuron >= width) {
-    throw Error("neuron " + std::to_string(neuron) + " is out of range (" + basis_name(basis) + " has " +
+    throw Error("neuron " + std::to_string(neuron) + " is out of range (" + activation_basis_name(basis) + " has " +
                 std::to_string(width) + " per layer)");
   }
   ensure_compute_threads();

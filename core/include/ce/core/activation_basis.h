@@ -1,4 +1,6 @@
-// Which per-layer activations a "neuron" of an exemplar index or an activations query refers to.
+// Which per-layer activations a "neuron" of an exemplar index or an activations query refers to. The two
+// values mirror the first two of the attribution code's Basis (basis.h, on main), under their own names so
+// both headers can be included together; the numbers are part of the index file format.
 #pragma once
 
 #include <cstdint>
@@ -15,10 +17,10 @@ enum class ActivationBasis : uint32_t {
 };
 
 // "mlp_act" / "mlp_out". Thread-safe.
-const char* basis_name(ActivationBasis basis);
-// Inverse of basis_name. Throws Error naming the accepted values for anything else.
-ActivationBasis parse_basis(const std::string& name);
+const char* activation_basis_name(ActivationBasis basis);
+// Inverse of activation_basis_name. Throws Error naming the accepted values for anything else.
+ActivationBasis parse_activation_basis(const std::string& name);
 // Neurons per layer in this basis for a model of `config`.
-int64_t basis_width(ActivationBasis basis, const ModelConfig& config);
+int64_t activation_basis_width(ActivationBasis basis, const ModelConfig& config);
 
 }  // namespace ce::core

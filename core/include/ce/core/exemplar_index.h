@@ -33,7 +33,7 @@ struct ExemplarIndexInfo {
   uint32_t version = 0;
   ActivationBasis basis = ActivationBasis::MlpAct;
   int layers = 0;
-  int neurons = 0;   // per layer (basis_width of the model)
+  int neurons = 0;   // per layer (activation_basis_width of the model)
   int top_k = 0;     // record slots per neuron and polarity
   int context = 0;   // tokens per window (the longest window)
   int vocab = 0;
