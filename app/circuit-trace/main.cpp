@@ -23,6 +23,7 @@
 #include "ce/core/attribution_example.h"
 #include "ce/core/chat_format.h"
 #include "ce/core/circuit_evaluator.h"
+#include "ce/core/corpus_generator.h"
 #include "ce/core/data_split.h"
 #include "ce/core/dataset_writer.h"
 #include "ce/core/demo_evaluator.h"
@@ -30,6 +31,9 @@
 #include "ce/core/edge_attribution.h"
 #include "ce/core/error.h"
 #include "ce/core/intervention.h"
+#include "ce/core/exemplar_builder.h"
+#include "ce/core/exemplar_index.h"
+#include "ce/core/layer_activations.h"
 #include "ce/core/model.h"
 #include "ce/core/resources.h"
 #include "ce/core/sva_vocabulary.h"
@@ -62,6 +66,12 @@ const char* kUsage =
     "  steer     [--model DIR] --text T --scale L/N=F [--scale L/N@POS=F ...] [--max-new-tokens N] [--top K]\n"
     "  steer-pairs [--model DIR] [--data PAIRED.jsonl [--limit N] | --text T --answer A --patch-text P --contrast B]\n"
     "              [--top K] [--suppress F] [--boost F] [--method M]\n"
+    "  exemplars [--model DIR] --corpus FILE --out INDEX [--basis mlp_act|mlp_out] [--top K] [--context C]\n"
+    "            [--max-tokens N] [--batch B] [--shard i/n]   (progress on stderr; Ctrl-C cancels)\n"
+    "  exemplars-merge A B ... --out INDEX\n"
+    "  write-exemplar-corpus --out FILE [--seed S]   (the held-out corpus of the demo world)\n"
+    "  neuron    [--model DIR] [--index INDEX] --neuron L/N [--polarity +|-] [--top K] [--basis B]\n"
+    "  activations [--model DIR] (--text T | --ids 1,2,3) [--basis mlp_act|mlp_out] --layer L [--index N]\n"
     "common options: --dtype f32|bf16, --threads N (0 = all cores), --chat, --system S\n"
     "--model defaults to the embedded demo model (resources/models/geo).\n";
 
@@ -475,6 +485,141 @@ int cmd_attribute(const Args& a) {
   return 0;
 }
 
+// ---- Neuron exemplars (issue #5) ----
+
+std::string default_index_path() { return ce::core::resources_dir() + "/exemplars/geo_mlp_act.cexi"; }
+
+int positive_int(const Args& a, const std::string& name, int fallback) {
+  const int v = a.get_int(name, fallback);
+  if (v < 1) throw Error("--" + name + " must be >= 1");
+  return v;
+}
+
+// "L/N" or "L3/N17" -> {layer, neuron}.
+std::pair<int, int> parse_neuron(const std::string& s) {
+  const auto slash = s.find('/');
+  if (slash == std::string::npos) throw Error("--neuron: '" + s + "' is not LAYER/NEURON (e.g. 2/117 or L2/N117)");
+  std::string l = s.substr(0, slash), n = s.substr(slash + 1);
+  if (!l.empty() && (l[0] == 'L' || l[0] == 'l')) l = l.substr(1);
+  if (!n.empty() && (n[0] == 'N' || n[0] == 'n')) n = n.substr(1);
+  return {Args::parse_int(l, "--neuron layer"), Args::parse_int(n, "--neuron index")};
+}
+
+int cmd_exemplars(const Args& a) {
+  auto model = open_model(a);
+  ce::core::ExemplarBuildOptions o;
+  o.corpus_path = a.get("corpus");
+  o.out_path = a.get("out");
+  o.basis = ce::core::parse_activation_basis(a.get("basis", "mlp_act"));
+  o.top_k = positive_int(a, "top", o.top_k);
+  o.context = positive_int(a, "context", o.context);
+  o.batch = positive_int(a, "batch", o.batch);
+  o.max_tokens = parse_seed(a, "max-tokens", 0);
+  if (a.has("shard")) {
+    const std::string s = a.get("shard");
+    const auto slash = s.find('/');
+    if (slash == std::string::npos) throw Error("--shard: '" + s + "' is not i/n (e.g. 0/4)");
+    o.shard_index = Args::parse_int(s.substr(0, slash), "--shard index");
+    o.shard_count = Args::parse_int(s.substr(slash + 1), "--shard count");
+    if (o.shard_count < 1 || o.shard_index < 0 || o.shard_index >= o.shard_count) {
+      throw Error("--shard: '" + s + "' needs 0 <= i < n");
+    }
+  }
+  auto last = std::chrono::steady_clock::now();
+  o.progress = [&](const ce::core::ExemplarBuildProgress& p) {
+    const auto now = std::chrono::steady_clock::now();
+    if (std::chrono::duration<double>(now - last).count() < 2.0) return;
+    last = now;
+    std::fprintf(stderr, "[%3.0f%%] %llu tokens, %.0f tokens/s, eta %s\n", 100.0 * p.fraction,
+                 static_cast<unsigned long long>(p.tokens), p.tokens_per_second, format_seconds(p.eta_seconds).c_str());
+  };
+  o.cancel = &g_cancel;
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  const ce::core::ExemplarBuildResult r = ce::core::build_exemplar_index(*model, o);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  print({{"out", o.out_path}, {"basis", ce::core::activation_basis_name(o.basis)}, {"layers", r.info.layers},
+         {"neurons", r.info.neurons}, {"top_k", r.info.top_k}, {"context", r.info.context}, {"batch", r.info.batch},
+         {"shard", std::to_string(o.shard_index) + "/" + std::to_string(o.shard_count)},
+         {"documents", r.documents}, {"windows", r.info.windows_seen}, {"tokens", r.info.tokens_seen},
+         {"padded_tokens", r.padded_tokens}, {"windows_stored", r.info.window_count}, {"bytes", r.info.file_bytes},
+         {"seconds", r.seconds}, {"tokens_per_second", r.tokens_per_second}});
+  return 0;
+}
+
+int cmd_exemplars_merge(int argc, char** argv) {
+  std::vector<std::string> inputs;
+  std::string out;
+  for (int i = 2; i < argc; ++i) {
+    const std::string s = argv[i];
+    if (s == "--out") {
+      if (i + 1 >= argc) throw Error("option --out needs a value");
+      out = argv[++i];
+    } else if (s.rfind("--", 0) == 0) {
+      throw Error("unknown option " + s);
+    } else {
+      inputs.push_back(s);
+    }
+  }
+  if (out.empty()) throw Error("missing required option --out");
+  const ce::core::ExemplarIndexInfo info = ce::core::merge_exemplar_indexes(inputs, out);
+  print({{"out", out}, {"inputs", inputs}, {"shards", info.shards}, {"shard_count", info.shard_count},
+         {"windows", info.windows_seen}, {"tokens", info.tokens_seen}, {"windows_stored", info.window_count},
+         {"bytes", info.file_bytes}});
+  return 0;
+}
+
+int cmd_write_exemplar_corpus(const Args& a) {
+  const auto& world = ce::core::World::united_states();
+  const auto& vocabulary = ce::core::SvaVocabulary::standard();
+  ce::core::DataSplitOptions so;
+  so.seed = parse_seed(a, "seed", ce::core::kDefaultWorldSeed);
+  const ce::core::DataSplit split(world, vocabulary, so);
+  ce::core::CorpusOptions co;
+  co.seed = so.seed;
+  const std::string out = a.get("out");
+  const ce::core::CorpusStats st = ce::core::CorpusGenerator(world, vocabulary, split, co).write_exemplar_corpus(out);
+  print({{"out", out}, {"documents", st.documents}, {"chars", st.chars}});
+  return 0;
+}
+
+int cmd_neuron(const Args& a) {
+  auto model = open_model(a);
+  const auto index = ce::core::ExemplarIndex::open(a.get("index", default_index_path()));
+  index->check_model(*model);
+  if (a.has("basis")) index->check_basis(ce::core::parse_activation_basis(a.get("basis")));
+  const auto [layer, neuron] = parse_neuron(a.get("neuron"));
+  const std::string pol = a.get("polarity", "+");
+  if (pol != "+" && pol != "-") throw Error("--polarity must be + or -, not '" + pol + "'");
+  const int k = a.get_int("top", 0);
+  if (k < 0) throw Error("--top must be >= 0 (0 = every stored exemplar)");
+  json ex = json::array();
+  for (const ce::core::Exemplar& e : index->exemplars(
+           layer, neuron, pol == "+" ? ce::core::Polarity::Positive : ce::core::Polarity::Negative, k)) {
+    json tokens = json::array();
+    for (int id : e.tokens) tokens.push_back(model->token_text(id));
+    ex.push_back({{"activation", e.activation}, {"tokens", tokens}, {"ids", e.tokens}, {"max_pos", e.position},
+                  {"window", e.window}});
+  }
+  print({{"neuron", "L" + std::to_string(layer) + "/N" + std::to_string(neuron)},
+         {"basis", ce::core::activation_basis_name(index->info().basis)}, {"polarity", pol}, {"exemplars", ex}});
+  return 0;
+}
+
+int cmd_activations(const Args& a) {
+  auto model = open_model(a);
+  const std::vector<int> ids = prompt_ids(a, model->tokenizer(), model->tokenizer().default_add_bos());
+  const ce::core::ActivationBasis basis = ce::core::parse_activation_basis(a.get("basis", "mlp_act"));
+  const int layer = Args::parse_int(a.get("layer"), "--layer");
+  const int neuron = a.get_int("index", -1);
+  if (a.has("index") && neuron < 0) throw Error("--index must be >= 0");
+  json out = {{"ids", ids}, {"pieces", pieces_json(model->tokenizer(), ids)},
+              {"values", ce::core::layer_activations(*model, ids, basis, layer, neuron)}};
+  print(out);
+  return 0;
+}
+
 std::vector<int> parse_int_list(const std::string& s, const std::string& what) {
   std::vector<int> v;
   std::stringstream ss(s);
@@ -731,6 +876,16 @@ int main(int argc, char** argv) {
       return cmd_steer_pairs(Args(argc, argv, 2, {"progress"}, with({"data", "limit", "top", "suppress", "boost", "method", "text", "answer", "contrast", "patch-text"})));
     }
     if (cmd == "write-datasets") return cmd_write_datasets(Args(argc, argv, 2, {}, {"out", "seed"}));
+    if (cmd == "exemplars") {
+      return cmd_exemplars(Args(argc, argv, 2, {}, with({"corpus", "out", "basis", "top", "context", "max-tokens",
+                                                        "batch", "shard"})));
+    }
+    if (cmd == "exemplars-merge") return cmd_exemplars_merge(argc, argv);
+    if (cmd == "write-exemplar-corpus") return cmd_write_exemplar_corpus(Args(argc, argv, 2, {}, {"out", "seed"}));
+    if (cmd == "neuron") return cmd_neuron(Args(argc, argv, 2, {}, with({"index", "neuron", "polarity", "top", "basis"})));
+    if (cmd == "activations") {
+      return cmd_activations(Args(argc, argv, 2, {"chat"}, with({"text", "ids", "basis", "layer", "index", "system"})));
+    }
     std::fprintf(stderr, "circuit-trace: unknown command '%s'\n%s", cmd.c_str(), kUsage);
     return 2;
   } catch (const std::exception& e) {
