@@ -1,0 +1,263 @@
+#include "ui/circuit_graph_view.h"
+
+#include <QContextMenuEvent>
+#include <QGraphicsScene>
+#include <QGraphicsSimpleTextItem>
+#include <QKeyEvent>
+#include <QMenu>
+#include <QScrollBar>
+#include <QWheelEvent>
+
+#include <algorithm>
+#include <cmath>
+
+#include "ui/edge_layer_item.h"
+#include "ui/node_item.h"
+
+namespace ce::ui {
+
+CircuitGraphView::CircuitGraphView(QWidget* parent) : QGraphicsView(parent), scene_(new QGraphicsScene(this)) {
+  setScene(scene_);
+  // A BSP index pays off for hit tests and exposed-region queries once there are thousands of nodes.
+  scene_->setItemIndexMethod(QGraphicsScene::BspTreeIndex);
+  setRenderHint(QPainter::Antialiasing);
+  setViewportUpdateMode(QGraphicsView::SmartViewportUpdate);
+  setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
+  setDragMode(QGraphicsView::ScrollHandDrag);
+  setRubberBandSelectionMode(Qt::IntersectsItemShape);
+  setFocusPolicy(Qt::StrongFocus);
+  setToolTip(QString());
+  connect(scene_, &QGraphicsScene::selectionChanged, this, [this] { Q_EMIT selectionChanged(selectedNodes()); });
+}
+
+QPointF CircuitGraphView::cellCenter(int row, int pos) const {
+  return QPointF(pos * kColumnWidth, -row * kRowHeight);
+}
+
+void CircuitGraphView::clearCircuit() {
+  const QSignalBlocker block(scene_);
+  scene_->clear();
+  nodes_.clear();
+  byKey_.clear();
+  edgeLayer_ = nullptr;
+  tokens_.clear();
+  Q_EMIT selectionChanged({});
+}
+
+void CircuitGraphView::setCircuit(ce::core::Basis basis, int layers, const QStringList& tokens,
+                                  const std::vector<ce::core::NodeEffect>& nodes,
+                                  const std::vector<ce::core::Edge>& edges) {
+  clearCircuit();
+  tokens_ = tokens;
+  const int positions = static_cast<int>(tokens.size());
+
+  float maxAbs = 0;
+  std::map<std::pair<int, int>, std::vector<const ce::core::NodeEffect*>> cells;
+  for (const auto& n : nodes) {
+    maxAbs = std::max(maxAbs, std::fabs(n.effect));
+    cells[{n.node.layer, n.node.pos}].push_back(&n);
+  }
+  if (maxAbs <= 0) maxAbs = 1;
+
+  // Nodes of one (layer, position) cell share it in a near-square grid, in order of |effect|.
+  for (const auto& [cell, members] : cells) {
+    const int count = static_cast<int>(members.size());
+    const int cols = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(count))));
+    const int rows = (count + cols - 1) / cols;
+    const double pitch = std::min(kColumnWidth * 0.9 / cols, kRowHeight * 0.9 / rows);
+    const double maxR = pitch * 0.45;
+    const QPointF c = cellCenter(cell.first + 1, cell.second);
+    for (int i = 0; i < count; ++i) {
+      const auto& n = *members[static_cast<size_t>(i)];
+      const int cx = i % cols, cy = i / cols;
+      const QPointF p(c.x() + (cx - (cols - 1) / 2.0) * pitch, c.y() + (cy - (rows - 1) / 2.0) * pitch);
+      // Area, not radius, is proportional to |effect|.
+      const double r = std::max(1.5, maxR * std::sqrt(std::fabs(n.effect) / maxAbs));
+      NodeKey key{basis, n.node};
+      const QString name = QString::fromStdString(ce::core::node_name(n.node.layer, n.node.index));
+      auto* item = new NodeItem(NodeItem::Kind::Node, key, r, n.effect, n.activation, name);
+      item->setPos(p);
+      item->setToolTip(QStringLiteral("%1 (%2)\nposition %3, token \u201c%4\u201d\nactivation %5\neffect %6")
+                           .arg(name, QString::fromLatin1(ce::core::basis_name(basis)))
+                           .arg(n.node.pos)
+                           .arg(tokenAt(n.node.pos))
+                           .arg(static_cast<double>(n.activation), 0, 'g', 4)
+                           .arg(static_cast<double>(n.effect), 0, 'g', 4));
+      scene_->addItem(item);
+      nodes_.push_back(item);
+      byKey_[key] = item;
+    }
+  }
+
+  // Embeddings along the bottom row, the metric's logit above the last layer at the last position.
+  std::vector<NodeItem*> embeddings;
+  for (int p = 0; p < positions; ++p) {
+    auto* e = new NodeItem(NodeItem::Kind::Embedding, NodeKey{basis, {-1, p, 0}}, 10, 0, 0, QString());
+    e->setPos(cellCenter(0, p));
+    e->setToolTip(QStringLiteral("embedding at position %1: \u201c%2\u201d").arg(p).arg(tokens[p]));
+    scene_->addItem(e);
+    embeddings.push_back(e);
+    auto* label = scene_->addSimpleText(tokens[p]);
+    QFont f = label->font();
+    f.setPixelSize(18);
+    label->setFont(f);
+    label->setBrush(palette().color(QPalette::Text));
+    const QRectF b = label->boundingRect();
+    label->setPos(cellCenter(0, p) + QPointF(-b.width() / 2, 24));
+  }
+  NodeItem* logit = nullptr;
+  if (positions > 0) {
+    logit = new NodeItem(NodeItem::Kind::Logit, NodeKey{basis, {layers, positions - 1, 0}}, 14, 0, 0,
+                         QStringLiteral("m"));
+    logit->setPos(cellCenter(layers + 1, positions - 1));
+    logit->setToolTip(QStringLiteral("the metric (answer logit minus contrast logit)"));
+    scene_->addItem(logit);
+  }
+  for (int row = 0; row <= layers + 1; ++row) {
+    const QString text = row == 0 ? QStringLiteral("emb") : row == layers + 1 ? QStringLiteral("logit")
+                                                                              : QStringLiteral("L%1").arg(row - 1);
+    auto* label = scene_->addSimpleText(text);
+    QFont f = label->font();
+    f.setPixelSize(18);
+    label->setFont(f);
+    label->setBrush(palette().color(QPalette::Text));
+    const QRectF b = label->boundingRect();
+    label->setPos(cellCenter(row, 0) + QPointF(-kColumnWidth * 0.55 - b.width(), -b.height() / 2));
+  }
+
+  std::vector<EdgeLayerItem::Line> lines;
+  auto endpoint = [&](const ce::core::EdgeEnd& e) -> const NodeItem* {
+    switch (e.kind) {
+      case ce::core::EdgeEnd::Kind::Embedding:
+        return e.node.pos >= 0 && e.node.pos < positions ? embeddings[static_cast<size_t>(e.node.pos)] : nullptr;
+      case ce::core::EdgeEnd::Kind::Logit:
+        return logit;
+      case ce::core::EdgeEnd::Kind::Neuron:
+        break;
+    }
+    auto it = byKey_.find(NodeKey{ce::core::Basis::MlpAct, e.node});
+    return it == byKey_.end() ? nullptr : it->second;
+  };
+  for (const auto& e : edges) {
+    const NodeItem* a = endpoint(e.src);
+    const NodeItem* b = endpoint(e.dst);
+    if (a && b) lines.push_back({a->pos(), b->pos(), e.score});
+  }
+  edgeLayer_ = new EdgeLayerItem();
+  edgeLayer_->setLines(std::move(lines));
+  edgeLayer_->setVisible(edgesVisible_);
+  scene_->addItem(edgeLayer_);
+
+  const QRectF grid(cellCenter(layers + 1, 0) - QPointF(kColumnWidth, kRowHeight * 0.6),
+                    cellCenter(0, std::max(0, positions - 1)) + QPointF(kColumnWidth * 0.6, kRowHeight * 0.6));
+  scene_->setSceneRect(grid.normalized().adjusted(-20, -20, 20, 20));
+  fitAll();
+}
+
+NodeItem* CircuitGraphView::nodeItem(const NodeKey& key) const {
+  auto it = byKey_.find(key);
+  return it == byKey_.end() ? nullptr : it->second;
+}
+
+std::vector<NodeKey> CircuitGraphView::selectedNodes() const {
+  std::vector<NodeKey> out;
+  for (auto* n : nodes_) {
+    if (n->isSelected()) out.push_back(n->key());
+  }
+  return out;
+}
+
+void CircuitGraphView::selectNodes(const std::vector<NodeKey>& keys) {
+  {
+    const QSignalBlocker block(scene_);
+    scene_->clearSelection();
+    for (const auto& k : keys) {
+      if (auto* n = nodeItem(k)) n->setSelected(true);
+    }
+  }
+  Q_EMIT selectionChanged(selectedNodes());
+}
+
+int CircuitGraphView::edgeCount() const {
+  return edgeLayer_ ? static_cast<int>(edgeLayer_->lines().size()) : 0;
+}
+
+void CircuitGraphView::showInterventions(const InterventionState& state) {
+  for (auto* n : nodes_) n->setFactor(state.effectiveFactor(n->key()), state.groupColor(n->key()));
+}
+
+void CircuitGraphView::setEdgesVisible(bool visible) {
+  edgesVisible_ = visible;
+  if (edgeLayer_) edgeLayer_->setVisible(visible);
+}
+
+void CircuitGraphView::fitAll() {
+  if (!scene_->sceneRect().isEmpty()) fitInView(scene_->sceneRect(), Qt::KeepAspectRatio);
+}
+
+void CircuitGraphView::zoomBy(double factor) {
+  // Bounded so that a stuck wheel cannot make the transform degenerate.
+  const double current = transform().m11();
+  if ((current > 40 && factor > 1) || (current < 0.002 && factor < 1)) return;
+  scale(factor, factor);
+}
+
+void CircuitGraphView::wheelEvent(QWheelEvent* event) {
+  const double steps = event->angleDelta().y() / 120.0;
+  if (steps != 0) zoomBy(std::pow(1.2, steps));
+  event->accept();
+}
+
+void CircuitGraphView::keyPressEvent(QKeyEvent* event) {
+  if (event->key() == Qt::Key_F && event->modifiers() == Qt::NoModifier) {
+    fitAll();
+    return;
+  }
+  if (event->key() == Qt::Key_Plus || event->key() == Qt::Key_Equal) {
+    zoomBy(1.25);
+    return;
+  }
+  if (event->key() == Qt::Key_Minus) {
+    zoomBy(0.8);
+    return;
+  }
+  QGraphicsView::keyPressEvent(event);
+}
+
+void CircuitGraphView::mousePressEvent(QMouseEvent* event) {
+  // Plain drag pans; Shift-drag draws a rubber band (Ctrl-click toggles single nodes, as in QGraphicsScene).
+  if (event->button() == Qt::LeftButton && (event->modifiers() & Qt::ShiftModifier))
+    setDragMode(QGraphicsView::RubberBandDrag);
+  QGraphicsView::mousePressEvent(event);
+}
+
+void CircuitGraphView::mouseReleaseEvent(QMouseEvent* event) {
+  QGraphicsView::mouseReleaseEvent(event);
+  setDragMode(QGraphicsView::ScrollHandDrag);
+}
+
+void CircuitGraphView::contextMenuEvent(QContextMenuEvent* event) {
+  auto* node = dynamic_cast<NodeItem*>(itemAt(event->pos()));
+  if (node && node->kind() == NodeItem::Kind::Node && !node->isSelected()) {
+    scene_->clearSelection();
+    node->setSelected(true);
+  }
+  const std::vector<NodeKey> sel = selectedNodes();
+  if (sel.empty()) return;
+  QMenu menu(this);
+  const QString what = sel.size() == 1 ? QString::fromStdString(ce::core::node_name(sel[0].node.layer, sel[0].node.index,
+                                                                                    sel[0].node.pos))
+                                       : tr("%n nodes", nullptr, static_cast<int>(sel.size()));
+  menu.addSection(what);
+  menu.addAction(tr("Ablate (zero)"), this, [this, sel] { Q_EMIT nodeFactorRequested(sel, 0.0); });
+  QMenu* steer = menu.addMenu(tr("Steer"));
+  for (double f : {-2.0, 2.0, 4.0, 8.0}) {
+    steer->addAction(QStringLiteral("×%1").arg(f), this, [this, sel, f] { Q_EMIT nodeFactorRequested(sel, f); });
+  }
+  menu.addAction(tr("Reset"), this, [this, sel] { Q_EMIT nodeFactorRequested(sel, 1.0); });
+  menu.addSeparator();
+  menu.addAction(tr("Make Group from Selection"), this, [this, sel] { Q_EMIT groupRequested(sel); });
+  menu.exec(event->globalPos());
+}
+
+}  // namespace ce::ui
