@@ -25,6 +25,7 @@
 #include "ce/core/intervention.h"
 #include "ce/core/resources.h"
 #include "ui/circuit_graph_view.h"
+#include "ui/curves_view.h"
 #include "ui/exporter.h"
 #include "ui/intervention_state.h"
 #include "ui/job_runner.h"
@@ -65,6 +66,7 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
       prompt_(new PromptPanel(this)),
       chart_(new TokenChart(this)),
       steering_(new SteeringPanel(state_, this)),
+      curves_(new CurvesView(this)),
       progress_(new QProgressBar(this)),
       cancel_(new QPushButton(tr("Cancel"), this)),
       jobLabel_(new QLabel(this)),
@@ -86,6 +88,13 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
   steerDock->setObjectName(QStringLiteral("steerDock"));
   steerDock->setWidget(steering_);
   addDockWidget(Qt::RightDockWidgetArea, steerDock);
+  auto* curvesDock = new QDockWidget(tr("Curves"), this);
+  curvesDock->setObjectName(QStringLiteral("curvesDock"));
+  curvesDock->setWidget(curves_);
+  addDockWidget(Qt::RightDockWidgetArea, curvesDock);
+  tabifyDockWidget(steerDock, curvesDock);
+  steerDock->raise();
+  connect(curves_, &CurvesView::errorOccurred, this, [this](const QString& m) { showError(m, false); });
 
   progress_->setMaximumWidth(220);
   progress_->setRange(0, 1000);
@@ -239,6 +248,7 @@ void MainWindow::openModel(const QString& dir) {
       },
       [this](std::shared_ptr<const ce::core::Model>& m) {
         model_ = m;
+        curves_->setModel(model_);
         live_->cancel();
         state_->clear();
         graph_->clearCircuit();
@@ -308,6 +318,7 @@ void MainWindow::trace() {
         trace_ = std::move(out);
         graph_->setCircuit(trace_.basis, trace_.layers, trace_.tokens, trace_.nodes, trace_.edges);
         graph_->showInterventions(*state_);
+        curves_->setCurrentCircuitSize(static_cast<int>(trace_.nodes.size()));
         statusBar()->showMessage(tr("Traced: metric %1, %2 nodes, %3 edges shown")
                                      .arg(trace_.m, 0, 'f', 3)
                                      .arg(trace_.nodes.size())

@@ -24,6 +24,7 @@ class QTimer;
 namespace ce::ui {
 
 class CircuitGraphView;
+class CurvesView;
 class InterventionState;
 class JobRunner;
 class PromptPanel;
@@ -55,6 +56,7 @@ class MainWindow : public QMainWindow {
   std::shared_ptr<const ce::core::Model> model() const { return model_; }
   CircuitGraphView* graphView() const { return graph_; }
   TokenChart* tokenChart() const { return chart_; }
+  CurvesView* curvesView() const { return curves_; }
   SteeringPanel* steeringPanel() const { return steering_; }
   PromptPanel* promptPanel() const { return prompt_; }
   InterventionState* interventions() const { return state_; }
@@ -114,6 +116,7 @@ class MainWindow : public QMainWindow {
   PromptPanel* prompt_;
   TokenChart* chart_;
   SteeringPanel* steering_;
+  CurvesView* curves_;
   QProgressBar* progress_;
   QPushButton* cancel_;
   QLabel* jobLabel_;
