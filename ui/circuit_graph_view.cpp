@@ -31,7 +31,9 @@ CircuitGraphView::CircuitGraphView(QWidget* parent) : QGraphicsView(parent), sce
 }
 
 QPointF CircuitGraphView::cellCenter(int row, int pos) const {
-  return QPointF(pos * kColumnWidth, -row * kRowHeight);
+  const double x = pos >= 0 && pos < static_cast<int>(columnX_.size()) ? columnX_[static_cast<size_t>(pos)]
+                                                                       : pos * kColumnWidth;
+  return QPointF(x, -row * kRowHeight);
 }
 
 void CircuitGraphView::clearCircuit() {
@@ -41,6 +43,8 @@ void CircuitGraphView::clearCircuit() {
   byKey_.clear();
   edgeLayer_ = nullptr;
   tokens_.clear();
+  columnX_.clear();
+  columnWidth_.clear();
   Q_EMIT selectionChanged({});
 }
 
@@ -59,13 +63,34 @@ void CircuitGraphView::setCircuit(ce::core::Basis basis, int layers, const QStri
   }
   if (maxAbs <= 0) maxAbs = 1;
 
-  // Nodes of one (layer, position) cell share it in a near-square grid, in order of |effect|.
+  // One node pitch for the whole graph, so that node area compares across cells. A cell stacks at most
+  // kMaxRows rows and grows sideways; a position's column is as wide as its widest cell.
+  const int maxRows = std::max(1, static_cast<int>(kRowHeight * 0.9 / kPitch));
+  auto gridOf = [maxRows](int count) {
+    const int rows = std::min(maxRows, static_cast<int>(std::ceil(std::sqrt(static_cast<double>(count)))));
+    return std::make_pair(rows, (count + rows - 1) / rows);
+  };
+  columnWidth_.assign(static_cast<size_t>(positions), kColumnWidth);
   for (const auto& [cell, members] : cells) {
+    if (cell.second < 0 || cell.second >= positions) continue;
+    const int cols = gridOf(static_cast<int>(members.size())).second;
+    auto& w = columnWidth_[static_cast<size_t>(cell.second)];
+    w = std::max(w, cols * kPitch + 0.1 * kColumnWidth);
+  }
+  columnX_.assign(static_cast<size_t>(positions), 0);
+  double x = 0;
+  for (int p = 0; p < positions; ++p) {
+    const double w = columnWidth_[static_cast<size_t>(p)];
+    columnX_[static_cast<size_t>(p)] = x + w / 2;
+    x += w;
+  }
+  const double maxR = kPitch * 0.45;
+
+  for (const auto& [cell, members] : cells) {
+    if (cell.second < 0 || cell.second >= positions) continue;
     const int count = static_cast<int>(members.size());
-    const int cols = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(count))));
-    const int rows = (count + cols - 1) / cols;
-    const double pitch = std::min(kColumnWidth * 0.9 / cols, kRowHeight * 0.9 / rows);
-    const double maxR = pitch * 0.45;
+    const auto [rows, cols] = gridOf(count);
+    const double pitch = kPitch;
     const QPointF c = cellCenter(cell.first + 1, cell.second);
     for (int i = 0; i < count; ++i) {
       const auto& n = *members[static_cast<size_t>(i)];
@@ -122,7 +147,7 @@ void CircuitGraphView::setCircuit(ce::core::Basis basis, int layers, const QStri
     label->setFont(f);
     label->setBrush(palette().color(QPalette::Text));
     const QRectF b = label->boundingRect();
-    label->setPos(cellCenter(row, 0) + QPointF(-kColumnWidth * 0.55 - b.width(), -b.height() / 2));
+    label->setPos(QPointF(-10 - b.width(), -row * kRowHeight - b.height() / 2));
   }
 
   std::vector<EdgeLayerItem::Line> lines;
@@ -148,8 +173,8 @@ void CircuitGraphView::setCircuit(ce::core::Basis basis, int layers, const QStri
   edgeLayer_->setVisible(edgesVisible_);
   scene_->addItem(edgeLayer_);
 
-  const QRectF grid(cellCenter(layers + 1, 0) - QPointF(kColumnWidth, kRowHeight * 0.6),
-                    cellCenter(0, std::max(0, positions - 1)) + QPointF(kColumnWidth * 0.6, kRowHeight * 0.6));
+  const QRectF grid(QPointF(-kColumnWidth * 0.6, -(layers + 1) * kRowHeight - kRowHeight * 0.6),
+                    QPointF(x + 10, kRowHeight * 0.6));
   scene_->setSceneRect(grid.normalized().adjusted(-20, -20, 20, 20));
   fitAll();
 }

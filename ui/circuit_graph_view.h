@@ -21,8 +21,9 @@ class EdgeLayerItem;
 class CircuitGraphView : public QGraphicsView {
   Q_OBJECT
  public:
-  static constexpr double kColumnWidth = 140;
+  static constexpr double kColumnWidth = 140;  // the narrowest column; crowded positions get wider ones
   static constexpr double kRowHeight = 140;
+  static constexpr double kPitch = 40;  // node spacing inside a cell; the largest node fills most of it
 
   explicit CircuitGraphView(QWidget* parent = nullptr);
 
@@ -68,6 +69,8 @@ class CircuitGraphView : public QGraphicsView {
   std::vector<NodeItem*> nodes_;
   std::map<NodeKey, NodeItem*> byKey_;
   QStringList tokens_;
+  std::vector<double> columnX_;  // centre of each position's column
+  std::vector<double> columnWidth_;
   bool edgesVisible_ = true;
 };
 
