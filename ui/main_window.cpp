@@ -152,6 +152,8 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
 
   buildMenus();
   resize(1400, 860);
+  resizeDocks({promptDock, chartDock}, {340, 400}, Qt::Horizontal);
+  resizeDocks({chartDock, steerDock}, {380, 300}, Qt::Vertical);
   openModel(modelDir);
 }
 

@@ -19,12 +19,15 @@ TokenChart::TokenChart(QWidget* parent)
   series_->setLabelsVisible(true);
   series_->setLabelsFormat(QStringLiteral("@value"));
   series_->setLabelsPrecision(3);
+  series_->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
   chart->addSeries(series_);
   chart->addAxis(categories_, Qt::AlignLeft);
   chart->addAxis(axis_, Qt::AlignBottom);
   series_->attachAxis(categories_);
   series_->attachAxis(axis_);
-  axis_->setRange(0, 1);
+  // Room beyond 1 for the value label of a bar at p ≈ 1.
+  axis_->setRange(0, 1.2);
+  axis_->setTickCount(7);
   axis_->setLabelFormat(QStringLiteral("%.1f"));
   chart->legend()->hide();
   chart->setTitle(tr("Next token"));
@@ -34,10 +37,11 @@ TokenChart::TokenChart(QWidget* parent)
   categories_->setLabelsBrush(palette().color(QPalette::Text));
   axis_->setLabelsBrush(palette().color(QPalette::Text));
   set_->setColor(QColor(0x2b, 0x6c, 0xc4));
+  set_->setLabelColor(palette().color(QPalette::Text));
   chart->setAnimationOptions(QChart::NoAnimation);
   setChart(chart);
   setRenderHint(QPainter::Antialiasing);
-  setMinimumHeight(220);
+  setMinimumSize(320, 300);
 }
 
 void TokenChart::setTokens(const std::vector<ce::core::TopToken>& tokens) {
