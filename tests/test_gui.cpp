@@ -1,6 +1,8 @@
 // The explorer GUI end to end on the embedded demo model, offscreen: load, trace, select, ablate, steer,
 // export, sessions, cancel, and the GUI thread's responsiveness while jobs run.
+#include <QApplication>
 #include <QElapsedTimer>
+#include <QMouseEvent>
 #include <QFile>
 #include <QGraphicsScene>
 #include <QImage>
@@ -80,6 +82,7 @@ class TestGui : public QObject {
   void demoModelLoads();
   void traceFillsGraph();
   void clickSelectsNode();
+  void rubberBandSelects();
   void ablationChangesChart();
   void steeringSliderChangesContinuation();
   void exportsAreValid();
@@ -164,6 +167,37 @@ void TestGui::clickSelectsNode() {
   QCOMPARE(static_cast<int>(g->selectedNodes().size()), 2);
 }
 
+void TestGui::rubberBandSelects() {
+  auto* g = w_->graphView();
+  g->fitAll();
+  // A rectangle around every node of the last layer.
+  QRectF area;
+  int inside = 0;
+  for (NodeItem* n : g->nodeItems()) {
+    if (n->key().node.layer == 3) {
+      area |= n->sceneBoundingRect();
+      ++inside;
+    }
+  }
+  QVERIFY(inside > 1);
+  const QPoint from = g->mapFromScene(area.topLeft() - QPointF(5, 5));
+  const QPoint to = g->mapFromScene(area.bottomRight() + QPointF(5, 5));
+  auto send = [g](QEvent::Type type, QPoint at, Qt::MouseButtons buttons) {
+    QMouseEvent e(type, QPointF(at), QPointF(g->viewport()->mapToGlobal(at)), Qt::LeftButton, buttons,
+                  Qt::ShiftModifier);
+    QApplication::sendEvent(g->viewport(), &e);
+  };
+  send(QEvent::MouseButtonPress, from, Qt::LeftButton);
+  send(QEvent::MouseMove, (from + to) / 2, Qt::LeftButton);
+  send(QEvent::MouseMove, to, Qt::LeftButton);
+  send(QEvent::MouseButtonRelease, to, Qt::NoButton);
+  const auto sel = g->selectedNodes();
+  QCOMPARE(static_cast<int>(sel.size()), inside);
+  for (const auto& k : sel) QCOMPARE(k.node.layer, 3);
+  // Leave one node selected for the next test, as a click would.
+  g->selectNodes({sel.front()});
+}
+
 void TestGui::ablationChangesChart() {
   auto* g = w_->graphView();
   QVERIFY(!g->selectedNodes().empty());
@@ -220,6 +254,10 @@ void TestGui::exportsAreValid() {
   QVERIFY2(w_->exportGraph(svg), qPrintable(w_->lastError()));
   QVERIFY2(w_->exportGraph(pdf), qPrintable(w_->lastError()));
   QVERIFY(w_->exportCircuit(json));
+  const QString chartSvg = tmp_.filePath(QStringLiteral("chart.svg"));
+  QVERIFY2(w_->exportNextTokenChart(chartSvg), qPrintable(w_->lastError()));
+  QVERIFY(QSvgRenderer(chartSvg).isValid());
+  QVERIFY(w_->exportNextTokenChart(tmp_.filePath(QStringLiteral("chart.pdf"))));
   QVERIFY(w_->exportCircuit(csv));
 
   QImage image(png);
@@ -276,13 +314,17 @@ void TestGui::sessionRoundTrips() {
   QVERIFY(b.toJson() == a.toJson());
 
   // Through the window: clearing and reopening restores the interventions.
+  QVERIFY(w_->isDirty());
   QVERIFY(w_->saveSession(path));
+  QVERIFY(!w_->isDirty());
   const auto saved = w_->interventions()->interventions().size();
   state->clear();
+  QVERIFY(w_->isDirty());
   QVERIFY(state->interventions().empty());
   QSignalSpy traced(w_.get(), &MainWindow::traceFinished);
   QVERIFY(w_->openSession(path));
   QCOMPARE(state->interventions().size(), saved);
+  QVERIFY(!w_->isDirty());
   QVERIFY(traced.wait(60000));
 
   // A broken file is an error message, not a crash.

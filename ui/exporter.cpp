@@ -130,4 +130,18 @@ void Exporter::exportCircuit(const QString& path, ce::core::Basis basis, const Q
   }
 }
 
+void Exporter::exportCurve(const QString& path, const ce::core::CurveResult& curve) {
+  if (curve.points.empty()) fail(path, QStringLiteral("no curves computed yet"));
+  QByteArray bytes;
+  QTextStream out(&bytes);
+  out << "threshold,nodes,faithfulness,completeness,m_circuit,m_complement\n";
+  for (const auto& p : curve.points) {
+    out << QString::number(p.threshold, 'g', 8) << ',' << p.nodes << ',' << QString::number(p.faithfulness, 'g', 8)
+        << ',' << QString::number(p.completeness, 'g', 8) << ',' << QString::number(p.m_circuit, 'g', 8) << ','
+        << QString::number(p.m_complement, 'g', 8) << '\n';
+  }
+  out.flush();
+  writeAtomically(path, bytes);
+}
+
 }  // namespace ce::ui

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ce/core/attribution.h"
+#include "ce/core/circuit_evaluator.h"
 #include "ce/core/edge_attribution.h"
 
 class QGraphicsScene;
@@ -21,6 +22,8 @@ class Exporter {
   // Throws ce::core::Error with the reason.
   static void exportCircuit(const QString& path, ce::core::Basis basis, const QStringList& tokens,
                             const std::vector<ce::core::NodeEffect>& nodes, const std::vector<ce::core::Edge>& edges);
+  // One row per curve point (threshold -1 marks count-based points). Throws ce::core::Error.
+  static void exportCurve(const QString& path, const ce::core::CurveResult& curve);
 };
 
 }  // namespace ce::ui

@@ -1,7 +1,10 @@
 #include "ui/main_window.h"
 
 #include <QAction>
+#include <QChartView>
 #include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
@@ -19,6 +22,9 @@
 #include <QStatusBar>
 #include <QTimer>
 #include <QVBoxLayout>
+
+#include <cstdio>
+#include <fstream>
 
 #include "ce/core/attribution_example.h"
 #include "ce/core/error.h"
@@ -41,6 +47,28 @@ constexpr int kRecentMax = 8;
 constexpr int kContinuationTokens = 8;
 constexpr int kTopTokens = 10;
 constexpr int kEdgeNeurons = 30;
+
+// Bytes the model will hold: its safetensors files, twice that when 16-bit weights of a small model are
+// widened to f32 (the loader's default below 1B parameters), plus room for activations.
+double estimateModelBytes(const QString& dir) {
+  double files = 0;
+  for (const QFileInfo& f : QDir(dir).entryInfoList({QStringLiteral("*.safetensors")}, QDir::Files))
+    files += static_cast<double>(f.size());
+  const double widened = files < 2.0e9 ? 2 * files : files;
+  return widened * 1.1 + 256.0 * (1 << 20);
+}
+
+// MemAvailable of /proc/meminfo in bytes, or a negative number where it cannot be read.
+double availableMemoryBytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  double kb = 0;
+  std::string unit;
+  while (in >> key >> kb >> unit) {
+    if (key == "MemAvailable:") return kb * 1024.0;
+  }
+  return -1;
+}
 
 struct LiveOutput {
   std::vector<ce::core::TopToken> top;
@@ -71,7 +99,7 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
       cancel_(new QPushButton(tr("Cancel"), this)),
       jobLabel_(new QLabel(this)),
       liveTimer_(new QTimer(this)) {
-  setWindowTitle(tr("Circuit Explorer"));
+  setWindowTitle(tr("Circuit Explorer[*]"));
   setAcceptDrops(true);
   setCentralWidget(graph_);
   prompt_->setSettings(texasPrompt());
@@ -113,9 +141,14 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
     cancel_->show();
   });
   connect(heavy_, &JobRunner::progressChanged, this, [this](double f, const QString& message) {
-    progress_->setRange(0, 1000);
-    progress_->setValue(static_cast<int>(f * 1000));
-    if (!message.isEmpty()) progress_->setToolTip(message);
+    if (f > 0) {  // a job that only reports a message (loading) stays a busy indicator
+      progress_->setRange(0, 1000);
+      progress_->setValue(static_cast<int>(f * 1000));
+    }
+    if (!message.isEmpty()) {
+      progress_->setToolTip(message);
+      jobLabel_->setText(heavy_->currentName() + QStringLiteral(": ") + message);
+    }
   });
   connect(heavy_, &JobRunner::idle, this, [this] {
     progress_->hide();
@@ -136,10 +169,12 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
   liveTimer_->setInterval(40);
   connect(liveTimer_, &QTimer::timeout, this, &MainWindow::runLive);
   connect(state_, &InterventionState::changed, this, [this] {
+    if (!applyingSession_) setWindowModified(true);
     graph_->showInterventions(*state_);
     scheduleLive();
   });
   connect(prompt_, &PromptPanel::promptEdited, this, [this] {
+    setWindowModified(true);
     updateTokenStrip();
     scheduleLive();
   });
@@ -197,6 +232,16 @@ void MainWindow::buildMenus() {
                                                       tr("JSON (*.json);;CSV (*.csv)"));
     if (!path.isEmpty()) exportCircuit(path);
   });
+  file->addAction(tr("Export &Next-Token Chart…"), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export Next-Token Chart"), QStringLiteral("next-token.svg"),
+                                                      tr("SVG (*.svg);;PDF (*.pdf);;PNG (*.png)"));
+    if (!path.isEmpty()) exportNextTokenChart(path);
+  });
+  file->addAction(tr("Export C&urves…"), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export Curves"), QStringLiteral("curves.svg"),
+                                                      tr("SVG (*.svg);;PDF (*.pdf);;PNG (*.png);;CSV (*.csv)"));
+    if (!path.isEmpty()) exportCurves(path);
+  });
   file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);
@@ -244,20 +289,33 @@ void MainWindow::openModel(const QString& dir) {
   const std::string path = dir.toStdString();
   heavy_->start<std::shared_ptr<const ce::core::Model>>(
       tr("Loading model"),
-      [path](const ce::core::JobControl&) -> std::shared_ptr<const ce::core::Model> {
-        return std::shared_ptr<const ce::core::Model>(
-            ce::core::Model::open(path.empty() ? ce::core::default_model_dir() : path));
+      [path](const ce::core::JobControl& control) -> std::shared_ptr<const ce::core::Model> {
+        const std::string dir = path.empty() ? ce::core::default_model_dir() : path;
+        // A model that cannot fit is refused up front: paging a mapped model through swap would freeze
+        // the whole desktop, not just this program.
+        const double need = estimateModelBytes(QString::fromStdString(dir));
+        const double avail = availableMemoryBytes();
+        char text[160];
+        std::snprintf(text, sizeof text, "about %.2f GB needed, %.2f GB available", need / 1e9,
+                      avail < 0 ? 0.0 : avail / 1e9);
+        if (avail > 0 && need > avail) {
+          throw ce::core::Error(dir + ": the model needs " + text +
+                                "; close other programs or choose a smaller model");
+        }
+        control.report(0, text);
+        return std::shared_ptr<const ce::core::Model>(ce::core::Model::open(dir));
       },
       [this](std::shared_ptr<const ce::core::Model>& m) {
         model_ = m;
         curves_->setModel(model_);
         live_->cancel();
         state_->clear();
+        setWindowModified(false);
         graph_->clearCircuit();
         trace_ = TraceOutput();
         const QString dir = QString::fromStdString(model_->dir());
         const auto info = model_->info();
-        setWindowTitle(tr("%1 — Circuit Explorer").arg(QFileInfo(dir).fileName()));
+        setWindowTitle(tr("%1[*] — Circuit Explorer").arg(QFileInfo(dir).fileName()));
         statusBar()->showMessage(tr("Loaded %1: %2 layers, %3 MLP neurons per layer, vocabulary %4")
                                      .arg(dir)
                                      .arg(info.layers)
@@ -398,11 +456,17 @@ void MainWindow::applySession(const Session& session) {
     auto connection = std::make_shared<QMetaObject::Connection>();
     *connection = connect(this, &MainWindow::modelLoaded, this, [this, groups, factors, connection] {
       QObject::disconnect(*connection);
+      applyingSession_ = true;
       state_->setAll(groups, factors);
+      applyingSession_ = false;
+      setWindowModified(false);
     });
     return;
   }
+  applyingSession_ = true;
   state_->setAll(session.groups, session.nodeFactors);
+  applyingSession_ = false;
+  setWindowModified(false);
   updateTokenStrip();
   trace();
 }
@@ -410,6 +474,7 @@ void MainWindow::applySession(const Session& session) {
 bool MainWindow::saveSession(const QString& path) {
   try {
     currentSession().save(path);
+    setWindowModified(false);
     statusBar()->showMessage(tr("Saved session %1").arg(path), 5000);
     return true;
   } catch (const std::exception& e) {
@@ -450,6 +515,32 @@ bool MainWindow::exportCircuit(const QString& path) {
   }
 }
 
+bool MainWindow::exportNextTokenChart(const QString& path) {
+  try {
+    Exporter::exportScene(chart_->scene(), path);
+    statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
+    return true;
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()), true);
+    return false;
+  }
+}
+
+bool MainWindow::exportCurves(const QString& path) {
+  try {
+    if (path.endsWith(QStringLiteral(".csv"), Qt::CaseInsensitive)) {
+      Exporter::exportCurve(path, curves_->curve());
+    } else {
+      Exporter::exportScene(curves_->chartView()->scene(), path);
+    }
+    statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
+    return true;
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()), true);
+    return false;
+  }
+}
+
 void MainWindow::addRecentModel(const QString& dir) {
   QSettings settings;
   QStringList recent = settings.value(QStringLiteral("recentModels")).toStringList();
@@ -466,6 +557,27 @@ void MainWindow::rebuildRecentMenu() {
   const QStringList recent = QSettings().value(QStringLiteral("recentModels")).toStringList();
   for (const QString& dir : recent) recentMenu_->addAction(dir, this, [this, dir] { openModel(dir); });
   recentMenu_->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (isWindowModified()) {
+    const auto answer = QMessageBox::question(
+        this, tr("Circuit Explorer"), tr("The session has unsaved changes. Save them before closing?"),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    if (answer == QMessageBox::Cancel) {
+      event->ignore();
+      return;
+    }
+    if (answer == QMessageBox::Save) {
+      const QString path = QFileDialog::getSaveFileName(this, tr("Save Session"), QStringLiteral("session.json"),
+                                                        tr("Sessions (*.json)"));
+      if (path.isEmpty() || !saveSession(path)) {
+        event->ignore();
+        return;
+      }
+    }
+  }
+  event->accept();
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {

@@ -66,6 +66,8 @@ class MainWindow : public QMainWindow {
   JobRunner* liveRunner() const { return live_; }
   const TraceOutput& lastTrace() const { return trace_; }
   QString lastError() const { return lastError_; }
+  // Unsaved edits (prompt, groups, interventions) since the last session save or open.
+  bool isDirty() const { return isWindowModified(); }
 
   Session currentSession() const;
   // Applies a session: its model is opened when it is not the current one, then its prompt is traced.
@@ -80,6 +82,9 @@ class MainWindow : public QMainWindow {
   bool openSession(const QString& path);
   bool exportGraph(const QString& path);
   bool exportCircuit(const QString& path);
+  // The next-token chart or the curves chart as a figure (.png, .svg, .pdf); curves also as .csv.
+  bool exportNextTokenChart(const QString& path);
+  bool exportCurves(const QString& path);
 
  Q_SIGNALS:
   void modelLoaded();
@@ -90,6 +95,7 @@ class MainWindow : public QMainWindow {
  protected:
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
+  void closeEvent(QCloseEvent* event) override;
 
  private Q_SLOTS:
   void scheduleLive();
@@ -108,6 +114,7 @@ class MainWindow : public QMainWindow {
   TraceOutput trace_;
   QString lastError_;
   bool traceAfterLoad_ = true;
+  bool applyingSession_ = false;  // edits made by opening a session are not the user's unsaved changes
 
   InterventionState* state_;
   JobRunner* heavy_;
