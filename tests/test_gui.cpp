@@ -23,6 +23,7 @@
 #include "ui/intervention_state.h"
 #include "ui/job_runner.h"
 #include "ui/main_window.h"
+#include "ui/neuron_inspector.h"
 #include "ui/node_item.h"
 #include "ui/prompt_panel.h"
 #include "ui/session.h"
@@ -157,6 +158,11 @@ void TestGui::clickSelectsNode() {
   QVERIFY(target->isSelected());
   QCOMPARE(static_cast<int>(g->selectedNodes().size()), 1);
   QVERIFY(sel.count() > 0);
+  // The inspector follows the selection: the neuron's activation at every prompt position.
+  const auto acts = w_->inspector()->activations();
+  QCOMPARE(static_cast<int>(acts.size()), w_->lastTrace().tokens.size());
+  QVERIFY(std::fabs(acts[static_cast<size_t>(target->key().node.pos)] - target->activation()) < 1e-4);
+  QVERIFY(w_->inspector()->title().startsWith(target->label()));
   // Ctrl-click adds a second node.
   NodeItem* other = nullptr;
   for (NodeItem* n : g->nodeItems()) {

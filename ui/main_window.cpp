@@ -35,6 +35,7 @@
 #include "ui/exporter.h"
 #include "ui/intervention_state.h"
 #include "ui/job_runner.h"
+#include "ui/neuron_inspector.h"
 #include "ui/prompt_panel.h"
 #include "ui/session.h"
 #include "ui/steering_panel.h"
@@ -95,6 +96,7 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
       chart_(new TokenChart(this)),
       steering_(new SteeringPanel(state_, this)),
       curves_(new CurvesView(this)),
+      inspector_(new NeuronInspector(this)),
       progress_(new QProgressBar(this)),
       cancel_(new QPushButton(tr("Cancel"), this)),
       jobLabel_(new QLabel(this)),
@@ -120,7 +122,12 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
   curvesDock->setObjectName(QStringLiteral("curvesDock"));
   curvesDock->setWidget(curves_);
   addDockWidget(Qt::RightDockWidgetArea, curvesDock);
+  auto* inspectorDock = new QDockWidget(tr("Neuron"), this);
+  inspectorDock->setObjectName(QStringLiteral("inspectorDock"));
+  inspectorDock->setWidget(inspector_);
+  addDockWidget(Qt::RightDockWidgetArea, inspectorDock);
   tabifyDockWidget(steerDock, curvesDock);
+  tabifyDockWidget(steerDock, inspectorDock);
   steerDock->raise();
   connect(curves_, &CurvesView::errorOccurred, this, [this](const QString& m) { showError(m, false); });
 
@@ -183,6 +190,11 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
   connect(graph_, &CircuitGraphView::nodeFactorRequested, this, &MainWindow::onNodeFactorRequested);
   connect(graph_, &CircuitGraphView::selectionChanged, this, [this](const std::vector<NodeKey>& sel) {
     if (!sel.empty()) statusBar()->showMessage(tr("%n node(s) selected", nullptr, static_cast<int>(sel.size())), 3000);
+    if (sel.size() == 1) {
+      inspector_->inspect(trace_, sel.front());
+    } else if (sel.empty()) {
+      inspector_->clear();
+    }
   });
 
   buildMenus();
@@ -367,6 +379,10 @@ void MainWindow::trace() {
         out.layers = result.layers;
         out.m = result.m;
         out.nodes = ce::core::top_nodes(result, s.topK);
+        out.positions = result.positions;
+        out.width = result.width;
+        out.activation = result.activation;
+        out.effect = result.effect;
         if (edges) {
           ce::core::EdgeOptions eo;
           eo.top_nodes = std::min(kEdgeNeurons, s.topK);
@@ -376,6 +392,7 @@ void MainWindow::trace() {
       },
       [this](TraceOutput& out) {
         trace_ = std::move(out);
+        inspector_->clear();
         graph_->setCircuit(trace_.basis, trace_.layers, trace_.tokens, trace_.nodes, trace_.edges);
         graph_->showInterventions(*state_);
         curves_->setCurrentCircuitSize(static_cast<int>(trace_.nodes.size()));

@@ -27,6 +27,7 @@ class CircuitGraphView;
 class CurvesView;
 class InterventionState;
 class JobRunner;
+class NeuronInspector;
 class PromptPanel;
 class Session;
 class SteeringPanel;
@@ -41,6 +42,9 @@ struct TraceOutput {
   double m = 0;
   std::vector<ce::core::NodeEffect> nodes;
   std::vector<ce::core::Edge> edges;
+  // The dense result for the neuron inspector: [layers][positions][width].
+  int positions = 0, width = 0;
+  std::vector<float> activation, effect;
 };
 
 class MainWindow : public QMainWindow {
@@ -57,6 +61,7 @@ class MainWindow : public QMainWindow {
   CircuitGraphView* graphView() const { return graph_; }
   TokenChart* tokenChart() const { return chart_; }
   CurvesView* curvesView() const { return curves_; }
+  NeuronInspector* inspector() const { return inspector_; }
   SteeringPanel* steeringPanel() const { return steering_; }
   PromptPanel* promptPanel() const { return prompt_; }
   InterventionState* interventions() const { return state_; }
@@ -124,6 +129,7 @@ class MainWindow : public QMainWindow {
   TokenChart* chart_;
   SteeringPanel* steering_;
   CurvesView* curves_;
+  NeuronInspector* inspector_;
   QProgressBar* progress_;
   QPushButton* cancel_;
   QLabel* jobLabel_;
