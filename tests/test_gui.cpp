@@ -10,6 +10,8 @@
 #include <QSlider>
 #include <QStandardPaths>
 #include <QSvgRenderer>
+#include <QComboBox>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -20,6 +22,7 @@
 #include <memory>
 
 #include "ui/circuit_graph_view.h"
+#include "ui/curves_view.h"
 #include "ui/intervention_state.h"
 #include "ui/job_runner.h"
 #include "ui/main_window.h"
@@ -92,6 +95,7 @@ class TestGui : public QObject {
   void guiThreadStaysResponsive();
   void outdatedResultIsDropped();
   void badAnswerShowsError();
+  void curvesJobRunsAndCancels();
   void tenThousandNodesStaySmooth();
   void cleanupTestCase();
 
@@ -409,6 +413,25 @@ void TestGui::badAnswerShowsError() {
   QVERIFY(failed.wait(30000));
   QVERIFY(!w_->lastError().isEmpty());
   w_->promptPanel()->setSettings(good);
+}
+
+void TestGui::curvesJobRunsAndCancels() {
+  // A full curve costs minutes of CPU here, so this checks the wiring: the shipped sets are listed, the
+  // job starts, reports progress and stops on Cancel.
+  auto* curves = w_->curvesView();
+  QVERIFY(curves->datasetBox()->count() >= 2);
+  QVERIFY(curves->datasetBox()->findText(QStringLiteral("sva/simple")) >= 0);
+  curves->datasetBox()->setCurrentIndex(curves->datasetBox()->findText(QStringLiteral("sva/simple")));
+  curves->examplesBox()->setValue(2);
+  QSignalSpy progress(curves->runner(), &ce::ui::JobRunner::progressChanged);
+  QSignalSpy cancelled(curves->runner(), &ce::ui::JobRunner::cancelled);
+  QSignalSpy failed(curves->runner(), &ce::ui::JobRunner::failed);
+  curves->compute();
+  QVERIFY(curves->runner()->isBusy());
+  QVERIFY2(progress.wait(30000), "no progress from the curves job");
+  curves->runner()->cancel();
+  QVERIFY(cancelled.wait(10000));
+  QCOMPARE(failed.count(), 0);
 }
 
 void TestGui::tenThousandNodesStaySmooth() {
