@@ -315,6 +315,8 @@ void TestGui::sessionRoundTrips() {
   a.save(path);
   const ce::ui::Session b = ce::ui::Session::load(path);
   QCOMPARE(b.modelDir, a.modelDir);
+  QCOMPARE(b.modelHash.size(), 64);
+  QCOMPARE(b.modelHash, ce::ui::Session::hashModelDir(QString::fromStdString(w_->model()->dir())));
   QCOMPARE(b.trace.prompt, a.trace.prompt);
   QCOMPARE(b.trace.patch, a.trace.patch);
   QCOMPARE(b.trace.topK, 42);

@@ -452,6 +452,7 @@ void MainWindow::onNodeFactorRequested(const std::vector<NodeKey>& nodes, double
 Session MainWindow::currentSession() const {
   Session s;
   s.modelDir = model_ ? QString::fromStdString(model_->dir()) : QString();
+  s.modelHash = Session::hashModelDir(s.modelDir);
   s.trace = prompt_->settings();
   s.groups = state_->groups();
   s.nodeFactors = state_->nodeFactors();
@@ -461,6 +462,10 @@ Session MainWindow::currentSession() const {
 
 void MainWindow::applySession(const Session& session) {
   prompt_->setSettings(session.trace);
+  if (!session.modelHash.isEmpty() && Session::hashModelDir(session.modelDir) != session.modelHash) {
+    // Still opened: the user may have re-converted the same model; node indices may no longer match.
+    showError(tr("The model in %1 differs from the one this session was saved with").arg(session.modelDir), false);
+  }
   const bool sameModel =
       model_ && (session.modelDir.isEmpty() ||
                  QFileInfo(session.modelDir).canonicalFilePath() ==

@@ -1,5 +1,7 @@
 #include "ui/session.h"
 
+#include <QCryptographicHash>
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -65,6 +67,7 @@ QJsonObject Session::toJson() const {
                      {QStringLiteral("program"), QStringLiteral("circuit-explorer")},
                      {QStringLiteral("program_version"), programVersion},
                      {QStringLiteral("model_dir"), modelDir},
+                     {QStringLiteral("model_hash"), modelHash},
                      {QStringLiteral("trace"), traceJson},
                      {QStringLiteral("groups"), groupArray},
                      {QStringLiteral("node_interventions"), edits}};
@@ -76,6 +79,7 @@ Session Session::fromJson(const QJsonObject& json) {
   Session s;
   s.programVersion = json.value(QStringLiteral("program_version")).toString();
   s.modelDir = json.value(QStringLiteral("model_dir")).toString();
+  s.modelHash = json.value(QStringLiteral("model_hash")).toString();
   const QJsonObject t = json.value(QStringLiteral("trace")).toObject();
   s.trace.prompt = t.value(QStringLiteral("prompt")).toString();
   s.trace.answer = t.value(QStringLiteral("answer")).toString();
@@ -98,6 +102,20 @@ Session Session::fromJson(const QJsonObject& json) {
     s.nodeFactors[nodeFromJson(e)] = e.toObject().value(QStringLiteral("factor")).toDouble(1.0);
   }
   return s;
+}
+
+QString Session::hashModelDir(const QString& dir) {
+  QFile config(QDir(dir).filePath(QStringLiteral("config.json")));
+  if (!config.open(QIODevice::ReadOnly)) return {};
+  QCryptographicHash h(QCryptographicHash::Sha256);
+  h.addData(config.readAll());
+  const QDir d(dir);
+  for (const QFileInfo& f : d.entryInfoList({QStringLiteral("*.safetensors"), QStringLiteral("*.safetensors.index.json")},
+                                            QDir::Files, QDir::Name)) {
+    h.addData(f.fileName().toUtf8());
+    h.addData(QByteArray::number(f.size()));
+  }
+  return QString::fromLatin1(h.result().toHex());
 }
 
 void Session::save(const QString& path) const {

@@ -17,6 +17,9 @@ class Session {
   static constexpr int kFormat = 1;
 
   QString modelDir;
+  // SHA-256 over the model's config.json and the names and sizes of its weight files: tells a changed
+  // or different model at the same path apart without hashing gigabytes of weights.
+  QString modelHash;
   TraceSettings trace;
   std::vector<SteeringGroup> groups;
   std::map<NodeKey, double> nodeFactors;
@@ -29,6 +32,8 @@ class Session {
   // Written atomically (QSaveFile): a crash or a full disk never leaves half a session behind.
   // Throw ce::core::Error with the path and the reason.
   void save(const QString& path) const;
+  // modelHash of the model folder `dir` (empty when it has no config.json).
+  static QString hashModelDir(const QString& dir);
   static Session load(const QString& path);
 };
 
