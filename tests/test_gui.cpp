@@ -95,6 +95,7 @@ class TestGui : public QObject {
   void guiThreadStaysResponsive();
   void outdatedResultIsDropped();
   void badAnswerShowsError();
+  void emptyAnswersDefaultToModelTop2();
   void curvesJobRunsAndCancels();
   void tenThousandNodesStaySmooth();
   void cleanupTestCase();
@@ -414,6 +415,22 @@ void TestGui::badAnswerShowsError() {
   w_->trace();
   QVERIFY(failed.wait(30000));
   QVERIFY(!w_->lastError().isEmpty());
+  w_->promptPanel()->setSettings(good);
+}
+
+void TestGui::emptyAnswersDefaultToModelTop2() {
+  auto s = w_->promptPanel()->settings();
+  const auto good = s;
+  s.answer.clear();
+  s.contrast.clear();
+  s.patch.clear();
+  w_->promptPanel()->setSettings(s);
+  QSignalSpy traced(w_.get(), &MainWindow::traceFinished);
+  w_->trace();
+  QVERIFY2(traced.wait(60000), qPrintable(w_->lastError()));
+  QCOMPARE(w_->promptPanel()->settings().answer, QStringLiteral(" Austin"));
+  QCOMPARE(w_->promptPanel()->settings().contrast,
+           QString::fromStdString(w_->tokenChart()->tokens().at(1).text));
   w_->promptPanel()->setSettings(good);
 }
 

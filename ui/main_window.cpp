@@ -366,8 +366,18 @@ void MainWindow::trace() {
       tr("Tracing"),
       [model, s](const ce::core::JobControl& control) {
         TraceOutput out;
-        const auto ex = ce::core::make_example(model->tokenizer(), s.prompt.toStdString(), s.answer.toStdString(),
-                                               s.contrast.toStdString(), s.patch.toStdString());
+        std::string answer = s.answer.toStdString(), contrast = s.contrast.toStdString();
+        if (answer.empty() || contrast.empty()) {
+          // Empty fields default to what the model itself predicts: its top-1 and top-2 next tokens.
+          const auto top = model->top_k(model->next_logits(model->encode(s.prompt.toStdString())), 2);
+          if (answer.empty() && !top.empty()) answer = top[0].text;
+          if (contrast.empty() && top.size() > 1) contrast = top[answer == top[0].text ? 1 : 0].text;
+          control.check();
+        }
+        out.answer = QString::fromStdString(answer);
+        out.contrast = QString::fromStdString(contrast);
+        const auto ex = ce::core::make_example(model->tokenizer(), s.prompt.toStdString(), answer, contrast,
+                                               s.patch.toStdString());
         out.ids = ex.clean;
         for (int id : ex.clean) out.tokens << QString::fromStdString(model->token_text(id));
         ce::core::AttributionOptions options;
@@ -393,6 +403,7 @@ void MainWindow::trace() {
       [this](TraceOutput& out) {
         trace_ = std::move(out);
         inspector_->clear();
+        prompt_->fillAnswers(trace_.answer, trace_.contrast);
         graph_->setCircuit(trace_.basis, trace_.layers, trace_.tokens, trace_.nodes, trace_.edges);
         graph_->showInterventions(*state_);
         curves_->setCurrentCircuitSize(static_cast<int>(trace_.nodes.size()));

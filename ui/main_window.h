@@ -36,6 +36,8 @@ class TokenChart;
 // What one trace produced, kept for display and export.
 struct TraceOutput {
   std::vector<int> ids;
+  // The answer and contrast traced: the model's own top-1 / top-2 where the fields were empty.
+  QString answer, contrast;
   QStringList tokens;
   ce::core::Basis basis = ce::core::Basis::MlpAct;
   int layers = 0;

@@ -31,8 +31,9 @@ PromptPanel::PromptPanel(QWidget* parent)
   form->addRow(tr("&Contrast:"), contrast_);
   form->addRow(tr("Patc&h prompt:"), patch_);
   prompt_->setToolTip(tr("The text whose next token is explained"));
-  answer_->setToolTip(tr("One token, with its leading space (\" Austin\")"));
-  contrast_->setToolTip(tr("The competing answer; the metric is logit(answer) − logit(contrast)"));
+  answer_->setToolTip(tr("One token, with its leading space (\" Austin\"); empty: the model's top-1"));
+  contrast_->setToolTip(tr("The competing answer; the metric is logit(answer) − logit(contrast); empty: the "
+                           "model's top-2"));
   patch_->setToolTip(tr("A prompt of the same token length whose activations are the baseline (optional)"));
   tokens_->setWordWrap(true);
   tokens_->setTextFormat(Qt::RichText);
@@ -88,6 +89,11 @@ void PromptPanel::setSettings(const TraceSettings& s) {
   basis_->setCurrentIndex(std::max(0, basis_->findData(static_cast<int>(s.basis))));
   topK_->setValue(s.topK);
   edges_->setChecked(s.edges);
+}
+
+void PromptPanel::fillAnswers(const QString& answer, const QString& contrast) {
+  if (answer_->text().isEmpty()) answer_->setText(answer);
+  if (contrast_->text().isEmpty()) contrast_->setText(contrast);
 }
 
 void PromptPanel::setTokens(const QStringList& pieces) {

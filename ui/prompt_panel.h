@@ -24,6 +24,8 @@ class PromptPanel : public QWidget {
   void setSettings(const TraceSettings& s);
   // Pieces of the prompt as the model tokenizes it, shown as chips.
   void setTokens(const QStringList& pieces);
+  // Fills the answer and contrast fields where they are empty (the defaults a trace chose).
+  void fillAnswers(const QString& answer, const QString& contrast);
   QPushButton* traceButton() const { return trace_; }
 
  Q_SIGNALS:

@@ -11,7 +11,39 @@
 #include "ui/job_runner.h"
 #include "ui/main_window.h"
 
+namespace {
+
+void addOptions(QCommandLineParser& parser, QCommandLineOption& model, QCommandLineOption& screenshot) {
+  parser.setApplicationDescription(QStringLiteral("Explore, ablate and steer the neuron circuits of a language model."));
+  parser.addHelpOption();
+  parser.addVersionOption();
+  parser.addOption(model);
+  parser.addOption(screenshot);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  QCommandLineOption modelOption(QStringLiteral("model"),
+                                 QStringLiteral("Hugging Face model folder (default: the embedded demo model)."),
+                                 QStringLiteral("DIR"));
+  QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
+                                      QStringLiteral("Save the window as FILE (PNG) after the start-up trace, then exit."),
+                                      QStringLiteral("FILE"));
+  // --help and --version print and exit; they must work without a display, before QApplication needs one.
+  for (int i = 1; i < argc; ++i) {
+    const QByteArray a(argv[i]);
+    if (a == "-h" || a == "--help" || a == "--help-all" || a == "-v" || a == "--version") {
+      QCoreApplication core(argc, argv);
+      QCoreApplication::setApplicationName(QStringLiteral("circuit-explorer"));
+      QCoreApplication::setApplicationVersion(QStringLiteral(CE_VERSION));
+      QCommandLineParser parser;
+      addOptions(parser, modelOption, screenshotOption);
+      parser.process(core);
+      return 0;
+    }
+  }
+
   QApplication app(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("CircuitExplorer"));
   QApplication::setOrganizationDomain(QStringLiteral("circuitexplorer.github.io"));
@@ -21,17 +53,7 @@ int main(int argc, char** argv) {
   QApplication::setDesktopFileName(QStringLiteral("io.github.circuitexplorer.CircuitExplorer"));
 
   QCommandLineParser parser;
-  parser.setApplicationDescription(QStringLiteral("Explore, ablate and steer the neuron circuits of a language model."));
-  parser.addHelpOption();
-  parser.addVersionOption();
-  QCommandLineOption modelOption(QStringLiteral("model"),
-                                 QStringLiteral("Hugging Face model folder (default: the embedded demo model)."),
-                                 QStringLiteral("DIR"));
-  QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
-                                      QStringLiteral("Save the window as FILE (PNG) after the start-up trace, then exit."),
-                                      QStringLiteral("FILE"));
-  parser.addOption(modelOption);
-  parser.addOption(screenshotOption);
+  addOptions(parser, modelOption, screenshotOption);
   parser.process(app);
 
   ce::ui::MainWindow window(parser.value(modelOption));
