@@ -5,7 +5,9 @@
 #include <QGraphicsSimpleTextItem>
 #include <QKeyEvent>
 #include <QMenu>
+#include <QHelpEvent>
 #include <QScrollBar>
+#include <QToolTip>
 #include <QWheelEvent>
 
 #include <algorithm>
@@ -22,6 +24,9 @@ CircuitGraphView::CircuitGraphView(QWidget* parent) : QGraphicsView(parent), sce
   scene_->setItemIndexMethod(QGraphicsScene::BspTreeIndex);
   setRenderHint(QPainter::Antialiasing);
   setViewportUpdateMode(QGraphicsView::SmartViewportUpdate);
+  // Every item sets the pen, brush and hints it uses, so saving painter state per item is wasted work
+  // at 10^4 items.
+  setOptimizationFlags(QGraphicsView::DontSavePainterState | QGraphicsView::DontAdjustForAntialiasing);
   setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
   setDragMode(QGraphicsView::ScrollHandDrag);
   setRubberBandSelectionMode(Qt::IntersectsItemShape);
@@ -53,6 +58,7 @@ void CircuitGraphView::setCircuit(ce::core::Basis basis, int layers, const QStri
                                   const std::vector<ce::core::Edge>& edges) {
   clearCircuit();
   tokens_ = tokens;
+  basis_ = basis;
   const int positions = static_cast<int>(tokens.size());
 
   float maxAbs = 0;
@@ -99,15 +105,9 @@ void CircuitGraphView::setCircuit(ce::core::Basis basis, int layers, const QStri
       // Area, not radius, is proportional to |effect|.
       const double r = std::max(1.5, maxR * std::sqrt(std::fabs(n.effect) / maxAbs));
       NodeKey key{basis, n.node};
-      const QString name = QString::fromStdString(ce::core::node_name(n.node.layer, n.node.index));
+      const QString name = QStringLiteral("L%1/N%2").arg(n.node.layer).arg(n.node.index);
       auto* item = new NodeItem(NodeItem::Kind::Node, key, r, n.effect, n.activation, name);
       item->setPos(p);
-      item->setToolTip(QStringLiteral("%1 (%2)\nposition %3, token \u201c%4\u201d\nactivation %5\neffect %6")
-                           .arg(name, QString::fromLatin1(ce::core::basis_name(basis)))
-                           .arg(n.node.pos)
-                           .arg(tokenAt(n.node.pos))
-                           .arg(static_cast<double>(n.activation), 0, 'g', 4)
-                           .arg(static_cast<double>(n.effect), 0, 'g', 4));
       scene_->addItem(item);
       nodes_.push_back(item);
       byKey_[key] = item;
@@ -119,7 +119,6 @@ void CircuitGraphView::setCircuit(ce::core::Basis basis, int layers, const QStri
   for (int p = 0; p < positions; ++p) {
     auto* e = new NodeItem(NodeItem::Kind::Embedding, NodeKey{basis, {-1, p, 0}}, 10, 0, 0, QString());
     e->setPos(cellCenter(0, p));
-    e->setToolTip(QStringLiteral("embedding at position %1: \u201c%2\u201d").arg(p).arg(tokens[p]));
     scene_->addItem(e);
     embeddings.push_back(e);
     auto* label = scene_->addSimpleText(tokens[p]);
@@ -135,7 +134,6 @@ void CircuitGraphView::setCircuit(ce::core::Basis basis, int layers, const QStri
     logit = new NodeItem(NodeItem::Kind::Logit, NodeKey{basis, {layers, positions - 1, 0}}, 14, 0, 0,
                          QStringLiteral("m"));
     logit->setPos(cellCenter(layers + 1, positions - 1));
-    logit->setToolTip(QStringLiteral("the metric (answer logit minus contrast logit)"));
     scene_->addItem(logit);
   }
   for (int row = 0; row <= layers + 1; ++row) {
@@ -259,6 +257,39 @@ void CircuitGraphView::mousePressEvent(QMouseEvent* event) {
 void CircuitGraphView::mouseReleaseEvent(QMouseEvent* event) {
   QGraphicsView::mouseReleaseEvent(event);
   setDragMode(QGraphicsView::ScrollHandDrag);
+}
+
+QString CircuitGraphView::toolTipFor(const NodeItem* item) const {
+  if (!item) return {};
+  const auto& n = item->key().node;
+  switch (item->kind()) {
+    case NodeItem::Kind::Embedding:
+      return tr("embedding at position %1: \u201c%2\u201d").arg(n.pos).arg(tokenAt(n.pos));
+    case NodeItem::Kind::Logit:
+      return tr("the metric: logit(answer) \u2212 logit(contrast)");
+    case NodeItem::Kind::Node:
+      break;
+  }
+  return tr("%1 (%2)\nposition %3, token \u201c%4\u201d\nactivation %5\neffect %6")
+      .arg(item->label(), QString::fromLatin1(ce::core::basis_name(basis_)))
+      .arg(n.pos)
+      .arg(tokenAt(n.pos))
+      .arg(static_cast<double>(item->activation()), 0, 'g', 4)
+      .arg(static_cast<double>(item->effect()), 0, 'g', 4);
+}
+
+bool CircuitGraphView::viewportEvent(QEvent* event) {
+  if (event->type() == QEvent::ToolTip) {
+    auto* help = static_cast<QHelpEvent*>(event);
+    const auto* node = dynamic_cast<const NodeItem*>(itemAt(help->pos()));
+    if (node) {
+      QToolTip::showText(help->globalPos(), toolTipFor(node), viewport());
+    } else {
+      QToolTip::hideText();
+    }
+    return true;
+  }
+  return QGraphicsView::viewportEvent(event);
 }
 
 void CircuitGraphView::contextMenuEvent(QContextMenuEvent* event) {

@@ -40,6 +40,10 @@ class CircuitGraphView : public QGraphicsView {
   bool edgesVisible() const { return edgesVisible_; }
   QString tokenAt(int pos) const { return pos >= 0 && pos < tokens_.size() ? tokens_[pos] : QString(); }
 
+  // The hover text of a node, made on demand: formatting it for each of 10^4 nodes up front costs more
+  // GUI-thread time than building the items.
+  QString toolTipFor(const NodeItem* item) const;
+
   // Redraws nodes as the interventions say (ablated, steered, group colour).
   void showInterventions(const InterventionState& state);
 
@@ -60,6 +64,7 @@ class CircuitGraphView : public QGraphicsView {
   void mousePressEvent(QMouseEvent* event) override;
   void mouseReleaseEvent(QMouseEvent* event) override;
   void contextMenuEvent(QContextMenuEvent* event) override;
+  bool viewportEvent(QEvent* event) override;
 
  private:
   QPointF cellCenter(int row, int pos) const;
@@ -69,6 +74,7 @@ class CircuitGraphView : public QGraphicsView {
   std::vector<NodeItem*> nodes_;
   std::map<NodeKey, NodeItem*> byKey_;
   QStringList tokens_;
+  ce::core::Basis basis_ = ce::core::Basis::MlpAct;
   std::vector<double> columnX_;  // centre of each position's column
   std::vector<double> columnWidth_;
   bool edgesVisible_ = true;
