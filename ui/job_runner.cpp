@@ -95,7 +95,8 @@ void JobRunner::finish(quint64 generation, const QString& name, Value value, con
       Q_EMIT failed(name, QString::fromStdString(e.what()).section(QLatin1Char('\n'), 0, 0));
     }
   }
-  Q_EMIT idle();
+  // `done` may have started the next job of this lane already: then the lane is not idle.
+  if (current_ == 0) Q_EMIT idle();
 }
 
 void JobRunner::cancel() {
