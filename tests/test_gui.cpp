@@ -2,6 +2,8 @@
 // export, sessions, cancel, and the GUI thread's responsiveness while jobs run.
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QContextMenuEvent>
+#include <QMenu>
 #include <QMouseEvent>
 #include <QFile>
 #include <QGraphicsScene>
@@ -89,6 +91,7 @@ class TestGui : public QObject {
   void rubberBandSelects();
   void ablationChangesChart();
   void steeringSliderChangesContinuation();
+  void contextMenuAblates();
   void exportsAreValid();
   void sessionRoundTrips();
   void cancelStopsTrace();
@@ -259,6 +262,35 @@ void TestGui::steeringSliderChangesContinuation() {
   const QString after = w_->steeringPanel()->continuation();
   qInfo("continuation ×1: \"%s\"  ×-8: \"%s\"", qPrintable(before), qPrintable(after));
   QVERIFY(after != before);
+}
+
+void TestGui::contextMenuAblates() {
+  auto* g = w_->graphView();
+  g->fitAll();
+  NodeItem* target = nullptr;
+  for (NodeItem* n : g->nodeItems()) {
+    if (n->factor() == 1.0 && (!target || n->radius() > target->radius())) target = n;
+  }
+  QVERIFY(target);
+  QString seen;
+  // The menu runs its own event loop: pick "Ablate (zero)" from inside it.
+  QTimer::singleShot(200, this, [&seen] {
+    auto* menu = qobject_cast<QMenu*>(QApplication::activePopupWidget());
+    if (!menu) return;
+    for (QAction* a : menu->actions()) {
+      seen += a->text() + QLatin1Char('|');
+      if (a->text() == QStringLiteral("Ablate (zero)")) a->trigger();
+    }
+    menu->close();
+  });
+  const QPoint at = g->mapFromScene(target->scenePos());
+  QContextMenuEvent e(QContextMenuEvent::Mouse, at, g->viewport()->mapToGlobal(at));
+  QApplication::sendEvent(g->viewport(), &e);
+  QVERIFY2(seen.contains(QStringLiteral("Ablate (zero)")), qPrintable(seen));
+  QVERIFY(target->isSelected());
+  QCOMPARE(target->factor(), 0.0);
+  QCOMPARE(w_->interventions()->effectiveFactor(target->key()), 0.0);
+  w_->interventions()->setNodeFactor(target->key(), 1.0);
 }
 
 void TestGui::exportsAreValid() {
