@@ -1,24 +1,23 @@
 // The explorer GUI end to end on the embedded demo model, offscreen: load, trace, select, ablate, steer,
 // export, sessions, cancel, and the GUI thread's responsiveness while jobs run.
 #include <QApplication>
-#include <QElapsedTimer>
+#include <QComboBox>
 #include <QContextMenuEvent>
-#include <QMenu>
-#include <QMouseEvent>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QGraphicsScene>
 #include <QImage>
+#include <QMenu>
+#include <QMouseEvent>
 #include <QSignalSpy>
 #include <QSlider>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QSvgRenderer>
-#include <QComboBox>
-#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 #include <QXmlStreamReader>
-
 #include <algorithm>
 #include <cmath>
 #include <memory>

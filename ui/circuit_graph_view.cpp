@@ -3,13 +3,12 @@
 #include <QContextMenuEvent>
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
+#include <QHelpEvent>
 #include <QKeyEvent>
 #include <QMenu>
-#include <QHelpEvent>
 #include <QScrollBar>
 #include <QToolTip>
 #include <QWheelEvent>
-
 #include <algorithm>
 #include <cmath>
 
@@ -18,7 +17,8 @@
 
 namespace ce::ui {
 
-CircuitGraphView::CircuitGraphView(QWidget* parent) : QGraphicsView(parent), scene_(new QGraphicsScene(this)) {
+CircuitGraphView::CircuitGraphView(QWidget* parent)
+    : QGraphicsView(parent), scene_(new QGraphicsScene(this)) {
   setScene(scene_);
   // No BSP index: rebuilding it after each trace cost more GUI-thread time (tens of ms at 10^4 nodes)
   // than the linear scans it saves for a scene that is replaced, never edited.
@@ -33,7 +33,8 @@ CircuitGraphView::CircuitGraphView(QWidget* parent) : QGraphicsView(parent), sce
   setRubberBandSelectionMode(Qt::IntersectsItemShape);
   setFocusPolicy(Qt::StrongFocus);
   setToolTip(QString());
-  connect(scene_, &QGraphicsScene::selectionChanged, this, [this] { Q_EMIT selectionChanged(selectedNodes()); });
+  connect(scene_, &QGraphicsScene::selectionChanged, this,
+          [this] { Q_EMIT selectionChanged(selectedNodes()); });
 }
 
 QPointF CircuitGraphView::cellCenter(int row, int pos) const {
@@ -138,8 +139,9 @@ void CircuitGraphView::setCircuit(ce::core::Basis basis, int layers, const QStri
     scene_->addItem(logit);
   }
   for (int row = 0; row <= layers + 1; ++row) {
-    const QString text = row == 0 ? QStringLiteral("emb") : row == layers + 1 ? QStringLiteral("logit")
-                                                                              : QStringLiteral("L%1").arg(row - 1);
+    const QString text = row == 0            ? QStringLiteral("emb")
+                         : row == layers + 1 ? QStringLiteral("logit")
+                                             : QStringLiteral("L%1").arg(row - 1);
     auto* label = scene_->addSimpleText(text);
     QFont f = label->font();
     f.setPixelSize(18);
@@ -153,7 +155,8 @@ void CircuitGraphView::setCircuit(ce::core::Basis basis, int layers, const QStri
   auto endpoint = [&](const ce::core::EdgeEnd& e) -> const NodeItem* {
     switch (e.kind) {
       case ce::core::EdgeEnd::Kind::Embedding:
-        return e.node.pos >= 0 && e.node.pos < positions ? embeddings[static_cast<size_t>(e.node.pos)] : nullptr;
+        return e.node.pos >= 0 && e.node.pos < positions ? embeddings[static_cast<size_t>(e.node.pos)]
+                                                         : nullptr;
       case ce::core::EdgeEnd::Kind::Logit:
         return logit;
       case ce::core::EdgeEnd::Kind::Neuron:
@@ -302,14 +305,16 @@ void CircuitGraphView::contextMenuEvent(QContextMenuEvent* event) {
   const std::vector<NodeKey> sel = selectedNodes();
   if (sel.empty()) return;
   QMenu menu(this);
-  const QString what = sel.size() == 1 ? QString::fromStdString(ce::core::node_name(sel[0].node.layer, sel[0].node.index,
-                                                                                    sel[0].node.pos))
-                                       : tr("%n nodes", nullptr, static_cast<int>(sel.size()));
+  const QString what =
+      sel.size() == 1
+          ? QString::fromStdString(ce::core::node_name(sel[0].node.layer, sel[0].node.index, sel[0].node.pos))
+          : tr("%n nodes", nullptr, static_cast<int>(sel.size()));
   menu.addSection(what);
   menu.addAction(tr("Ablate (zero)"), this, [this, sel] { Q_EMIT nodeFactorRequested(sel, 0.0); });
   QMenu* steer = menu.addMenu(tr("Steer"));
   for (double f : {-2.0, 2.0, 4.0, 8.0}) {
-    steer->addAction(QStringLiteral("×%1").arg(f), this, [this, sel, f] { Q_EMIT nodeFactorRequested(sel, f); });
+    steer->addAction(QStringLiteral("×%1").arg(f), this,
+                     [this, sel, f] { Q_EMIT nodeFactorRequested(sel, f); });
   }
   menu.addAction(tr("Reset"), this, [this, sel] { Q_EMIT nodeFactorRequested(sel, 1.0); });
   menu.addSeparator();

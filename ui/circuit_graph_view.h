@@ -3,7 +3,6 @@
 
 #include <QGraphicsView>
 #include <QStringList>
-
 #include <map>
 #include <vector>
 

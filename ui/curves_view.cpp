@@ -13,9 +13,8 @@
 #include <QPushButton>
 #include <QScatterSeries>
 #include <QSpinBox>
-#include <QValueAxis>
 #include <QVBoxLayout>
-
+#include <QValueAxis>
 #include <algorithm>
 #include <cmath>
 
@@ -127,8 +126,9 @@ CurvesView::CurvesView(QWidget* parent)
     progress_->hide();
     cancel_->hide();
   });
-  connect(runner_, &JobRunner::failed, this,
-          [this](const QString&, const QString& message) { Q_EMIT errorOccurred(tr("Curves: %1").arg(message)); });
+  connect(runner_, &JobRunner::failed, this, [this](const QString&, const QString& message) {
+    Q_EMIT errorOccurred(tr("Curves: %1").arg(message));
+  });
 }
 
 void CurvesView::setModel(std::shared_ptr<const ce::core::Model> model) {
@@ -148,13 +148,15 @@ void CurvesView::compute() {
   if (!model_) return;
   QString path = dataset_->currentData().toString();
   if (path.isEmpty()) {
-    Q_EMIT errorOccurred(tr("Curves: choose a dataset file (JSON Lines of clean/patch prefixes and answers)"));
+    Q_EMIT errorOccurred(
+        tr("Curves: choose a dataset file (JSON Lines of clean/patch prefixes and answers)"));
     return;
   }
   auto model = model_;
   const std::string train = path.toStdString();
   std::string test;
-  if (path.endsWith(QStringLiteral("_train.json"))) test = (path.chopped(11) + QStringLiteral("_test.json")).toStdString();
+  if (path.endsWith(QStringLiteral("_train.json")))
+    test = (path.chopped(11) + QStringLiteral("_test.json")).toStdString();
   const size_t n = static_cast<size_t>(examples_->value());
   ce::core::AttributionOptions options;
   options.method = static_cast<ce::core::Method>(method_->currentData().toInt());

@@ -4,7 +4,6 @@
 
 #include <QGraphicsItem>
 #include <QPointF>
-
 #include <vector>
 
 namespace ce::ui {

@@ -12,7 +12,6 @@
 #include <QSaveFile>
 #include <QSvgGenerator>
 #include <QTextStream>
-
 #include <cmath>
 
 #include "ce/core/error.h"
@@ -90,14 +89,14 @@ void Exporter::exportCircuit(const QString& path, ce::core::Basis basis, const Q
   if (suffix == QLatin1String("json")) {
     QJsonArray nodeArray;
     for (const auto& n : nodes) {
-      nodeArray.append(QJsonObject{
-          {QStringLiteral("name"), QString::fromStdString(ce::core::node_name(n.node.layer, n.node.index, n.node.pos))},
-          {QStringLiteral("layer"), n.node.layer},
-          {QStringLiteral("pos"), n.node.pos},
-          {QStringLiteral("index"), n.node.index},
-          {QStringLiteral("token"), token(n.node.pos)},
-          {QStringLiteral("effect"), static_cast<double>(n.effect)},
-          {QStringLiteral("activation"), static_cast<double>(n.activation)}});
+      nodeArray.append(QJsonObject{{QStringLiteral("name"), QString::fromStdString(ce::core::node_name(
+                                                                n.node.layer, n.node.index, n.node.pos))},
+                                   {QStringLiteral("layer"), n.node.layer},
+                                   {QStringLiteral("pos"), n.node.pos},
+                                   {QStringLiteral("index"), n.node.index},
+                                   {QStringLiteral("token"), token(n.node.pos)},
+                                   {QStringLiteral("effect"), static_cast<double>(n.effect)},
+                                   {QStringLiteral("activation"), static_cast<double>(n.activation)}});
     }
     QJsonArray edgeArray;
     for (const auto& e : edges) {
@@ -136,9 +135,9 @@ void Exporter::exportCurve(const QString& path, const ce::core::CurveResult& cur
   QTextStream out(&bytes);
   out << "threshold,nodes,faithfulness,completeness,m_circuit,m_complement\n";
   for (const auto& p : curve.points) {
-    out << QString::number(p.threshold, 'g', 8) << ',' << p.nodes << ',' << QString::number(p.faithfulness, 'g', 8)
-        << ',' << QString::number(p.completeness, 'g', 8) << ',' << QString::number(p.m_circuit, 'g', 8) << ','
-        << QString::number(p.m_complement, 'g', 8) << '\n';
+    out << QString::number(p.threshold, 'g', 8) << ',' << p.nodes << ','
+        << QString::number(p.faithfulness, 'g', 8) << ',' << QString::number(p.completeness, 'g', 8) << ','
+        << QString::number(p.m_circuit, 'g', 8) << ',' << QString::number(p.m_complement, 'g', 8) << '\n';
   }
   out.flush();
   writeAtomically(path, bytes);

@@ -3,7 +3,6 @@
 
 #include <QString>
 #include <QStringList>
-
 #include <vector>
 
 #include "ce/core/attribution.h"
@@ -21,7 +20,8 @@ class Exporter {
   // By suffix: .json (nodes and edges with names and tokens) or .csv (one node per row).
   // Throws ce::core::Error with the reason.
   static void exportCircuit(const QString& path, ce::core::Basis basis, const QStringList& tokens,
-                            const std::vector<ce::core::NodeEffect>& nodes, const std::vector<ce::core::Edge>& edges);
+                            const std::vector<ce::core::NodeEffect>& nodes,
+                            const std::vector<ce::core::Edge>& edges);
   // One row per curve point (threshold -1 marks count-based points). Throws ce::core::Error.
   static void exportCurve(const QString& path, const ce::core::CurveResult& curve);
 };

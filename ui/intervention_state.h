@@ -4,7 +4,6 @@
 #include <QColor>
 #include <QObject>
 #include <QString>
-
 #include <map>
 #include <vector>
 

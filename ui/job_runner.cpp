@@ -2,7 +2,6 @@
 
 #include <QElapsedTimer>
 #include <QMetaObject>
-
 #include <exception>
 
 namespace ce::ui {
@@ -42,7 +41,8 @@ quint64 JobRunner::startErased(const QString& name, Work work, Done done) {
       *last = now;
       const QString m = QString::fromStdString(message);
       QMetaObject::invokeMethod(
-          this, [this, gen, f, m] {
+          this,
+          [this, gen, f, m] {
             if (gen == current_) Q_EMIT progressChanged(f, m);
           },
           Qt::QueuedConnection);
@@ -71,7 +71,10 @@ quint64 JobRunner::startErased(const QString& name, Work work, Done done) {
     // Queued to the runner: if the runner is being destroyed, the destructor waits for this thread first,
     // and Qt discards events posted to a deleted object.
     QMetaObject::invokeMethod(
-        this, [this, gen, name, value, error, wasCancelled, done] { finish(gen, name, value, error, wasCancelled, done); },
+        this,
+        [this, gen, name, value, error, wasCancelled, done] {
+          finish(gen, name, value, error, wasCancelled, done);
+        },
         Qt::QueuedConnection);
   });
   return gen;

@@ -4,7 +4,6 @@
 #include <QObject>
 #include <QString>
 #include <QThreadPool>
-
 #include <atomic>
 #include <functional>
 #include <memory>

@@ -1,8 +1,8 @@
 #include "ui/main_window.h"
 
 #include <QAction>
-#include <QChartView>
 #include <QApplication>
+#include <QChartView>
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
@@ -22,7 +22,6 @@
 #include <QStatusBar>
 #include <QTimer>
 #include <QVBoxLayout>
-
 #include <cstdio>
 #include <fstream>
 
@@ -189,7 +188,8 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
   connect(graph_, &CircuitGraphView::groupRequested, this, &MainWindow::onGroupRequested);
   connect(graph_, &CircuitGraphView::nodeFactorRequested, this, &MainWindow::onNodeFactorRequested);
   connect(graph_, &CircuitGraphView::selectionChanged, this, [this](const std::vector<NodeKey>& sel) {
-    if (!sel.empty()) statusBar()->showMessage(tr("%n node(s) selected", nullptr, static_cast<int>(sel.size())), 3000);
+    if (!sel.empty())
+      statusBar()->showMessage(tr("%n node(s) selected", nullptr, static_cast<int>(sel.size())), 3000);
     if (sel.size() == 1) {
       inspector_->inspect(trace_, sel.front());
     } else if (sel.empty()) {
@@ -215,43 +215,51 @@ MainWindow::~MainWindow() {
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   QAction* open = file->addAction(tr("&Open Model Folder…"), this, [this] {
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Model Folder"),
-                                                          model_ ? QString::fromStdString(model_->dir()) : QString());
+    const QString dir = QFileDialog::getExistingDirectory(
+        this, tr("Open Model Folder"), model_ ? QString::fromStdString(model_->dir()) : QString());
     if (!dir.isEmpty()) openModel(dir);
   });
   open->setShortcut(QKeySequence::Open);
   recentMenu_ = file->addMenu(tr("Open &Recent Model"));
   rebuildRecentMenu();
   file->addSeparator();
-  file->addAction(tr("Open &Session…"), this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Session"), QString(), tr("Sessions (*.json)"));
-    if (!path.isEmpty()) openSession(path);
-  })->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+  file->addAction(tr("Open &Session…"), this,
+                  [this] {
+                    const QString path = QFileDialog::getOpenFileName(this, tr("Open Session"), QString(),
+                                                                      tr("Sessions (*.json)"));
+                    if (!path.isEmpty()) openSession(path);
+                  })
+      ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
   QAction* save = file->addAction(tr("&Save Session…"), this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save Session"), QStringLiteral("session.json"),
-                                                      tr("Sessions (*.json)"));
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save Session"), QStringLiteral("session.json"), tr("Sessions (*.json)"));
     if (!path.isEmpty()) saveSession(path);
   });
   save->setShortcut(QKeySequence::Save);
   file->addSeparator();
-  file->addAction(tr("Export &Graph…"), this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export Graph"), QStringLiteral("circuit.svg"),
-                                                      tr("SVG (*.svg);;PDF (*.pdf);;PNG (*.png)"));
-    if (!path.isEmpty()) exportGraph(path);
-  })->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+  file->addAction(tr("Export &Graph…"), this,
+                  [this] {
+                    const QString path =
+                        QFileDialog::getSaveFileName(this, tr("Export Graph"), QStringLiteral("circuit.svg"),
+                                                     tr("SVG (*.svg);;PDF (*.pdf);;PNG (*.png)"));
+                    if (!path.isEmpty()) exportGraph(path);
+                  })
+      ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
   file->addAction(tr("Export &Circuit Data…"), this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export Circuit"), QStringLiteral("circuit.json"),
-                                                      tr("JSON (*.json);;CSV (*.csv)"));
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export Circuit"), QStringLiteral("circuit.json"), tr("JSON (*.json);;CSV (*.csv)"));
     if (!path.isEmpty()) exportCircuit(path);
   });
   file->addAction(tr("Export &Next-Token Chart…"), this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export Next-Token Chart"), QStringLiteral("next-token.svg"),
-                                                      tr("SVG (*.svg);;PDF (*.pdf);;PNG (*.png)"));
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export Next-Token Chart"), QStringLiteral("next-token.svg"),
+                                     tr("SVG (*.svg);;PDF (*.pdf);;PNG (*.png)"));
     if (!path.isEmpty()) exportNextTokenChart(path);
   });
   file->addAction(tr("Export C&urves…"), this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export Curves"), QStringLiteral("curves.svg"),
-                                                      tr("SVG (*.svg);;PDF (*.pdf);;PNG (*.png);;CSV (*.csv)"));
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export Curves"), QStringLiteral("curves.svg"),
+                                     tr("SVG (*.svg);;PDF (*.pdf);;PNG (*.png);;CSV (*.csv)"));
     if (!path.isEmpty()) exportCurves(path);
   });
   file->addSeparator();
@@ -260,8 +268,10 @@ void MainWindow::buildMenus() {
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   view->addAction(tr("&Fit Graph"), graph_, &CircuitGraphView::fitAll)->setShortcut(QKeySequence(Qt::Key_F));
-  view->addAction(tr("Zoom &In"), graph_, [this] { graph_->zoomBy(1.25); })->setShortcut(QKeySequence::ZoomIn);
-  view->addAction(tr("Zoom &Out"), graph_, [this] { graph_->zoomBy(0.8); })->setShortcut(QKeySequence::ZoomOut);
+  view->addAction(tr("Zoom &In"), graph_, [this] { graph_->zoomBy(1.25); })
+      ->setShortcut(QKeySequence::ZoomIn);
+  view->addAction(tr("Zoom &Out"), graph_, [this] { graph_->zoomBy(0.8); })
+      ->setShortcut(QKeySequence::ZoomOut);
   edgesAction_ = view->addAction(tr("Show &Edges"));
   edgesAction_->setCheckable(true);
   edgesAction_->setChecked(true);
@@ -270,10 +280,15 @@ void MainWindow::buildMenus() {
 
   QMenu* circuit = menuBar()->addMenu(tr("&Circuit"));
   circuit->addAction(tr("&Trace"), this, &MainWindow::trace)->setShortcut(QKeySequence(Qt::Key_F5));
-  circuit->addAction(tr("&Cancel Job"), this, &MainWindow::cancelJob)->setShortcut(QKeySequence(Qt::Key_Escape));
+  circuit->addAction(tr("&Cancel Job"), this, &MainWindow::cancelJob)
+      ->setShortcut(QKeySequence(Qt::Key_Escape));
   circuit->addSeparator();
-  circuit->addAction(tr("&Group Selection"), this, [this] { onGroupRequested(graph_->selectedNodes()); })->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
-  circuit->addAction(tr("&Ablate Selection"), this, [this] { onNodeFactorRequested(graph_->selectedNodes(), 0.0); })->setShortcut(QKeySequence(Qt::Key_A));
+  circuit->addAction(tr("&Group Selection"), this, [this] { onGroupRequested(graph_->selectedNodes()); })
+      ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
+  circuit
+      ->addAction(tr("&Ablate Selection"), this,
+                  [this] { onNodeFactorRequested(graph_->selectedNodes(), 0.0); })
+      ->setShortcut(QKeySequence(Qt::Key_A));
   circuit->addAction(tr("&Reset Interventions"), state_, &InterventionState::reset);
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -384,7 +399,8 @@ void MainWindow::trace() {
         options.method = s.method;
         options.basis = s.basis;
         const bool edges = s.edges && s.basis == ce::core::Basis::MlpAct;
-        const auto result = ce::core::attribute(*model, {ex}, options, edges ? control.sub(0, 0.35) : control);
+        const auto result =
+            ce::core::attribute(*model, {ex}, options, edges ? control.sub(0, 0.35) : control);
         out.basis = s.basis;
         out.layers = result.layers;
         out.m = result.m;
@@ -475,12 +491,12 @@ void MainWindow::applySession(const Session& session) {
   prompt_->setSettings(session.trace);
   if (!session.modelHash.isEmpty() && Session::hashModelDir(session.modelDir) != session.modelHash) {
     // Still opened: the user may have re-converted the same model; node indices may no longer match.
-    showError(tr("The model in %1 differs from the one this session was saved with").arg(session.modelDir), false);
+    showError(tr("The model in %1 differs from the one this session was saved with").arg(session.modelDir),
+              false);
   }
-  const bool sameModel =
-      model_ && (session.modelDir.isEmpty() ||
-                 QFileInfo(session.modelDir).canonicalFilePath() ==
-                     QFileInfo(QString::fromStdString(model_->dir())).canonicalFilePath());
+  const bool sameModel = model_ && (session.modelDir.isEmpty() ||
+                                    QFileInfo(session.modelDir).canonicalFilePath() ==
+                                        QFileInfo(QString::fromStdString(model_->dir())).canonicalFilePath());
   if (!sameModel) {
     // The interventions refer to the new model's nodes: applied once it has loaded.
     openModel(session.modelDir);
@@ -602,8 +618,8 @@ void MainWindow::closeEvent(QCloseEvent* event) {
       return;
     }
     if (answer == QMessageBox::Save) {
-      const QString path = QFileDialog::getSaveFileName(this, tr("Save Session"), QStringLiteral("session.json"),
-                                                        tr("Sessions (*.json)"));
+      const QString path = QFileDialog::getSaveFileName(
+          this, tr("Save Session"), QStringLiteral("session.json"), tr("Sessions (*.json)"));
       if (path.isEmpty() || !saveSession(path)) {
         event->ignore();
         return;

@@ -6,9 +6,8 @@
 #include <QChart>
 #include <QChartView>
 #include <QLabel>
-#include <QValueAxis>
 #include <QVBoxLayout>
-
+#include <QValueAxis>
 #include <algorithm>
 #include <cmath>
 
@@ -68,16 +67,17 @@ void NeuronInspector::clear() {
 void NeuronInspector::inspect(const TraceOutput& trace, const NodeKey& key) {
   const auto& n = key.node;
   if (trace.positions <= 0 || trace.width <= 0 || n.layer < 0 || n.layer >= trace.layers || n.index < 0 ||
-      n.index >= trace.width || trace.activation.size() !=
-                                    static_cast<size_t>(trace.layers) * static_cast<size_t>(trace.positions) *
-                                        static_cast<size_t>(trace.width)) {
+      n.index >= trace.width ||
+      trace.activation.size() != static_cast<size_t>(trace.layers) * static_cast<size_t>(trace.positions) *
+                                     static_cast<size_t>(trace.width)) {
     clear();
     return;
   }
   auto at = [&](const std::vector<float>& v, int pos) {
-    return static_cast<double>(v[(static_cast<size_t>(n.layer) * static_cast<size_t>(trace.positions) +
-                                  static_cast<size_t>(pos)) * static_cast<size_t>(trace.width) +
-                                 static_cast<size_t>(n.index)]);
+    return static_cast<double>(
+        v[(static_cast<size_t>(n.layer) * static_cast<size_t>(trace.positions) + static_cast<size_t>(pos)) *
+              static_cast<size_t>(trace.width) +
+          static_cast<size_t>(n.index)]);
   };
   QStringList labels;
   QList<qreal> acts, effects;
@@ -92,19 +92,19 @@ void NeuronInspector::inspect(const TraceOutput& trace, const NodeKey& key) {
     hi = std::max({hi, acts.back(), effects.back()});
   }
   title_->setText(QStringLiteral("%1 (%2)").arg(QString::fromStdString(ce::core::node_name(n.layer, n.index)),
-                                               QString::fromLatin1(ce::core::basis_name(key.basis))));
+                                                QString::fromLatin1(ce::core::basis_name(key.basis))));
   const QString token = n.pos >= 0 && n.pos < trace.tokens.size() ? trace.tokens[n.pos] : QString();
-  details_->setText(tr("At position %1 (\u201c%2\u201d): activation %3, effect %4. Largest |activation| on "
-                       "the prompt: position %5.")
-                        .arg(n.pos)
-                        .arg(token)
-                        .arg(n.pos >= 0 && n.pos < trace.positions ? at(trace.activation, n.pos) : 0.0, 0, 'g', 4)
-                        .arg(n.pos >= 0 && n.pos < trace.positions ? at(trace.effect, n.pos) : 0.0, 0, 'g', 4)
-                        .arg(static_cast<int>(std::max_element(acts.begin(), acts.end(),
-                                                               [](qreal a, qreal b) {
-                                                                 return std::fabs(a) < std::fabs(b);
-                                                               }) -
-                                              acts.begin())));
+  details_->setText(
+      tr("At position %1 (\u201c%2\u201d): activation %3, effect %4. Largest |activation| on "
+         "the prompt: position %5.")
+          .arg(n.pos)
+          .arg(token)
+          .arg(n.pos >= 0 && n.pos < trace.positions ? at(trace.activation, n.pos) : 0.0, 0, 'g', 4)
+          .arg(n.pos >= 0 && n.pos < trace.positions ? at(trace.effect, n.pos) : 0.0, 0, 'g', 4)
+          .arg(static_cast<int>(
+              std::max_element(acts.begin(), acts.end(),
+                               [](qreal a, qreal b) { return std::fabs(a) < std::fabs(b); }) -
+              acts.begin())));
   positions_->clear();
   positions_->append(labels);
   activation_->remove(0, activation_->count());

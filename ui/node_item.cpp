@@ -2,7 +2,6 @@
 
 #include <QPainter>
 #include <QStyleOptionGraphicsItem>
-
 #include <algorithm>
 
 namespace ce::ui {

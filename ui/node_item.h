@@ -15,7 +15,8 @@ class NodeItem : public QGraphicsItem {
   enum { Type = UserType + 1 };
 
   // `radius` in scene units; `effect` signs the colour.
-  NodeItem(Kind kind, const NodeKey& key, double radius, float effect, float activation, const QString& label);
+  NodeItem(Kind kind, const NodeKey& key, double radius, float effect, float activation,
+           const QString& label);
 
   int type() const override { return Type; }
   QRectF boundingRect() const override;

@@ -8,7 +8,6 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
-
 #include <algorithm>
 
 namespace ce::ui {
@@ -32,8 +31,9 @@ PromptPanel::PromptPanel(QWidget* parent)
   form->addRow(tr("Patc&h prompt:"), patch_);
   prompt_->setToolTip(tr("The text whose next token is explained"));
   answer_->setToolTip(tr("One token, with its leading space (\" Austin\"); empty: the model's top-1"));
-  contrast_->setToolTip(tr("The competing answer; the metric is logit(answer) − logit(contrast); empty: the "
-                           "model's top-2"));
+  contrast_->setToolTip(
+      tr("The competing answer; the metric is logit(answer) − logit(contrast); empty: the "
+         "model's top-2"));
   patch_->setToolTip(tr("A prompt of the same token length whose activations are the baseline (optional)"));
   tokens_->setWordWrap(true);
   tokens_->setTextFormat(Qt::RichText);

@@ -14,7 +14,6 @@ class QPushButton;
 
 namespace ce::ui {
 
-
 class PromptPanel : public QWidget {
   Q_OBJECT
  public:

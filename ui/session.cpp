@@ -26,9 +26,11 @@ NodeKey nodeFromJson(const QJsonValue& v) {
   if (!v.isObject()) throw Error("session: a node is not an object");
   const QJsonObject o = v.toObject();
   NodeKey k;
-  k.basis = ce::core::parse_basis(o.value(QStringLiteral("basis")).toString(QStringLiteral("mlp_act")).toStdString());
+  k.basis = ce::core::parse_basis(
+      o.value(QStringLiteral("basis")).toString(QStringLiteral("mlp_act")).toStdString());
   for (const char* f : {"layer", "pos", "index"}) {
-    if (!o.value(QLatin1String(f)).isDouble()) throw Error(std::string("session: a node lacks the number '") + f + "'");
+    if (!o.value(QLatin1String(f)).isDouble())
+      throw Error(std::string("session: a node lacks the number '") + f + "'");
   }
   k.node.layer = o.value(QStringLiteral("layer")).toInt();
   k.node.pos = o.value(QStringLiteral("pos")).toInt();
@@ -85,8 +87,10 @@ Session Session::fromJson(const QJsonObject& json) {
   s.trace.answer = t.value(QStringLiteral("answer")).toString();
   s.trace.contrast = t.value(QStringLiteral("contrast")).toString();
   s.trace.patch = t.value(QStringLiteral("patch_prompt")).toString();
-  s.trace.method = ce::core::parse_method(t.value(QStringLiteral("method")).toString(QStringLiteral("relp")).toStdString());
-  s.trace.basis = ce::core::parse_basis(t.value(QStringLiteral("basis")).toString(QStringLiteral("mlp_act")).toStdString());
+  s.trace.method = ce::core::parse_method(
+      t.value(QStringLiteral("method")).toString(QStringLiteral("relp")).toStdString());
+  s.trace.basis = ce::core::parse_basis(
+      t.value(QStringLiteral("basis")).toString(QStringLiteral("mlp_act")).toStdString());
   s.trace.topK = t.value(QStringLiteral("top_k")).toInt(60);
   s.trace.edges = t.value(QStringLiteral("edges")).toBool(true);
   for (const QJsonValue& gv : json.value(QStringLiteral("groups")).toArray()) {
@@ -95,7 +99,8 @@ Session Session::fromJson(const QJsonObject& json) {
     group.name = g.value(QStringLiteral("name")).toString();
     group.color = QColor(g.value(QStringLiteral("color")).toString());
     group.factor = g.value(QStringLiteral("factor")).toDouble(1.0);
-    for (const QJsonValue& n : g.value(QStringLiteral("nodes")).toArray()) group.nodes.push_back(nodeFromJson(n));
+    for (const QJsonValue& n : g.value(QStringLiteral("nodes")).toArray())
+      group.nodes.push_back(nodeFromJson(n));
     s.groups.push_back(std::move(group));
   }
   for (const QJsonValue& e : json.value(QStringLiteral("node_interventions")).toArray()) {
@@ -110,8 +115,9 @@ QString Session::hashModelDir(const QString& dir) {
   QCryptographicHash h(QCryptographicHash::Sha256);
   h.addData(config.readAll());
   const QDir d(dir);
-  for (const QFileInfo& f : d.entryInfoList({QStringLiteral("*.safetensors"), QStringLiteral("*.safetensors.index.json")},
-                                            QDir::Files, QDir::Name)) {
+  for (const QFileInfo& f :
+       d.entryInfoList({QStringLiteral("*.safetensors"), QStringLiteral("*.safetensors.index.json")},
+                       QDir::Files, QDir::Name)) {
     h.addData(f.fileName().toUtf8());
     h.addData(QByteArray::number(f.size()));
   }
@@ -120,14 +126,16 @@ QString Session::hashModelDir(const QString& dir) {
 
 void Session::save(const QString& path) const {
   QSaveFile file(path);
-  if (!file.open(QIODevice::WriteOnly)) throw Error(path.toStdString() + ": " + file.errorString().toStdString());
+  if (!file.open(QIODevice::WriteOnly))
+    throw Error(path.toStdString() + ": " + file.errorString().toStdString());
   file.write(QJsonDocument(toJson()).toJson(QJsonDocument::Indented));
   if (!file.commit()) throw Error(path.toStdString() + ": " + file.errorString().toStdString());
 }
 
 Session Session::load(const QString& path) {
   QFile file(path);
-  if (!file.open(QIODevice::ReadOnly)) throw Error(path.toStdString() + ": " + file.errorString().toStdString());
+  if (!file.open(QIODevice::ReadOnly))
+    throw Error(path.toStdString() + ": " + file.errorString().toStdString());
   QJsonParseError err{};
   const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &err);
   if (err.error != QJsonParseError::NoError || !doc.isObject())

@@ -6,7 +6,6 @@
 #include <QSlider>
 #include <QToolButton>
 #include <QVBoxLayout>
-
 #include <cmath>
 
 #include "ui/intervention_state.h"
@@ -14,8 +13,12 @@
 namespace ce::ui {
 
 SteeringPanel::SteeringPanel(InterventionState* state, QWidget* parent)
-    : QWidget(parent), state_(state), rows_(new QVBoxLayout()), continuation_(new QLabel(this)),
-      empty_(new QLabel(tr("Select nodes in the graph, right-click and choose “Make Group from Selection”."), this)) {
+    : QWidget(parent),
+      state_(state),
+      rows_(new QVBoxLayout()),
+      continuation_(new QLabel(this)),
+      empty_(new QLabel(tr("Select nodes in the graph, right-click and choose “Make Group from Selection”."),
+                        this)) {
   auto* layout = new QVBoxLayout(this);
   empty_->setWordWrap(true);
   layout->addWidget(empty_);
@@ -38,7 +41,8 @@ SteeringPanel::SteeringPanel(InterventionState* state, QWidget* parent)
 }
 
 QSlider* SteeringPanel::slider(int group) const {
-  return group >= 0 && group < static_cast<int>(sliders_.size()) ? sliders_[static_cast<size_t>(group)] : nullptr;
+  return group >= 0 && group < static_cast<int>(sliders_.size()) ? sliders_[static_cast<size_t>(group)]
+                                                                 : nullptr;
 }
 
 void SteeringPanel::setContinuation(const QString& text) { continuation_->setText(text); }
@@ -80,16 +84,16 @@ void SteeringPanel::rebuild() {
     slider->setValue(static_cast<int>(std::lround(g.factor * kStepsPerUnit)));
     slider->setTickPosition(QSlider::TicksBelow);
     slider->setTickInterval(kStepsPerUnit);
-    slider->setToolTip(tr("Multiplier of the group's activations: 1 = unchanged, 0 = ablated, negative flips"));
+    slider->setToolTip(
+        tr("Multiplier of the group's activations: 1 = unchanged, 0 = ablated, negative flips"));
     auto* value = new QLabel(QStringLiteral("×%1").arg(g.factor, 0, 'g', 3), row);
     value->setMinimumWidth(48);
     auto* remove = new QToolButton(row);
     remove->setText(QStringLiteral("\u2715"));
     remove->setToolTip(tr("Remove the group"));
     const int index = static_cast<int>(i);
-    connect(slider, &QSlider::valueChanged, this, [this, index](int v) {
-      state_->setGroupFactor(index, static_cast<double>(v) / kStepsPerUnit);
-    });
+    connect(slider, &QSlider::valueChanged, this,
+            [this, index](int v) { state_->setGroupFactor(index, static_cast<double>(v) / kStepsPerUnit); });
     connect(remove, &QToolButton::clicked, this, [this, index] { state_->removeGroup(index); });
     grid->addWidget(name, 0, 0, 1, 2);
     grid->addWidget(remove, 0, 2);

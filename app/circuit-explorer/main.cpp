@@ -5,7 +5,6 @@
 #include <QElapsedTimer>
 #include <QPixmap>
 #include <QTimer>
-
 #include <cstdio>
 
 #include "ui/job_runner.h"
@@ -14,7 +13,8 @@
 namespace {
 
 void addOptions(QCommandLineParser& parser, QCommandLineOption& model, QCommandLineOption& screenshot) {
-  parser.setApplicationDescription(QStringLiteral("Explore, ablate and steer the neuron circuits of a language model."));
+  parser.setApplicationDescription(
+      QStringLiteral("Explore, ablate and steer the neuron circuits of a language model."));
   parser.addHelpOption();
   parser.addVersionOption();
   parser.addOption(model);
@@ -24,12 +24,13 @@ void addOptions(QCommandLineParser& parser, QCommandLineOption& model, QCommandL
 }  // namespace
 
 int main(int argc, char** argv) {
-  QCommandLineOption modelOption(QStringLiteral("model"),
-                                 QStringLiteral("Hugging Face model folder (default: the embedded demo model)."),
-                                 QStringLiteral("DIR"));
-  QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
-                                      QStringLiteral("Save the window as FILE (PNG) after the start-up trace, then exit."),
-                                      QStringLiteral("FILE"));
+  QCommandLineOption modelOption(
+      QStringLiteral("model"),
+      QStringLiteral("Hugging Face model folder (default: the embedded demo model)."), QStringLiteral("DIR"));
+  QCommandLineOption screenshotOption(
+      QStringLiteral("screenshot"),
+      QStringLiteral("Save the window as FILE (PNG) after the start-up trace, then exit."),
+      QStringLiteral("FILE"));
   // --help and --version print and exit; they must work without a display, before QApplication needs one.
   for (int i = 1; i < argc; ++i) {
     const QByteArray a(argv[i]);
@@ -75,10 +76,11 @@ int main(int argc, char** argv) {
       poll->start(200);
     };
     QObject::connect(&window, &ce::ui::MainWindow::traceFinished, &window, shoot);
-    QObject::connect(runner, &ce::ui::JobRunner::failed, &window, [](const QString& name, const QString& message) {
-      std::fprintf(stderr, "circuit-explorer: %s failed: %s\n", qPrintable(name), qPrintable(message));
-      QApplication::exit(1);
-    });
+    QObject::connect(
+        runner, &ce::ui::JobRunner::failed, &window, [](const QString& name, const QString& message) {
+          std::fprintf(stderr, "circuit-explorer: %s failed: %s\n", qPrintable(name), qPrintable(message));
+          QApplication::exit(1);
+        });
     QTimer::singleShot(300000, &window, [] {
       std::fprintf(stderr, "circuit-explorer: the start-up trace did not finish within 5 minutes\n");
       QApplication::exit(1);
