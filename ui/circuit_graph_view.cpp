@@ -125,7 +125,7 @@ void CircuitGraphView::setCircuit(ce::core::Basis basis, int layers, const QStri
     embeddings.push_back(e);
     auto* label = scene_->addSimpleText(tokens[p]);
     QFont f = label->font();
-    f.setPixelSize(18);
+    f.setPixelSize(24);
     label->setFont(f);
     label->setBrush(palette().color(QPalette::Text));
     const QRectF b = label->boundingRect();
@@ -144,7 +144,7 @@ void CircuitGraphView::setCircuit(ce::core::Basis basis, int layers, const QStri
                                              : QStringLiteral("L%1").arg(row - 1);
     auto* label = scene_->addSimpleText(text);
     QFont f = label->font();
-    f.setPixelSize(18);
+    f.setPixelSize(24);
     label->setFont(f);
     label->setBrush(palette().color(QPalette::Text));
     const QRectF b = label->boundingRect();

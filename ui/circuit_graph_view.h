@@ -21,7 +21,8 @@ class CircuitGraphView : public QGraphicsView {
   Q_OBJECT
  public:
   static constexpr double kColumnWidth = 140;  // the narrowest column; crowded positions get wider ones
-  static constexpr double kRowHeight = 140;
+  static constexpr double kRowHeight =
+      280;                              // tall rows let crowded cells stack, keeping the graph near square
   static constexpr double kPitch = 40;  // node spacing inside a cell; the largest node fills most of it
 
   explicit CircuitGraphView(QWidget* parent = nullptr);
