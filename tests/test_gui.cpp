@@ -482,7 +482,7 @@ void TestGui::bigTraceStaysResponsive() {
   const qint64 gap = meter.stop();
   qInfo("trace with 10^4 nodes: longest GUI-thread stall %lld ms", gap);
   QCOMPARE(static_cast<int>(w_->graphView()->nodeItems().size()), 10000);
-  // ~60 ms measured (scene build ~25 ms, first paint ~40 ms); the bound leaves room for a loaded machine.
+  // 30-63 ms measured (scene build ~25 ms, first paint ~40 ms); the bound leaves room for a loaded machine.
   QVERIFY2(gap < 150, qPrintable(QStringLiteral("stall of %1 ms").arg(gap)));
   w_->promptPanel()->setSettings(good);
 }
