@@ -1,0 +1,90 @@
+// circuit-explorer: the Qt front end. Options: --model DIR, --screenshot FILE (render the window after the
+// start-up trace and exit).
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QPixmap>
+#include <QTimer>
+#include <cstdio>
+
+#include "ui/job_runner.h"
+#include "ui/main_window.h"
+
+namespace {
+
+void addOptions(QCommandLineParser& parser, QCommandLineOption& model, QCommandLineOption& screenshot) {
+  parser.setApplicationDescription(
+      QStringLiteral("Explore, ablate and steer the neuron circuits of a language model."));
+  parser.addHelpOption();
+  parser.addVersionOption();
+  parser.addOption(model);
+  parser.addOption(screenshot);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  QCommandLineOption modelOption(
+      QStringLiteral("model"),
+      QStringLiteral("Hugging Face model folder (default: the embedded demo model)."), QStringLiteral("DIR"));
+  QCommandLineOption screenshotOption(
+      QStringLiteral("screenshot"),
+      QStringLiteral("Save the window as FILE (PNG) after the start-up trace, then exit."),
+      QStringLiteral("FILE"));
+  // --help and --version print and exit; they must work without a display, before QApplication needs one.
+  for (int i = 1; i < argc; ++i) {
+    const QByteArray a(argv[i]);
+    if (a == "-h" || a == "--help" || a == "--help-all" || a == "-v" || a == "--version") {
+      QCoreApplication core(argc, argv);
+      QCoreApplication::setApplicationName(QStringLiteral("circuit-explorer"));
+      QCoreApplication::setApplicationVersion(QStringLiteral(CE_VERSION));
+      QCommandLineParser parser;
+      addOptions(parser, modelOption, screenshotOption);
+      parser.process(core);
+      return 0;
+    }
+  }
+
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName(QStringLiteral("CircuitExplorer"));
+  QApplication::setOrganizationDomain(QStringLiteral("circuitexplorer.github.io"));
+  QApplication::setApplicationName(QStringLiteral("circuit-explorer"));
+  QApplication::setApplicationDisplayName(QStringLiteral("Circuit Explorer"));
+  QApplication::setApplicationVersion(QStringLiteral(CE_VERSION));
+  QApplication::setDesktopFileName(QStringLiteral("io.github.circuitexplorer.CircuitExplorer"));
+
+  QCommandLineParser parser;
+  addOptions(parser, modelOption, screenshotOption);
+  parser.process(app);
+
+  ce::ui::MainWindow window(parser.value(modelOption));
+  window.show();
+
+  if (parser.isSet(screenshotOption)) {
+    const QString file = parser.value(screenshotOption);
+    auto* runner = window.heavyRunner();
+    auto shoot = [&window, file, runner] {
+      // Wait until the live chart has caught up too, so the image shows one consistent state.
+      auto* poll = new QTimer(&window);
+      QObject::connect(poll, &QTimer::timeout, &window, [&window, file, poll, runner] {
+        if (runner->isBusy() || window.liveRunner()->isBusy()) return;
+        poll->stop();
+        const bool ok = window.grab().save(file);
+        if (!ok) std::fprintf(stderr, "circuit-explorer: cannot write %s\n", qPrintable(file));
+        QApplication::exit(ok ? 0 : 1);
+      });
+      poll->start(200);
+    };
+    QObject::connect(&window, &ce::ui::MainWindow::traceFinished, &window, shoot);
+    QObject::connect(
+        runner, &ce::ui::JobRunner::failed, &window, [](const QString& name, const QString& message) {
+          std::fprintf(stderr, "circuit-explorer: %s failed: %s\n", qPrintable(name), qPrintable(message));
+          QApplication::exit(1);
+        });
+    QTimer::singleShot(300000, &window, [] {
+      std::fprintf(stderr, "circuit-explorer: the start-up trace did not finish within 5 minutes\n");
+      QApplication::exit(1);
+    });
+  }
+  return QApplication::exec();
+}

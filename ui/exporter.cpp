@@ -1,0 +1,146 @@
+#include "ui/exporter.h"
+
+#include <QFileInfo>
+#include <QGraphicsScene>
+#include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QPageSize>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QSaveFile>
+#include <QSvgGenerator>
+#include <QTextStream>
+#include <cmath>
+
+#include "ce/core/error.h"
+
+namespace ce::ui {
+
+namespace {
+
+using ce::core::Error;
+
+[[noreturn]] void fail(const QString& path, const QString& why) {
+  throw Error(path.toStdString() + ": " + why.toStdString());
+}
+
+void writeAtomically(const QString& path, const QByteArray& bytes) {
+  QSaveFile f(path);
+  if (!f.open(QIODevice::WriteOnly)) fail(path, f.errorString());
+  f.write(bytes);
+  if (!f.commit()) fail(path, f.errorString());
+}
+
+}  // namespace
+
+void Exporter::exportScene(QGraphicsScene* scene, const QString& path) {
+  const QRectF source = scene->itemsBoundingRect().adjusted(-20, -20, 20, 20);
+  if (source.isEmpty()) fail(path, QStringLiteral("the graph is empty"));
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  if (suffix == QLatin1String("png")) {
+    // Paper figures want ~2000 px across whatever the scene's own units are.
+    const double scale = std::min(4.0, 2400.0 / std::max(source.width(), source.height()));
+    QImage image(QSize(static_cast<int>(std::ceil(source.width() * scale)),
+                       static_cast<int>(std::ceil(source.height() * scale))),
+                 QImage::Format_ARGB32_Premultiplied);
+    image.fill(Qt::white);
+    {
+      QPainter p(&image);
+      p.setRenderHint(QPainter::Antialiasing);
+      p.setRenderHint(QPainter::TextAntialiasing);
+      scene->render(&p, QRectF(image.rect()), source);
+    }
+    if (!image.save(path, "PNG")) fail(path, QStringLiteral("cannot write the PNG"));
+  } else if (suffix == QLatin1String("svg")) {
+    QSvgGenerator svg;
+    svg.setFileName(path);
+    svg.setSize(source.size().toSize());
+    svg.setViewBox(QRectF(QPointF(0, 0), source.size()));
+    svg.setTitle(QStringLiteral("Circuit"));
+    svg.setDescription(QStringLiteral("Circuit Explorer graph"));
+    QPainter p;
+    if (!p.begin(&svg)) fail(path, QStringLiteral("cannot write the SVG"));
+    scene->render(&p, QRectF(QPointF(0, 0), source.size()), source);
+    p.end();
+  } else if (suffix == QLatin1String("pdf")) {
+    QPdfWriter pdf(path);
+    pdf.setTitle(QStringLiteral("Circuit"));
+    pdf.setCreator(QStringLiteral("Circuit Explorer"));
+    pdf.setResolution(72);
+    pdf.setPageSize(QPageSize(source.size(), QPageSize::Point));
+    pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+    QPainter p;
+    if (!p.begin(&pdf)) fail(path, QStringLiteral("cannot write the PDF"));
+    scene->render(&p, QRectF(), source);
+    p.end();
+  } else {
+    fail(path, QStringLiteral("unknown figure format '%1' (use .png, .svg or .pdf)").arg(suffix));
+  }
+  if (QFileInfo(path).size() <= 0) fail(path, QStringLiteral("nothing was written"));
+}
+
+void Exporter::exportCircuit(const QString& path, ce::core::Basis basis, const QStringList& tokens,
+                             const std::vector<ce::core::NodeEffect>& nodes,
+                             const std::vector<ce::core::Edge>& edges) {
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  auto token = [&](int pos) { return pos >= 0 && pos < tokens.size() ? tokens[pos] : QString(); };
+  if (suffix == QLatin1String("json")) {
+    QJsonArray nodeArray;
+    for (const auto& n : nodes) {
+      nodeArray.append(QJsonObject{{QStringLiteral("name"), QString::fromStdString(ce::core::node_name(
+                                                                n.node.layer, n.node.index, n.node.pos))},
+                                   {QStringLiteral("layer"), n.node.layer},
+                                   {QStringLiteral("pos"), n.node.pos},
+                                   {QStringLiteral("index"), n.node.index},
+                                   {QStringLiteral("token"), token(n.node.pos)},
+                                   {QStringLiteral("effect"), static_cast<double>(n.effect)},
+                                   {QStringLiteral("activation"), static_cast<double>(n.activation)}});
+    }
+    QJsonArray edgeArray;
+    for (const auto& e : edges) {
+      edgeArray.append(QJsonObject{{QStringLiteral("src"), QString::fromStdString(e.src.name())},
+                                   {QStringLiteral("dst"), QString::fromStdString(e.dst.name())},
+                                   {QStringLiteral("weight"), static_cast<double>(e.weight)},
+                                   {QStringLiteral("score"), static_cast<double>(e.score)}});
+    }
+    const QJsonObject root{{QStringLiteral("basis"), QString::fromLatin1(ce::core::basis_name(basis))},
+                           {QStringLiteral("tokens"), QJsonArray::fromStringList(tokens)},
+                           {QStringLiteral("nodes"), nodeArray},
+                           {QStringLiteral("edges"), edgeArray}};
+    writeAtomically(path, QJsonDocument(root).toJson(QJsonDocument::Indented));
+  } else if (suffix == QLatin1String("csv")) {
+    QByteArray bytes;
+    QTextStream out(&bytes);
+    out << "name,layer,pos,index,token,effect,activation\n";
+    for (const auto& n : nodes) {
+      QString t = token(n.node.pos);
+      t.replace(QLatin1Char('"'), QStringLiteral("\"\""));
+      out << QString::fromStdString(ce::core::node_name(n.node.layer, n.node.index, n.node.pos)) << ','
+          << n.node.layer << ',' << n.node.pos << ',' << n.node.index << ",\"" << t << "\","
+          << QString::number(static_cast<double>(n.effect), 'g', 8) << ','
+          << QString::number(static_cast<double>(n.activation), 'g', 8) << '\n';
+    }
+    out.flush();
+    writeAtomically(path, bytes);
+  } else {
+    fail(path, QStringLiteral("unknown data format '%1' (use .json or .csv)").arg(suffix));
+  }
+}
+
+void Exporter::exportCurve(const QString& path, const ce::core::CurveResult& curve) {
+  if (curve.points.empty()) fail(path, QStringLiteral("no curves computed yet"));
+  QByteArray bytes;
+  QTextStream out(&bytes);
+  out << "threshold,nodes,faithfulness,completeness,m_circuit,m_complement\n";
+  for (const auto& p : curve.points) {
+    out << QString::number(p.threshold, 'g', 8) << ',' << p.nodes << ','
+        << QString::number(p.faithfulness, 'g', 8) << ',' << QString::number(p.completeness, 'g', 8) << ','
+        << QString::number(p.m_circuit, 'g', 8) << ',' << QString::number(p.m_complement, 'g', 8) << '\n';
+  }
+  out.flush();
+  writeAtomically(path, bytes);
+}
+
+}  // namespace ce::ui

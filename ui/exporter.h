@@ -1,0 +1,29 @@
+// Figure and data export: the graph scene to PNG/SVG/PDF, the circuit's nodes and edges to JSON/CSV.
+#pragma once
+
+#include <QString>
+#include <QStringList>
+#include <vector>
+
+#include "ce/core/attribution.h"
+#include "ce/core/circuit_evaluator.h"
+#include "ce/core/edge_attribution.h"
+
+class QGraphicsScene;
+
+namespace ce::ui {
+
+class Exporter {
+ public:
+  // By suffix: .png (raster, 2x), .svg and .pdf (vector). Throws ce::core::Error with the reason.
+  static void exportScene(QGraphicsScene* scene, const QString& path);
+  // By suffix: .json (nodes and edges with names and tokens) or .csv (one node per row).
+  // Throws ce::core::Error with the reason.
+  static void exportCircuit(const QString& path, ce::core::Basis basis, const QStringList& tokens,
+                            const std::vector<ce::core::NodeEffect>& nodes,
+                            const std::vector<ce::core::Edge>& edges);
+  // One row per curve point (threshold -1 marks count-based points). Throws ce::core::Error.
+  static void exportCurve(const QString& path, const ce::core::CurveResult& curve);
+};
+
+}  // namespace ce::ui

@@ -1,0 +1,110 @@
+#include "ui/intervention_state.h"
+
+#include <set>
+
+namespace ce::ui {
+
+namespace {
+const QColor kPalette[] = {QColor(0x1f, 0x9e, 0x89), QColor(0xe6, 0x7e, 0x22), QColor(0x8e, 0x44, 0xad),
+                           QColor(0xd3, 0x3f, 0x8c), QColor(0x27, 0xae, 0x60), QColor(0xb7, 0x95, 0x0b)};
+}
+
+InterventionState::InterventionState(QObject* parent) : QObject(parent) {}
+
+int InterventionState::addGroup(const QString& name, const std::vector<NodeKey>& nodes) {
+  SteeringGroup g;
+  g.name = name;
+  g.color = kPalette[groups_.size() % (sizeof kPalette / sizeof kPalette[0])];
+  g.nodes = nodes;
+  groups_.push_back(std::move(g));
+  Q_EMIT changed();
+  return static_cast<int>(groups_.size()) - 1;
+}
+
+void InterventionState::removeGroup(int index) {
+  if (index < 0 || index >= static_cast<int>(groups_.size())) return;
+  groups_.erase(groups_.begin() + index);
+  Q_EMIT changed();
+}
+
+void InterventionState::setGroupFactor(int index, double factor) {
+  if (index < 0 || index >= static_cast<int>(groups_.size())) return;
+  if (groups_[static_cast<size_t>(index)].factor == factor) return;
+  groups_[static_cast<size_t>(index)].factor = factor;
+  Q_EMIT changed();
+}
+
+void InterventionState::setNodeFactor(const NodeKey& key, double factor) {
+  if (factor == 1.0) {
+    if (nodeFactors_.erase(key) == 0) return;
+  } else {
+    nodeFactors_[key] = factor;
+  }
+  Q_EMIT changed();
+}
+
+void InterventionState::reset() {
+  for (auto& g : groups_) g.factor = 1.0;
+  nodeFactors_.clear();
+  Q_EMIT changed();
+}
+
+void InterventionState::clear() {
+  groups_.clear();
+  nodeFactors_.clear();
+  Q_EMIT changed();
+}
+
+void InterventionState::setAll(std::vector<SteeringGroup> groups, std::map<NodeKey, double> nodeFactors) {
+  groups_ = std::move(groups);
+  nodeFactors_ = std::move(nodeFactors);
+  Q_EMIT changed();
+}
+
+double InterventionState::effectiveFactor(const NodeKey& key) const {
+  double f = 1.0;
+  if (auto it = nodeFactors_.find(key); it != nodeFactors_.end()) f *= it->second;
+  for (const auto& g : groups_) {
+    for (const auto& n : g.nodes) {
+      if (n == key) {
+        f *= g.factor;
+        break;
+      }
+    }
+  }
+  return f;
+}
+
+QColor InterventionState::groupColor(const NodeKey& key) const {
+  for (const auto& g : groups_) {
+    for (const auto& n : g.nodes) {
+      if (n == key) return g.color;
+    }
+  }
+  return {};
+}
+
+std::vector<ce::core::Intervention> InterventionState::interventions() const {
+  std::set<NodeKey> keys;
+  for (const auto& [k, f] : nodeFactors_) keys.insert(k);
+  for (const auto& g : groups_) keys.insert(g.nodes.begin(), g.nodes.end());
+  std::vector<ce::core::Intervention> out;
+  for (const auto& k : keys) {
+    const double f = effectiveFactor(k);
+    if (f == 1.0) continue;
+    ce::core::Intervention iv;
+    iv.basis = k.basis;
+    iv.layer = k.node.layer;
+    iv.index = k.node.index;
+    iv.pos = k.node.pos;
+    iv.factor = f;
+    out.push_back(iv);
+  }
+  return out;
+}
+
+QString InterventionState::nextGroupName() const {
+  return QStringLiteral("Group %1").arg(groups_.size() + 1);
+}
+
+}  // namespace ce::ui

@@ -1,0 +1,71 @@
+// The user's edits of the model: single-node ablations/steering and named groups with a multiplier.
+#pragma once
+
+#include <QColor>
+#include <QObject>
+#include <QString>
+#include <map>
+#include <vector>
+
+#include "ce/core/basis.h"
+#include "ce/core/intervention.h"
+
+namespace ce::ui {
+
+struct NodeKey {
+  ce::core::Basis basis = ce::core::Basis::MlpAct;
+  ce::core::NodeRef node;
+  bool operator<(const NodeKey& o) const {
+    if (basis != o.basis) return basis < o.basis;
+    return node < o.node;
+  }
+  bool operator==(const NodeKey& o) const { return basis == o.basis && node == o.node; }
+};
+
+struct SteeringGroup {
+  QString name;
+  QColor color;
+  std::vector<NodeKey> nodes;
+  double factor = 1.0;  // 1 = no change, 0 = ablate, negative flips
+};
+
+// Single source of truth for every active intervention; the graph, the steering panel and the live
+// next-token computation all read it, and changed() tells them to refresh.
+class InterventionState : public QObject {
+  Q_OBJECT
+ public:
+  explicit InterventionState(QObject* parent = nullptr);
+
+  const std::vector<SteeringGroup>& groups() const { return groups_; }
+  const std::map<NodeKey, double>& nodeFactors() const { return nodeFactors_; }
+
+  // Returns the index of the new group. Colours cycle through a palette that reads on light and dark.
+  int addGroup(const QString& name, const std::vector<NodeKey>& nodes);
+  void removeGroup(int index);
+  void setGroupFactor(int index, double factor);
+  // factor 1 removes the node's own edit.
+  void setNodeFactor(const NodeKey& key, double factor);
+  // Every factor back to 1 (groups are kept, node edits removed).
+  void reset();
+  // Everything removed (new model or session).
+  void clear();
+  void setAll(std::vector<SteeringGroup> groups, std::map<NodeKey, double> nodeFactors);
+
+  // The product of the factors that apply to the node (1 when untouched).
+  double effectiveFactor(const NodeKey& key) const;
+  // The group colour of a node, invalid when in no group (first group wins).
+  QColor groupColor(const NodeKey& key) const;
+  // What the core forward applies: one Intervention per node whose effective factor is not 1.
+  std::vector<ce::core::Intervention> interventions() const;
+  bool isEmpty() const { return interventions().empty(); }
+  QString nextGroupName() const;
+
+ Q_SIGNALS:
+  void changed();
+
+ private:
+  std::vector<SteeringGroup> groups_;
+  std::map<NodeKey, double> nodeFactors_;
+};
+
+}  // namespace ce::ui

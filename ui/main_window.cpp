@@ -1,0 +1,643 @@
+#include "ui/main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QChartView>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QKeySequence>
+#include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <cstdio>
+#include <fstream>
+
+#include "ce/core/attribution_example.h"
+#include "ce/core/error.h"
+#include "ce/core/intervention.h"
+#include "ce/core/resources.h"
+#include "ui/circuit_graph_view.h"
+#include "ui/curves_view.h"
+#include "ui/exporter.h"
+#include "ui/intervention_state.h"
+#include "ui/job_runner.h"
+#include "ui/neuron_inspector.h"
+#include "ui/prompt_panel.h"
+#include "ui/session.h"
+#include "ui/steering_panel.h"
+#include "ui/token_chart.h"
+
+namespace ce::ui {
+
+namespace {
+constexpr int kRecentMax = 8;
+constexpr int kContinuationTokens = 8;
+constexpr int kTopTokens = 10;
+constexpr int kEdgeNeurons = 30;
+
+// Bytes the model will hold: its safetensors files, twice that when 16-bit weights of a small model are
+// widened to f32 (the loader's default below 1B parameters), plus room for activations.
+double estimateModelBytes(const QString& dir) {
+  double files = 0;
+  for (const QFileInfo& f : QDir(dir).entryInfoList({QStringLiteral("*.safetensors")}, QDir::Files))
+    files += static_cast<double>(f.size());
+  const double widened = files < 2.0e9 ? 2 * files : files;
+  return widened * 1.1 + 256.0 * (1 << 20);
+}
+
+// MemAvailable of /proc/meminfo in bytes, or a negative number where it cannot be read.
+double availableMemoryBytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  double kb = 0;
+  std::string unit;
+  while (in >> key >> kb >> unit) {
+    if (key == "MemAvailable:") return kb * 1024.0;
+  }
+  return -1;
+}
+
+struct LiveOutput {
+  std::vector<ce::core::TopToken> top;
+  QString continuation;
+};
+}  // namespace
+
+TraceSettings MainWindow::texasPrompt() {
+  TraceSettings s;
+  s.prompt = QStringLiteral("Fact: the capital of the state containing Dallas is");
+  s.answer = QStringLiteral(" Austin");
+  s.contrast = QStringLiteral(" Sacramento");
+  s.patch = QStringLiteral("Fact: the capital of the state containing Fresno is");
+  return s;
+}
+
+MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
+    : QMainWindow(parent),
+      state_(new InterventionState(this)),
+      heavy_(new JobRunner(this)),
+      live_(new JobRunner(this)),
+      graph_(new CircuitGraphView(this)),
+      prompt_(new PromptPanel(this)),
+      chart_(new TokenChart(this)),
+      steering_(new SteeringPanel(state_, this)),
+      curves_(new CurvesView(this)),
+      inspector_(new NeuronInspector(this)),
+      progress_(new QProgressBar(this)),
+      cancel_(new QPushButton(tr("Cancel"), this)),
+      jobLabel_(new QLabel(this)),
+      liveTimer_(new QTimer(this)) {
+  setWindowTitle(tr("Circuit Explorer[*]"));
+  setAcceptDrops(true);
+  setCentralWidget(graph_);
+  prompt_->setSettings(texasPrompt());
+
+  auto* promptDock = new QDockWidget(tr("Prompt and Attribution"), this);
+  promptDock->setObjectName(QStringLiteral("promptDock"));
+  promptDock->setWidget(prompt_);
+  addDockWidget(Qt::LeftDockWidgetArea, promptDock);
+  auto* chartDock = new QDockWidget(tr("Next Token"), this);
+  chartDock->setObjectName(QStringLiteral("chartDock"));
+  chartDock->setWidget(chart_);
+  addDockWidget(Qt::RightDockWidgetArea, chartDock);
+  auto* steerDock = new QDockWidget(tr("Steering"), this);
+  steerDock->setObjectName(QStringLiteral("steerDock"));
+  steerDock->setWidget(steering_);
+  addDockWidget(Qt::RightDockWidgetArea, steerDock);
+  auto* curvesDock = new QDockWidget(tr("Curves"), this);
+  curvesDock->setObjectName(QStringLiteral("curvesDock"));
+  curvesDock->setWidget(curves_);
+  addDockWidget(Qt::RightDockWidgetArea, curvesDock);
+  auto* inspectorDock = new QDockWidget(tr("Neuron"), this);
+  inspectorDock->setObjectName(QStringLiteral("inspectorDock"));
+  inspectorDock->setWidget(inspector_);
+  addDockWidget(Qt::RightDockWidgetArea, inspectorDock);
+  tabifyDockWidget(steerDock, curvesDock);
+  tabifyDockWidget(steerDock, inspectorDock);
+  steerDock->raise();
+  connect(curves_, &CurvesView::errorOccurred, this, [this](const QString& m) { showError(m, false); });
+
+  progress_->setMaximumWidth(220);
+  progress_->setRange(0, 1000);
+  progress_->hide();
+  cancel_->hide();
+  cancel_->setToolTip(tr("Stop the running job (Esc)"));
+  statusBar()->addPermanentWidget(jobLabel_);
+  statusBar()->addPermanentWidget(progress_);
+  statusBar()->addPermanentWidget(cancel_);
+  connect(cancel_, &QPushButton::clicked, this, &MainWindow::cancelJob);
+
+  connect(heavy_, &JobRunner::started, this, [this](const QString& name) {
+    jobLabel_->setText(name + QStringLiteral("…"));
+    progress_->setRange(0, 0);  // busy until the first progress report
+    progress_->show();
+    cancel_->show();
+  });
+  connect(heavy_, &JobRunner::progressChanged, this, [this](double f, const QString& message) {
+    if (f > 0) {  // a job that only reports a message (loading) stays a busy indicator
+      progress_->setRange(0, 1000);
+      progress_->setValue(static_cast<int>(f * 1000));
+    }
+    if (!message.isEmpty()) {
+      progress_->setToolTip(message);
+      jobLabel_->setText(heavy_->currentName() + QStringLiteral(": ") + message);
+    }
+  });
+  connect(heavy_, &JobRunner::idle, this, [this] {
+    progress_->hide();
+    cancel_->hide();
+    jobLabel_->clear();
+  });
+  connect(heavy_, &JobRunner::failed, this, [this](const QString& name, const QString& message) {
+    showError(tr("%1 failed: %2").arg(name, message), name == tr("Loading model"));
+  });
+  connect(heavy_, &JobRunner::cancelled, this,
+          [this](const QString& name) { statusBar()->showMessage(tr("%1 cancelled").arg(name), 5000); });
+  connect(live_, &JobRunner::failed, this, [this](const QString&, const QString& message) {
+    showError(tr("Next-token update failed: %1").arg(message), false);
+  });
+
+  // Coalesces bursts (typing, slider drags) into one computation; the runner drops outdated answers anyway.
+  liveTimer_->setSingleShot(true);
+  liveTimer_->setInterval(40);
+  connect(liveTimer_, &QTimer::timeout, this, &MainWindow::runLive);
+  connect(state_, &InterventionState::changed, this, [this] {
+    if (!applyingSession_) setWindowModified(true);
+    graph_->showInterventions(*state_);
+    scheduleLive();
+  });
+  connect(prompt_, &PromptPanel::promptEdited, this, [this] {
+    setWindowModified(true);
+    updateTokenStrip();
+    scheduleLive();
+  });
+  connect(prompt_, &PromptPanel::traceRequested, this, &MainWindow::trace);
+  connect(graph_, &CircuitGraphView::groupRequested, this, &MainWindow::onGroupRequested);
+  connect(graph_, &CircuitGraphView::nodeFactorRequested, this, &MainWindow::onNodeFactorRequested);
+  connect(graph_, &CircuitGraphView::selectionChanged, this, [this](const std::vector<NodeKey>& sel) {
+    if (!sel.empty())
+      statusBar()->showMessage(tr("%n node(s) selected", nullptr, static_cast<int>(sel.size())), 3000);
+    if (sel.size() == 1) {
+      inspector_->inspect(trace_, sel.front());
+    } else if (sel.empty()) {
+      inspector_->clear();
+    }
+  });
+
+  buildMenus();
+  resize(1400, 860);
+  resizeDocks({promptDock, chartDock}, {340, 400}, Qt::Horizontal);
+  resizeDocks({chartDock, steerDock}, {380, 300}, Qt::Vertical);
+  openModel(modelDir);
+}
+
+MainWindow::~MainWindow() {
+  // Workers hold the model by shared_ptr; stop them before the widgets they report to disappear.
+  heavy_->cancel();
+  live_->cancel();
+  heavy_->waitForIdle();
+  live_->waitForIdle();
+}
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  QAction* open = file->addAction(tr("&Open Model Folder…"), this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(
+        this, tr("Open Model Folder"), model_ ? QString::fromStdString(model_->dir()) : QString());
+    if (!dir.isEmpty()) openModel(dir);
+  });
+  open->setShortcut(QKeySequence::Open);
+  recentMenu_ = file->addMenu(tr("Open &Recent Model"));
+  rebuildRecentMenu();
+  file->addSeparator();
+  file->addAction(tr("Open &Session…"), this,
+                  [this] {
+                    const QString path = QFileDialog::getOpenFileName(this, tr("Open Session"), QString(),
+                                                                      tr("Sessions (*.json)"));
+                    if (!path.isEmpty()) openSession(path);
+                  })
+      ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+  QAction* save = file->addAction(tr("&Save Session…"), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save Session"), QStringLiteral("session.json"), tr("Sessions (*.json)"));
+    if (!path.isEmpty()) saveSession(path);
+  });
+  save->setShortcut(QKeySequence::Save);
+  file->addSeparator();
+  file->addAction(tr("Export &Graph…"), this,
+                  [this] {
+                    const QString path =
+                        QFileDialog::getSaveFileName(this, tr("Export Graph"), QStringLiteral("circuit.svg"),
+                                                     tr("SVG (*.svg);;PDF (*.pdf);;PNG (*.png)"));
+                    if (!path.isEmpty()) exportGraph(path);
+                  })
+      ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+  file->addAction(tr("Export &Circuit Data…"), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export Circuit"), QStringLiteral("circuit.json"), tr("JSON (*.json);;CSV (*.csv)"));
+    if (!path.isEmpty()) exportCircuit(path);
+  });
+  file->addAction(tr("Export &Next-Token Chart…"), this, [this] {
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export Next-Token Chart"), QStringLiteral("next-token.svg"),
+                                     tr("SVG (*.svg);;PDF (*.pdf);;PNG (*.png)"));
+    if (!path.isEmpty()) exportNextTokenChart(path);
+  });
+  file->addAction(tr("Export C&urves…"), this, [this] {
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export Curves"), QStringLiteral("curves.svg"),
+                                     tr("SVG (*.svg);;PDF (*.pdf);;PNG (*.png);;CSV (*.csv)"));
+    if (!path.isEmpty()) exportCurves(path);
+  });
+  file->addSeparator();
+  QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+  quit->setShortcut(QKeySequence::Quit);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  view->addAction(tr("&Fit Graph"), graph_, &CircuitGraphView::fitAll)->setShortcut(QKeySequence(Qt::Key_F));
+  view->addAction(tr("Zoom &In"), graph_, [this] { graph_->zoomBy(1.25); })
+      ->setShortcut(QKeySequence::ZoomIn);
+  view->addAction(tr("Zoom &Out"), graph_, [this] { graph_->zoomBy(0.8); })
+      ->setShortcut(QKeySequence::ZoomOut);
+  edgesAction_ = view->addAction(tr("Show &Edges"));
+  edgesAction_->setCheckable(true);
+  edgesAction_->setChecked(true);
+  edgesAction_->setShortcut(QKeySequence(Qt::Key_E));
+  connect(edgesAction_, &QAction::toggled, graph_, &CircuitGraphView::setEdgesVisible);
+
+  QMenu* circuit = menuBar()->addMenu(tr("&Circuit"));
+  circuit->addAction(tr("&Trace"), this, &MainWindow::trace)->setShortcut(QKeySequence(Qt::Key_F5));
+  circuit->addAction(tr("&Cancel Job"), this, &MainWindow::cancelJob)
+      ->setShortcut(QKeySequence(Qt::Key_Escape));
+  circuit->addSeparator();
+  circuit->addAction(tr("&Group Selection"), this, [this] { onGroupRequested(graph_->selectedNodes()); })
+      ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
+  circuit
+      ->addAction(tr("&Ablate Selection"), this,
+                  [this] { onNodeFactorRequested(graph_->selectedNodes(), 0.0); })
+      ->setShortcut(QKeySequence(Qt::Key_A));
+  circuit->addAction(tr("&Reset Interventions"), state_, &InterventionState::reset);
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&About Circuit Explorer"), this, [this] {
+    QMessageBox::about(this, tr("About Circuit Explorer"),
+                       tr("<b>Circuit Explorer %1</b><p>Attribution graphs, ablation and steering of the MLP "
+                          "neurons of Llama-family models, offline.</p>")
+                           .arg(QStringLiteral(CE_VERSION)));
+  });
+}
+
+void MainWindow::showError(const QString& message, bool dialog) {
+  lastError_ = message;
+  statusBar()->showMessage(message, 15000);
+  if (dialog) {
+    // Window-modal and non-blocking: a worker's error must never stall the event loop.
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("Circuit Explorer"), message, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+  }
+}
+
+void MainWindow::openModel(const QString& dir) {
+  traceAfterLoad_ = true;
+  const std::string path = dir.toStdString();
+  heavy_->start<std::shared_ptr<const ce::core::Model>>(
+      tr("Loading model"),
+      [path](const ce::core::JobControl& control) -> std::shared_ptr<const ce::core::Model> {
+        const std::string dir = path.empty() ? ce::core::default_model_dir() : path;
+        // A model that cannot fit is refused up front: paging a mapped model through swap would freeze
+        // the whole desktop, not just this program.
+        const double need = estimateModelBytes(QString::fromStdString(dir));
+        const double avail = availableMemoryBytes();
+        char text[160];
+        std::snprintf(text, sizeof text, "about %.2f GB needed, %.2f GB available", need / 1e9,
+                      avail < 0 ? 0.0 : avail / 1e9);
+        if (avail > 0 && need > avail) {
+          throw ce::core::Error(dir + ": the model needs " + text +
+                                "; close other programs or choose a smaller model");
+        }
+        control.report(0, text);
+        return std::shared_ptr<const ce::core::Model>(ce::core::Model::open(dir));
+      },
+      [this](std::shared_ptr<const ce::core::Model>& m) {
+        model_ = m;
+        curves_->setModel(model_);
+        live_->cancel();
+        state_->clear();
+        setWindowModified(false);
+        graph_->clearCircuit();
+        trace_ = TraceOutput();
+        const QString dir = QString::fromStdString(model_->dir());
+        const auto info = model_->info();
+        setWindowTitle(tr("%1[*] — Circuit Explorer").arg(QFileInfo(dir).fileName()));
+        statusBar()->showMessage(tr("Loaded %1: %2 layers, %3 MLP neurons per layer, vocabulary %4")
+                                     .arg(dir)
+                                     .arg(info.layers)
+                                     .arg(info.d_mlp)
+                                     .arg(info.vocab),
+                                 8000);
+        addRecentModel(dir);
+        updateTokenStrip();
+        Q_EMIT modelLoaded();
+        scheduleLive();
+        if (traceAfterLoad_) QTimer::singleShot(0, this, &MainWindow::trace);
+      });
+}
+
+void MainWindow::updateTokenStrip() {
+  if (!model_) return;
+  QStringList pieces;
+  try {
+    // Tokenizing one prompt takes microseconds: no need for a worker.
+    for (int id : model_->encode(prompt_->settings().prompt.toStdString()))
+      pieces << QString::fromStdString(model_->token_text(id));
+  } catch (const std::exception& e) {
+    pieces << QString::fromStdString(e.what());
+  }
+  prompt_->setTokens(pieces);
+}
+
+void MainWindow::trace() {
+  if (!model_) {
+    showError(tr("No model is loaded yet"), false);
+    return;
+  }
+  const TraceSettings s = prompt_->settings();
+  auto model = model_;
+  heavy_->start<TraceOutput>(
+      tr("Tracing"),
+      [model, s](const ce::core::JobControl& control) {
+        TraceOutput out;
+        std::string answer = s.answer.toStdString(), contrast = s.contrast.toStdString();
+        if (answer.empty() || contrast.empty()) {
+          // Empty fields default to what the model itself predicts: its top-1 and top-2 next tokens.
+          const auto top = model->top_k(model->next_logits(model->encode(s.prompt.toStdString())), 2);
+          if (answer.empty() && !top.empty()) answer = top[0].text;
+          if (contrast.empty() && top.size() > 1) contrast = top[answer == top[0].text ? 1 : 0].text;
+          control.check();
+        }
+        out.answer = QString::fromStdString(answer);
+        out.contrast = QString::fromStdString(contrast);
+        const auto ex = ce::core::make_example(model->tokenizer(), s.prompt.toStdString(), answer, contrast,
+                                               s.patch.toStdString());
+        out.ids = ex.clean;
+        for (int id : ex.clean) out.tokens << QString::fromStdString(model->token_text(id));
+        ce::core::AttributionOptions options;
+        options.method = s.method;
+        options.basis = s.basis;
+        const bool edges = s.edges && s.basis == ce::core::Basis::MlpAct;
+        const auto result =
+            ce::core::attribute(*model, {ex}, options, edges ? control.sub(0, 0.35) : control);
+        out.basis = s.basis;
+        out.layers = result.layers;
+        out.m = result.m;
+        out.nodes = ce::core::top_nodes(result, s.topK);
+        out.positions = result.positions;
+        out.width = result.width;
+        out.activation = result.activation;
+        out.effect = result.effect;
+        if (edges) {
+          ce::core::EdgeOptions eo;
+          eo.top_nodes = std::min(kEdgeNeurons, s.topK);
+          out.edges = ce::core::compute_edges(*model, ex, eo, control.sub(0.35, 1)).edges;
+        }
+        return out;
+      },
+      [this](TraceOutput& out) {
+        trace_ = std::move(out);
+        inspector_->clear();
+        prompt_->fillAnswers(trace_.answer, trace_.contrast);
+        graph_->setCircuit(trace_.basis, trace_.layers, trace_.tokens, trace_.nodes, trace_.edges);
+        graph_->showInterventions(*state_);
+        curves_->setCurrentCircuitSize(static_cast<int>(trace_.nodes.size()));
+        statusBar()->showMessage(tr("Traced: metric %1, %2 nodes, %3 edges shown")
+                                     .arg(trace_.m, 0, 'f', 3)
+                                     .arg(trace_.nodes.size())
+                                     .arg(graph_->edgeCount()),
+                                 8000);
+        Q_EMIT traceFinished();
+      });
+}
+
+void MainWindow::cancelJob() { heavy_->cancel(); }
+
+void MainWindow::scheduleLive() { liveTimer_->start(); }
+
+void MainWindow::runLive() {
+  if (!model_) return;
+  auto model = model_;
+  const std::string prompt = prompt_->settings().prompt.toStdString();
+  const auto interventions = state_->interventions();
+  live_->start<LiveOutput>(
+      tr("Next token"),
+      [model, prompt, interventions](const ce::core::JobControl& control) {
+        LiveOutput out;
+        const std::vector<int> ids = model->encode(prompt);
+        ce::core::validate_interventions(*model, interventions);
+        for (const auto& iv : interventions) {
+          if (iv.pos >= static_cast<int>(ids.size()))
+            throw ce::core::Error("an intervention at position " + std::to_string(iv.pos) +
+                                  " lies beyond the prompt's " + std::to_string(ids.size()) + " tokens");
+        }
+        out.top = model->top_k(ce::core::next_logits_with(*model, ids, interventions), kTopTokens);
+        control.check();
+        const auto gen = ce::core::generate_with(*model, ids, kContinuationTokens, interventions, &control);
+        out.continuation = QString::fromStdString(model->tokenizer().decode(gen));
+        return out;
+      },
+      [this](LiveOutput& out) {
+        chart_->setTokens(out.top);
+        steering_->setContinuation(out.continuation);
+        Q_EMIT liveUpdated();
+      });
+}
+
+void MainWindow::onGroupRequested(const std::vector<NodeKey>& nodes) {
+  if (nodes.empty()) return;
+  state_->addGroup(state_->nextGroupName(), nodes);
+}
+
+void MainWindow::onNodeFactorRequested(const std::vector<NodeKey>& nodes, double factor) {
+  // One changed() for the whole selection would be nicer, but each call is cheap and the live
+  // computation is coalesced by liveTimer_.
+  for (const auto& k : nodes) state_->setNodeFactor(k, factor);
+}
+
+Session MainWindow::currentSession() const {
+  Session s;
+  s.modelDir = model_ ? QString::fromStdString(model_->dir()) : QString();
+  s.modelHash = Session::hashModelDir(s.modelDir);
+  s.trace = prompt_->settings();
+  s.groups = state_->groups();
+  s.nodeFactors = state_->nodeFactors();
+  s.programVersion = QStringLiteral(CE_VERSION);
+  return s;
+}
+
+void MainWindow::applySession(const Session& session) {
+  prompt_->setSettings(session.trace);
+  if (!session.modelHash.isEmpty() && Session::hashModelDir(session.modelDir) != session.modelHash) {
+    // Still opened: the user may have re-converted the same model; node indices may no longer match.
+    showError(tr("The model in %1 differs from the one this session was saved with").arg(session.modelDir),
+              false);
+  }
+  const bool sameModel = model_ && (session.modelDir.isEmpty() ||
+                                    QFileInfo(session.modelDir).canonicalFilePath() ==
+                                        QFileInfo(QString::fromStdString(model_->dir())).canonicalFilePath());
+  if (!sameModel) {
+    // The interventions refer to the new model's nodes: applied once it has loaded.
+    openModel(session.modelDir);
+    auto groups = session.groups;
+    auto factors = session.nodeFactors;
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = connect(this, &MainWindow::modelLoaded, this, [this, groups, factors, connection] {
+      QObject::disconnect(*connection);
+      applyingSession_ = true;
+      state_->setAll(groups, factors);
+      applyingSession_ = false;
+      setWindowModified(false);
+    });
+    return;
+  }
+  applyingSession_ = true;
+  state_->setAll(session.groups, session.nodeFactors);
+  applyingSession_ = false;
+  setWindowModified(false);
+  updateTokenStrip();
+  trace();
+}
+
+bool MainWindow::saveSession(const QString& path) {
+  try {
+    currentSession().save(path);
+    setWindowModified(false);
+    statusBar()->showMessage(tr("Saved session %1").arg(path), 5000);
+    return true;
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()), true);
+    return false;
+  }
+}
+
+bool MainWindow::openSession(const QString& path) {
+  try {
+    applySession(Session::load(path));
+    return true;
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()), true);
+    return false;
+  }
+}
+
+bool MainWindow::exportGraph(const QString& path) {
+  try {
+    Exporter::exportScene(graph_->scene(), path);
+    statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
+    return true;
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()), true);
+    return false;
+  }
+}
+
+bool MainWindow::exportCircuit(const QString& path) {
+  try {
+    Exporter::exportCircuit(path, trace_.basis, trace_.tokens, trace_.nodes, trace_.edges);
+    statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
+    return true;
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()), true);
+    return false;
+  }
+}
+
+bool MainWindow::exportNextTokenChart(const QString& path) {
+  try {
+    Exporter::exportScene(chart_->scene(), path);
+    statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
+    return true;
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()), true);
+    return false;
+  }
+}
+
+bool MainWindow::exportCurves(const QString& path) {
+  try {
+    if (path.endsWith(QStringLiteral(".csv"), Qt::CaseInsensitive)) {
+      Exporter::exportCurve(path, curves_->curve());
+    } else {
+      Exporter::exportScene(curves_->chartView()->scene(), path);
+    }
+    statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
+    return true;
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()), true);
+    return false;
+  }
+}
+
+void MainWindow::addRecentModel(const QString& dir) {
+  QSettings settings;
+  QStringList recent = settings.value(QStringLiteral("recentModels")).toStringList();
+  recent.removeAll(dir);
+  recent.prepend(dir);
+  while (recent.size() > kRecentMax) recent.removeLast();
+  settings.setValue(QStringLiteral("recentModels"), recent);
+  rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+  if (!recentMenu_) return;
+  recentMenu_->clear();
+  const QStringList recent = QSettings().value(QStringLiteral("recentModels")).toStringList();
+  for (const QString& dir : recent) recentMenu_->addAction(dir, this, [this, dir] { openModel(dir); });
+  recentMenu_->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (isWindowModified()) {
+    const auto answer = QMessageBox::question(
+        this, tr("Circuit Explorer"), tr("The session has unsaved changes. Save them before closing?"),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    if (answer == QMessageBox::Cancel) {
+      event->ignore();
+      return;
+    }
+    if (answer == QMessageBox::Save) {
+      const QString path = QFileDialog::getSaveFileName(
+          this, tr("Save Session"), QStringLiteral("session.json"), tr("Sessions (*.json)"));
+      if (path.isEmpty() || !saveSession(path)) {
+        event->ignore();
+        return;
+      }
+    }
+  }
+  event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  const auto urls = event->mimeData()->urls();
+  if (urls.size() == 1 && urls[0].isLocalFile() && QFileInfo(urls[0].toLocalFile()).isDir())
+    event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  const auto urls = event->mimeData()->urls();
+  if (urls.size() == 1 && urls[0].isLocalFile()) openModel(urls[0].toLocalFile());
+}
+
+}  // namespace ce::ui

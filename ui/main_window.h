@@ -1,0 +1,142 @@
+// The explorer's main window: prompt panel, circuit graph, next-token chart and steering, all computing
+// on worker threads.
+#pragma once
+
+#include <QMainWindow>
+#include <QStringList>
+#include <memory>
+#include <vector>
+
+#include "ce/core/attribution.h"
+#include "ce/core/edge_attribution.h"
+#include "ce/core/model.h"
+#include "ui/intervention_state.h"
+#include "ui/trace_settings.h"
+
+class QAction;
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QPushButton;
+class QTimer;
+
+namespace ce::ui {
+
+class CircuitGraphView;
+class CurvesView;
+class InterventionState;
+class JobRunner;
+class NeuronInspector;
+class PromptPanel;
+class Session;
+class SteeringPanel;
+class TokenChart;
+
+// What one trace produced, kept for display and export.
+struct TraceOutput {
+  std::vector<int> ids;
+  // The answer and contrast traced: the model's own top-1 / top-2 where the fields were empty.
+  QString answer, contrast;
+  QStringList tokens;
+  ce::core::Basis basis = ce::core::Basis::MlpAct;
+  int layers = 0;
+  double m = 0;
+  std::vector<ce::core::NodeEffect> nodes;
+  std::vector<ce::core::Edge> edges;
+  // The dense result for the neuron inspector: [layers][positions][width].
+  int positions = 0, width = 0;
+  std::vector<float> activation, effect;
+};
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  // An empty `modelDir` opens the embedded demo model. Loading starts at once, on a worker thread, and a
+  // trace of the prompt follows it.
+  explicit MainWindow(const QString& modelDir = QString(), QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  static TraceSettings texasPrompt();
+
+  std::shared_ptr<const ce::core::Model> model() const { return model_; }
+  CircuitGraphView* graphView() const { return graph_; }
+  TokenChart* tokenChart() const { return chart_; }
+  CurvesView* curvesView() const { return curves_; }
+  NeuronInspector* inspector() const { return inspector_; }
+  SteeringPanel* steeringPanel() const { return steering_; }
+  PromptPanel* promptPanel() const { return prompt_; }
+  InterventionState* interventions() const { return state_; }
+  // Model loading and tracing (progress bar, Cancel).
+  JobRunner* heavyRunner() const { return heavy_; }
+  // The live next-token chart and continuation.
+  JobRunner* liveRunner() const { return live_; }
+  const TraceOutput& lastTrace() const { return trace_; }
+  QString lastError() const { return lastError_; }
+  // Unsaved edits (prompt, groups, interventions) since the last session save or open.
+  bool isDirty() const { return isWindowModified(); }
+
+  Session currentSession() const;
+  // Applies a session: its model is opened when it is not the current one, then its prompt is traced.
+  void applySession(const Session& session);
+
+ public Q_SLOTS:
+  void openModel(const QString& dir);
+  void trace();
+  void cancelJob();
+  // Throw nothing: failures are shown in the status bar and a message box, and returned.
+  bool saveSession(const QString& path);
+  bool openSession(const QString& path);
+  bool exportGraph(const QString& path);
+  bool exportCircuit(const QString& path);
+  // The next-token chart or the curves chart as a figure (.png, .svg, .pdf); curves also as .csv.
+  bool exportNextTokenChart(const QString& path);
+  bool exportCurves(const QString& path);
+
+ Q_SIGNALS:
+  void modelLoaded();
+  void traceFinished();
+  // The chart and the continuation show the current prompt under the current interventions.
+  void liveUpdated();
+
+ protected:
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+  void closeEvent(QCloseEvent* event) override;
+
+ private Q_SLOTS:
+  void scheduleLive();
+  void runLive();
+  void onGroupRequested(const std::vector<ce::ui::NodeKey>& nodes);
+  void onNodeFactorRequested(const std::vector<ce::ui::NodeKey>& nodes, double factor);
+
+ private:
+  void buildMenus();
+  void showError(const QString& message, bool dialog);
+  void addRecentModel(const QString& dir);
+  void rebuildRecentMenu();
+  void updateTokenStrip();
+
+  std::shared_ptr<const ce::core::Model> model_;
+  TraceOutput trace_;
+  QString lastError_;
+  bool traceAfterLoad_ = true;
+  bool applyingSession_ = false;  // edits made by opening a session are not the user's unsaved changes
+
+  InterventionState* state_;
+  JobRunner* heavy_;
+  JobRunner* live_;
+  CircuitGraphView* graph_;
+  PromptPanel* prompt_;
+  TokenChart* chart_;
+  SteeringPanel* steering_;
+  CurvesView* curves_;
+  NeuronInspector* inspector_;
+  QProgressBar* progress_;
+  QPushButton* cancel_;
+  QLabel* jobLabel_;
+  QTimer* liveTimer_;
+  QMenu* recentMenu_ = nullptr;
+  QAction* edgesAction_ = nullptr;
+};
+
+}  // namespace ce::ui

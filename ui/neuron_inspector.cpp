@@ -1,0 +1,126 @@
+#include "ui/neuron_inspector.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QLabel>
+#include <QVBoxLayout>
+#include <QValueAxis>
+#include <algorithm>
+#include <cmath>
+
+#include "ui/main_window.h"
+
+namespace ce::ui {
+
+NeuronInspector::NeuronInspector(QWidget* parent)
+    : QWidget(parent),
+      title_(new QLabel(this)),
+      details_(new QLabel(this)),
+      chart_(new QChartView(this)),
+      activation_(new QBarSet(tr("activation"))),
+      effect_(new QBarSet(tr("effect"))),
+      series_(new QBarSeries()),
+      positions_(new QBarCategoryAxis()),
+      values_(new QValueAxis()) {
+  QFont f = title_->font();
+  f.setBold(true);
+  title_->setFont(f);
+  details_->setWordWrap(true);
+  details_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  auto* chart = new QChart();
+  series_->append(activation_);
+  series_->append(effect_);
+  activation_->setColor(QColor(0x7f, 0x8c, 0x8d));
+  effect_->setColor(QColor(0xd1, 0x3c, 0x3c));
+  chart->addSeries(series_);
+  chart->addAxis(positions_, Qt::AlignBottom);
+  chart->addAxis(values_, Qt::AlignLeft);
+  series_->attachAxis(positions_);
+  series_->attachAxis(values_);
+  chart->setBackgroundVisible(false);
+  chart->setAnimationOptions(QChart::NoAnimation);
+  chart->legend()->setLabelColor(palette().color(QPalette::Text));
+  positions_->setLabelsBrush(palette().color(QPalette::Text));
+  positions_->setLabelsAngle(-60);
+  values_->setLabelsBrush(palette().color(QPalette::Text));
+  chart_->setChart(chart);
+  chart_->setRenderHint(QPainter::Antialiasing);
+  chart_->setMinimumHeight(220);
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(title_);
+  layout->addWidget(details_);
+  layout->addWidget(chart_, 1);
+  clear();
+}
+
+void NeuronInspector::clear() {
+  title_->setText(tr("No neuron selected"));
+  details_->setText(tr("Click a node in the graph to see its activation along the prompt."));
+  activation_->remove(0, activation_->count());
+  effect_->remove(0, effect_->count());
+  positions_->clear();
+}
+
+void NeuronInspector::inspect(const TraceOutput& trace, const NodeKey& key) {
+  const auto& n = key.node;
+  if (trace.positions <= 0 || trace.width <= 0 || n.layer < 0 || n.layer >= trace.layers || n.index < 0 ||
+      n.index >= trace.width ||
+      trace.activation.size() != static_cast<size_t>(trace.layers) * static_cast<size_t>(trace.positions) *
+                                     static_cast<size_t>(trace.width)) {
+    clear();
+    return;
+  }
+  auto at = [&](const std::vector<float>& v, int pos) {
+    return static_cast<double>(
+        v[(static_cast<size_t>(n.layer) * static_cast<size_t>(trace.positions) + static_cast<size_t>(pos)) *
+              static_cast<size_t>(trace.width) +
+          static_cast<size_t>(n.index)]);
+  };
+  QStringList labels;
+  QList<qreal> acts, effects;
+  double lo = 0, hi = 0;
+  for (int p = 0; p < trace.positions; ++p) {
+    const QString token = p < trace.tokens.size() ? trace.tokens[p] : QString();
+    QString label = QStringLiteral("%1 %2").arg(p).arg(token);
+    labels << label;
+    acts << at(trace.activation, p);
+    effects << at(trace.effect, p);
+    lo = std::min({lo, acts.back(), effects.back()});
+    hi = std::max({hi, acts.back(), effects.back()});
+  }
+  title_->setText(QStringLiteral("%1 (%2)").arg(QString::fromStdString(ce::core::node_name(n.layer, n.index)),
+                                                QString::fromLatin1(ce::core::basis_name(key.basis))));
+  const QString token = n.pos >= 0 && n.pos < trace.tokens.size() ? trace.tokens[n.pos] : QString();
+  details_->setText(
+      tr("At position %1 (\u201c%2\u201d): activation %3, effect %4. Largest |activation| on "
+         "the prompt: position %5.")
+          .arg(n.pos)
+          .arg(token)
+          .arg(n.pos >= 0 && n.pos < trace.positions ? at(trace.activation, n.pos) : 0.0, 0, 'g', 4)
+          .arg(n.pos >= 0 && n.pos < trace.positions ? at(trace.effect, n.pos) : 0.0, 0, 'g', 4)
+          .arg(static_cast<int>(
+              std::max_element(acts.begin(), acts.end(),
+                               [](qreal a, qreal b) { return std::fabs(a) < std::fabs(b); }) -
+              acts.begin())));
+  positions_->clear();
+  positions_->append(labels);
+  activation_->remove(0, activation_->count());
+  effect_->remove(0, effect_->count());
+  activation_->append(acts);
+  effect_->append(effects);
+  const double pad = 0.05 * std::max(1e-6, hi - lo);
+  values_->setRange(lo - pad, hi + pad);
+}
+
+std::vector<double> NeuronInspector::activations() const {
+  std::vector<double> out;
+  for (int i = 0; i < activation_->count(); ++i) out.push_back(activation_->at(i));
+  return out;
+}
+
+QString NeuronInspector::title() const { return title_->text(); }
+
+}  // namespace ce::ui

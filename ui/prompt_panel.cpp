@@ -1,0 +1,111 @@
+#include "ui/prompt_panel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+#include <algorithm>
+
+namespace ce::ui {
+
+PromptPanel::PromptPanel(QWidget* parent)
+    : QWidget(parent),
+      prompt_(new QLineEdit(this)),
+      answer_(new QLineEdit(this)),
+      contrast_(new QLineEdit(this)),
+      patch_(new QLineEdit(this)),
+      tokens_(new QLabel(this)),
+      method_(new QComboBox(this)),
+      basis_(new QComboBox(this)),
+      topK_(new QSpinBox(this)),
+      edges_(new QCheckBox(tr("RelP edges between the top 30 neurons"), this)),
+      trace_(new QPushButton(tr("&Trace"), this)) {
+  auto* form = new QFormLayout();
+  form->addRow(tr("&Prompt:"), prompt_);
+  form->addRow(tr("&Answer:"), answer_);
+  form->addRow(tr("&Contrast:"), contrast_);
+  form->addRow(tr("Patc&h prompt:"), patch_);
+  prompt_->setToolTip(tr("The text whose next token is explained"));
+  answer_->setToolTip(tr("One token, with its leading space (\" Austin\"); empty: the model's top-1"));
+  contrast_->setToolTip(
+      tr("The competing answer; the metric is logit(answer) − logit(contrast); empty: the "
+         "model's top-2"));
+  patch_->setToolTip(tr("A prompt of the same token length whose activations are the baseline (optional)"));
+  tokens_->setWordWrap(true);
+  tokens_->setTextFormat(Qt::RichText);
+  form->addRow(tr("Tokens:"), tokens_);
+
+  method_->addItem(tr("RelP"), static_cast<int>(ce::core::Method::RelP));
+  method_->addItem(tr("Integrated Gradients"), static_cast<int>(ce::core::Method::IG));
+  method_->addItem(tr("AtP"), static_cast<int>(ce::core::Method::AtP));
+  basis_->addItem(tr("MLP activations"), static_cast<int>(ce::core::Basis::MlpAct));
+  basis_->addItem(tr("MLP output"), static_cast<int>(ce::core::Basis::MlpOut));
+  basis_->addItem(tr("Attention"), static_cast<int>(ce::core::Basis::Attn));
+  basis_->addItem(tr("Residual stream"), static_cast<int>(ce::core::Basis::Resid));
+  topK_->setRange(1, 20000);
+  topK_->setValue(60);
+  topK_->setToolTip(tr("Nodes shown: the k largest |effect|"));
+  edges_->setChecked(true);
+  edges_->setToolTip(tr("Edges exist for MLP neurons only; they take one backward pass per neuron"));
+  form->addRow(tr("&Method:"), method_);
+  form->addRow(tr("&Basis:"), basis_);
+  form->addRow(tr("Top &k:"), topK_);
+  form->addRow(QString(), edges_);
+  trace_->setToolTip(tr("Run the attribution on a worker thread (F5)"));
+  form->addRow(QString(), trace_);
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(form);
+  layout->addStretch(1);
+
+  connect(prompt_, &QLineEdit::textEdited, this, &PromptPanel::promptEdited);
+  connect(trace_, &QPushButton::clicked, this, &PromptPanel::traceRequested);
+  for (QLineEdit* e : {prompt_, answer_, contrast_, patch_})
+    connect(e, &QLineEdit::returnPressed, this, &PromptPanel::traceRequested);
+}
+
+TraceSettings PromptPanel::settings() const {
+  TraceSettings s;
+  s.prompt = prompt_->text();
+  s.answer = answer_->text();
+  s.contrast = contrast_->text();
+  s.patch = patch_->text();
+  s.method = static_cast<ce::core::Method>(method_->currentData().toInt());
+  s.basis = static_cast<ce::core::Basis>(basis_->currentData().toInt());
+  s.topK = topK_->value();
+  s.edges = edges_->isChecked();
+  return s;
+}
+
+void PromptPanel::setSettings(const TraceSettings& s) {
+  prompt_->setText(s.prompt);
+  answer_->setText(s.answer);
+  contrast_->setText(s.contrast);
+  patch_->setText(s.patch);
+  method_->setCurrentIndex(std::max(0, method_->findData(static_cast<int>(s.method))));
+  basis_->setCurrentIndex(std::max(0, basis_->findData(static_cast<int>(s.basis))));
+  topK_->setValue(s.topK);
+  edges_->setChecked(s.edges);
+}
+
+void PromptPanel::fillAnswers(const QString& answer, const QString& contrast) {
+  if (answer_->text().isEmpty()) answer_->setText(answer);
+  if (contrast_->text().isEmpty()) contrast_->setText(contrast);
+}
+
+void PromptPanel::setTokens(const QStringList& pieces) {
+  QString html;
+  const QString chip = palette().color(QPalette::Midlight).name();
+  for (int i = 0; i < pieces.size(); ++i) {
+    html += QStringLiteral("<span style=\"background-color: %1\"><sub>%2</sub>&nbsp;%3</span> ")
+                .arg(chip)
+                .arg(i)
+                .arg(pieces[i].toHtmlEscaped());
+  }
+  tokens_->setText(html);
+}
+
+}  // namespace ce::ui
