@@ -441,6 +441,16 @@ class TestAttribution : public QObject {
       QVERIFY(std::isfinite(e.weight) && std::isfinite(e.score));
     }
     QVERIFY(into_logit > 0);
+    // Edge curve: more edges keep more neurons and more of the metric; a prompt without contrast is refused.
+    const auto curve = edge_curve(*geo_, texas_, r, {5, 50, 100});
+    QCOMPARE(curve.size(), size_t{3});
+    QVERIFY(curve[0].nodes <= curve[1].nodes && curve[1].nodes <= curve[2].nodes && curve[2].nodes <= 8);
+    QVERIFY(curve[2].edges > curve[0].edges);
+    QVERIFY2(curve[2].faithfulness > curve[0].faithfulness, qPrintable(QString("%1 vs %2").arg(curve[2].faithfulness).arg(curve[0].faithfulness)));
+    AttributionExample no_contrast = texas_;
+    no_contrast.contrast = -1;
+    QCOMPARE(QString::fromStdString(error_of([&] { edge_curve(*geo_, no_contrast, r, {50}); })),
+             QString("the edge curve needs an answer and a contrast answer"));
     // Pruning keeps a neuron only with an incoming and an outgoing edge.
     auto neuron = [](int l, int i) {
       EdgeEnd n;

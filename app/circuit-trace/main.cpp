@@ -63,6 +63,7 @@ const char* kUsage =
     "  evaluate  [--model DIR] --data TRAIN --test TEST [--limit N] [--test-limit N] [--method ...] [--basis ...]\n"
     "            [--ablation mean|zero] [--counts 1,10,100] [--csv FILE] [--progress]\n"
     "  edges     [--model DIR] --text T --answer A [--contrast B] [--patch-text P] [--top-nodes K] [--percent P]\n"
+    "            [--curve (faithfulness of the circuit left at 1..100 % of the edges; needs --contrast)]\n"
     "  steer     [--model DIR] --text T --scale L/N=F [--scale L/N@POS=F ...] [--max-new-tokens N] [--top K]\n"
     "  steer-pairs [--model DIR] [--data PAIRED.jsonl [--limit N] | --text T --answer A --patch-text P --contrast B]\n"
     "              [--top K] [--suppress F] [--boost F] [--method M]\n"
@@ -696,8 +697,16 @@ int cmd_edges(const Args& a) {
   for (const auto& e : edges) {
     ej.push_back({{"src", e.src.name()}, {"dst", e.dst.name()}, {"weight", e.weight}, {"score", e.score}});
   }
-  print({{"m", r.m}, {"rules", o.rules.to_string()}, {"data", d.summary}, {"seconds", seconds_since(t0)},
-         {"nodes", nodes}, {"edges", ej}});
+  json out = {{"m", r.m}, {"rules", o.rules.to_string()}, {"data", d.summary}, {"seconds", seconds_since(t0)},
+              {"nodes", nodes}, {"edges", ej}};
+  if (a.flag("curve")) {
+    json curve = json::array();
+    for (const auto& p : ce::core::edge_curve(*model, d.examples.at(0), r, {1, 2, 5, 10, 20, 50, 100}, control)) {
+      curve.push_back({{"percent", p.percent}, {"edges", p.edges}, {"nodes", p.nodes}, {"faithfulness", p.faithfulness}});
+    }
+    out["curve"] = curve;
+  }
+  print(out);
   return 0;
 }
 
@@ -866,7 +875,7 @@ int main(int argc, char** argv) {
       return cmd_evaluate(Args(argc, argv, 2, {"progress"}, v));
     }
     if (cmd == "edges") {
-      return cmd_edges(Args(argc, argv, 2, {"progress"},
+      return cmd_edges(Args(argc, argv, 2, {"progress", "curve"},
                             with({"text", "answer", "contrast", "patch-text", "top-nodes", "rules", "metric", "percent"})));
     }
     if (cmd == "steer") {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "attribution_util.h"
+#include "ce/core/circuit_evaluator.h"
 #include "ce/core/error.h"
 #include "ce/core/model.h"
 #include "ce/core/threading.h"
@@ -153,6 +154,39 @@ std::vector<Edge> prune_edges(const std::vector<Edge>& edges, double percent) {
     kept = std::move(next);
   }
   return kept;
+}
+
+std::vector<EdgeCurvePoint> edge_curve(const Model& model, const AttributionExample& example, const EdgeResult& r,
+                                       const std::vector<double>& percents, const JobControl& control) {
+  if (example.answer < 0 || example.contrast < 0) throw Error("the edge curve needs an answer and a contrast answer");
+  // With one example, the "mean over the patch prompts" is the patch prompt's own activation.
+  const CircuitEvaluator ev(model, {example}, Basis::MlpAct,
+                            example.patch.empty() ? Ablation::Zero : Ablation::Mean, control.sub(0, 0.1));
+  const size_t L = static_cast<size_t>(model.config().num_hidden_layers);
+  const size_t T = static_cast<size_t>(ev.positions()), W = static_cast<size_t>(ev.width());
+  const double denom = ev.m_full() - ev.m_empty();
+  std::vector<EdgeCurvePoint> out;
+  for (size_t k = 0; k < percents.size(); ++k) {
+    const std::vector<Edge> kept = prune_edges(r.edges, percents[k]);
+    std::vector<bool> keep(L * T * W, false);
+    std::set<std::string> names;
+    for (const Edge& e : kept) {
+      for (const EdgeEnd* end : {&e.src, &e.dst}) {
+        if (end->kind != EdgeEnd::Kind::Neuron) continue;
+        names.insert(end->name());
+        const NodeRef& n = end->node;
+        keep[(static_cast<size_t>(n.layer) * T + static_cast<size_t>(n.pos)) * W + static_cast<size_t>(n.index)] = true;
+      }
+    }
+    EdgeCurvePoint p;
+    p.percent = percents[k];
+    p.edges = static_cast<int>(kept.size());
+    p.nodes = static_cast<int>(names.size());
+    p.faithfulness = (ev.metric_with(keep, control) - ev.m_empty()) / denom;
+    out.push_back(p);
+    control.report(0.1 + 0.9 * static_cast<double>(k + 1) / static_cast<double>(percents.size()), "edge curve");
+  }
+  return out;
 }
 
 }  // namespace ce::core

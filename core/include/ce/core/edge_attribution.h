@@ -44,4 +44,18 @@ EdgeResult compute_edges(const Model& model, const AttributionExample& example, 
 // incoming and an outgoing edge (repeatedly, with its edges). Embeddings and the logit always stay.
 std::vector<Edge> prune_edges(const std::vector<Edge>& edges, double percent);
 
+struct EdgeCurvePoint {
+  double percent = 0;  // share of edges kept, by |score|
+  int edges = 0;       // edges left after pruning
+  int nodes = 0;       // neurons left
+  double faithfulness = 0;
+};
+
+// The edge curve of one prompt: for each percentage, the neurons that survive prune_edges() form the circuit,
+// and every other neuron of every layer is ablated to its baseline (the patch prompt's activation when the
+// example is paired, else zero); faithfulness = (m(C) - m(∅)) / (m(M) - m(∅)) with m = logit(answer) -
+// logit(contrast). Throws Error when the example has no contrast answer; otherwise as attribute().
+std::vector<EdgeCurvePoint> edge_curve(const Model& model, const AttributionExample& example, const EdgeResult& edges,
+                                       const std::vector<double>& percents, const JobControl& control = {});
+
 }  // namespace ce::core
