@@ -75,10 +75,19 @@ double InterventionState::effectiveFactor(const NodeKey& key) const {
   return f;
 }
 
+double InterventionState::displayFactor(const NodeKey& key) const {
+  if (key.node.pos < 0) return effectiveFactor(key);
+  NodeKey every = key;
+  every.node.pos = -1;
+  return effectiveFactor(key) * effectiveFactor(every);
+}
+
 QColor InterventionState::groupColor(const NodeKey& key) const {
+  NodeKey every = key;
+  every.node.pos = -1;
   for (const auto& g : groups_) {
     for (const auto& n : g.nodes) {
-      if (n == key) return g.color;
+      if (n == key || n == every) return g.color;
     }
   }
   return {};

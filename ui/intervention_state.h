@@ -51,9 +51,13 @@ class InterventionState : public QObject {
   void clear();
   void setAll(std::vector<SteeringGroup> groups, std::map<NodeKey, double> nodeFactors);
 
-  // The product of the factors that apply to the node (1 when untouched).
+  // The product of the factors of the entries for exactly this key (1 when untouched). An entry with
+  // pos -1 means every position and is a key of its own: the core applies it on top of per-position ones.
   double effectiveFactor(const NodeKey& key) const;
-  // The group colour of a node, invalid when in no group (first group wins).
+  // What a node at one position undergoes in total: its own factor times that of the every-position
+  // (pos -1) entry of the same neuron. The graph draws this.
+  double displayFactor(const NodeKey& key) const;
+  // The group colour of a node, invalid when in no group (first group wins; every-position entries count).
   QColor groupColor(const NodeKey& key) const;
   // What the core forward applies: one Intervention per node whose effective factor is not 1.
   std::vector<ce::core::Intervention> interventions() const;
