@@ -4,6 +4,7 @@
 #include <QGraphicsView>
 #include <QStringList>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "ce/core/attribution.h"
@@ -44,6 +45,10 @@ class CircuitGraphView : public QGraphicsView {
   // GUI-thread time than building the items.
   QString toolTipFor(const NodeItem* item) const;
 
+  // The text of each neuron's first positive exemplar, by (layer, index), for the hover text; made on a
+  // worker together with the trace. Empty when no exemplar index fits the model or the basis.
+  void setFirstExemplars(std::map<std::pair<int, int>, QString> texts) { firstExemplars_ = std::move(texts); }
+
   // Redraws nodes as the interventions say (ablated, steered, group colour).
   void showInterventions(const InterventionState& state);
 
@@ -78,6 +83,7 @@ class CircuitGraphView : public QGraphicsView {
   std::vector<double> columnX_;  // centre of each position's column
   std::vector<double> columnWidth_;
   bool edgesVisible_ = true;
+  std::map<std::pair<int, int>, QString> firstExemplars_;
 };
 
 }  // namespace ce::ui
