@@ -1,5 +1,5 @@
-// circuit-explorer: the Qt front end. Options: --model DIR, --screenshot FILE (render the window after the
-// start-up trace and exit).
+// circuit-explorer: the Qt front end. Options: --model DIR, --session FILE (open a saved session: model,
+// prompt, groups and interventions), --screenshot FILE (render the window after the start-up trace and exit).
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
@@ -12,12 +12,14 @@
 
 namespace {
 
-void addOptions(QCommandLineParser& parser, QCommandLineOption& model, QCommandLineOption& screenshot) {
+void addOptions(QCommandLineParser& parser, QCommandLineOption& model, QCommandLineOption& session,
+                QCommandLineOption& screenshot) {
   parser.setApplicationDescription(
       QStringLiteral("Explore, ablate and steer the neuron circuits of a language model."));
   parser.addHelpOption();
   parser.addVersionOption();
   parser.addOption(model);
+  parser.addOption(session);
   parser.addOption(screenshot);
 }
 
@@ -27,6 +29,10 @@ int main(int argc, char** argv) {
   QCommandLineOption modelOption(
       QStringLiteral("model"),
       QStringLiteral("Hugging Face model folder (default: the embedded demo model)."), QStringLiteral("DIR"));
+  QCommandLineOption sessionOption(
+      QStringLiteral("session"),
+      QStringLiteral("Open a saved session (model, prompt, groups, interventions) at start-up."),
+      QStringLiteral("FILE"));
   QCommandLineOption screenshotOption(
       QStringLiteral("screenshot"),
       QStringLiteral("Save the window as FILE (PNG) after the start-up trace, then exit."),
@@ -39,7 +45,7 @@ int main(int argc, char** argv) {
       QCoreApplication::setApplicationName(QStringLiteral("circuit-explorer"));
       QCoreApplication::setApplicationVersion(QStringLiteral(CE_VERSION));
       QCommandLineParser parser;
-      addOptions(parser, modelOption, screenshotOption);
+      addOptions(parser, modelOption, sessionOption, screenshotOption);
       parser.process(core);
       return 0;
     }
@@ -54,11 +60,19 @@ int main(int argc, char** argv) {
   QApplication::setDesktopFileName(QStringLiteral("io.github.circuitexplorer.CircuitExplorer"));
 
   QCommandLineParser parser;
-  addOptions(parser, modelOption, screenshotOption);
+  addOptions(parser, modelOption, sessionOption, screenshotOption);
   parser.process(app);
 
   ce::ui::MainWindow window(parser.value(modelOption));
   window.show();
+  // The session's model replaces the one loading (the runner drops the outdated load), its prompt is traced
+  // and its interventions apply once that model is in.
+  if (parser.isSet(sessionOption) && !window.openSession(parser.value(sessionOption))) {
+    if (parser.isSet(screenshotOption)) {
+      std::fprintf(stderr, "circuit-explorer: %s\n", qPrintable(window.lastError()));
+      return 1;
+    }
+  }
 
   if (parser.isSet(screenshotOption)) {
     const QString file = parser.value(screenshotOption);
