@@ -22,8 +22,11 @@
 #include <cmath>
 #include <memory>
 
+#include "ce/core/exemplar_index.h"
+#include "ce/core/resources.h"
 #include "ui/circuit_graph_view.h"
 #include "ui/curves_view.h"
+#include "ui/exemplar_rows.h"
 #include "ui/intervention_state.h"
 #include "ui/job_runner.h"
 #include "ui/main_window.h"
@@ -87,6 +90,7 @@ class TestGui : public QObject {
   void demoModelLoads();
   void traceFillsGraph();
   void clickSelectsNode();
+  void inspectorShowsExemplars();
   void rubberBandSelects();
   void ablationChangesChart();
   void steeringSliderChangesContinuation();
@@ -101,6 +105,9 @@ class TestGui : public QObject {
   void bigTraceStaysResponsive();
   void curvesJobRunsAndCancels();
   void tenThousandNodesStaySmooth();
+  void curvesMarkerFollowsEdits();
+  void specificGroupsFlipTexas();
+  void shippedSessionSteersToSacramento();
   void cleanupTestCase();
 
  private:
@@ -184,6 +191,69 @@ void TestGui::clickSelectsNode() {
   QVERIFY(other);
   QTest::mouseClick(g->viewport(), Qt::LeftButton, Qt::ControlModifier, g->mapFromScene(other->scenePos()));
   QCOMPARE(static_cast<int>(g->selectedNodes().size()), 2);
+}
+
+void TestGui::inspectorShowsExemplars() {
+  // The demo model's shipped index is found at load, and the inspector shows what it holds.
+  const auto index = w_->exemplarIndex();
+  QVERIFY2(index, "the shipped exemplar index was not opened for the demo model");
+  auto* g = w_->graphView();
+  NodeItem* target = nullptr;
+  for (NodeItem* n : g->nodeItems()) {
+    if (!target || std::fabs(n->effect()) > std::fabs(target->effect())) target = n;
+  }
+  QVERIFY(target);
+  QSignalSpy done(w_->exemplarRunner(), &ce::ui::JobRunner::succeeded);
+  g->selectNodes({target->key()});
+  QVERIFY2(done.wait(10000), qPrintable(w_->lastError()));
+  const auto& node = target->key().node;
+  const auto& model = *w_->model();
+  const QString html = w_->inspector()->exemplarHtml();
+  for (auto polarity : {ce::core::Polarity::Positive, ce::core::Polarity::Negative}) {
+    const auto expected = index->exemplars(node.layer, node.index, polarity, 5);
+    const auto& shown = w_->inspector()->exemplars(polarity);
+    QCOMPARE(expected.size(), size_t{5});
+    QCOMPARE(shown.size(), expected.size());
+    for (size_t i = 0; i < expected.size(); ++i) {
+      QString text, maxToken;
+      for (size_t j = 0; j < expected[i].tokens.size(); ++j) {
+        const int id = expected[i].tokens[j];
+        if (j == 0 && id == model.tokenizer().bos_id()) continue;
+        const QString piece = QString::fromStdString(model.token_text(id));
+        if (static_cast<int>(j) == expected[i].position) maxToken = piece;
+        text += piece;
+      }
+      QCOMPARE(shown[i].text, text);
+      QCOMPARE(shown[i].maxToken, maxToken);
+      QCOMPARE(shown[i].activation, static_cast<double>(expected[i].activation));
+      QCOMPARE(shown[i].text.mid(shown[i].maxStart, maxToken.size()), maxToken);
+      // The max token is the one bold, coloured span of its row.
+      const QString colour = polarity == ce::core::Polarity::Positive ? QStringLiteral("#d35400")
+                                                                        : QStringLiteral("#2471a3");
+      const QString span =
+          QStringLiteral("<b><span style=\"color:%1\">%2</span></b>").arg(colour, maxToken.toHtmlEscaped());
+      QVERIFY2(shown[i].html.count(QStringLiteral("<b>")) == 1 && shown[i].html.contains(span),
+               qPrintable(shown[i].html));
+      QVERIFY(html.contains(shown[i].html));
+    }
+    // Best first: positive descending, negative ascending.
+    QVERIFY(polarity == ce::core::Polarity::Positive ? shown.front().activation >= shown.back().activation
+                                                     : shown.front().activation <= shown.back().activation);
+  }
+  qInfo("%s: top exemplar \"%s\" (%.2f on \"%s\")", qPrintable(target->label()),
+        qPrintable(w_->inspector()->exemplars(ce::core::Polarity::Positive)[0].text),
+        w_->inspector()->exemplars(ce::core::Polarity::Positive)[0].activation,
+        qPrintable(w_->inspector()->exemplars(ce::core::Polarity::Positive)[0].maxToken));
+  // The hover text carries the first exemplar.
+  const QString tip = g->toolTipFor(target);
+  QVERIFY2(tip.contains(QStringLiteral("first exemplar: ") +
+                        w_->inspector()->exemplars(ce::core::Polarity::Positive)[0].text.trimmed()),
+           qPrintable(tip));
+  // A file that is not an index fits no model: an error, and the shipped index stays.
+  QSignalSpy failed(w_->heavyRunner(), &ce::ui::JobRunner::failed);
+  w_->openExemplarIndex(QString::fromStdString(ce::core::default_model_dir()) + QStringLiteral("/config.json"));
+  QVERIFY(failed.wait(10000));
+  QCOMPARE(w_->exemplarIndex(), index);
 }
 
 void TestGui::rubberBandSelects() {
@@ -535,6 +605,83 @@ void TestGui::tenThousandNodesStaySmooth() {
   const qint64 zoomed = t.elapsed();
   qInfo("10^4 nodes: build %lld ms, full repaint fitted %lld ms, zoomed x8 %lld ms", build, fitted, zoomed);
   QVERIFY2(fitted < 1000 && zoomed < 1000, "a repaint of 10^4 nodes took over a second");
+}
+
+void TestGui::curvesMarkerFollowsEdits() {
+  // A small full curve, then an edit of the traced circuit: the marker moves to the new size, recomputed
+  // from the kept evaluator without recomputing the curve.
+  QSignalSpy traced(w_.get(), &MainWindow::traceFinished);
+  w_->trace();
+  QVERIFY2(traced.wait(60000), qPrintable(w_->lastError()));
+  auto* curves = w_->curvesView();
+  curves->datasetBox()->setCurrentIndex(curves->datasetBox()->findText(QStringLiteral("sva/simple")));
+  curves->examplesBox()->setValue(3);
+  QSignalSpy ready(curves, &ce::ui::CurvesView::curvesReady);
+  QElapsedTimer t;
+  t.start();
+  curves->compute();
+  QVERIFY2(ready.wait(300000), qPrintable(w_->lastError()));
+  qInfo("curve of sva/simple, 3 + 3 examples, 31 thresholds: %lld ms", t.elapsed());
+  const int size = w_->currentCircuitSize();
+  QCOMPARE(size, static_cast<int>(w_->lastTrace().nodes.size()));
+  QCOMPARE(static_cast<int>(curves->marker().size()), 1);
+  QCOMPARE(static_cast<int>(curves->marker()[0].x()), size);
+  // Ablating three traced nodes shrinks the circuit.
+  for (int i = 0; i < 3; ++i)
+    w_->interventions()->setNodeFactor(NodeKey{ce::core::Basis::MlpAct, w_->lastTrace().nodes[static_cast<size_t>(i)].node}, 0.0);
+  QCOMPARE(curves->currentCircuitSize(), size - 3);
+  t.restart();
+  QVERIFY2(ready.wait(60000), qPrintable(w_->lastError()));
+  qInfo("marker recomputed for %d nodes in %lld ms", size - 3, t.elapsed());
+  QCOMPARE(static_cast<int>(curves->marker().size()), 1);
+  QCOMPARE(static_cast<int>(curves->marker()[0].x()), size - 3);
+  w_->interventions()->clear();
+}
+
+void TestGui::specificGroupsFlipTexas() {
+  // The Texas walkthrough in the GUI: groups of the neurons specific to the Dallas and the Los Angeles
+  // traces (as `circuit-trace steer-pairs` makes them), then ×0 and ×4 flip the answer.
+  w_->interventions()->clear();
+  w_->promptPanel()->setSettings(MainWindow::texasPrompt());
+  QSignalSpy done(w_->heavyRunner(), &ce::ui::JobRunner::succeeded);
+  w_->makeSpecificGroups(QStringLiteral("Fact: the capital of the state containing Los Angeles is"));
+  QVERIFY2(done.wait(60000), qPrintable(w_->lastError()));
+  const auto& groups = w_->interventions()->groups();
+  QCOMPARE(static_cast<int>(groups.size()), 2);
+  QCOMPARE(groups[0].name, QStringLiteral("Austin-specific"));
+  QCOMPARE(groups[1].name, QStringLiteral("Sacramento-specific"));
+  // 16 and 16 on the demo model, as steer-pairs reports.
+  QCOMPARE(static_cast<int>(groups[0].nodes.size()), 16);
+  QCOMPARE(static_cast<int>(groups[1].nodes.size()), 16);
+  for (const auto& g : groups)
+    for (const auto& k : g.nodes) QCOMPARE(k.node.pos, -1);
+  QSignalSpy live(w_.get(), &MainWindow::liveUpdated);
+  w_->steeringPanel()->slider(0)->setValue(0);
+  w_->steeringPanel()->slider(1)->setValue(4 * ce::ui::SteeringPanel::kStepsPerUnit);
+  QVERIFY(waitLive(*w_, live));
+  QCOMPARE(QString::fromStdString(w_->tokenChart()->tokens()[0].text), QStringLiteral(" Sacramento"));
+  w_->interventions()->clear();
+}
+
+void TestGui::shippedSessionSteersToSacramento() {
+  // What `circuit-explorer --session resources/sessions/texas_to_california.json` shows.
+  const QString path =
+      QString::fromStdString(ce::core::resources_dir()) + QStringLiteral("/sessions/texas_to_california.json");
+  QSignalSpy traced(w_.get(), &MainWindow::traceFinished);
+  QSignalSpy live(w_.get(), &MainWindow::liveUpdated);
+  QVERIFY2(w_->openSession(path), qPrintable(w_->lastError()));
+  QVERIFY2(traced.wait(60000), qPrintable(w_->lastError()));
+  QVERIFY(waitLive(*w_, live));
+  QCOMPARE(static_cast<int>(w_->interventions()->groups().size()), 2);
+  QCOMPARE(static_cast<int>(w_->interventions()->interventions().size()), 32);
+  QCOMPARE(QString::fromStdString(w_->tokenChart()->tokens()[0].text), QStringLiteral(" Sacramento"));
+  // The graph draws the every-position groups on the traced nodes they contain.
+  int ablated = 0;
+  for (NodeItem* n : w_->graphView()->nodeItems()) ablated += n->factor() == 0.0;
+  QVERIFY(ablated > 0);
+  qInfo("Texas session: top token \"%s\", continuation \"%s\", %d traced nodes drawn ablated",
+        w_->tokenChart()->tokens()[0].text.c_str(), qPrintable(w_->steeringPanel()->continuation()), ablated);
+  w_->interventions()->clear();
 }
 
 void TestGui::cleanupTestCase() { w_.reset(); }
