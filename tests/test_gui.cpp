@@ -93,6 +93,7 @@ class TestGui : public QObject {
   void inspectorShowsExemplars();
   void rubberBandSelects();
   void ablationChangesChart();
+  void meanAblationDiffersFromZero();
   void steeringSliderChangesContinuation();
   void contextMenuAblates();
   void exportsAreValid();
@@ -306,6 +307,41 @@ void TestGui::ablationChangesChart() {
   QVERIFY(waitLive(*w_, live));
   const std::vector<double> reset = w_->tokenChart()->values();
   for (size_t i = 0; i < reset.size(); ++i) QVERIFY(std::fabs(reset[i] - before[i]) < 1e-6);
+}
+
+void TestGui::meanAblationDiffersFromZero() {
+  // The Texas prompt's 11 tokens match patch prompts of the capitals set: the traced nodes have means.
+  const auto& t = w_->lastTrace();
+  QVERIFY2(!t.meanValues.empty(), qPrintable(t.meanSource));
+  QVERIFY2(t.meanSource.contains(QStringLiteral("capitals_paired.jsonl")), qPrintable(t.meanSource));
+  auto* g = w_->graphView();
+  const NodeKey key{ce::core::Basis::MlpAct, t.nodes[0].node};  // the largest |effect|
+  const float mean = t.meanValues.at(key);
+  QSignalSpy live(w_.get(), &MainWindow::liveUpdated);
+  const std::vector<double> clean = w_->tokenChart()->values();
+  w_->interventions()->setNodeFactor(key, 0.0);
+  QVERIFY(waitLive(*w_, live));
+  const std::vector<double> zero = w_->tokenChart()->values();
+  Q_EMIT g->meanAblationRequested({key});
+  QVERIFY(waitLive(*w_, live));
+  const std::vector<double> meaned = w_->tokenChart()->values();
+  const auto ivs = w_->interventions()->interventions();
+  QCOMPARE(static_cast<int>(ivs.size()), 1);
+  QVERIFY(ivs[0].value.has_value());
+  QCOMPARE(*ivs[0].value, mean);
+  QCOMPARE(g->nodeItem(key)->factor(), 0.0);  // drawn as ablated
+  double dZero = 0, dClean = 0;
+  for (size_t i = 0; i < meaned.size(); ++i) {
+    dZero += std::fabs(meaned[i] - zero[i]);
+    dClean += std::fabs(meaned[i] - clean[i]);
+  }
+  qInfo("%s: activation %.3f, mean %.3f (%s); chart L1 change vs zero ablation %.4f, vs clean %.4f",
+        qPrintable(g->nodeItem(key)->label()), static_cast<double>(t.nodes[0].activation),
+        static_cast<double>(mean), qPrintable(t.meanSource), dZero, dClean);
+  QVERIFY2(dZero > 1e-4, "mean ablation drew the same chart as zero ablation");
+  QVERIFY2(dClean > 1e-4, "mean ablation left the chart unchanged");
+  w_->interventions()->reset();
+  QVERIFY(waitLive(*w_, live));
 }
 
 void TestGui::steeringSliderChangesContinuation() {

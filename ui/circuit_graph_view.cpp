@@ -1,5 +1,6 @@
 #include "ui/circuit_graph_view.h"
 
+#include <QAction>
 #include <QContextMenuEvent>
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
@@ -45,6 +46,8 @@ QPointF CircuitGraphView::cellCenter(int row, int pos) const {
 
 void CircuitGraphView::clearCircuit() {
   firstExemplars_.clear();
+  meanValues_.clear();
+  meanSource_.clear();
   const QSignalBlocker block(scene_);
   scene_->clear();
   nodes_.clear();
@@ -315,6 +318,14 @@ void CircuitGraphView::contextMenuEvent(QContextMenuEvent* event) {
           : tr("%n nodes", nullptr, static_cast<int>(sel.size()));
   menu.addSection(what);
   menu.addAction(tr("Ablate (zero)"), this, [this, sel] { Q_EMIT nodeFactorRequested(sel, 0.0); });
+  QAction* mean =
+      menu.addAction(tr("Ablate (mean)"), this, [this, sel] { Q_EMIT meanAblationRequested(sel); });
+  bool allHaveMeans = true;
+  for (const auto& k : sel) allHaveMeans = allHaveMeans && meanValues_.count(k) > 0;
+  mean->setEnabled(allHaveMeans);
+  mean->setToolTip(allHaveMeans || meanSource_.isEmpty() ? meanSource_
+                                                         : tr("Unavailable: %1").arg(meanSource_));
+  menu.setToolTipsVisible(true);
   QMenu* steer = menu.addMenu(tr("Steer"));
   for (double f : {-2.0, 2.0, 4.0, 8.0}) {
     steer->addAction(QStringLiteral("×%1").arg(f), this,

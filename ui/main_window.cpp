@@ -29,6 +29,7 @@
 #include <set>
 
 #include "ce/core/attribution_example.h"
+#include "ce/core/circuit_evaluator.h"
 #include "ce/core/error.h"
 #include "ce/core/intervention.h"
 #include "ce/core/resources.h"
@@ -129,6 +130,41 @@ std::map<std::pair<int, int>, QString> firstExemplarTexts(const ce::core::Model&
                      .arg(rows[0].maxToken);
   }
   return out;
+}
+
+// Mean-ablation values of the traced nodes: each node's mean activation over the patch prompts of the shipped
+// capitals set that have the prompt's length, so that positions line up (the evaluator's ablation means).
+// Leaves out.meanValues empty, with the reason in out.meanSource, where no prompt fits. Worker thread.
+void meanAblationValues(const ce::core::Model& model, size_t length, ce::core::Basis basis, TraceOutput& out,
+                        const ce::core::JobControl& control) {
+  const QString name = QStringLiteral("capitals_paired.jsonl");
+  try {
+    const std::string file = ce::core::default_datasets_dir() + "/" + name.toStdString();
+    std::vector<ce::core::AttributionExample> fit;
+    for (auto& e : ce::core::load_paired_dataset(file, model.tokenizer()).examples) {
+      if (e.patch.size() == length) fit.push_back(std::move(e));
+    }
+    if (fit.empty()) {
+      out.meanSource =
+          QObject::tr("no patch prompt of %1 has this prompt's %2 tokens").arg(name).arg(length);
+      return;
+    }
+    const ce::core::CircuitEvaluator ev(model, fit, basis, ce::core::Ablation::Mean, control);
+    const auto& v = ev.ablation_values();
+    const size_t T = static_cast<size_t>(ev.positions()), W = static_cast<size_t>(ev.width());
+    for (const auto& n : out.nodes) {
+      out.meanValues[NodeKey{basis, n.node}] =
+          v[(static_cast<size_t>(n.node.layer) * T + static_cast<size_t>(n.node.pos)) * W +
+            static_cast<size_t>(n.node.index)];
+    }
+    out.meanSource = QObject::tr("mean over the %1 patch prompts of %2 with this prompt's length")
+                         .arg(fit.size())
+                         .arg(name);
+  } catch (const ce::core::Cancelled&) {
+    throw;
+  } catch (const std::exception& e) {
+    out.meanSource = QString::fromStdString(e.what());
+  }
 }
 
 struct LoadOutput {
@@ -269,6 +305,7 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
   connect(prompt_, &PromptPanel::traceRequested, this, &MainWindow::trace);
   connect(graph_, &CircuitGraphView::groupRequested, this, &MainWindow::onGroupRequested);
   connect(graph_, &CircuitGraphView::nodeFactorRequested, this, &MainWindow::onNodeFactorRequested);
+  connect(graph_, &CircuitGraphView::meanAblationRequested, this, &MainWindow::onMeanAblationRequested);
   connect(graph_, &CircuitGraphView::selectionChanged, this, [this](const std::vector<NodeKey>& sel) {
     if (!sel.empty())
       statusBar()->showMessage(tr("%n node(s) selected", nullptr, static_cast<int>(sel.size())), 3000);
@@ -525,6 +562,7 @@ void MainWindow::trace() {
         }
         if (index && s.basis == ce::core::Basis::MlpAct)
           out.firstExemplars = firstExemplarTexts(*model, *index, out.nodes, control);
+        meanAblationValues(*model, ex.clean.size(), s.basis, out, control.sub(0.98, 1));
         return out;
       },
       [this](TraceOutput& out) {
@@ -533,6 +571,7 @@ void MainWindow::trace() {
         prompt_->fillAnswers(trace_.answer, trace_.contrast);
         graph_->setCircuit(trace_.basis, trace_.layers, trace_.tokens, trace_.nodes, trace_.edges);
         graph_->setFirstExemplars(trace_.firstExemplars);
+        graph_->setMeanAblation(trace_.meanValues, trace_.meanSource);
         graph_->showInterventions(*state_);
         curves_->setCurrentCircuitSize(currentCircuitSize());
         statusBar()->showMessage(tr("Traced: metric %1, %2 nodes, %3 edges shown")
@@ -696,6 +735,12 @@ void MainWindow::onGroupRequested(const std::vector<NodeKey>& nodes) {
   state_->addGroup(state_->nextGroupName(), nodes);
 }
 
+void MainWindow::onMeanAblationRequested(const std::vector<NodeKey>& nodes) {
+  for (const auto& k : nodes) {
+    if (auto it = trace_.meanValues.find(k); it != trace_.meanValues.end()) state_->setNodeValue(k, it->second);
+  }
+}
+
 void MainWindow::onNodeFactorRequested(const std::vector<NodeKey>& nodes, double factor) {
   // One changed() for the whole selection would be nicer, but each call is cheap and the live
   // computation is coalesced by liveTimer_.
@@ -709,6 +754,7 @@ Session MainWindow::currentSession() const {
   s.trace = prompt_->settings();
   s.groups = state_->groups();
   s.nodeFactors = state_->nodeFactors();
+  s.nodeValues = state_->nodeValues();
   s.programVersion = QStringLiteral(CE_VERSION);
   return s;
 }
@@ -737,18 +783,19 @@ void MainWindow::applySession(const Session& session) {
     openModel(modelDir);
     auto groups = session.groups;
     auto factors = session.nodeFactors;
+    auto values = session.nodeValues;
     auto connection = std::make_shared<QMetaObject::Connection>();
-    *connection = connect(this, &MainWindow::modelLoaded, this, [this, groups, factors, connection] {
+    *connection = connect(this, &MainWindow::modelLoaded, this, [this, groups, factors, values, connection] {
       QObject::disconnect(*connection);
       applyingSession_ = true;
-      state_->setAll(groups, factors);
+      state_->setAll(groups, factors, values);
       applyingSession_ = false;
       setWindowModified(false);
     });
     return;
   }
   applyingSession_ = true;
-  state_->setAll(session.groups, session.nodeFactors);
+  state_->setAll(session.groups, session.nodeFactors, session.nodeValues);
   applyingSession_ = false;
   setWindowModified(false);
   updateTokenStrip();

@@ -51,6 +51,9 @@ struct TraceOutput {
   std::vector<float> activation, effect;
   // The first positive exemplar of each traced neuron, by (layer, index), for the hover text.
   std::map<std::pair<int, int>, QString> firstExemplars;
+  // Mean-ablation values of the traced nodes, and where they come from (or why there are none).
+  std::map<NodeKey, float> meanValues;
+  QString meanSource;
 };
 
 class MainWindow : public QMainWindow {
@@ -125,6 +128,7 @@ class MainWindow : public QMainWindow {
   void runLive();
   void onGroupRequested(const std::vector<ce::ui::NodeKey>& nodes);
   void onNodeFactorRequested(const std::vector<ce::ui::NodeKey>& nodes, double factor);
+  void onMeanAblationRequested(const std::vector<ce::ui::NodeKey>& nodes);
 
  private:
   void buildMenus();
