@@ -133,6 +133,8 @@ CurvesView::CurvesView(QWidget* parent)
 }
 
 namespace {
+const QString kMarkerJob = QStringLiteral("Current circuit");
+
 // What a full computation hands back to the GUI thread.
 struct CurveJob {
   ce::core::CurveResult curve;
@@ -161,7 +163,9 @@ void CurvesView::setCurrentCircuitSize(int nodes) {
 
 void CurvesView::updateMarker() {
   // While a full computation runs, starting a job here would cancel it; it re-checks the size when done.
-  if (!evaluator_ || !effects_ || currentSize_ <= 0 || runner_->isBusy()) return;
+  // An older marker job is superseded instead (latest wins).
+  if (!evaluator_ || !effects_ || currentSize_ <= 0) return;
+  if (runner_->isBusy() && runner_->currentName() != kMarkerJob) return;
   for (const auto& p : curve_.points) {
     if (p.threshold < 0 && p.nodes == currentSize_) return;  // already known
   }
@@ -169,7 +173,7 @@ void CurvesView::updateMarker() {
   auto effects = effects_;
   const int size = currentSize_;
   runner_->start<ce::core::CurveResult>(
-      tr("Current circuit"),
+      kMarkerJob,
       [evaluator, effects, size](const ce::core::JobControl& control) {
         return evaluator->curve(*effects, {}, {size}, control);
       },
