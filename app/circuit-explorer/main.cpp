@@ -51,6 +51,29 @@ int main(int argc, char** argv) {
     }
   }
 
+  // QGuiApplication takes "-session"/"--session" for itself (X11 session management) and removes it from the
+  // arguments, so ours is taken out first.
+  QString sessionFile;
+  bool sessionSet = false;
+  for (int i = 1; i < argc; ++i) {
+    const QByteArray a(argv[i]);
+    int used = 0;
+    if ((a == "--session" || a == "-session") && i + 1 < argc) {
+      sessionFile = QString::fromLocal8Bit(argv[i + 1]);
+      used = 2;
+    } else if (a.startsWith("--session=")) {
+      sessionFile = QString::fromLocal8Bit(a.mid(10));
+      used = 1;
+    }
+    if (used) {
+      sessionSet = true;
+      for (int j = i; j + used < argc; ++j) argv[j] = argv[j + used];
+      argc -= used;
+      argv[argc] = nullptr;
+      --i;
+    }
+  }
+
   QApplication app(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("CircuitExplorer"));
   QApplication::setOrganizationDomain(QStringLiteral("circuitexplorer.github.io"));
@@ -67,7 +90,7 @@ int main(int argc, char** argv) {
   window.show();
   // The session's model replaces the one loading (the runner drops the outdated load), its prompt is traced
   // and its interventions apply once that model is in.
-  if (parser.isSet(sessionOption) && !window.openSession(parser.value(sessionOption))) {
+  if (sessionSet && !window.openSession(sessionFile)) {
     if (parser.isSet(screenshotOption)) {
       std::fprintf(stderr, "circuit-explorer: %s\n", qPrintable(window.lastError()));
       return 1;
