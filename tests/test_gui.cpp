@@ -9,6 +9,7 @@
 #include <QImage>
 #include <QMenu>
 #include <QMouseEvent>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
@@ -109,6 +110,7 @@ class TestGui : public QObject {
   void curvesMarkerFollowsEdits();
   void specificGroupsFlipTexas();
   void shippedSessionSteersToSacramento();
+  void sessionOptionScreenshot();
   void cleanupTestCase();
 
  private:
@@ -720,6 +722,32 @@ void TestGui::shippedSessionSteersToSacramento() {
   qInfo("Texas session: top token \"%s\", continuation \"%s\", %d traced nodes drawn ablated",
         w_->tokenChart()->tokens()[0].text.c_str(), qPrintable(w_->steeringPanel()->continuation()), ablated);
   w_->interventions()->clear();
+}
+
+void TestGui::sessionOptionScreenshot() {
+  // `circuit-explorer --session S --screenshot F`, as the README regenerates its figure. Qt itself would
+  // swallow "--session" (X11 session management) if the program did not take it out first.
+  const QString png = tmp_.filePath(QStringLiteral("steered.png"));
+  QProcess p;
+  p.setProcessEnvironment([] {
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    return env;
+  }());
+  p.start(QStringLiteral(CE_BIN_DIR "/circuit-explorer"),
+          {QStringLiteral("--session"),
+           QString::fromStdString(ce::core::resources_dir()) + QStringLiteral("/sessions/texas_to_california.json"),
+           QStringLiteral("--screenshot"), png});
+  QVERIFY(p.waitForFinished(120000));
+  const QString out = QString::fromUtf8(p.readAllStandardOutput());
+  QVERIFY2(p.exitCode() == 0, qPrintable(QString::fromUtf8(p.readAllStandardError())));
+  qInfo("%s", qPrintable(out.trimmed()));
+  QVERIFY2(out.contains(QStringLiteral("top next token \" Sacramento\"")) &&
+               out.contains(QStringLiteral("under 32 interventions")),
+           qPrintable(out));
+  QImage image(png);
+  QVERIFY(!image.isNull());
+  QVERIFY(image.width() > 800 && image.height() > 500);
 }
 
 void TestGui::cleanupTestCase() { w_.reset(); }

@@ -8,7 +8,9 @@
 #include <cstdio>
 
 #include "ui/job_runner.h"
+#include "ui/intervention_state.h"
 #include "ui/main_window.h"
+#include "ui/token_chart.h"
 
 namespace {
 
@@ -108,6 +110,13 @@ int main(int argc, char** argv) {
         poll->stop();
         const bool ok = window.grab().save(file);
         if (!ok) std::fprintf(stderr, "circuit-explorer: cannot write %s\n", qPrintable(file));
+        // What the image shows, for scripts and for a reader checking a regenerated figure.
+        const auto& top = window.tokenChart()->tokens();
+        if (ok && !top.empty()) {
+          std::printf("circuit-explorer: saved %s; top next token \"%s\" (p = %.3f) under %zu interventions\n",
+                      qPrintable(file), top[0].text.c_str(), static_cast<double>(top[0].prob),
+                      window.interventions()->interventions().size());
+        }
         QApplication::exit(ok ? 0 : 1);
       });
       poll->start(200);
