@@ -73,9 +73,10 @@ class StallMeter : public QObject {
 };
 
 bool waitLive(MainWindow& w, QSignalSpy& spy) {
-  // A change can schedule a computation that another supersedes: wait until the lane is quiet.
+  // A change can schedule a computation that another supersedes, and an update started before the change
+  // can arrive first: wait until nothing is scheduled or running any more.
   if (!spy.wait(30000)) return false;
-  while (w.liveRunner()->isBusy()) {
+  while (w.liveUpdatePending()) {
     if (!spy.wait(30000)) return false;
   }
   return true;
@@ -451,6 +452,9 @@ void TestGui::sessionRoundTrips() {
   auto* state = w_->interventions();
   const NodeKey key{ce::core::Basis::MlpAct, w_->lastTrace().nodes[1].node};
   state->setNodeFactor(key, 0.0);
+  // A mean ablation travels as its value.
+  const NodeKey meanKey{ce::core::Basis::MlpAct, w_->lastTrace().nodes[2].node};
+  state->setNodeValue(meanKey, -3.25f);
   ce::ui::Session a = w_->currentSession();
   a.trace.topK = 42;
   a.trace.method = ce::core::Method::IG;
@@ -469,6 +473,8 @@ void TestGui::sessionRoundTrips() {
   QVERIFY(b.groups[0].nodes == a.groups[0].nodes);
   QCOMPARE(b.groups[0].color, a.groups[0].color);
   QVERIFY(b.nodeFactors == a.nodeFactors);
+  QCOMPARE(static_cast<int>(b.nodeValues.size()), 1);
+  QCOMPARE(b.nodeValues.at(meanKey), -3.25f);
   QCOMPARE(b.programVersion, QStringLiteral(CE_VERSION));
   QVERIFY(b.toJson() == a.toJson());
 

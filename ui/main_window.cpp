@@ -701,6 +701,8 @@ void MainWindow::makeSpecificGroups(const QString& otherPrompt) {
 
 void MainWindow::scheduleLive() { liveTimer_->start(); }
 
+bool MainWindow::liveUpdatePending() const { return liveTimer_->isActive() || live_->isBusy(); }
+
 void MainWindow::runLive() {
   if (!model_) return;
   auto model = model_;

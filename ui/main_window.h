@@ -78,6 +78,8 @@ class MainWindow : public QMainWindow {
   JobRunner* heavyRunner() const { return heavy_; }
   // The live next-token chart and continuation.
   JobRunner* liveRunner() const { return live_; }
+  // A live update is scheduled (the coalescing timer runs) or computing: the chart is not yet current.
+  bool liveUpdatePending() const;
   // Exemplar look-ups for the neuron inspector.
   JobRunner* exemplarRunner() const { return exemplarRunner_; }
   // The exemplar index that fits the model (null when none does).

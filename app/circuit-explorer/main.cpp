@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
       // Wait until the live chart has caught up too, so the image shows one consistent state.
       auto* poll = new QTimer(&window);
       QObject::connect(poll, &QTimer::timeout, &window, [&window, file, poll, runner] {
-        if (runner->isBusy() || window.liveRunner()->isBusy()) return;
+        if (runner->isBusy() || window.liveUpdatePending()) return;
         poll->stop();
         const bool ok = window.grab().save(file);
         if (!ok) std::fprintf(stderr, "circuit-explorer: cannot write %s\n", qPrintable(file));
