@@ -9,6 +9,7 @@
 #include <QImage>
 #include <QMenu>
 #include <QMouseEvent>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
@@ -22,8 +23,11 @@
 #include <cmath>
 #include <memory>
 
+#include "ce/core/exemplar_index.h"
+#include "ce/core/resources.h"
 #include "ui/circuit_graph_view.h"
 #include "ui/curves_view.h"
+#include "ui/exemplar_rows.h"
 #include "ui/intervention_state.h"
 #include "ui/job_runner.h"
 #include "ui/main_window.h"
@@ -69,9 +73,10 @@ class StallMeter : public QObject {
 };
 
 bool waitLive(MainWindow& w, QSignalSpy& spy) {
-  // A change can schedule a computation that another supersedes: wait until the lane is quiet.
+  // A change can schedule a computation that another supersedes, and an update started before the change
+  // can arrive first: wait until nothing is scheduled or running any more.
   if (!spy.wait(30000)) return false;
-  while (w.liveRunner()->isBusy()) {
+  while (w.liveUpdatePending()) {
     if (!spy.wait(30000)) return false;
   }
   return true;
@@ -87,8 +92,10 @@ class TestGui : public QObject {
   void demoModelLoads();
   void traceFillsGraph();
   void clickSelectsNode();
+  void inspectorShowsExemplars();
   void rubberBandSelects();
   void ablationChangesChart();
+  void meanAblationDiffersFromZero();
   void steeringSliderChangesContinuation();
   void contextMenuAblates();
   void exportsAreValid();
@@ -101,6 +108,10 @@ class TestGui : public QObject {
   void bigTraceStaysResponsive();
   void curvesJobRunsAndCancels();
   void tenThousandNodesStaySmooth();
+  void curvesMarkerFollowsEdits();
+  void specificGroupsFlipTexas();
+  void shippedSessionSteersToSacramento();
+  void sessionOptionScreenshot();
   void cleanupTestCase();
 
  private:
@@ -186,6 +197,70 @@ void TestGui::clickSelectsNode() {
   QCOMPARE(static_cast<int>(g->selectedNodes().size()), 2);
 }
 
+void TestGui::inspectorShowsExemplars() {
+  // The demo model's shipped index is found at load, and the inspector shows what it holds.
+  const auto index = w_->exemplarIndex();
+  QVERIFY2(index, "the shipped exemplar index was not opened for the demo model");
+  auto* g = w_->graphView();
+  NodeItem* target = nullptr;
+  for (NodeItem* n : g->nodeItems()) {
+    if (!target || std::fabs(n->effect()) > std::fabs(target->effect())) target = n;
+  }
+  QVERIFY(target);
+  QSignalSpy done(w_->exemplarRunner(), &ce::ui::JobRunner::succeeded);
+  g->selectNodes({target->key()});
+  QVERIFY2(done.wait(10000), qPrintable(w_->lastError()));
+  const auto& node = target->key().node;
+  const auto& model = *w_->model();
+  const QString html = w_->inspector()->exemplarHtml();
+  for (auto polarity : {ce::core::Polarity::Positive, ce::core::Polarity::Negative}) {
+    const auto expected = index->exemplars(node.layer, node.index, polarity, 5);
+    const auto& shown = w_->inspector()->exemplars(polarity);
+    QCOMPARE(expected.size(), size_t{5});
+    QCOMPARE(shown.size(), expected.size());
+    for (size_t i = 0; i < expected.size(); ++i) {
+      QString text, maxToken;
+      for (size_t j = 0; j < expected[i].tokens.size(); ++j) {
+        const int id = expected[i].tokens[j];
+        // The BOS has no text and is left out, unless it is the max token itself.
+        if (j == 0 && id == model.tokenizer().bos_id() && expected[i].position != 0) continue;
+        const QString piece = QString::fromStdString(model.token_text(id));
+        if (static_cast<int>(j) == expected[i].position) maxToken = piece;
+        text += piece;
+      }
+      QCOMPARE(shown[i].text, text);
+      QCOMPARE(shown[i].maxToken, maxToken);
+      QCOMPARE(shown[i].activation, static_cast<double>(expected[i].activation));
+      QCOMPARE(shown[i].text.mid(shown[i].maxStart, maxToken.size()), maxToken);
+      // The max token is the one bold, coloured span of its row.
+      const QString colour = polarity == ce::core::Polarity::Positive ? QStringLiteral("#d35400")
+                                                                        : QStringLiteral("#2471a3");
+      const QString span =
+          QStringLiteral("<b><span style=\"color:%1\">%2</span></b>").arg(colour, maxToken.toHtmlEscaped());
+      QVERIFY2(shown[i].html.count(QStringLiteral("<b>")) == 1 && shown[i].html.contains(span),
+               qPrintable(shown[i].html));
+      QVERIFY(html.contains(shown[i].html));
+    }
+    // Best first: positive descending, negative ascending.
+    QVERIFY(polarity == ce::core::Polarity::Positive ? shown.front().activation >= shown.back().activation
+                                                     : shown.front().activation <= shown.back().activation);
+  }
+  qInfo("%s: top exemplar \"%s\" (%.2f on \"%s\")", qPrintable(target->label()),
+        qPrintable(w_->inspector()->exemplars(ce::core::Polarity::Positive)[0].text),
+        w_->inspector()->exemplars(ce::core::Polarity::Positive)[0].activation,
+        qPrintable(w_->inspector()->exemplars(ce::core::Polarity::Positive)[0].maxToken));
+  // The hover text carries the first exemplar.
+  const QString tip = g->toolTipFor(target);
+  QVERIFY2(tip.contains(QStringLiteral("first exemplar: ") +
+                        w_->inspector()->exemplars(ce::core::Polarity::Positive)[0].text.trimmed()),
+           qPrintable(tip));
+  // A file that is not an index fits no model: an error, and the shipped index stays.
+  QSignalSpy failed(w_->heavyRunner(), &ce::ui::JobRunner::failed);
+  w_->openExemplarIndex(QString::fromStdString(ce::core::default_model_dir()) + QStringLiteral("/config.json"));
+  QVERIFY(failed.wait(10000));
+  QCOMPARE(w_->exemplarIndex(), index);
+}
+
 void TestGui::rubberBandSelects() {
   auto* g = w_->graphView();
   g->fitAll();
@@ -236,6 +311,41 @@ void TestGui::ablationChangesChart() {
   QVERIFY(waitLive(*w_, live));
   const std::vector<double> reset = w_->tokenChart()->values();
   for (size_t i = 0; i < reset.size(); ++i) QVERIFY(std::fabs(reset[i] - before[i]) < 1e-6);
+}
+
+void TestGui::meanAblationDiffersFromZero() {
+  // The Texas prompt's 11 tokens match patch prompts of the capitals set: the traced nodes have means.
+  const auto& t = w_->lastTrace();
+  QVERIFY2(!t.meanValues.empty(), qPrintable(t.meanSource));
+  QVERIFY2(t.meanSource.contains(QStringLiteral("capitals_paired.jsonl")), qPrintable(t.meanSource));
+  auto* g = w_->graphView();
+  const NodeKey key{ce::core::Basis::MlpAct, t.nodes[0].node};  // the largest |effect|
+  const float mean = t.meanValues.at(key);
+  QSignalSpy live(w_.get(), &MainWindow::liveUpdated);
+  const std::vector<double> clean = w_->tokenChart()->values();
+  w_->interventions()->setNodeFactor(key, 0.0);
+  QVERIFY(waitLive(*w_, live));
+  const std::vector<double> zero = w_->tokenChart()->values();
+  Q_EMIT g->meanAblationRequested({key});
+  QVERIFY(waitLive(*w_, live));
+  const std::vector<double> meaned = w_->tokenChart()->values();
+  const auto ivs = w_->interventions()->interventions();
+  QCOMPARE(static_cast<int>(ivs.size()), 1);
+  QVERIFY(ivs[0].value.has_value());
+  QCOMPARE(*ivs[0].value, mean);
+  QCOMPARE(g->nodeItem(key)->factor(), 0.0);  // drawn as ablated
+  double dZero = 0, dClean = 0;
+  for (size_t i = 0; i < meaned.size(); ++i) {
+    dZero += std::fabs(meaned[i] - zero[i]);
+    dClean += std::fabs(meaned[i] - clean[i]);
+  }
+  qInfo("%s: activation %.3f, mean %.3f (%s); chart L1 change vs zero ablation %.4f, vs clean %.4f",
+        qPrintable(g->nodeItem(key)->label()), static_cast<double>(t.nodes[0].activation),
+        static_cast<double>(mean), qPrintable(t.meanSource), dZero, dClean);
+  QVERIFY2(dZero > 1e-4, "mean ablation drew the same chart as zero ablation");
+  QVERIFY2(dClean > 1e-4, "mean ablation left the chart unchanged");
+  w_->interventions()->reset();
+  QVERIFY(waitLive(*w_, live));
 }
 
 void TestGui::steeringSliderChangesContinuation() {
@@ -342,6 +452,9 @@ void TestGui::sessionRoundTrips() {
   auto* state = w_->interventions();
   const NodeKey key{ce::core::Basis::MlpAct, w_->lastTrace().nodes[1].node};
   state->setNodeFactor(key, 0.0);
+  // A mean ablation travels as its value.
+  const NodeKey meanKey{ce::core::Basis::MlpAct, w_->lastTrace().nodes[2].node};
+  state->setNodeValue(meanKey, -3.25f);
   ce::ui::Session a = w_->currentSession();
   a.trace.topK = 42;
   a.trace.method = ce::core::Method::IG;
@@ -360,6 +473,8 @@ void TestGui::sessionRoundTrips() {
   QVERIFY(b.groups[0].nodes == a.groups[0].nodes);
   QCOMPARE(b.groups[0].color, a.groups[0].color);
   QVERIFY(b.nodeFactors == a.nodeFactors);
+  QCOMPARE(static_cast<int>(b.nodeValues.size()), 1);
+  QCOMPARE(b.nodeValues.at(meanKey), -3.25f);
   QCOMPARE(b.programVersion, QStringLiteral(CE_VERSION));
   QVERIFY(b.toJson() == a.toJson());
 
@@ -535,6 +650,110 @@ void TestGui::tenThousandNodesStaySmooth() {
   const qint64 zoomed = t.elapsed();
   qInfo("10^4 nodes: build %lld ms, full repaint fitted %lld ms, zoomed x8 %lld ms", build, fitted, zoomed);
   QVERIFY2(fitted < 1000 && zoomed < 1000, "a repaint of 10^4 nodes took over a second");
+}
+
+void TestGui::curvesMarkerFollowsEdits() {
+  // A small full curve, then an edit of the traced circuit: the marker moves to the new size, recomputed
+  // from the kept evaluator without recomputing the curve.
+  QSignalSpy traced(w_.get(), &MainWindow::traceFinished);
+  w_->trace();
+  QVERIFY2(traced.wait(60000), qPrintable(w_->lastError()));
+  auto* curves = w_->curvesView();
+  curves->datasetBox()->setCurrentIndex(curves->datasetBox()->findText(QStringLiteral("sva/simple")));
+  curves->examplesBox()->setValue(3);
+  QSignalSpy ready(curves, &ce::ui::CurvesView::curvesReady);
+  QElapsedTimer t;
+  t.start();
+  curves->compute();
+  QVERIFY2(ready.wait(300000), qPrintable(w_->lastError()));
+  qInfo("curve of sva/simple, 3 + 3 examples, 31 thresholds: %lld ms", t.elapsed());
+  const int size = w_->currentCircuitSize();
+  QCOMPARE(size, static_cast<int>(w_->lastTrace().nodes.size()));
+  QCOMPARE(static_cast<int>(curves->marker().size()), 1);
+  QCOMPARE(static_cast<int>(curves->marker()[0].x()), size);
+  // Ablating three traced nodes shrinks the circuit.
+  for (int i = 0; i < 3; ++i)
+    w_->interventions()->setNodeFactor(NodeKey{ce::core::Basis::MlpAct, w_->lastTrace().nodes[static_cast<size_t>(i)].node}, 0.0);
+  QCOMPARE(curves->currentCircuitSize(), size - 3);
+  t.restart();
+  QVERIFY2(ready.wait(60000), qPrintable(w_->lastError()));
+  qInfo("marker recomputed for %d nodes in %lld ms", size - 3, t.elapsed());
+  QCOMPARE(static_cast<int>(curves->marker().size()), 1);
+  QCOMPARE(static_cast<int>(curves->marker()[0].x()), size - 3);
+  w_->interventions()->clear();
+}
+
+void TestGui::specificGroupsFlipTexas() {
+  // The Texas walkthrough in the GUI: groups of the neurons specific to the Dallas and the Los Angeles
+  // traces (as `circuit-trace steer-pairs` makes them), then ×0 and ×4 flip the answer.
+  w_->interventions()->clear();
+  w_->promptPanel()->setSettings(MainWindow::texasPrompt());
+  QSignalSpy done(w_->heavyRunner(), &ce::ui::JobRunner::succeeded);
+  w_->makeSpecificGroups(QStringLiteral("Fact: the capital of the state containing Los Angeles is"));
+  QVERIFY2(done.wait(60000), qPrintable(w_->lastError()));
+  const auto& groups = w_->interventions()->groups();
+  QCOMPARE(static_cast<int>(groups.size()), 2);
+  QCOMPARE(groups[0].name, QStringLiteral("Austin-specific"));
+  QCOMPARE(groups[1].name, QStringLiteral("Sacramento-specific"));
+  // 16 and 16 on the demo model, as steer-pairs reports.
+  QCOMPARE(static_cast<int>(groups[0].nodes.size()), 16);
+  QCOMPARE(static_cast<int>(groups[1].nodes.size()), 16);
+  for (const auto& g : groups)
+    for (const auto& k : g.nodes) QCOMPARE(k.node.pos, -1);
+  QSignalSpy live(w_.get(), &MainWindow::liveUpdated);
+  w_->steeringPanel()->slider(0)->setValue(0);
+  w_->steeringPanel()->slider(1)->setValue(4 * ce::ui::SteeringPanel::kStepsPerUnit);
+  QVERIFY(waitLive(*w_, live));
+  QCOMPARE(QString::fromStdString(w_->tokenChart()->tokens()[0].text), QStringLiteral(" Sacramento"));
+  w_->interventions()->clear();
+}
+
+void TestGui::shippedSessionSteersToSacramento() {
+  // What `circuit-explorer --session resources/sessions/texas_to_california.json` shows.
+  const QString path =
+      QString::fromStdString(ce::core::resources_dir()) + QStringLiteral("/sessions/texas_to_california.json");
+  QSignalSpy traced(w_.get(), &MainWindow::traceFinished);
+  QSignalSpy live(w_.get(), &MainWindow::liveUpdated);
+  QVERIFY2(w_->openSession(path), qPrintable(w_->lastError()));
+  // The interventions apply at once (live lane) while the prompt is traced (heavy lane).
+  QVERIFY(waitLive(*w_, live));
+  QVERIFY2(traced.count() > 0 || traced.wait(60000), qPrintable(w_->lastError()));
+  QCOMPARE(static_cast<int>(w_->interventions()->groups().size()), 2);
+  QCOMPARE(static_cast<int>(w_->interventions()->interventions().size()), 32);
+  QCOMPARE(QString::fromStdString(w_->tokenChart()->tokens()[0].text), QStringLiteral(" Sacramento"));
+  // The graph draws the every-position groups on the traced nodes they contain.
+  int ablated = 0;
+  for (NodeItem* n : w_->graphView()->nodeItems()) ablated += n->factor() == 0.0;
+  QVERIFY(ablated > 0);
+  qInfo("Texas session: top token \"%s\", continuation \"%s\", %d traced nodes drawn ablated",
+        w_->tokenChart()->tokens()[0].text.c_str(), qPrintable(w_->steeringPanel()->continuation()), ablated);
+  w_->interventions()->clear();
+}
+
+void TestGui::sessionOptionScreenshot() {
+  // `circuit-explorer --session S --screenshot F`, as the README regenerates its figure. Qt itself would
+  // swallow "--session" (X11 session management) if the program did not take it out first.
+  const QString png = tmp_.filePath(QStringLiteral("steered.png"));
+  QProcess p;
+  p.setProcessEnvironment([] {
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    return env;
+  }());
+  p.start(QStringLiteral(CE_BIN_DIR "/circuit-explorer"),
+          {QStringLiteral("--session"),
+           QString::fromStdString(ce::core::resources_dir()) + QStringLiteral("/sessions/texas_to_california.json"),
+           QStringLiteral("--screenshot"), png});
+  QVERIFY(p.waitForFinished(120000));
+  const QString out = QString::fromUtf8(p.readAllStandardOutput());
+  QVERIFY2(p.exitCode() == 0, qPrintable(QString::fromUtf8(p.readAllStandardError())));
+  qInfo("%s", qPrintable(out.trimmed()));
+  QVERIFY2(out.contains(QStringLiteral("top next token \" Sacramento\"")) &&
+               out.contains(QStringLiteral("under 32 interventions")),
+           qPrintable(out));
+  QImage image(png);
+  QVERIFY(!image.isNull());
+  QVERIFY(image.width() > 800 && image.height() > 500);
 }
 
 void TestGui::cleanupTestCase() { w_.reset(); }

@@ -1,5 +1,6 @@
 #include "ui/circuit_graph_view.h"
 
+#include <QAction>
 #include <QContextMenuEvent>
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
@@ -44,6 +45,9 @@ QPointF CircuitGraphView::cellCenter(int row, int pos) const {
 }
 
 void CircuitGraphView::clearCircuit() {
+  firstExemplars_.clear();
+  meanValues_.clear();
+  meanSource_.clear();
   const QSignalBlocker block(scene_);
   scene_->clear();
   nodes_.clear();
@@ -210,7 +214,7 @@ int CircuitGraphView::edgeCount() const {
 }
 
 void CircuitGraphView::showInterventions(const InterventionState& state) {
-  for (auto* n : nodes_) n->setFactor(state.effectiveFactor(n->key()), state.groupColor(n->key()));
+  for (auto* n : nodes_) n->setFactor(state.displayFactor(n->key()), state.groupColor(n->key()));
 }
 
 void CircuitGraphView::setEdgesVisible(bool visible) {
@@ -274,12 +278,15 @@ QString CircuitGraphView::toolTipFor(const NodeItem* item) const {
     case NodeItem::Kind::Node:
       break;
   }
-  return tr("%1 (%2)\nposition %3, token \u201c%4\u201d\nactivation %5\neffect %6")
-      .arg(item->label(), QString::fromLatin1(ce::core::basis_name(basis_)))
-      .arg(n.pos)
-      .arg(tokenAt(n.pos))
-      .arg(static_cast<double>(item->activation()), 0, 'g', 4)
-      .arg(static_cast<double>(item->effect()), 0, 'g', 4);
+  QString tip = tr("%1 (%2)\nposition %3, token \u201c%4\u201d\nactivation %5\neffect %6")
+                    .arg(item->label(), QString::fromLatin1(ce::core::basis_name(basis_)))
+                    .arg(n.pos)
+                    .arg(tokenAt(n.pos))
+                    .arg(static_cast<double>(item->activation()), 0, 'g', 4)
+                    .arg(static_cast<double>(item->effect()), 0, 'g', 4);
+  if (auto it = firstExemplars_.find({n.layer, n.index}); it != firstExemplars_.end())
+    tip += tr("\nfirst exemplar: %1").arg(it->second);
+  return tip;
 }
 
 bool CircuitGraphView::viewportEvent(QEvent* event) {
@@ -311,6 +318,14 @@ void CircuitGraphView::contextMenuEvent(QContextMenuEvent* event) {
           : tr("%n nodes", nullptr, static_cast<int>(sel.size()));
   menu.addSection(what);
   menu.addAction(tr("Ablate (zero)"), this, [this, sel] { Q_EMIT nodeFactorRequested(sel, 0.0); });
+  QAction* mean =
+      menu.addAction(tr("Ablate (mean)"), this, [this, sel] { Q_EMIT meanAblationRequested(sel); });
+  bool allHaveMeans = true;
+  for (const auto& k : sel) allHaveMeans = allHaveMeans && meanValues_.count(k) > 0;
+  mean->setEnabled(allHaveMeans);
+  mean->setToolTip(allHaveMeans || meanSource_.isEmpty() ? meanSource_
+                                                         : tr("Unavailable: %1").arg(meanSource_));
+  menu.setToolTipsVisible(true);
   QMenu* steer = menu.addMenu(tr("Steer"));
   for (double f : {-2.0, 2.0, 4.0, 8.0}) {
     steer->addAction(QStringLiteral("×%1").arg(f), this,
@@ -319,6 +334,15 @@ void CircuitGraphView::contextMenuEvent(QContextMenuEvent* event) {
   menu.addAction(tr("Reset"), this, [this, sel] { Q_EMIT nodeFactorRequested(sel, 1.0); });
   menu.addSeparator();
   menu.addAction(tr("Make Group from Selection"), this, [this, sel] { Q_EMIT groupRequested(sel); });
+  // The same neurons at every position, generated tokens included: what steering another prompt needs.
+  menu.addAction(tr("Make Group from Selection (Every Position)"), this, [this, sel] {
+    std::vector<NodeKey> every;
+    for (NodeKey k : sel) {
+      k.node.pos = -1;
+      if (std::find(every.begin(), every.end(), k) == every.end()) every.push_back(k);
+    }
+    Q_EMIT groupRequested(every);
+  });
   menu.exec(event->globalPos());
 }
 

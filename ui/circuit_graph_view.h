@@ -4,6 +4,7 @@
 #include <QGraphicsView>
 #include <QStringList>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "ce/core/attribution.h"
@@ -44,6 +45,17 @@ class CircuitGraphView : public QGraphicsView {
   // GUI-thread time than building the items.
   QString toolTipFor(const NodeItem* item) const;
 
+  // The text of each neuron's first positive exemplar, by (layer, index), for the hover text; made on a
+  // worker together with the trace. Empty when no exemplar index fits the model or the basis.
+  void setFirstExemplars(std::map<std::pair<int, int>, QString> texts) { firstExemplars_ = std::move(texts); }
+
+  // Which nodes can be mean-ablated (those with a value) and the values' source, or why none can: the
+  // context menu's "Ablate (mean)" is disabled with that reason otherwise.
+  void setMeanAblation(std::map<NodeKey, float> values, QString source) {
+    meanValues_ = std::move(values);
+    meanSource_ = std::move(source);
+  }
+
   // Redraws nodes as the interventions say (ablated, steered, group colour).
   void showInterventions(const InterventionState& state);
 
@@ -57,6 +69,7 @@ class CircuitGraphView : public QGraphicsView {
   // From the context menu, for the selected nodes: factor 0 ablates, 1 resets.
   void nodeFactorRequested(const std::vector<ce::ui::NodeKey>& nodes, double factor);
   void groupRequested(const std::vector<ce::ui::NodeKey>& nodes);
+  void meanAblationRequested(const std::vector<ce::ui::NodeKey>& nodes);
 
  protected:
   void wheelEvent(QWheelEvent* event) override;
@@ -78,6 +91,9 @@ class CircuitGraphView : public QGraphicsView {
   std::vector<double> columnX_;  // centre of each position's column
   std::vector<double> columnWidth_;
   bool edgesVisible_ = true;
+  std::map<std::pair<int, int>, QString> firstExemplars_;
+  std::map<NodeKey, float> meanValues_;
+  QString meanSource_;
 };
 
 }  // namespace ce::ui

@@ -13,6 +13,7 @@
 #include <QPushButton>
 #include <QScatterSeries>
 #include <QSpinBox>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <algorithm>
@@ -131,17 +132,68 @@ CurvesView::CurvesView(QWidget* parent)
   });
 }
 
+namespace {
+const QString kMarkerJob = QStringLiteral("Current circuit");
+
+// What a full computation hands back to the GUI thread.
+struct CurveJob {
+  ce::core::CurveResult curve;
+  std::shared_ptr<const ce::core::CircuitEvaluator> evaluator;
+  std::shared_ptr<const ce::core::AttributionResult> effects;
+};
+}  // namespace
+
 void CurvesView::setModel(std::shared_ptr<const ce::core::Model> model) {
   runner_->cancel();
   model_ = std::move(model);
+  curve_ = ce::core::CurveResult();
+  evaluator_.reset();
+  effects_.reset();
   faithfulness_->clear();
   completeness_->clear();
   marker_->clear();
 }
 
 void CurvesView::setCurrentCircuitSize(int nodes) {
+  if (nodes == currentSize_) return;
   currentSize_ = nodes;
   showCurve();
+  updateMarker();
+}
+
+void CurvesView::updateMarker() {
+  // While a full computation runs, starting a job here would cancel it; it re-checks the size when done.
+  // An older marker job is superseded instead (latest wins).
+  if (!evaluator_ || !effects_ || currentSize_ <= 0) return;
+  if (runner_->isBusy() && runner_->currentName() != kMarkerJob) return;
+  for (const auto& p : curve_.points) {
+    if (p.threshold < 0 && p.nodes == currentSize_) return;  // already known
+  }
+  auto evaluator = evaluator_;
+  auto effects = effects_;
+  const int size = currentSize_;
+  runner_->start<ce::core::CurveResult>(
+      kMarkerJob,
+      [evaluator, effects, size](const ce::core::JobControl& control) {
+        return evaluator->curve(*effects, {}, {size}, control);
+      },
+      [this](ce::core::CurveResult& r) {
+        // Only the count-based points change; the threshold curve stays.
+        curve_.points.erase(std::remove_if(curve_.points.begin(), curve_.points.end(),
+                                           [](const auto& p) { return p.threshold < 0; }),
+                            curve_.points.end());
+        for (const auto& p : r.points) {
+          if (p.threshold < 0) curve_.points.push_back(p);
+        }
+        showCurve();
+        Q_EMIT curvesReady();
+      });
+}
+
+std::vector<QPointF> CurvesView::marker() const {
+  std::vector<QPointF> out;
+  for (const QPointF& p : marker_->points()) out.push_back(p);
+  return out;
 }
 
 void CurvesView::compute() {
@@ -162,7 +214,7 @@ void CurvesView::compute() {
   options.method = static_cast<ce::core::Method>(method_->currentData().toInt());
   options.basis = static_cast<ce::core::Basis>(basis_->currentData().toInt());
   const int current = currentSize_;
-  runner_->start<ce::core::CurveResult>(
+  runner_->start<CurveJob>(
       tr("Curves"),
       [model, train, test, n, options, current](const ce::core::JobControl& control) {
         std::vector<ce::core::AttributionExample> trainSet, testSet;
@@ -177,17 +229,30 @@ void CurvesView::compute() {
           trainSet = ce::core::load_paired_dataset(train, model->tokenizer(), n).examples;
           testSet = ce::core::load_paired_dataset(test, model->tokenizer(), n).examples;
         }
-        const auto effects = ce::core::attribute(*model, trainSet, options, control.sub(0, 0.4));
-        const ce::core::CircuitEvaluator ev(*model, testSet, options.basis, ce::core::Ablation::Mean,
-                                            control.sub(0.4, 0.45));
+        // One attribution over the whole train split (batched by the core) and one evaluator whose
+        // ablation means are computed once; every threshold then costs two batched passes of the test set.
+        CurveJob out;
+        out.effects = std::make_shared<const ce::core::AttributionResult>(
+            ce::core::attribute(*model, trainSet, options, control.sub(0, 0.4)));
+        // The evaluator refers to the model's engine: its deleter holds the model until it is gone.
+        out.evaluator = std::shared_ptr<const ce::core::CircuitEvaluator>(
+            new ce::core::CircuitEvaluator(*model, testSet, options.basis, ce::core::Ablation::Mean,
+                                           control.sub(0.4, 0.45)),
+            [model](const ce::core::CircuitEvaluator* e) { delete e; });
         std::vector<int> counts;
         if (current > 0) counts.push_back(current);
-        return ev.curve(effects, ce::core::default_thresholds(), counts, control.sub(0.45, 1));
+        out.curve = out.evaluator->curve(*out.effects, ce::core::default_thresholds(), counts,
+                                         control.sub(0.45, 1));
+        return out;
       },
-      [this](ce::core::CurveResult& r) {
-        curve_ = std::move(r);
+      [this](CurveJob& r) {
+        curve_ = std::move(r.curve);
+        evaluator_ = std::move(r.evaluator);
+        effects_ = std::move(r.effects);
         showCurve();
         Q_EMIT curvesReady();
+        // The circuit may have been edited while the curve was computed.
+        QTimer::singleShot(0, this, &CurvesView::updateMarker);
       });
 }
 

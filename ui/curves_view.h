@@ -2,7 +2,9 @@
 #pragma once
 
 #include <QWidget>
+#include <QPointF>
 #include <memory>
+#include <vector>
 
 #include "ce/core/circuit_evaluator.h"
 #include "ce/core/model.h"
@@ -27,8 +29,13 @@ class CurvesView : public QWidget {
   explicit CurvesView(QWidget* parent = nullptr);
 
   void setModel(std::shared_ptr<const ce::core::Model> model);
-  // The size of the circuit shown in the graph, marked on the curves.
+  // The size of the circuit shown in the graph (its traced nodes less the ablated ones), marked on the
+  // curves. Once a curve exists, the marker's faithfulness at a new size is recomputed in the curves lane
+  // from the kept evaluator: two evaluations of the test set, not the whole curve again.
   void setCurrentCircuitSize(int nodes);
+  int currentCircuitSize() const { return currentSize_; }
+  // The marker as drawn: (nodes, faithfulness), empty before a curve exists.
+  std::vector<QPointF> marker() const;
   QChartView* chartView() const { return chart_; }
   JobRunner* runner() const { return runner_; }
   QComboBox* datasetBox() const { return dataset_; }
@@ -44,9 +51,13 @@ class CurvesView : public QWidget {
 
  private:
   void showCurve();
+  void updateMarker();
 
   std::shared_ptr<const ce::core::Model> model_;
   ce::core::CurveResult curve_;
+  // What the last full computation built, kept for the marker: the evaluator holds the ablation means.
+  std::shared_ptr<const ce::core::CircuitEvaluator> evaluator_;
+  std::shared_ptr<const ce::core::AttributionResult> effects_;
   int currentSize_ = 0;
   JobRunner* runner_;
   QComboBox *dataset_, *method_, *basis_;

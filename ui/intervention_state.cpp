@@ -35,29 +35,40 @@ void InterventionState::setGroupFactor(int index, double factor) {
 }
 
 void InterventionState::setNodeFactor(const NodeKey& key, double factor) {
+  const bool hadValue = nodeValues_.erase(key) > 0;
   if (factor == 1.0) {
-    if (nodeFactors_.erase(key) == 0) return;
+    if (nodeFactors_.erase(key) == 0 && !hadValue) return;
   } else {
     nodeFactors_[key] = factor;
   }
   Q_EMIT changed();
 }
 
+void InterventionState::setNodeValue(const NodeKey& key, float value) {
+  nodeFactors_.erase(key);
+  nodeValues_[key] = value;
+  Q_EMIT changed();
+}
+
 void InterventionState::reset() {
   for (auto& g : groups_) g.factor = 1.0;
   nodeFactors_.clear();
+  nodeValues_.clear();
   Q_EMIT changed();
 }
 
 void InterventionState::clear() {
   groups_.clear();
   nodeFactors_.clear();
+  nodeValues_.clear();
   Q_EMIT changed();
 }
 
-void InterventionState::setAll(std::vector<SteeringGroup> groups, std::map<NodeKey, double> nodeFactors) {
+void InterventionState::setAll(std::vector<SteeringGroup> groups, std::map<NodeKey, double> nodeFactors,
+                               std::map<NodeKey, float> nodeValues) {
   groups_ = std::move(groups);
   nodeFactors_ = std::move(nodeFactors);
+  nodeValues_ = std::move(nodeValues);
   Q_EMIT changed();
 }
 
@@ -75,10 +86,20 @@ double InterventionState::effectiveFactor(const NodeKey& key) const {
   return f;
 }
 
+double InterventionState::displayFactor(const NodeKey& key) const {
+  if (nodeValues_.count(key)) return 0.0;  // drawn as ablated: mean ablation removes the node's own signal
+  if (key.node.pos < 0) return effectiveFactor(key);
+  NodeKey every = key;
+  every.node.pos = -1;
+  return effectiveFactor(key) * effectiveFactor(every);
+}
+
 QColor InterventionState::groupColor(const NodeKey& key) const {
+  NodeKey every = key;
+  every.node.pos = -1;
   for (const auto& g : groups_) {
     for (const auto& n : g.nodes) {
-      if (n == key) return g.color;
+      if (n == key || n == every) return g.color;
     }
   }
   return {};
@@ -89,7 +110,17 @@ std::vector<ce::core::Intervention> InterventionState::interventions() const {
   for (const auto& [k, f] : nodeFactors_) keys.insert(k);
   for (const auto& g : groups_) keys.insert(g.nodes.begin(), g.nodes.end());
   std::vector<ce::core::Intervention> out;
+  for (const auto& [k, v] : nodeValues_) {
+    ce::core::Intervention iv;
+    iv.basis = k.basis;
+    iv.layer = k.node.layer;
+    iv.index = k.node.index;
+    iv.pos = k.node.pos;
+    iv.value = v;
+    out.push_back(iv);
+  }
   for (const auto& k : keys) {
+    if (nodeValues_.count(k)) continue;
     const double f = effectiveFactor(k);
     if (f == 1.0) continue;
     ce::core::Intervention iv;

@@ -10,8 +10,10 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QKeySequence>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -24,13 +26,16 @@
 #include <QVBoxLayout>
 #include <cstdio>
 #include <fstream>
+#include <set>
 
 #include "ce/core/attribution_example.h"
+#include "ce/core/circuit_evaluator.h"
 #include "ce/core/error.h"
 #include "ce/core/intervention.h"
 #include "ce/core/resources.h"
 #include "ui/circuit_graph_view.h"
 #include "ui/curves_view.h"
+#include "ui/exemplar_rows.h"
 #include "ui/exporter.h"
 #include "ui/intervention_state.h"
 #include "ui/job_runner.h"
@@ -47,6 +52,9 @@ constexpr int kRecentMax = 8;
 constexpr int kContinuationTokens = 8;
 constexpr int kTopTokens = 10;
 constexpr int kEdgeNeurons = 30;
+constexpr int kExemplarsShown = 5;  // per polarity
+// Neurons per trace for the specific groups: what `circuit-trace steer-pairs` uses by default.
+constexpr int kSpecificTop = 20;
 
 // Bytes the model will hold: its safetensors files, twice that when 16-bit weights of a small model are
 // widened to f32 (the loader's default below 1B parameters), plus room for activations.
@@ -70,6 +78,114 @@ double availableMemoryBytes() {
   return -1;
 }
 
+// The first index among the model folder's *.cexi and the shipped resources/exemplars/*.cexi that was built
+// for this model's MLP activations; null when none was.
+std::shared_ptr<const ce::core::ExemplarIndex> findExemplarIndex(const ce::core::Model& model) {
+  QStringList candidates;
+  auto add = [&candidates](const QString& dir) {
+    for (const QFileInfo& f : QDir(dir).entryInfoList({QStringLiteral("*.cexi")}, QDir::Files, QDir::Name))
+      candidates << f.absoluteFilePath();
+  };
+  add(QString::fromStdString(model.dir()));
+  try {
+    add(QString::fromStdString(ce::core::resources_dir()) + QStringLiteral("/exemplars"));
+  } catch (const std::exception&) {
+    // No resources folder (an unusual install): only the model's own folder counts.
+  }
+  for (const QString& c : candidates) {
+    try {
+      auto index = ce::core::ExemplarIndex::open(c.toStdString());
+      index->check_basis(ce::core::ActivationBasis::MlpAct);
+      index->check_model(model);
+      return index;
+    } catch (const std::exception&) {
+      // Another model's index, or a damaged file: not this model's.
+    }
+  }
+  return nullptr;
+}
+
+QString indexStatusText(const ce::core::ExemplarIndex* index) {
+  if (!index) return QObject::tr("No exemplar index for this model (File \u203a Open Exemplar Index\u2026).");
+  return QObject::tr("Exemplars from %1 (%2 corpus tokens).")
+      .arg(QFileInfo(QString::fromStdString(index->path())).fileName())
+      .arg(index->info().tokens_seen);
+}
+
+// The first positive exemplar's text of every mlp_act neuron among `nodes`. Worker thread.
+std::map<std::pair<int, int>, QString> firstExemplarTexts(const ce::core::Model& model,
+                                                          const ce::core::ExemplarIndex& index,
+                                                          const std::vector<ce::core::NodeEffect>& nodes,
+                                                          const ce::core::JobControl& control) {
+  std::map<std::pair<int, int>, QString> out;
+  for (const auto& n : nodes) {
+    const std::pair<int, int> key{n.node.layer, n.node.index};
+    if (out.count(key)) continue;
+    control.check();
+    const auto rows = exemplarRows(model, index, n.node.layer, n.node.index, ce::core::Polarity::Positive, 1);
+    if (!rows.empty())
+      out[key] = QStringLiteral("%1 (%2 on \u201c%3\u201d)")
+                     .arg(rows[0].text.trimmed())
+                     .arg(rows[0].activation, 0, 'f', 1)
+                     .arg(rows[0].maxToken);
+  }
+  return out;
+}
+
+// Mean-ablation values of the traced nodes: each node's mean activation over the patch prompts of the shipped
+// capitals set that have the prompt's length, so that positions line up (the evaluator's ablation means).
+// Leaves out.meanValues empty, with the reason in out.meanSource, where no prompt fits. Worker thread.
+void meanAblationValues(const ce::core::Model& model, size_t length, ce::core::Basis basis, TraceOutput& out,
+                        const ce::core::JobControl& control) {
+  const QString name = QStringLiteral("capitals_paired.jsonl");
+  try {
+    const std::string file = ce::core::default_datasets_dir() + "/" + name.toStdString();
+    std::vector<ce::core::AttributionExample> fit;
+    for (auto& e : ce::core::load_paired_dataset(file, model.tokenizer()).examples) {
+      if (e.patch.size() == length) fit.push_back(std::move(e));
+    }
+    if (fit.empty()) {
+      out.meanSource =
+          QObject::tr("no patch prompt of %1 has this prompt's %2 tokens").arg(name).arg(length);
+      return;
+    }
+    const ce::core::CircuitEvaluator ev(model, fit, basis, ce::core::Ablation::Mean, control);
+    const auto& v = ev.ablation_values();
+    const size_t T = static_cast<size_t>(ev.positions()), W = static_cast<size_t>(ev.width());
+    for (const auto& n : out.nodes) {
+      out.meanValues[NodeKey{basis, n.node}] =
+          v[(static_cast<size_t>(n.node.layer) * T + static_cast<size_t>(n.node.pos)) * W +
+            static_cast<size_t>(n.node.index)];
+    }
+    out.meanSource = QObject::tr("mean over the %1 patch prompts of %2 with this prompt's length")
+                         .arg(fit.size())
+                         .arg(name);
+  } catch (const ce::core::Cancelled&) {
+    throw;
+  } catch (const std::exception& e) {
+    out.meanSource = QString::fromStdString(e.what());
+  }
+}
+
+struct LoadOutput {
+  std::shared_ptr<const ce::core::Model> model;
+  std::shared_ptr<const ce::core::ExemplarIndex> index;
+};
+
+struct IndexOutput {
+  std::shared_ptr<const ce::core::ExemplarIndex> index;
+  std::map<std::pair<int, int>, QString> firstExemplars;
+};
+
+struct ExemplarOutput {
+  NodeKey key;
+  std::vector<ExemplarRow> positive, negative;
+};
+
+struct SpecificGroups {
+  std::vector<NodeKey> mine, theirs;  // every-position keys
+};
+
 struct LiveOutput {
   std::vector<ce::core::TopToken> top;
   QString continuation;
@@ -90,6 +206,7 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
       state_(new InterventionState(this)),
       heavy_(new JobRunner(this)),
       live_(new JobRunner(this)),
+      exemplarRunner_(new JobRunner(this)),
       graph_(new CircuitGraphView(this)),
       prompt_(new PromptPanel(this)),
       chart_(new TokenChart(this)),
@@ -177,6 +294,7 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
   connect(state_, &InterventionState::changed, this, [this] {
     if (!applyingSession_) setWindowModified(true);
     graph_->showInterventions(*state_);
+    curves_->setCurrentCircuitSize(currentCircuitSize());
     scheduleLive();
   });
   connect(prompt_, &PromptPanel::promptEdited, this, [this] {
@@ -187,11 +305,13 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
   connect(prompt_, &PromptPanel::traceRequested, this, &MainWindow::trace);
   connect(graph_, &CircuitGraphView::groupRequested, this, &MainWindow::onGroupRequested);
   connect(graph_, &CircuitGraphView::nodeFactorRequested, this, &MainWindow::onNodeFactorRequested);
+  connect(graph_, &CircuitGraphView::meanAblationRequested, this, &MainWindow::onMeanAblationRequested);
   connect(graph_, &CircuitGraphView::selectionChanged, this, [this](const std::vector<NodeKey>& sel) {
     if (!sel.empty())
       statusBar()->showMessage(tr("%n node(s) selected", nullptr, static_cast<int>(sel.size())), 3000);
     if (sel.size() == 1) {
       inspector_->inspect(trace_, sel.front());
+      requestExemplars(sel.front());
     } else if (sel.empty()) {
       inspector_->clear();
     }
@@ -208,8 +328,10 @@ MainWindow::~MainWindow() {
   // Workers hold the model by shared_ptr; stop them before the widgets they report to disappear.
   heavy_->cancel();
   live_->cancel();
+  exemplarRunner_->cancel();
   heavy_->waitForIdle();
   live_->waitForIdle();
+  exemplarRunner_->waitForIdle();
 }
 
 void MainWindow::buildMenus() {
@@ -222,6 +344,11 @@ void MainWindow::buildMenus() {
   open->setShortcut(QKeySequence::Open);
   recentMenu_ = file->addMenu(tr("Open &Recent Model"));
   rebuildRecentMenu();
+  file->addAction(tr("Open E&xemplar Index…"), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Exemplar Index"), QString(),
+                                                      tr("Exemplar indexes (*.cexi)"));
+    if (!path.isEmpty()) openExemplarIndex(path);
+  });
   file->addSeparator();
   file->addAction(tr("Open &Session…"), this,
                   [this] {
@@ -290,6 +417,16 @@ void MainWindow::buildMenus() {
                   [this] { onNodeFactorRequested(graph_->selectedNodes(), 0.0); })
       ->setShortcut(QKeySequence(Qt::Key_A));
   circuit->addAction(tr("&Reset Interventions"), state_, &InterventionState::reset);
+  circuit->addSeparator();
+  circuit->addAction(tr("Make &Specific Groups…"), this, [this] {
+    bool ok = false;
+    const QString other = QInputDialog::getText(
+        this, tr("Make Specific Groups"),
+        tr("Compare the prompt's top %1 neurons with those of this prompt (its answer is the contrast):")
+            .arg(kSpecificTop),
+        QLineEdit::Normal, prompt_->settings().patch, &ok);
+    if (ok && !other.isEmpty()) makeSpecificGroups(other);
+  });
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&About Circuit Explorer"), this, [this] {
@@ -314,9 +451,9 @@ void MainWindow::showError(const QString& message, bool dialog) {
 void MainWindow::openModel(const QString& dir) {
   traceAfterLoad_ = true;
   const std::string path = dir.toStdString();
-  heavy_->start<std::shared_ptr<const ce::core::Model>>(
+  heavy_->start<LoadOutput>(
       tr("Loading model"),
-      [path](const ce::core::JobControl& control) -> std::shared_ptr<const ce::core::Model> {
+      [path](const ce::core::JobControl& control) -> LoadOutput {
         const std::string dir = path.empty() ? ce::core::default_model_dir() : path;
         // A model that cannot fit is refused up front: paging a mapped model through swap would freeze
         // the whole desktop, not just this program.
@@ -330,10 +467,18 @@ void MainWindow::openModel(const QString& dir) {
                                 "; close other programs or choose a smaller model");
         }
         control.report(0, text);
-        return std::shared_ptr<const ce::core::Model>(ce::core::Model::open(dir));
+        LoadOutput out;
+        out.model = std::shared_ptr<const ce::core::Model>(ce::core::Model::open(dir));
+        control.check();
+        out.index = findExemplarIndex(*out.model);
+        return out;
       },
-      [this](std::shared_ptr<const ce::core::Model>& m) {
-        model_ = m;
+      [this](LoadOutput& loaded) {
+        model_ = loaded.model;
+        index_ = loaded.index;
+        exemplarRunner_->cancel();
+        inspector_->clear();
+        inspector_->setIndexStatus(indexStatusText(index_.get()));
         curves_->setModel(model_);
         live_->cancel();
         state_->clear();
@@ -377,9 +522,10 @@ void MainWindow::trace() {
   }
   const TraceSettings s = prompt_->settings();
   auto model = model_;
+  auto index = index_;
   heavy_->start<TraceOutput>(
       tr("Tracing"),
-      [model, s](const ce::core::JobControl& control) {
+      [model, index, s](const ce::core::JobControl& control) {
         TraceOutput out;
         std::string answer = s.answer.toStdString(), contrast = s.contrast.toStdString();
         if (answer.empty() || contrast.empty()) {
@@ -414,6 +560,9 @@ void MainWindow::trace() {
           eo.top_nodes = std::min(kEdgeNeurons, s.topK);
           out.edges = ce::core::compute_edges(*model, ex, eo, control.sub(0.35, 1)).edges;
         }
+        if (index && s.basis == ce::core::Basis::MlpAct)
+          out.firstExemplars = firstExemplarTexts(*model, *index, out.nodes, control);
+        meanAblationValues(*model, ex.clean.size(), s.basis, out, control.sub(0.98, 1));
         return out;
       },
       [this](TraceOutput& out) {
@@ -421,8 +570,10 @@ void MainWindow::trace() {
         inspector_->clear();
         prompt_->fillAnswers(trace_.answer, trace_.contrast);
         graph_->setCircuit(trace_.basis, trace_.layers, trace_.tokens, trace_.nodes, trace_.edges);
+        graph_->setFirstExemplars(trace_.firstExemplars);
+        graph_->setMeanAblation(trace_.meanValues, trace_.meanSource);
         graph_->showInterventions(*state_);
-        curves_->setCurrentCircuitSize(static_cast<int>(trace_.nodes.size()));
+        curves_->setCurrentCircuitSize(currentCircuitSize());
         statusBar()->showMessage(tr("Traced: metric %1, %2 nodes, %3 edges shown")
                                      .arg(trace_.m, 0, 'f', 3)
                                      .arg(trace_.nodes.size())
@@ -434,7 +585,123 @@ void MainWindow::trace() {
 
 void MainWindow::cancelJob() { heavy_->cancel(); }
 
+int MainWindow::currentCircuitSize() const {
+  int n = 0;
+  for (const auto& e : trace_.nodes) {
+    if (state_->displayFactor(NodeKey{trace_.basis, e.node}) != 0.0) ++n;
+  }
+  return n;
+}
+
+void MainWindow::requestExemplars(const NodeKey& key) {
+  // Exemplars index mlp_act neurons; other bases have none to show.
+  if (!model_ || !index_ || key.basis != ce::core::Basis::MlpAct) return;
+  auto model = model_;
+  auto index = index_;
+  exemplarRunner_->start<ExemplarOutput>(
+      tr("Exemplars"),
+      [model, index, key](const ce::core::JobControl&) {
+        ExemplarOutput out;
+        out.key = key;
+        out.positive = exemplarRows(*model, *index, key.node.layer, key.node.index,
+                                    ce::core::Polarity::Positive, kExemplarsShown);
+        out.negative = exemplarRows(*model, *index, key.node.layer, key.node.index,
+                                    ce::core::Polarity::Negative, kExemplarsShown);
+        return out;
+      },
+      [this](ExemplarOutput& out) {
+        inspector_->showExemplars(out.key, std::move(out.positive), std::move(out.negative));
+      });
+}
+
+void MainWindow::openExemplarIndex(const QString& path) {
+  if (!model_) {
+    showError(tr("No model is loaded yet"), false);
+    return;
+  }
+  auto model = model_;
+  const std::string file = path.toStdString();
+  const auto nodes = trace_.basis == ce::core::Basis::MlpAct ? trace_.nodes : std::vector<ce::core::NodeEffect>();
+  heavy_->start<IndexOutput>(
+      tr("Opening exemplar index"),
+      [model, file, nodes](const ce::core::JobControl& control) {
+        IndexOutput out;
+        auto index = ce::core::ExemplarIndex::open(file);
+        index->check_basis(ce::core::ActivationBasis::MlpAct);
+        index->check_model(*model);
+        out.index = std::move(index);
+        out.firstExemplars = firstExemplarTexts(*model, *out.index, nodes, control);
+        return out;
+      },
+      [this](IndexOutput& out) {
+        index_ = out.index;
+        trace_.firstExemplars = out.firstExemplars;
+        graph_->setFirstExemplars(std::move(out.firstExemplars));
+        inspector_->setIndexStatus(indexStatusText(index_.get()));
+        const auto sel = graph_->selectedNodes();
+        if (sel.size() == 1) requestExemplars(sel.front());
+        statusBar()->showMessage(tr("Opened %1").arg(QString::fromStdString(index_->path())), 5000);
+      });
+}
+
+void MainWindow::makeSpecificGroups(const QString& otherPrompt) {
+  if (!model_) {
+    showError(tr("No model is loaded yet"), false);
+    return;
+  }
+  auto model = model_;
+  const TraceSettings s = prompt_->settings();
+  const std::string other = otherPrompt.toStdString();
+  heavy_->start<SpecificGroups>(
+      tr("Tracing both prompts"),
+      [model, s, other](const ce::core::JobControl& control) {
+        // Each prompt alone (zero baseline) for its own answer against the other's: steering by neuron
+        // needs no equal lengths, unlike paired attribution (Dallas vs Los Angeles).
+        const auto mine = ce::core::make_example(model->tokenizer(), s.prompt.toStdString(),
+                                                 s.answer.toStdString(), s.contrast.toStdString());
+        const auto theirs = ce::core::make_example(model->tokenizer(), other, s.contrast.toStdString(),
+                                                   s.answer.toStdString());
+        ce::core::AttributionOptions options;
+        options.method = s.method == ce::core::Method::Exact ? ce::core::Method::RelP : s.method;
+        auto top = [&](const ce::core::AttributionExample& ex, const ce::core::JobControl& c) {
+          std::set<std::pair<int, int>> out;
+          for (const auto& n : ce::core::top_nodes(ce::core::attribute(*model, {ex}, options, c), kSpecificTop))
+            out.insert({n.node.layer, n.node.index});
+          return out;
+        };
+        const auto a = top(mine, control.sub(0, 0.5)), b = top(theirs, control.sub(0.5, 1));
+        SpecificGroups out;
+        auto keys = [](const std::set<std::pair<int, int>>& from, const std::set<std::pair<int, int>>& minus) {
+          std::vector<NodeKey> v;
+          for (const auto& [l, i] : from) {
+            if (minus.count({l, i})) continue;
+            NodeKey k;
+            k.node.layer = l;
+            k.node.index = i;
+            k.node.pos = -1;  // every position: the other prompt's tokens sit elsewhere
+            v.push_back(k);
+          }
+          return v;
+        };
+        out.mine = keys(a, b);
+        out.theirs = keys(b, a);
+        return out;
+      },
+      [this, s](SpecificGroups& g) {
+        const QString a = s.answer.trimmed(), b = s.contrast.trimmed();
+        if (!g.mine.empty()) state_->addGroup(tr("%1-specific").arg(a), g.mine);
+        if (!g.theirs.empty()) state_->addGroup(tr("%1-specific").arg(b), g.theirs);
+        statusBar()->showMessage(tr("Groups: %1 neurons only in this prompt's top %3, %2 only in the other's")
+                                     .arg(g.mine.size())
+                                     .arg(g.theirs.size())
+                                     .arg(kSpecificTop),
+                                 8000);
+      });
+}
+
 void MainWindow::scheduleLive() { liveTimer_->start(); }
+
+bool MainWindow::liveUpdatePending() const { return liveTimer_->isActive() || live_->isBusy(); }
 
 void MainWindow::runLive() {
   if (!model_) return;
@@ -470,6 +737,12 @@ void MainWindow::onGroupRequested(const std::vector<NodeKey>& nodes) {
   state_->addGroup(state_->nextGroupName(), nodes);
 }
 
+void MainWindow::onMeanAblationRequested(const std::vector<NodeKey>& nodes) {
+  for (const auto& k : nodes) {
+    if (auto it = trace_.meanValues.find(k); it != trace_.meanValues.end()) state_->setNodeValue(k, it->second);
+  }
+}
+
 void MainWindow::onNodeFactorRequested(const std::vector<NodeKey>& nodes, double factor) {
   // One changed() for the whole selection would be nicer, but each call is cheap and the live
   // computation is coalesced by liveTimer_.
@@ -483,37 +756,48 @@ Session MainWindow::currentSession() const {
   s.trace = prompt_->settings();
   s.groups = state_->groups();
   s.nodeFactors = state_->nodeFactors();
+  s.nodeValues = state_->nodeValues();
   s.programVersion = QStringLiteral(CE_VERSION);
   return s;
 }
 
 void MainWindow::applySession(const Session& session) {
   prompt_->setSettings(session.trace);
-  if (!session.modelHash.isEmpty() && Session::hashModelDir(session.modelDir) != session.modelHash) {
+  // An empty model folder names the embedded demo model: shipped sessions must not carry a build path.
+  QString modelDir = session.modelDir;
+  if (modelDir.isEmpty()) {
+    try {
+      modelDir = QString::fromStdString(ce::core::default_model_dir());
+    } catch (const std::exception& e) {
+      showError(QString::fromStdString(e.what()), true);
+      return;
+    }
+  }
+  if (!session.modelHash.isEmpty() && Session::hashModelDir(modelDir) != session.modelHash) {
     // Still opened: the user may have re-converted the same model; node indices may no longer match.
-    showError(tr("The model in %1 differs from the one this session was saved with").arg(session.modelDir),
+    showError(tr("The model in %1 differs from the one this session was saved with").arg(modelDir),
               false);
   }
-  const bool sameModel = model_ && (session.modelDir.isEmpty() ||
-                                    QFileInfo(session.modelDir).canonicalFilePath() ==
-                                        QFileInfo(QString::fromStdString(model_->dir())).canonicalFilePath());
+  const bool sameModel = model_ && QFileInfo(modelDir).canonicalFilePath() ==
+                                        QFileInfo(QString::fromStdString(model_->dir())).canonicalFilePath();
   if (!sameModel) {
     // The interventions refer to the new model's nodes: applied once it has loaded.
-    openModel(session.modelDir);
+    openModel(modelDir);
     auto groups = session.groups;
     auto factors = session.nodeFactors;
+    auto values = session.nodeValues;
     auto connection = std::make_shared<QMetaObject::Connection>();
-    *connection = connect(this, &MainWindow::modelLoaded, this, [this, groups, factors, connection] {
+    *connection = connect(this, &MainWindow::modelLoaded, this, [this, groups, factors, values, connection] {
       QObject::disconnect(*connection);
       applyingSession_ = true;
-      state_->setAll(groups, factors);
+      state_->setAll(groups, factors, values);
       applyingSession_ = false;
       setWindowModified(false);
     });
     return;
   }
   applyingSession_ = true;
-  state_->setAll(session.groups, session.nodeFactors);
+  state_->setAll(session.groups, session.nodeFactors, session.nodeValues);
   applyingSession_ = false;
   setWindowModified(false);
   updateTokenStrip();

@@ -4,11 +4,14 @@
 
 #include <QMainWindow>
 #include <QStringList>
+#include <map>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "ce/core/attribution.h"
 #include "ce/core/edge_attribution.h"
+#include "ce/core/exemplar_index.h"
 #include "ce/core/model.h"
 #include "ui/intervention_state.h"
 #include "ui/trace_settings.h"
@@ -46,6 +49,11 @@ struct TraceOutput {
   // The dense result for the neuron inspector: [layers][positions][width].
   int positions = 0, width = 0;
   std::vector<float> activation, effect;
+  // The first positive exemplar of each traced neuron, by (layer, index), for the hover text.
+  std::map<std::pair<int, int>, QString> firstExemplars;
+  // Mean-ablation values of the traced nodes, and where they come from (or why there are none).
+  std::map<NodeKey, float> meanValues;
+  QString meanSource;
 };
 
 class MainWindow : public QMainWindow {
@@ -70,10 +78,18 @@ class MainWindow : public QMainWindow {
   JobRunner* heavyRunner() const { return heavy_; }
   // The live next-token chart and continuation.
   JobRunner* liveRunner() const { return live_; }
+  // A live update is scheduled (the coalescing timer runs) or computing: the chart is not yet current.
+  bool liveUpdatePending() const;
+  // Exemplar look-ups for the neuron inspector.
+  JobRunner* exemplarRunner() const { return exemplarRunner_; }
+  // The exemplar index that fits the model (null when none does).
+  std::shared_ptr<const ce::core::ExemplarIndex> exemplarIndex() const { return index_; }
   const TraceOutput& lastTrace() const { return trace_; }
   QString lastError() const { return lastError_; }
   // Unsaved edits (prompt, groups, interventions) since the last session save or open.
   bool isDirty() const { return isWindowModified(); }
+  // The traced nodes that no intervention ablates: the circuit the curves mark.
+  int currentCircuitSize() const;
 
   Session currentSession() const;
   // Applies a session: its model is opened when it is not the current one, then its prompt is traced.
@@ -86,6 +102,12 @@ class MainWindow : public QMainWindow {
   // Throw nothing: failures are shown in the status bar and a message box, and returned.
   bool saveSession(const QString& path);
   bool openSession(const QString& path);
+  // Opens an exemplar index on the worker; it replaces the current one only if it fits the model.
+  void openExemplarIndex(const QString& path);
+  // The Texas experiment in the GUI: traces the prompt and `otherPrompt` (its answer = our contrast and
+  // vice versa) alone, and makes two every-position groups of the top-k neurons (layer, index) found in
+  // only one of the two traces.
+  void makeSpecificGroups(const QString& otherPrompt);
   bool exportGraph(const QString& path);
   bool exportCircuit(const QString& path);
   // The next-token chart or the curves chart as a figure (.png, .svg, .pdf); curves also as .csv.
@@ -108,6 +130,7 @@ class MainWindow : public QMainWindow {
   void runLive();
   void onGroupRequested(const std::vector<ce::ui::NodeKey>& nodes);
   void onNodeFactorRequested(const std::vector<ce::ui::NodeKey>& nodes, double factor);
+  void onMeanAblationRequested(const std::vector<ce::ui::NodeKey>& nodes);
 
  private:
   void buildMenus();
@@ -115,6 +138,7 @@ class MainWindow : public QMainWindow {
   void addRecentModel(const QString& dir);
   void rebuildRecentMenu();
   void updateTokenStrip();
+  void requestExemplars(const NodeKey& key);
 
   std::shared_ptr<const ce::core::Model> model_;
   TraceOutput trace_;
@@ -125,6 +149,8 @@ class MainWindow : public QMainWindow {
   InterventionState* state_;
   JobRunner* heavy_;
   JobRunner* live_;
+  JobRunner* exemplarRunner_;
+  std::shared_ptr<const ce::core::ExemplarIndex> index_;
   CircuitGraphView* graph_;
   PromptPanel* prompt_;
   TokenChart* chart_;

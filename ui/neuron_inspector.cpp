@@ -24,7 +24,8 @@ NeuronInspector::NeuronInspector(QWidget* parent)
       effect_(new QBarSet(tr("effect"))),
       series_(new QBarSeries()),
       positions_(new QBarCategoryAxis()),
-      values_(new QValueAxis()) {
+      values_(new QValueAxis()),
+      exemplars_(new QLabel(this)) {
   QFont f = title_->font();
   f.setBold(true);
   title_->setFont(f);
@@ -53,6 +54,11 @@ NeuronInspector::NeuronInspector(QWidget* parent)
   layout->addWidget(title_);
   layout->addWidget(details_);
   layout->addWidget(chart_, 1);
+  exemplars_->setWordWrap(true);
+  exemplars_->setTextFormat(Qt::RichText);
+  exemplars_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  exemplars_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+  layout->addWidget(exemplars_);
   clear();
 }
 
@@ -62,7 +68,47 @@ void NeuronInspector::clear() {
   activation_->remove(0, activation_->count());
   effect_->remove(0, effect_->count());
   positions_->clear();
+  hasKey_ = false;
+  positive_.clear();
+  negative_.clear();
+  showIndexStatus();
 }
+
+void NeuronInspector::setIndexStatus(const QString& text) {
+  indexStatus_ = text;
+  if (positive_.empty() && negative_.empty()) showIndexStatus();
+}
+
+void NeuronInspector::showIndexStatus() {
+  exemplars_->setText(indexStatus_.isEmpty() ? QString()
+                                             : QStringLiteral("<i>%1</i>").arg(indexStatus_.toHtmlEscaped()));
+}
+
+void NeuronInspector::showExemplars(const NodeKey& key, std::vector<ExemplarRow> positive,
+                                    std::vector<ExemplarRow> negative) {
+  if (!hasKey_ || !(key == key_)) return;
+  positive_ = std::move(positive);
+  negative_ = std::move(negative);
+  if (positive_.empty() && negative_.empty()) {
+    showIndexStatus();
+    return;
+  }
+  QString html;
+  auto section = [&html](const QString& heading, const std::vector<ExemplarRow>& rows) {
+    html += QStringLiteral("<p><b>%1</b></p><table cellspacing=\"2\">").arg(heading.toHtmlEscaped());
+    for (const auto& r : rows) {
+      html += QStringLiteral("<tr><td align=\"right\"><tt>%1</tt>&nbsp;</td><td>%2</td></tr>")
+                  .arg(r.activation, 0, 'f', 2)
+                  .arg(r.html);
+    }
+    html += QStringLiteral("</table>");
+  };
+  section(tr("Top exemplars, positive"), positive_);
+  section(tr("Top exemplars, negative"), negative_);
+  exemplars_->setText(html);
+}
+
+QString NeuronInspector::exemplarHtml() const { return exemplars_->text(); }
 
 void NeuronInspector::inspect(const TraceOutput& trace, const NodeKey& key) {
   const auto& n = key.node;
@@ -73,6 +119,13 @@ void NeuronInspector::inspect(const TraceOutput& trace, const NodeKey& key) {
     clear();
     return;
   }
+  if (!hasKey_ || !(key == key_)) {
+    positive_.clear();
+    negative_.clear();
+    showIndexStatus();
+  }
+  key_ = key;
+  hasKey_ = true;
   auto at = [&](const std::vector<float>& v, int pos) {
     return static_cast<double>(
         v[(static_cast<size_t>(n.layer) * static_cast<size_t>(trace.positions) + static_cast<size_t>(pos)) *

@@ -4,6 +4,8 @@
 #include <QWidget>
 #include <vector>
 
+#include "ce/core/exemplar_index.h"
+#include "ui/exemplar_rows.h"
 #include "ui/intervention_state.h"
 
 class QBarCategoryAxis;
@@ -29,7 +31,23 @@ class NeuronInspector : public QWidget {
   std::vector<double> activations() const;
   QString title() const;
 
+  // What the exemplar section says while no exemplars are shown: which index is open, or that the
+  // model has none.
+  void setIndexStatus(const QString& text);
+  // The top exemplars of the inspected neuron, looked up on a worker; ignored unless `key` is still the
+  // inspected node (a late answer for an earlier selection).
+  void showExemplars(const NodeKey& key, std::vector<ExemplarRow> positive, std::vector<ExemplarRow> negative);
+  const std::vector<ExemplarRow>& exemplars(ce::core::Polarity polarity) const {
+    return polarity == ce::core::Polarity::Positive ? positive_ : negative_;
+  }
+  // The exemplar section as rich text (what a test inspects for the highlight).
+  QString exemplarHtml() const;
+  const NodeKey& inspected() const { return key_; }
+  bool hasNeuron() const { return hasKey_; }
+
  private:
+  void showIndexStatus();
+
   QLabel* title_;
   QLabel* details_;
   QChartView* chart_;
@@ -38,6 +56,11 @@ class NeuronInspector : public QWidget {
   QBarSeries* series_;
   QBarCategoryAxis* positions_;
   QValueAxis* values_;
+  QLabel* exemplars_;
+  QString indexStatus_;
+  NodeKey key_;
+  bool hasKey_ = false;
+  std::vector<ExemplarRow> positive_, negative_;
 };
 
 }  // namespace ce::ui

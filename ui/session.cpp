@@ -56,6 +56,11 @@ QJsonObject Session::toJson() const {
     o.insert(QStringLiteral("factor"), f);
     edits.append(o);
   }
+  for (const auto& [k, v] : nodeValues) {
+    QJsonObject o = nodeJson(k);
+    o.insert(QStringLiteral("value"), static_cast<double>(v));
+    edits.append(o);
+  }
   const QJsonObject traceJson{
       {QStringLiteral("prompt"), trace.prompt},
       {QStringLiteral("answer"), trace.answer},
@@ -104,7 +109,12 @@ Session Session::fromJson(const QJsonObject& json) {
     s.groups.push_back(std::move(group));
   }
   for (const QJsonValue& e : json.value(QStringLiteral("node_interventions")).toArray()) {
-    s.nodeFactors[nodeFromJson(e)] = e.toObject().value(QStringLiteral("factor")).toDouble(1.0);
+    const QJsonValue value = e.toObject().value(QStringLiteral("value"));
+    if (value.isDouble()) {
+      s.nodeValues[nodeFromJson(e)] = static_cast<float>(value.toDouble());
+    } else {
+      s.nodeFactors[nodeFromJson(e)] = e.toObject().value(QStringLiteral("factor")).toDouble(1.0);
+    }
   }
   return s;
 }

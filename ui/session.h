@@ -22,6 +22,7 @@ class Session {
   TraceSettings trace;
   std::vector<SteeringGroup> groups;
   std::map<NodeKey, double> nodeFactors;
+  std::map<NodeKey, float> nodeValues;  // mean ablations ("value" in node_interventions)
   QString programVersion;
 
   QJsonObject toJson() const;

@@ -1,5 +1,5 @@
-// circuit-explorer: the Qt front end. Options: --model DIR, --screenshot FILE (render the window after the
-// start-up trace and exit).
+// circuit-explorer: the Qt front end. Options: --model DIR, --session FILE (open a saved session: model,
+// prompt, groups and interventions), --screenshot FILE (render the window after the start-up trace and exit).
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
@@ -8,16 +8,20 @@
 #include <cstdio>
 
 #include "ui/job_runner.h"
+#include "ui/intervention_state.h"
 #include "ui/main_window.h"
+#include "ui/token_chart.h"
 
 namespace {
 
-void addOptions(QCommandLineParser& parser, QCommandLineOption& model, QCommandLineOption& screenshot) {
+void addOptions(QCommandLineParser& parser, QCommandLineOption& model, QCommandLineOption& session,
+                QCommandLineOption& screenshot) {
   parser.setApplicationDescription(
       QStringLiteral("Explore, ablate and steer the neuron circuits of a language model."));
   parser.addHelpOption();
   parser.addVersionOption();
   parser.addOption(model);
+  parser.addOption(session);
   parser.addOption(screenshot);
 }
 
@@ -27,6 +31,10 @@ int main(int argc, char** argv) {
   QCommandLineOption modelOption(
       QStringLiteral("model"),
       QStringLiteral("Hugging Face model folder (default: the embedded demo model)."), QStringLiteral("DIR"));
+  QCommandLineOption sessionOption(
+      QStringLiteral("session"),
+      QStringLiteral("Open a saved session (model, prompt, groups, interventions) at start-up."),
+      QStringLiteral("FILE"));
   QCommandLineOption screenshotOption(
       QStringLiteral("screenshot"),
       QStringLiteral("Save the window as FILE (PNG) after the start-up trace, then exit."),
@@ -39,9 +47,32 @@ int main(int argc, char** argv) {
       QCoreApplication::setApplicationName(QStringLiteral("circuit-explorer"));
       QCoreApplication::setApplicationVersion(QStringLiteral(CE_VERSION));
       QCommandLineParser parser;
-      addOptions(parser, modelOption, screenshotOption);
+      addOptions(parser, modelOption, sessionOption, screenshotOption);
       parser.process(core);
       return 0;
+    }
+  }
+
+  // QGuiApplication takes "-session"/"--session" for itself (X11 session management) and removes it from the
+  // arguments, so ours is taken out first.
+  QString sessionFile;
+  bool sessionSet = false;
+  for (int i = 1; i < argc; ++i) {
+    const QByteArray a(argv[i]);
+    int used = 0;
+    if ((a == "--session" || a == "-session") && i + 1 < argc) {
+      sessionFile = QString::fromLocal8Bit(argv[i + 1]);
+      used = 2;
+    } else if (a.startsWith("--session=")) {
+      sessionFile = QString::fromLocal8Bit(a.mid(10));
+      used = 1;
+    }
+    if (used) {
+      sessionSet = true;
+      for (int j = i; j + used < argc; ++j) argv[j] = argv[j + used];
+      argc -= used;
+      argv[argc] = nullptr;
+      --i;
     }
   }
 
@@ -54,11 +85,19 @@ int main(int argc, char** argv) {
   QApplication::setDesktopFileName(QStringLiteral("io.github.circuitexplorer.CircuitExplorer"));
 
   QCommandLineParser parser;
-  addOptions(parser, modelOption, screenshotOption);
+  addOptions(parser, modelOption, sessionOption, screenshotOption);
   parser.process(app);
 
   ce::ui::MainWindow window(parser.value(modelOption));
   window.show();
+  // The session's model replaces the one loading (the runner drops the outdated load), its prompt is traced
+  // and its interventions apply once that model is in.
+  if (sessionSet && !window.openSession(sessionFile)) {
+    if (parser.isSet(screenshotOption)) {
+      std::fprintf(stderr, "circuit-explorer: %s\n", qPrintable(window.lastError()));
+      return 1;
+    }
+  }
 
   if (parser.isSet(screenshotOption)) {
     const QString file = parser.value(screenshotOption);
@@ -67,10 +106,17 @@ int main(int argc, char** argv) {
       // Wait until the live chart has caught up too, so the image shows one consistent state.
       auto* poll = new QTimer(&window);
       QObject::connect(poll, &QTimer::timeout, &window, [&window, file, poll, runner] {
-        if (runner->isBusy() || window.liveRunner()->isBusy()) return;
+        if (runner->isBusy() || window.liveUpdatePending()) return;
         poll->stop();
         const bool ok = window.grab().save(file);
         if (!ok) std::fprintf(stderr, "circuit-explorer: cannot write %s\n", qPrintable(file));
+        // What the image shows, for scripts and for a reader checking a regenerated figure.
+        const auto& top = window.tokenChart()->tokens();
+        if (ok && !top.empty()) {
+          std::printf("circuit-explorer: saved %s; top next token \"%s\" (p = %.3f) under %zu interventions\n",
+                      qPrintable(file), top[0].text.c_str(), static_cast<double>(top[0].prob),
+                      window.interventions()->interventions().size());
+        }
         QApplication::exit(ok ? 0 : 1);
       });
       poll->start(200);
