@@ -107,6 +107,7 @@ class TestGui : public QObject {
   void contextMenuAblates();
   void exportsAreValid();
   void sessionRoundTrips();
+  void metricChoiceReachesTheTrace();
   void cancelStopsTrace();
   void guiThreadStaysResponsive();
   void outdatedResultIsDropped();
@@ -465,6 +466,7 @@ void TestGui::sessionRoundTrips() {
   ce::ui::Session a = w_->currentSession();
   a.trace.topK = 42;
   a.trace.method = ce::core::Method::IG;
+  a.trace.metric = ce::core::Metric::TopK;
   a.save(path);
   const ce::ui::Session b = ce::ui::Session::load(path);
   QCOMPARE(b.modelDir, a.modelDir);
@@ -474,6 +476,7 @@ void TestGui::sessionRoundTrips() {
   QCOMPARE(b.trace.patch, a.trace.patch);
   QCOMPARE(b.trace.topK, 42);
   QVERIFY(b.trace.method == ce::core::Method::IG);
+  QVERIFY(b.trace.metric == ce::core::Metric::TopK);
   QCOMPARE(b.groups.size(), a.groups.size());
   QCOMPARE(b.groups[0].name, a.groups[0].name);
   QCOMPARE(b.groups[0].factor, a.groups[0].factor);
@@ -507,6 +510,27 @@ void TestGui::sessionRoundTrips() {
   QVERIFY(!w_->openSession(bad.fileName()));
   QVERIFY(w_->lastError().contains(QStringLiteral("bad.json")));
   state->clear();
+}
+
+// The metric chosen in the panel is what the trace explains: with logit(answer) the traced m is the answer's logit.
+void TestGui::metricChoiceReachesTheTrace() {
+  const ce::ui::TraceSettings before = w_->promptPanel()->settings();
+  ce::ui::TraceSettings s = before;
+  s.metric = ce::core::Metric::Logit;
+  w_->promptPanel()->setSettings(s);
+  QVERIFY(w_->promptPanel()->settings().metric == ce::core::Metric::Logit);
+  QSignalSpy traced(w_.get(), &MainWindow::traceFinished);
+  w_->trace();
+  QVERIFY2(traced.wait(60000), qPrintable(w_->lastError()));
+  const auto& model = *w_->model();
+  const auto ids = model.encode(s.prompt.toStdString());
+  const auto logits = model.next_logits(ids);
+  const auto ex = ce::core::make_example(model.tokenizer(), s.prompt.toStdString(), s.answer.toStdString());
+  QVERIFY(std::abs(w_->lastTrace().m - logits[static_cast<size_t>(ex.answer)]) < 1e-3);
+  w_->promptPanel()->setSettings(before);
+  w_->trace();
+  QVERIFY(traced.wait(60000));
+  QVERIFY(std::abs(w_->lastTrace().m - logits[static_cast<size_t>(ex.answer)]) > 1.0);  // back to the difference
 }
 
 void TestGui::cancelStopsTrace() {

@@ -544,6 +544,7 @@ void MainWindow::trace() {
         ce::core::AttributionOptions options;
         options.method = s.method;
         options.basis = s.basis;
+        options.metric = s.metric;
         const bool edges = s.edges && s.basis == ce::core::Basis::MlpAct;
         const auto result =
             ce::core::attribute(*model, {ex}, options, edges ? control.sub(0, 0.35) : control);
@@ -558,6 +559,7 @@ void MainWindow::trace() {
         if (edges) {
           ce::core::EdgeOptions eo;
           eo.top_nodes = std::min(kEdgeNeurons, s.topK);
+          eo.metric = s.metric;
           out.edges = ce::core::compute_edges(*model, ex, eo, control.sub(0.35, 1)).edges;
         }
         if (index && s.basis == ce::core::Basis::MlpAct)

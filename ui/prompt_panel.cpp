@@ -21,6 +21,7 @@ PromptPanel::PromptPanel(QWidget* parent)
       tokens_(new QLabel(this)),
       method_(new QComboBox(this)),
       basis_(new QComboBox(this)),
+      metric_(new QComboBox(this)),
       topK_(new QSpinBox(this)),
       edges_(new QCheckBox(tr("RelP edges between the top 30 neurons"), this)),
       trace_(new QPushButton(tr("&Trace"), this)) {
@@ -46,6 +47,11 @@ PromptPanel::PromptPanel(QWidget* parent)
   basis_->addItem(tr("MLP output"), static_cast<int>(ce::core::Basis::MlpOut));
   basis_->addItem(tr("Attention"), static_cast<int>(ce::core::Basis::Attn));
   basis_->addItem(tr("Residual stream"), static_cast<int>(ce::core::Basis::Resid));
+  metric_->addItem(tr("logit(answer) − logit(contrast)"), static_cast<int>(ce::core::Metric::Diff));
+  metric_->addItem(tr("logit(answer)"), static_cast<int>(ce::core::Metric::Logit));
+  metric_->addItem(tr("Sum of the top-5 logits"), static_cast<int>(ce::core::Metric::TopK));
+  metric_->setToolTip(tr("What the effects explain, at the last position; the top-5 sum follows the model's own "
+                         "predictions (the paper's case studies)"));
   topK_->setRange(1, 20000);
   topK_->setValue(60);
   topK_->setToolTip(tr("Nodes shown: the k largest |effect|"));
@@ -53,6 +59,7 @@ PromptPanel::PromptPanel(QWidget* parent)
   edges_->setToolTip(tr("Edges exist for MLP neurons only; they take one backward pass per neuron"));
   form->addRow(tr("&Method:"), method_);
   form->addRow(tr("&Basis:"), basis_);
+  form->addRow(tr("M&etric:"), metric_);
   form->addRow(tr("Top &k:"), topK_);
   form->addRow(QString(), edges_);
   trace_->setToolTip(tr("Run the attribution on a worker thread (F5)"));
@@ -75,6 +82,7 @@ TraceSettings PromptPanel::settings() const {
   s.patch = patch_->text();
   s.method = static_cast<ce::core::Method>(method_->currentData().toInt());
   s.basis = static_cast<ce::core::Basis>(basis_->currentData().toInt());
+  s.metric = static_cast<ce::core::Metric>(metric_->currentData().toInt());
   s.topK = topK_->value();
   s.edges = edges_->isChecked();
   return s;
@@ -87,6 +95,7 @@ void PromptPanel::setSettings(const TraceSettings& s) {
   patch_->setText(s.patch);
   method_->setCurrentIndex(std::max(0, method_->findData(static_cast<int>(s.method))));
   basis_->setCurrentIndex(std::max(0, basis_->findData(static_cast<int>(s.basis))));
+  metric_->setCurrentIndex(std::max(0, metric_->findData(static_cast<int>(s.metric))));
   topK_->setValue(s.topK);
   edges_->setChecked(s.edges);
 }

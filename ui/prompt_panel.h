@@ -35,7 +35,7 @@ class PromptPanel : public QWidget {
  private:
   QLineEdit *prompt_, *answer_, *contrast_, *patch_;
   QLabel* tokens_;
-  QComboBox *method_, *basis_;
+  QComboBox *method_, *basis_, *metric_;
   QSpinBox* topK_;
   QCheckBox* edges_;
   QPushButton* trace_;

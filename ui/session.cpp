@@ -68,6 +68,7 @@ QJsonObject Session::toJson() const {
       {QStringLiteral("patch_prompt"), trace.patch},
       {QStringLiteral("method"), QString::fromLatin1(ce::core::method_name(trace.method))},
       {QStringLiteral("basis"), QString::fromLatin1(ce::core::basis_name(trace.basis))},
+      {QStringLiteral("metric"), QString::fromLatin1(ce::core::metric_name(trace.metric))},
       {QStringLiteral("top_k"), trace.topK},
       {QStringLiteral("edges"), trace.edges}};
   return QJsonObject{{QStringLiteral("format"), kFormat},
@@ -96,6 +97,8 @@ Session Session::fromJson(const QJsonObject& json) {
       t.value(QStringLiteral("method")).toString(QStringLiteral("relp")).toStdString());
   s.trace.basis = ce::core::parse_basis(
       t.value(QStringLiteral("basis")).toString(QStringLiteral("mlp_act")).toStdString());
+  s.trace.metric = ce::core::parse_metric(
+      t.value(QStringLiteral("metric")).toString(QStringLiteral("diff")).toStdString());
   s.trace.topK = t.value(QStringLiteral("top_k")).toInt(60);
   s.trace.edges = t.value(QStringLiteral("edges")).toBool(true);
   for (const QJsonValue& gv : json.value(QStringLiteral("groups")).toArray()) {

@@ -12,6 +12,7 @@ struct TraceSettings {
   QString prompt, answer, contrast, patch;
   ce::core::Method method = ce::core::Method::RelP;
   ce::core::Basis basis = ce::core::Basis::MlpAct;
+  ce::core::Metric metric = ce::core::Metric::Diff;
   int topK = 60;
   bool edges = true;
 };
