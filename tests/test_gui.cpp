@@ -155,6 +155,10 @@ void TestGui::demoModelLoads() {
   QCOMPARE(QString::fromStdString(w_->tokenChart()->tokens()[0].text), QStringLiteral(" Austin"));
   QVERIFY2(w_->steeringPanel()->continuation().contains(QStringLiteral("Austin")),
            qPrintable(w_->steeringPanel()->continuation()));
+  // The text that follows the prompt: " Austin." with its space, without the end-of-sequence marker.
+  QVERIFY2(w_->steeringPanel()->continuation().startsWith(QStringLiteral(" Austin")) &&
+               !w_->steeringPanel()->continuation().contains(QStringLiteral("</s>")),
+           qPrintable(w_->steeringPanel()->continuation()));
 }
 
 void TestGui::traceFillsGraph() {

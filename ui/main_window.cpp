@@ -24,6 +24,7 @@
 #include <QStatusBar>
 #include <QTimer>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -724,7 +725,17 @@ void MainWindow::runLive() {
         out.top = model->top_k(ce::core::next_logits_with(*model, ids, interventions), kTopTokens);
         control.check();
         const auto gen = ce::core::generate_with(*model, ids, kContinuationTokens, interventions, &control);
-        out.continuation = QString::fromStdString(model->tokenizer().decode(gen));
+        // Shown as the text that follows the prompt: without the closing end-of-sequence token (decode would
+        // render it as "</s>") and with the leading space that decoding a lone SentencePiece run drops.
+        std::vector<int> shown = gen;
+        const auto& eos = model->config().eos_token_ids;
+        if (!shown.empty() && (shown.back() == model->tokenizer().eos_id() ||
+                               std::find(eos.begin(), eos.end(), shown.back()) != eos.end()))
+          shown.pop_back();
+        std::string text = model->tokenizer().decode(shown);
+        if (!shown.empty() && model->token_text(shown[0]).rfind(' ', 0) == 0 && text.rfind(' ', 0) != 0)
+          text.insert(0, " ");
+        out.continuation = QString::fromStdString(text);
         return out;
       },
       [this](LiveOutput& out) {
