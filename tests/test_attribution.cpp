@@ -21,6 +21,7 @@
 #include "ce/core/model.h"
 #include "ce/core/resources.h"
 #include "ce/core/safetensors_writer.h"
+#include "ce/core/specific_neurons.h"
 #include "llama.h"
 
 using namespace ce::core;
@@ -424,6 +425,22 @@ class TestAttribution : public QObject {
     const auto steered = next_logits_with(*geo_, texas_.clean, {iv});
     QVERIFY(max_abs(base, steered) > 0.5f);
     QCOMPARE(generate_with(*geo_, texas_.clean, 3, {}), geo_->generate(texas_.clean, 3));
+  }
+
+  // Dallas vs Los Angeles (prompts of different lengths): 16 neurons of each top 20 are specific, and the
+  // two groups share nothing.
+  void specificNeuronsOfTwoPrompts() {
+    const Tokenizer& tok = geo_->tokenizer();
+    const auto la = make_example(tok, "Fact: the capital of the state containing Los Angeles is", " Sacramento", " Austin");
+    QVERIFY(la.clean.size() != texas_.clean.size());
+    AttributionOptions o;
+    const SpecificNeurons sn = specific_neurons(*geo_, texas_, la, 20, o);
+    QCOMPARE(sn.mine.size(), size_t{16});
+    QCOMPARE(sn.theirs.size(), size_t{16});
+    QVERIFY(std::is_sorted(sn.mine.begin(), sn.mine.end()));
+    for (const auto& n : sn.mine) QVERIFY(std::find(sn.theirs.begin(), sn.theirs.end(), n) == sn.theirs.end());
+    QCOMPARE(QString::fromStdString(error_of([&] { specific_neurons(*geo_, texas_, la, 0, o); })),
+             QString("the number of top neurons must be >= 1"));
   }
 
   void edgesPointForwardAndPrune() {

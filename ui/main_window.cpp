@@ -34,6 +34,7 @@
 #include "ce/core/error.h"
 #include "ce/core/intervention.h"
 #include "ce/core/resources.h"
+#include "ce/core/specific_neurons.h"
 #include "ui/circuit_graph_view.h"
 #include "ui/curves_view.h"
 #include "ui/exemplar_rows.h"
@@ -666,18 +667,10 @@ void MainWindow::makeSpecificGroups(const QString& otherPrompt) {
                                                    s.answer.toStdString());
         ce::core::AttributionOptions options;
         options.method = s.method == ce::core::Method::Exact ? ce::core::Method::RelP : s.method;
-        auto top = [&](const ce::core::AttributionExample& ex, const ce::core::JobControl& c) {
-          std::set<std::pair<int, int>> out;
-          for (const auto& n : ce::core::top_nodes(ce::core::attribute(*model, {ex}, options, c), kSpecificTop))
-            out.insert({n.node.layer, n.node.index});
-          return out;
-        };
-        const auto a = top(mine, control.sub(0, 0.5)), b = top(theirs, control.sub(0.5, 1));
-        SpecificGroups out;
-        auto keys = [](const std::set<std::pair<int, int>>& from, const std::set<std::pair<int, int>>& minus) {
+        const ce::core::SpecificNeurons sn = ce::core::specific_neurons(*model, mine, theirs, kSpecificTop, options, control);
+        auto keys = [](const std::vector<std::pair<int, int>>& neurons) {
           std::vector<NodeKey> v;
-          for (const auto& [l, i] : from) {
-            if (minus.count({l, i})) continue;
+          for (const auto& [l, i] : neurons) {
             NodeKey k;
             k.node.layer = l;
             k.node.index = i;
@@ -686,8 +679,9 @@ void MainWindow::makeSpecificGroups(const QString& otherPrompt) {
           }
           return v;
         };
-        out.mine = keys(a, b);
-        out.theirs = keys(b, a);
+        SpecificGroups out;
+        out.mine = keys(sn.mine);
+        out.theirs = keys(sn.theirs);
         return out;
       },
       [this, s](SpecificGroups& g) {

@@ -36,6 +36,7 @@
 #include "ce/core/layer_activations.h"
 #include "ce/core/model.h"
 #include "ce/core/resources.h"
+#include "ce/core/specific_neurons.h"
 #include "ce/core/sva_vocabulary.h"
 #include "ce/core/tokenizer.h"
 #include "ce/core/world.h"
@@ -766,43 +767,28 @@ int cmd_steer_pairs(const Args& a) {
   o.method = ce::core::parse_method(a.get("method", "relp"));
   if (o.method == ce::core::Method::Exact) throw Error("steer-pairs: use atp, ig or relp");
   const ce::core::JobControl control = cli_control(a);
-  // The neurons (layer, index) among the top K of a prompt traced alone (zero baseline) for its own answer.
-  auto trace = [&](const std::vector<int>& ids, int answer, int contrast) {
-    ce::core::AttributionExample ex;
-    ex.clean = ids;
-    ex.answer = answer;
-    ex.contrast = contrast;
-    std::set<std::pair<int, int>> s;
-    for (const auto& n : ce::core::top_nodes(ce::core::attribute(*model, {ex}, o, control), top)) {
-      s.insert({n.node.layer, n.node.index});
-    }
-    return s;
-  };
   int flipped = 0, correct_before = 0;
   json examples = json::array();
   for (const auto& e : data.examples) {
     control.check();
-    const auto A = trace(e.clean, e.answer, e.contrast), B = trace(e.patch, e.contrast, e.answer);
+    ce::core::AttributionExample other;  // prompt B, traced for its own answer against A's
+    other.clean = e.patch;
+    other.answer = e.contrast;
+    other.contrast = e.answer;
+    const ce::core::SpecificNeurons sn = ce::core::specific_neurons(*model, e, other, top, o, control);
     std::vector<ce::core::Intervention> ivs;
-    int a_only = 0, b_only = 0;
-    for (const auto& [l, i] : A) {
-      if (B.count({l, i})) continue;
-      ce::core::Intervention iv;
-      iv.layer = l;
-      iv.index = i;
-      iv.factor = suppress;
-      ivs.push_back(iv);
-      ++a_only;
-    }
-    for (const auto& [l, i] : B) {
-      if (A.count({l, i})) continue;
-      ce::core::Intervention iv;
-      iv.layer = l;
-      iv.index = i;
-      iv.factor = boost;
-      ivs.push_back(iv);
-      ++b_only;
-    }
+    auto scale = [&ivs](const std::vector<std::pair<int, int>>& neurons, double factor) {
+      for (const auto& [l, i] : neurons) {
+        ce::core::Intervention iv;
+        iv.layer = l;
+        iv.index = i;
+        iv.factor = factor;
+        ivs.push_back(iv);
+      }
+    };
+    scale(sn.mine, suppress);
+    scale(sn.theirs, boost);
+    const int a_only = static_cast<int>(sn.mine.size()), b_only = static_cast<int>(sn.theirs.size());
     const std::vector<float> before = model->next_logits(e.clean), after = ce::core::next_logits_with(*model, e.clean, ivs);
     const int top_before = model->top_k(before, 1)[0].id, top_after = model->top_k(after, 1)[0].id;
     const bool flip = top_after == e.contrast;

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "ce/core/attribution_example.h"
 #include "ce/core/corpus_generator.h"
 #include "ce/core/dataset_writer.h"
 #include "ce/core/error.h"
@@ -36,17 +37,9 @@ std::vector<size_t> pick(size_t n, size_t limit) {
   return out;
 }
 
-// Token ids of `prompt` and of `answer` as it continues the prompt: prompt + answer is tokenized as one text
-// (the way the model saw it in training) and split where the prompt's own ids end. Falls back to encoding the
-// answer alone when the prompt's ids are not a prefix (an answer that merges with the prompt's last piece).
 std::pair<std::vector<int>, std::vector<int>> split_ids(const Model& model, const std::string& prompt,
                                                         const std::string& answer) {
-  std::vector<int> p = model.encode(prompt);
-  std::vector<int> full = model.encode(prompt + answer);
-  if (full.size() > p.size() && std::equal(p.begin(), p.end(), full.begin())) {
-    return {p, std::vector<int>(full.begin() + static_cast<std::ptrdiff_t>(p.size()), full.end())};
-  }
-  return {p, model.tokenizer().encode(answer, false)};
+  return split_prompt_answer(model.tokenizer(), model.tokenizer().default_add_bos(), prompt, answer);
 }
 
 size_t argmax(const std::vector<float>& v) {
