@@ -194,7 +194,11 @@ class TestCli : public QObject {
     QCOMPARE(j["before"].toObject()["top"].toArray()[0].toObject()["text"].toString(), QString(" Austin"));
     QVERIFY(j["after"].toObject()["top"].toArray()[0].toObject()["logit"].toDouble() !=
             j["before"].toObject()["top"].toArray()[0].toObject()["logit"].toDouble());
-    QVERIFY(j.contains("generated"));
+    // The continuation reads as text after the prompt: its leading space kept, no "</s>" rendered.
+    r = run({"steer", "--text", texas, "--scale", "0/1=1"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(r.json()["before"].toObject()["generated"].toString(), QString(" Austin."));
+    QCOMPARE(r.json()["generated"].toString(), QString(" Austin."));
   }
 
   void errors_data() {

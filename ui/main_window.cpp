@@ -31,6 +31,7 @@
 
 #include "ce/core/attribution_example.h"
 #include "ce/core/circuit_evaluator.h"
+#include "ce/core/continuation.h"
 #include "ce/core/error.h"
 #include "ce/core/intervention.h"
 #include "ce/core/resources.h"
@@ -719,16 +720,8 @@ void MainWindow::runLive() {
         out.top = model->top_k(ce::core::next_logits_with(*model, ids, interventions), kTopTokens);
         control.check();
         const auto gen = ce::core::generate_with(*model, ids, kContinuationTokens, interventions, &control);
-        // Shown as the text that follows the prompt: without the closing end-of-sequence token (decode would
-        // render it as "</s>") and with the leading space that decoding a lone SentencePiece run drops.
-        std::vector<int> shown = gen;
-        const auto& eos = model->config().eos_token_ids;
-        if (!shown.empty() && (shown.back() == model->tokenizer().eos_id() ||
-                               std::find(eos.begin(), eos.end(), shown.back()) != eos.end()))
-          shown.pop_back();
-        std::string text = model->tokenizer().decode(shown);
-        if (!shown.empty() && model->token_text(shown[0]).rfind(' ', 0) == 0 && text.rfind(' ', 0) != 0)
-          text.insert(0, " ");
+        // Shown as the text that follows the prompt: no "</s>", and the leading space of the first word.
+        const std::string text = ce::core::continuation_text(*model, gen);
         out.continuation = QString::fromStdString(text);
         return out;
       },

@@ -22,6 +22,7 @@
 #include "ce/core/attribution.h"
 #include "ce/core/attribution_example.h"
 #include "ce/core/chat_format.h"
+#include "ce/core/continuation.h"
 #include "ce/core/circuit_evaluator.h"
 #include "ce/core/corpus_generator.h"
 #include "ce/core/data_split.h"
@@ -239,7 +240,8 @@ int cmd_generate(const Args& a) {
   const int n = Args::parse_int(a.get("max-new-tokens"), "--max-new-tokens");
   if (n < 0 || n > 100000) throw Error("--max-new-tokens must be in 0..100000");
   const std::vector<int> out = model->generate(ids, n);
-  print({{"ids", out}, {"text", model->tokenizer().decode(out)}});
+  // llama2.c's decode: no leading space added, so the text matches its reference continuations.
+  print({{"ids", out}, {"text", ce::core::continuation_text(*model, out, false)}});
   return 0;
 }
 
@@ -736,9 +738,9 @@ int cmd_steer(const Args& a) {
   const std::vector<int> gen = ce::core::generate_with(*model, ids, n, ivs);
   print({{"ids", ids},
          {"interventions", a.get_all("scale")},
-         {"before", {{"top", top_json(*model, before, k)}, {"generated", model->tokenizer().decode(gen_before)}}},
+         {"before", {{"top", top_json(*model, before, k)}, {"generated", ce::core::continuation_text(*model, gen_before)}}},
          {"after", {{"top", top_json(*model, after, k)}}},
-         {"generated", model->tokenizer().decode(gen)}});
+         {"generated", ce::core::continuation_text(*model, gen)}});
   return 0;
 }
 
