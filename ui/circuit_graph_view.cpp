@@ -51,6 +51,7 @@ void CircuitGraphView::clearCircuit() {
   const QSignalBlocker block(scene_);
   scene_->clear();
   nodes_.clear();
+  labels_.clear();
   byKey_.clear();
   edgeLayer_ = nullptr;
   tokens_.clear();
@@ -132,6 +133,7 @@ void CircuitGraphView::setCircuit(ce::core::Basis basis, int layers, const QStri
     f.setPixelSize(24);
     label->setFont(f);
     label->setBrush(palette().color(QPalette::Text));
+    labels_.push_back(label);
     const QRectF b = label->boundingRect();
     label->setPos(cellCenter(0, p) + QPointF(-b.width() / 2, 24));
   }
@@ -151,6 +153,7 @@ void CircuitGraphView::setCircuit(ce::core::Basis basis, int layers, const QStri
     f.setPixelSize(24);
     label->setFont(f);
     label->setBrush(palette().color(QPalette::Text));
+    labels_.push_back(label);
     const QRectF b = label->boundingRect();
     label->setPos(QPointF(-10 - b.width(), -row * kRowHeight - b.height() / 2));
   }
@@ -287,6 +290,12 @@ QString CircuitGraphView::toolTipFor(const NodeItem* item) const {
   if (auto it = firstExemplars_.find({n.layer, n.index}); it != firstExemplars_.end())
     tip += tr("\nfirst exemplar: %1").arg(it->second);
   return tip;
+}
+
+void CircuitGraphView::changeEvent(QEvent* event) {
+  QGraphicsView::changeEvent(event);
+  if (event->type() != QEvent::PaletteChange) return;
+  for (QGraphicsSimpleTextItem* label : labels_) label->setBrush(palette().color(QPalette::Text));
 }
 
 bool CircuitGraphView::viewportEvent(QEvent* event) {

@@ -12,6 +12,7 @@
 #include "ui/intervention_state.h"
 
 class QGraphicsScene;
+class QGraphicsSimpleTextItem;
 
 namespace ce::ui {
 
@@ -78,6 +79,8 @@ class CircuitGraphView : public QGraphicsView {
   void mouseReleaseEvent(QMouseEvent* event) override;
   void contextMenuEvent(QContextMenuEvent* event) override;
   bool viewportEvent(QEvent* event) override;
+  // Token and layer labels follow a palette change (dark theme); nodes keep colours legible on both.
+  void changeEvent(QEvent* event) override;
 
  private:
   QPointF cellCenter(int row, int pos) const;
@@ -85,6 +88,7 @@ class CircuitGraphView : public QGraphicsView {
   QGraphicsScene* scene_;
   EdgeLayerItem* edgeLayer_ = nullptr;
   std::vector<NodeItem*> nodes_;
+  std::vector<QGraphicsSimpleTextItem*> labels_;
   std::map<NodeKey, NodeItem*> byKey_;
   QStringList tokens_;
   ce::core::Basis basis_ = ce::core::Basis::MlpAct;

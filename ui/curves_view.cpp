@@ -1,6 +1,11 @@
 #include "ui/curves_view.h"
 
 #include <QChart>
+#include <QCheckBox>
+#include <QEvent>
+#include <QFileDialog>
+#include <QLabel>
+#include <QLegendMarker>
 #include <QChartView>
 #include <QComboBox>
 #include <QDir>
@@ -31,15 +36,12 @@ CurvesView::CurvesView(QWidget* parent)
     : QWidget(parent),
       runner_(new JobRunner(this)),
       dataset_(new QComboBox(this)),
-      method_(new QComboBox(this)),
-      basis_(new QComboBox(this)),
       examples_(new QSpinBox(this)),
       compute_(new QPushButton(tr("Compute Curves"), this)),
       cancel_(new QPushButton(tr("Cancel"), this)),
       progress_(new QProgressBar(this)),
+      promptScore_(new QLabel(this)),
       chart_(new QChartView(this)),
-      faithfulness_(new QLineSeries()),
-      completeness_(new QLineSeries()),
       marker_(new QScatterSeries()),
       x_(new QLogValueAxis()),
       y_(new QValueAxis()) {
@@ -55,24 +57,48 @@ CurvesView::CurvesView(QWidget* parent)
     // No resources folder: the user can still pick a file.
   }
   dataset_->addItem(tr("Other file…"), QString());
-  method_->addItem(QStringLiteral("RelP"), static_cast<int>(ce::core::Method::RelP));
-  method_->addItem(QStringLiteral("IG"), static_cast<int>(ce::core::Method::IG));
-  method_->addItem(QStringLiteral("AtP"), static_cast<int>(ce::core::Method::AtP));
-  basis_->addItem(tr("MLP activations"), static_cast<int>(ce::core::Basis::MlpAct));
-  basis_->addItem(tr("MLP output"), static_cast<int>(ce::core::Basis::MlpOut));
-  basis_->addItem(tr("Attention"), static_cast<int>(ce::core::Basis::Attn));
-  basis_->addItem(tr("Residual stream"), static_cast<int>(ce::core::Basis::Resid));
+  dataset_->setToolTip(tr("Paired prompts (JSON Lines); the trace also takes its mean-ablation values from "
+                          "this set's patch prompts where their length matches the prompt's"));
+  connect(dataset_, qOverload<int>(&QComboBox::activated), this, [this](int i) {
+    if (!dataset_->itemData(i).toString().isEmpty()) return;
+    const QString path = QFileDialog::getOpenFileName(this, tr("Dataset"), QString(),
+                                                      tr("Paired prompts (*.jsonl *.json);;All files (*)"));
+    if (path.isEmpty()) return;
+    dataset_->insertItem(i, QFileInfo(path).fileName(), path);
+    dataset_->setCurrentIndex(i);
+  });
+  auto* methodRow = new QHBoxLayout();
+  for (auto m : {ce::core::Method::RelP, ce::core::Method::IG, ce::core::Method::AtP}) {
+    auto* box = new QCheckBox(m == ce::core::Method::RelP ? QStringLiteral("RelP")
+                              : m == ce::core::Method::IG ? QStringLiteral("IG")
+                                                          : QStringLiteral("AtP"),
+                              this);
+    box->setChecked(m == ce::core::Method::RelP);
+    methods_.emplace_back(m, box);
+    methodRow->addWidget(box);
+  }
+  methodRow->addStretch(1);
+  auto* basisRow = new QHBoxLayout();
+  for (auto b : {ce::core::Basis::MlpAct, ce::core::Basis::MlpOut, ce::core::Basis::Attn,
+                 ce::core::Basis::Resid}) {
+    const QString label = b == ce::core::Basis::MlpAct   ? tr("MLP act")
+                          : b == ce::core::Basis::MlpOut ? tr("MLP out")
+                          : b == ce::core::Basis::Attn   ? tr("Attention")
+                                                         : tr("Residual");
+    auto* box = new QCheckBox(label, this);
+    box->setChecked(b == ce::core::Basis::MlpAct);
+    bases_.emplace_back(b, box);
+    basisRow->addWidget(box);
+  }
+  basisRow->addStretch(1);
   examples_->setRange(2, 10000);
   examples_->setValue(20);
   examples_->setToolTip(tr("Examples for the attribution and, as many again, for the evaluation"));
+  promptScore_->setWordWrap(true);
 
   auto* chart = new QChart();
-  faithfulness_->setName(tr("faithfulness"));
-  completeness_->setName(tr("completeness"));
   marker_->setName(tr("current circuit"));
   marker_->setMarkerSize(10);
-  chart->addSeries(faithfulness_);
-  chart->addSeries(completeness_);
   chart->addSeries(marker_);
   x_->setTitleText(tr("nodes in the circuit"));
   x_->setBase(10);
@@ -82,25 +108,19 @@ CurvesView::CurvesView(QWidget* parent)
   y_->setTitleText(tr("score"));
   chart->addAxis(x_, Qt::AlignBottom);
   chart->addAxis(y_, Qt::AlignLeft);
-  for (auto* s : {static_cast<QXYSeries*>(faithfulness_), static_cast<QXYSeries*>(completeness_),
-                  static_cast<QXYSeries*>(marker_)}) {
-    s->attachAxis(x_);
-    s->attachAxis(y_);
-  }
+  marker_->attachAxis(x_);
+  marker_->attachAxis(y_);
   chart->setBackgroundVisible(false);
-  chart->setTitle(tr("Faithfulness and completeness (mean ablation)"));
-  chart->setTitleBrush(palette().color(QPalette::Text));
-  chart->legend()->setLabelColor(palette().color(QPalette::Text));
-  x_->setLabelsBrush(palette().color(QPalette::Text));
-  y_->setLabelsBrush(palette().color(QPalette::Text));
+  chart->setTitle(tr("Faithfulness (solid) and completeness (dashed), mean ablation"));
   chart_->setChart(chart);
   chart_->setRenderHint(QPainter::Antialiasing);
   chart_->setMinimumHeight(240);
+  applyPalette();
 
   auto* form = new QFormLayout();
   form->addRow(tr("Dataset:"), dataset_);
-  form->addRow(tr("Method:"), method_);
-  form->addRow(tr("Basis:"), basis_);
+  form->addRow(tr("Methods:"), methodRow);
+  form->addRow(tr("Bases:"), basisRow);
   form->addRow(tr("Examples:"), examples_);
   auto* buttons = new QHBoxLayout();
   buttons->addWidget(compute_);
@@ -112,6 +132,7 @@ CurvesView::CurvesView(QWidget* parent)
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(form);
   layout->addLayout(buttons);
+  layout->addWidget(promptScore_);
   layout->addWidget(chart_, 1);
 
   connect(compute_, &QPushButton::clicked, this, &CurvesView::compute);
@@ -135,57 +156,140 @@ CurvesView::CurvesView(QWidget* parent)
 namespace {
 const QString kMarkerJob = QStringLiteral("Current circuit");
 
-// What a full computation hands back to the GUI thread.
-struct CurveJob {
-  ce::core::CurveResult curve;
+// One colour per method × basis; faithfulness and completeness of a curve share it.
+QColor curveColor(size_t i) {
+  static const QColor colors[] = {QColor(0x1f77b4), QColor(0xd62728), QColor(0x2ca02c), QColor(0x9467bd),
+                                  QColor(0xff7f0e), QColor(0x17becf), QColor(0x8c564b), QColor(0xe377c2),
+                                  QColor(0x7f7f7f), QColor(0xbcbd22), QColor(0x393b79), QColor(0xad494a)};
+  return colors[i % (sizeof colors / sizeof colors[0])];
+}
+
+struct CurveSpec {
+  ce::core::Method method;
+  ce::core::Basis basis;
+};
+
+// What a full computation hands back to the GUI thread: one entry per spec, in order.
+struct CurveOutput {
+  ce::core::CurveResult result;
   std::shared_ptr<const ce::core::CircuitEvaluator> evaluator;
   std::shared_ptr<const ce::core::AttributionResult> effects;
 };
+
+// What a marker update hands back: the count-based points of each curve, by its index.
+using MarkerOutput = std::vector<std::pair<size_t, ce::core::CurveResult>>;
 }  // namespace
+
+void CurvesView::changeEvent(QEvent* event) {
+  QWidget::changeEvent(event);
+  if (event->type() == QEvent::PaletteChange) applyPalette();
+}
+
+void CurvesView::applyPalette() {
+  // Qt Charts draws with its own theme; the text follows the widget's palette so that a dark desktop shows
+  // light labels on the transparent background.
+  const QColor text = palette().color(QPalette::WindowText);
+  QChart* chart = chart_->chart();
+  chart->setTitleBrush(text);
+  chart->legend()->setLabelColor(text);
+  for (QAbstractAxis* axis : {static_cast<QAbstractAxis*>(x_), static_cast<QAbstractAxis*>(y_)}) {
+    axis->setLabelsBrush(text);
+    axis->setTitleBrush(text);
+  }
+  marker_->setColor(text);
+}
+
+QCheckBox* CurvesView::methodBox(ce::core::Method method) const {
+  for (const auto& [m, box] : methods_) {
+    if (m == method) return box;
+  }
+  return nullptr;
+}
+
+QCheckBox* CurvesView::basisBox(ce::core::Basis basis) const {
+  for (const auto& [b, box] : bases_) {
+    if (b == basis) return box;
+  }
+  return nullptr;
+}
+
+void CurvesView::setPromptScore(const QString& text) { promptScore_->setText(text); }
+
+QString CurvesView::promptScore() const { return promptScore_->text(); }
+
+std::vector<NamedCurve> CurvesView::namedCurves() const {
+  std::vector<NamedCurve> out;
+  for (const auto& c : curves_) {
+    out.push_back({QString::fromLatin1(ce::core::method_name(c.method)),
+                   QString::fromLatin1(ce::core::basis_name(c.basis)), c.result});
+  }
+  return out;
+}
+
+int CurvesView::lineSeriesCount() const {
+  int n = 0;
+  for (QAbstractSeries* s : chart_->chart()->series()) n += s->type() == QAbstractSeries::SeriesTypeLine ? 1 : 0;
+  return n;
+}
 
 void CurvesView::setModel(std::shared_ptr<const ce::core::Model> model) {
   runner_->cancel();
   model_ = std::move(model);
-  curve_ = ce::core::CurveResult();
-  evaluator_.reset();
-  effects_.reset();
-  faithfulness_->clear();
-  completeness_->clear();
-  marker_->clear();
+  curves_.clear();
+  rebuildSeries();
 }
 
-void CurvesView::setCurrentCircuitSize(int nodes) {
-  if (nodes == currentSize_) return;
+void CurvesView::setCurrentCircuit(int nodes, ce::core::Basis basis) {
+  if (nodes == currentSize_ && basis == currentBasis_) return;
   currentSize_ = nodes;
-  showCurve();
+  currentBasis_ = basis;
+  showCurves();
   updateMarker();
 }
 
 void CurvesView::updateMarker() {
   // While a full computation runs, starting a job here would cancel it; it re-checks the size when done.
   // An older marker job is superseded instead (latest wins).
-  if (!evaluator_ || !effects_ || currentSize_ <= 0) return;
+  if (currentSize_ <= 0) return;
   if (runner_->isBusy() && runner_->currentName() != kMarkerJob) return;
-  for (const auto& p : curve_.points) {
-    if (p.threshold < 0 && p.nodes == currentSize_) return;  // already known
+  struct Work {
+    size_t index;
+    std::shared_ptr<const ce::core::CircuitEvaluator> evaluator;
+    std::shared_ptr<const ce::core::AttributionResult> effects;
+  };
+  std::vector<Work> work;
+  for (size_t i = 0; i < curves_.size(); ++i) {
+    const Curve& c = curves_[i];
+    if (c.basis != currentBasis_ || !c.evaluator || !c.effects) continue;
+    const bool known = std::any_of(c.result.points.begin(), c.result.points.end(),
+                                   [this](const auto& p) { return p.threshold < 0 && p.nodes == currentSize_; });
+    if (!known) work.push_back({i, c.evaluator, c.effects});
   }
-  auto evaluator = evaluator_;
-  auto effects = effects_;
+  if (work.empty()) return;
   const int size = currentSize_;
-  runner_->start<ce::core::CurveResult>(
+  runner_->start<MarkerOutput>(
       kMarkerJob,
-      [evaluator, effects, size](const ce::core::JobControl& control) {
-        return evaluator->curve(*effects, {}, {size}, control);
-      },
-      [this](ce::core::CurveResult& r) {
-        // Only the count-based points change; the threshold curve stays.
-        curve_.points.erase(std::remove_if(curve_.points.begin(), curve_.points.end(),
-                                           [](const auto& p) { return p.threshold < 0; }),
-                            curve_.points.end());
-        for (const auto& p : r.points) {
-          if (p.threshold < 0) curve_.points.push_back(p);
+      [work, size](const ce::core::JobControl& control) {
+        MarkerOutput out;
+        for (size_t k = 0; k < work.size(); ++k) {
+          const double a = static_cast<double>(k) / static_cast<double>(work.size());
+          const double b = static_cast<double>(k + 1) / static_cast<double>(work.size());
+          out.emplace_back(work[k].index, work[k].evaluator->curve(*work[k].effects, {}, {size}, control.sub(a, b)));
         }
-        showCurve();
+        return out;
+      },
+      [this](MarkerOutput& r) {
+        for (auto& [index, result] : r) {
+          if (index >= curves_.size()) continue;
+          // Only the count-based points change; the threshold curve stays.
+          auto& points = curves_[index].result.points;
+          points.erase(std::remove_if(points.begin(), points.end(), [](const auto& p) { return p.threshold < 0; }),
+                       points.end());
+          for (const auto& p : result.points) {
+            if (p.threshold < 0) points.push_back(p);
+          }
+        }
+        showCurves();
         Q_EMIT curvesReady();
       });
 }
@@ -204,19 +308,28 @@ void CurvesView::compute() {
         tr("Curves: choose a dataset file (JSON Lines of clean/patch prefixes and answers)"));
     return;
   }
+  std::vector<CurveSpec> specs;
+  for (const auto& [b, bbox] : bases_) {
+    if (!bbox->isChecked()) continue;
+    for (const auto& [m, mbox] : methods_) {
+      if (mbox->isChecked()) specs.push_back({m, b});
+    }
+  }
+  if (specs.empty()) {
+    Q_EMIT errorOccurred(tr("Curves: check at least one method and one basis"));
+    return;
+  }
   auto model = model_;
   const std::string train = path.toStdString();
   std::string test;
   if (path.endsWith(QStringLiteral("_train.json")))
     test = (path.chopped(11) + QStringLiteral("_test.json")).toStdString();
   const size_t n = static_cast<size_t>(examples_->value());
-  ce::core::AttributionOptions options;
-  options.method = static_cast<ce::core::Method>(method_->currentData().toInt());
-  options.basis = static_cast<ce::core::Basis>(basis_->currentData().toInt());
   const int current = currentSize_;
-  runner_->start<CurveJob>(
+  const ce::core::Basis currentBasis = currentBasis_;
+  runner_->start<std::vector<CurveOutput>>(
       tr("Curves"),
-      [model, train, test, n, options, current](const ce::core::JobControl& control) {
+      [model, train, test, n, specs, current, currentBasis](const ce::core::JobControl& control) {
         std::vector<ce::core::AttributionExample> trainSet, testSet;
         if (test.empty()) {
           // One file: the first n examples attribute, the next n evaluate.
@@ -229,50 +342,107 @@ void CurvesView::compute() {
           trainSet = ce::core::load_paired_dataset(train, model->tokenizer(), n).examples;
           testSet = ce::core::load_paired_dataset(test, model->tokenizer(), n).examples;
         }
-        // One attribution over the whole train split (batched by the core) and one evaluator whose
-        // ablation means are computed once; every threshold then costs two batched passes of the test set.
-        CurveJob out;
-        out.effects = std::make_shared<const ce::core::AttributionResult>(
-            ce::core::attribute(*model, trainSet, options, control.sub(0, 0.4)));
-        // The evaluator refers to the model's engine: its deleter holds the model until it is gone.
-        out.evaluator = std::shared_ptr<const ce::core::CircuitEvaluator>(
-            new ce::core::CircuitEvaluator(*model, testSet, options.basis, ce::core::Ablation::Mean,
-                                           control.sub(0.4, 0.45)),
-            [model](const ce::core::CircuitEvaluator* e) { delete e; });
-        std::vector<int> counts;
-        if (current > 0) counts.push_back(current);
-        out.curve = out.evaluator->curve(*out.effects, ce::core::default_thresholds(), counts,
-                                         control.sub(0.45, 1));
+        // Per spec: one attribution over the whole train split (batched by the core); per basis: one
+        // evaluator whose ablation means are computed once. Every threshold then costs two batched passes of
+        // the test set.
+        std::vector<CurveOutput> out(specs.size());
+        for (size_t i = 0; i < specs.size(); ++i) {
+          const double a = static_cast<double>(i) / static_cast<double>(specs.size());
+          const double b = static_cast<double>(i + 1) / static_cast<double>(specs.size());
+          const auto part = control.sub(a, b);
+          ce::core::AttributionOptions options;
+          options.method = specs[i].method;
+          options.basis = specs[i].basis;
+          out[i].effects = std::make_shared<const ce::core::AttributionResult>(
+              ce::core::attribute(*model, trainSet, options, part.sub(0, 0.4)));
+          for (size_t j = 0; j < i; ++j) {
+            if (specs[j].basis == specs[i].basis) out[i].evaluator = out[j].evaluator;
+          }
+          if (!out[i].evaluator) {
+            // The evaluator refers to the model's engine: its deleter holds the model until it is gone.
+            out[i].evaluator = std::shared_ptr<const ce::core::CircuitEvaluator>(
+                new ce::core::CircuitEvaluator(*model, testSet, options.basis, ce::core::Ablation::Mean,
+                                               part.sub(0.4, 0.45)),
+                [model](const ce::core::CircuitEvaluator* e) { delete e; });
+          }
+          std::vector<int> counts;
+          if (current > 0 && specs[i].basis == currentBasis) counts.push_back(current);
+          out[i].result = out[i].evaluator->curve(*out[i].effects, ce::core::default_thresholds(), counts,
+                                                  part.sub(0.45, 1));
+        }
         return out;
       },
-      [this](CurveJob& r) {
-        curve_ = std::move(r.curve);
-        evaluator_ = std::move(r.evaluator);
-        effects_ = std::move(r.effects);
-        showCurve();
+      [this, specs](std::vector<CurveOutput>& r) {
+        curves_.clear();
+        for (size_t i = 0; i < r.size(); ++i) {
+          Curve c;
+          c.method = specs[i].method;
+          c.basis = specs[i].basis;
+          c.result = std::move(r[i].result);
+          c.evaluator = std::move(r[i].evaluator);
+          c.effects = std::move(r[i].effects);
+          curves_.push_back(std::move(c));
+        }
+        rebuildSeries();
         Q_EMIT curvesReady();
-        // The circuit may have been edited while the curve was computed.
+        // The circuit may have been edited while the curves were computed.
         QTimer::singleShot(0, this, &CurvesView::updateMarker);
       });
 }
 
-void CurvesView::showCurve() {
-  faithfulness_->clear();
-  completeness_->clear();
+void CurvesView::rebuildSeries() {
+  QChart* chart = chart_->chart();
+  for (QAbstractSeries* s : chart->series()) {
+    if (s != marker_) {
+      chart->removeSeries(s);
+      delete s;
+    }
+  }
+  for (size_t i = 0; i < curves_.size(); ++i) {
+    Curve& c = curves_[i];
+    const QString name = QStringLiteral("%1 %2").arg(QString::fromLatin1(ce::core::method_name(c.method)),
+                                                     QString::fromLatin1(ce::core::basis_name(c.basis)));
+    c.faithfulness = new QLineSeries();
+    c.completeness = new QLineSeries();
+    c.faithfulness->setName(name);
+    QPen pen(curveColor(i), 2);
+    c.faithfulness->setPen(pen);
+    pen.setStyle(Qt::DashLine);
+    c.completeness->setPen(pen);
+    for (QLineSeries* s : {c.faithfulness, c.completeness}) {
+      chart->addSeries(s);
+      s->attachAxis(x_);
+      s->attachAxis(y_);
+    }
+    // One legend entry per curve: the dashed twin shares its colour.
+    const auto markers = chart->legend()->markers(c.completeness);
+    for (auto* m : markers) m->setVisible(false);
+  }
+  showCurves();
+}
+
+void CurvesView::showCurves() {
   marker_->clear();
-  std::vector<ce::core::CurvePoint> points;
-  for (const auto& p : curve_.points) {
-    if (p.threshold >= 0 && p.nodes > 0) points.push_back(p);
-  }
-  std::sort(points.begin(), points.end(), [](const auto& a, const auto& b) { return a.nodes < b.nodes; });
   int maxNodes = 10;
-  for (const auto& p : points) {
-    faithfulness_->append(p.nodes, p.faithfulness);
-    completeness_->append(p.nodes, p.completeness);
-    maxNodes = std::max(maxNodes, p.nodes);
-  }
-  for (const auto& p : curve_.points) {
-    if (p.threshold < 0 && p.nodes > 0) marker_->append(p.nodes, p.faithfulness);
+  for (const Curve& c : curves_) {
+    if (!c.faithfulness || !c.completeness) continue;
+    std::vector<ce::core::CurvePoint> points;
+    for (const auto& p : c.result.points) {
+      if (p.threshold >= 0 && p.nodes > 0) points.push_back(p);
+    }
+    std::sort(points.begin(), points.end(), [](const auto& a, const auto& b) { return a.nodes < b.nodes; });
+    QList<QPointF> f, k;
+    for (const auto& p : points) {
+      f.append(QPointF(p.nodes, p.faithfulness));
+      k.append(QPointF(p.nodes, p.completeness));
+      maxNodes = std::max(maxNodes, p.nodes);
+    }
+    c.faithfulness->replace(f);
+    c.completeness->replace(k);
+    if (c.basis != currentBasis_) continue;
+    for (const auto& p : c.result.points) {
+      if (p.threshold < 0 && p.nodes > 0 && p.nodes == currentSize_) marker_->append(p.nodes, p.faithfulness);
+    }
   }
   x_->setRange(1, std::pow(10.0, std::ceil(std::log10(static_cast<double>(maxNodes)))));
 }

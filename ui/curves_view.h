@@ -1,16 +1,21 @@
-// Faithfulness and completeness of circuits against their size (log x), on a paired dataset.
+// Faithfulness and completeness of circuits against their size (log x), on a paired dataset, for several
+// methods and bases at once.
 #pragma once
 
-#include <QWidget>
+#include <QColor>
 #include <QPointF>
+#include <QWidget>
 #include <memory>
 #include <vector>
 
 #include "ce/core/circuit_evaluator.h"
 #include "ce/core/model.h"
+#include "ui/exporter.h"
 
 class QChartView;
+class QCheckBox;
 class QComboBox;
+class QLabel;
 class QLineSeries;
 class QLogValueAxis;
 class QProgressBar;
@@ -29,43 +34,69 @@ class CurvesView : public QWidget {
   explicit CurvesView(QWidget* parent = nullptr);
 
   void setModel(std::shared_ptr<const ce::core::Model> model);
-  // The size of the circuit shown in the graph (its traced nodes less the ablated ones), marked on the
-  // curves. Once a curve exists, the marker's faithfulness at a new size is recomputed in the curves lane
-  // from the kept evaluator: two evaluations of the test set, not the whole curve again.
-  void setCurrentCircuitSize(int nodes);
+  // The circuit shown in the graph (its traced nodes less the hidden and ablated ones), marked on every
+  // curve of its basis. Once curves exist, the marker's scores at a new size are recomputed in the curves
+  // lane from the kept evaluators: two evaluations of the test set per curve, not the whole curve again.
+  void setCurrentCircuit(int nodes, ce::core::Basis basis);
   int currentCircuitSize() const { return currentSize_; }
-  // The marker as drawn: (nodes, faithfulness), empty before a curve exists.
+  // The markers as drawn: (nodes, faithfulness), one per curve of the circuit's basis; empty before then.
   std::vector<QPointF> marker() const;
+  // The current circuit's score on the traced prompt, computed by the main window, shown above the chart.
+  void setPromptScore(const QString& text);
+  QString promptScore() const;
+
   QChartView* chartView() const { return chart_; }
   JobRunner* runner() const { return runner_; }
   QComboBox* datasetBox() const { return dataset_; }
   QSpinBox* examplesBox() const { return examples_; }
-  const ce::core::CurveResult& curve() const { return curve_; }
+  QCheckBox* methodBox(ce::core::Method method) const;
+  QCheckBox* basisBox(ce::core::Basis basis) const;
+  // Every computed curve, in the order of the boxes (methods within bases).
+  std::vector<NamedCurve> namedCurves() const;
+  // How many line series the chart holds (two per curve).
+  int lineSeriesCount() const;
 
  public Q_SLOTS:
+  // One job for every checked method × basis; the evaluator of a basis (its ablation means) is shared by
+  // its methods.
   void compute();
 
  Q_SIGNALS:
   void curvesReady();
   void errorOccurred(const QString& message);
 
+ protected:
+  void changeEvent(QEvent* event) override;
+
  private:
-  void showCurve();
+  struct Curve {
+    ce::core::Method method;
+    ce::core::Basis basis;
+    ce::core::CurveResult result;
+    // Kept for the marker: the evaluator holds the ablation means, the effects rank the nodes.
+    std::shared_ptr<const ce::core::CircuitEvaluator> evaluator;
+    std::shared_ptr<const ce::core::AttributionResult> effects;
+    QLineSeries *faithfulness = nullptr, *completeness = nullptr;
+  };
+
+  void applyPalette();
+  void rebuildSeries();
+  void showCurves();
   void updateMarker();
 
   std::shared_ptr<const ce::core::Model> model_;
-  ce::core::CurveResult curve_;
-  // What the last full computation built, kept for the marker: the evaluator holds the ablation means.
-  std::shared_ptr<const ce::core::CircuitEvaluator> evaluator_;
-  std::shared_ptr<const ce::core::AttributionResult> effects_;
+  std::vector<Curve> curves_;
   int currentSize_ = 0;
+  ce::core::Basis currentBasis_ = ce::core::Basis::MlpAct;
   JobRunner* runner_;
-  QComboBox *dataset_, *method_, *basis_;
+  QComboBox* dataset_;
+  std::vector<std::pair<ce::core::Method, QCheckBox*>> methods_;
+  std::vector<std::pair<ce::core::Basis, QCheckBox*>> bases_;
   QSpinBox* examples_;
   QPushButton *compute_, *cancel_;
   QProgressBar* progress_;
+  QLabel* promptScore_;
   QChartView* chart_;
-  QLineSeries *faithfulness_, *completeness_;
   QScatterSeries* marker_;
   QLogValueAxis* x_;
   QValueAxis* y_;

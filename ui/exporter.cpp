@@ -2,11 +2,13 @@
 
 #include <QFileInfo>
 #include <QGraphicsScene>
+#include <QGuiApplication>
 #include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QPageSize>
+#include <QPalette>
 #include <QPainter>
 #include <QPdfWriter>
 #include <QSaveFile>
@@ -33,6 +35,8 @@ void writeAtomically(const QString& path, const QByteArray& bytes) {
   if (!f.commit()) fail(path, f.errorString());
 }
 
+QColor background() { return QGuiApplication::palette().color(QPalette::Base); }
+
 }  // namespace
 
 void Exporter::exportScene(QGraphicsScene* scene, const QString& path) {
@@ -45,7 +49,9 @@ void Exporter::exportScene(QGraphicsScene* scene, const QString& path) {
     QImage image(QSize(static_cast<int>(std::ceil(source.width() * scale)),
                        static_cast<int>(std::ceil(source.height() * scale))),
                  QImage::Format_ARGB32_Premultiplied);
-    image.fill(Qt::white);
+    // The background the scene is seen on (the palette's base, dark on a dark desktop), so that labels drawn
+    // in the palette's text colour stay legible in the figure.
+    image.fill(background());
     {
       QPainter p(&image);
       p.setRenderHint(QPainter::Antialiasing);
@@ -62,6 +68,7 @@ void Exporter::exportScene(QGraphicsScene* scene, const QString& path) {
     svg.setDescription(QStringLiteral("Circuit Explorer graph"));
     QPainter p;
     if (!p.begin(&svg)) fail(path, QStringLiteral("cannot write the SVG"));
+    p.fillRect(QRectF(QPointF(0, 0), source.size()), background());
     scene->render(&p, QRectF(QPointF(0, 0), source.size()), source);
     p.end();
   } else if (suffix == QLatin1String("pdf")) {
@@ -73,6 +80,7 @@ void Exporter::exportScene(QGraphicsScene* scene, const QString& path) {
     pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
     QPainter p;
     if (!p.begin(&pdf)) fail(path, QStringLiteral("cannot write the PDF"));
+    p.fillRect(p.viewport(), background());
     scene->render(&p, QRectF(), source);
     p.end();
   } else {
@@ -129,15 +137,19 @@ void Exporter::exportCircuit(const QString& path, ce::core::Basis basis, const Q
   }
 }
 
-void Exporter::exportCurve(const QString& path, const ce::core::CurveResult& curve) {
-  if (curve.points.empty()) fail(path, QStringLiteral("no curves computed yet"));
+void Exporter::exportCurves(const QString& path, const std::vector<NamedCurve>& curves) {
+  size_t points = 0;
+  for (const auto& c : curves) points += c.curve.points.size();
+  if (points == 0) fail(path, QStringLiteral("no curves computed yet"));
   QByteArray bytes;
   QTextStream out(&bytes);
-  out << "threshold,nodes,faithfulness,completeness,m_circuit,m_complement\n";
-  for (const auto& p : curve.points) {
-    out << QString::number(p.threshold, 'g', 8) << ',' << p.nodes << ','
-        << QString::number(p.faithfulness, 'g', 8) << ',' << QString::number(p.completeness, 'g', 8) << ','
-        << QString::number(p.m_circuit, 'g', 8) << ',' << QString::number(p.m_complement, 'g', 8) << '\n';
+  out << "method,basis,threshold,nodes,faithfulness,completeness,m_circuit,m_complement\n";
+  for (const auto& c : curves) {
+    for (const auto& p : c.curve.points) {
+      out << c.method << ',' << c.basis << ',' << QString::number(p.threshold, 'g', 8) << ',' << p.nodes << ','
+          << QString::number(p.faithfulness, 'g', 8) << ',' << QString::number(p.completeness, 'g', 8) << ','
+          << QString::number(p.m_circuit, 'g', 8) << ',' << QString::number(p.m_complement, 'g', 8) << '\n';
+    }
   }
   out.flush();
   writeAtomically(path, bytes);

@@ -13,6 +13,12 @@ class QGraphicsScene;
 
 namespace ce::ui {
 
+// One computed curve and what produced it ("relp", "mlp_act").
+struct NamedCurve {
+  QString method, basis;
+  ce::core::CurveResult curve;
+};
+
 class Exporter {
  public:
   // By suffix: .png (raster, 2x), .svg and .pdf (vector). Throws ce::core::Error with the reason.
@@ -22,8 +28,9 @@ class Exporter {
   static void exportCircuit(const QString& path, ce::core::Basis basis, const QStringList& tokens,
                             const std::vector<ce::core::NodeEffect>& nodes,
                             const std::vector<ce::core::Edge>& edges);
-  // One row per curve point (threshold -1 marks count-based points). Throws ce::core::Error.
-  static void exportCurve(const QString& path, const ce::core::CurveResult& curve);
+  // One row per curve point, method and basis first (threshold -1 marks count-based points). Throws
+  // ce::core::Error, also when there is no point to write.
+  static void exportCurves(const QString& path, const std::vector<NamedCurve>& curves);
 };
 
 }  // namespace ce::ui

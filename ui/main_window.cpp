@@ -4,12 +4,17 @@
 #include <QApplication>
 #include <QChartView>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QInputDialog>
 #include <QKeySequence>
 #include <QLabel>
@@ -135,39 +140,64 @@ std::map<std::pair<int, int>, QString> firstExemplarTexts(const ce::core::Model&
   return out;
 }
 
-// Mean-ablation values of the traced nodes: each node's mean activation over the patch prompts of the shipped
-// capitals set that have the prompt's length, so that positions line up (the evaluator's ablation means).
-// Leaves out.meanValues empty, with the reason in out.meanSource, where no prompt fits. Worker thread.
-void meanAblationValues(const ce::core::Model& model, size_t length, ce::core::Basis basis, TraceOutput& out,
-                        const ce::core::JobControl& control) {
-  const QString name = QStringLiteral("capitals_paired.jsonl");
+// Mean-ablation values of the traced nodes: each node's mean activation over the patch prompts of `dataset`
+// (the curves' chosen set) that have the prompt's length, so that positions line up (the evaluator's
+// ablation means); where none has, over those of the shipped capitals set. Leaves out.meanValues empty, with
+// the reason in out.meanSource, where no prompt fits. Worker thread.
+void meanAblationValues(const ce::core::Model& model, size_t length, ce::core::Basis basis,
+                        const QString& dataset, TraceOutput& out, const ce::core::JobControl& control) {
+  QStringList files;
+  if (!dataset.isEmpty()) files << dataset;
   try {
-    const std::string file = ce::core::default_datasets_dir() + "/" + name.toStdString();
-    std::vector<ce::core::AttributionExample> fit;
-    for (auto& e : ce::core::load_paired_dataset(file, model.tokenizer()).examples) {
-      if (e.patch.size() == length) fit.push_back(std::move(e));
-    }
-    if (fit.empty()) {
-      out.meanSource =
-          QObject::tr("no patch prompt of %1 has this prompt's %2 tokens").arg(name).arg(length);
-      return;
-    }
-    const ce::core::CircuitEvaluator ev(model, fit, basis, ce::core::Ablation::Mean, control);
-    const auto& v = ev.ablation_values();
-    const size_t T = static_cast<size_t>(ev.positions()), W = static_cast<size_t>(ev.width());
-    for (const auto& n : out.nodes) {
-      out.meanValues[NodeKey{basis, n.node}] =
-          v[(static_cast<size_t>(n.node.layer) * T + static_cast<size_t>(n.node.pos)) * W +
-            static_cast<size_t>(n.node.index)];
-    }
-    out.meanSource = QObject::tr("mean over the %1 patch prompts of %2 with this prompt's length")
-                         .arg(fit.size())
-                         .arg(name);
-  } catch (const ce::core::Cancelled&) {
-    throw;
-  } catch (const std::exception& e) {
-    out.meanSource = QString::fromStdString(e.what());
+    files << QString::fromStdString(ce::core::default_datasets_dir()) + QStringLiteral("/capitals_paired.jsonl");
+  } catch (const std::exception&) {
+    // No resources folder: only the chosen dataset can serve.
   }
+  QStringList tried, seen;
+  for (const QString& file : files) {
+    const QString name = QFileInfo(file).fileName();
+    if (seen.contains(file)) continue;
+    seen << file;
+    try {
+      std::vector<ce::core::AttributionExample> fit;
+      for (auto& e : ce::core::load_paired_dataset(file.toStdString(), model.tokenizer()).examples) {
+        if (e.patch.size() == length) fit.push_back(std::move(e));
+      }
+      if (fit.empty()) {
+        tried << QObject::tr("no patch prompt of %1 has this prompt's %2 tokens").arg(name).arg(length);
+        continue;
+      }
+      const ce::core::CircuitEvaluator ev(model, fit, basis, ce::core::Ablation::Mean, control);
+      const auto& v = ev.ablation_values();
+      const size_t T = static_cast<size_t>(ev.positions()), W = static_cast<size_t>(ev.width());
+      for (const auto& n : out.nodes) {
+        out.meanValues[NodeKey{basis, n.node}] =
+            v[(static_cast<size_t>(n.node.layer) * T + static_cast<size_t>(n.node.pos)) * W +
+              static_cast<size_t>(n.node.index)];
+      }
+      out.meanSource = QObject::tr("mean over the %1 patch prompts of %2 with this prompt's length")
+                           .arg(fit.size())
+                           .arg(name);
+      return;
+    } catch (const ce::core::Cancelled&) {
+      throw;
+    } catch (const std::exception& e) {
+      tried << QString::fromStdString(e.what());
+    }
+  }
+  out.meanSource = tried.isEmpty() ? QObject::tr("no dataset to take means from") : tried.join(QStringLiteral("; "));
+}
+
+ce::core::PromptFormat formatOf(const TraceSettings& s) {
+  return s.chat ? ce::core::PromptFormat::Chat : ce::core::PromptFormat::Plain;
+}
+
+// Whether the model folder's tokenizer_config.json carries a chat template (an instruct model).
+bool hasChatTemplate(const QString& dir) {
+  QFile f(QDir(dir).filePath(QStringLiteral("tokenizer_config.json")));
+  if (!f.open(QIODevice::ReadOnly)) return false;
+  const QJsonValue t = QJsonDocument::fromJson(f.readAll()).object().value(QStringLiteral("chat_template"));
+  return (t.isString() && !t.toString().isEmpty()) || (t.isArray() && !t.toArray().isEmpty());
 }
 
 struct LoadOutput {
@@ -210,6 +240,7 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
       heavy_(new JobRunner(this)),
       live_(new JobRunner(this)),
       exemplarRunner_(new JobRunner(this)),
+      scoreRunner_(new JobRunner(this)),
       graph_(new CircuitGraphView(this)),
       prompt_(new PromptPanel(this)),
       chart_(new TokenChart(this)),
@@ -286,6 +317,9 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
   });
   connect(heavy_, &JobRunner::cancelled, this,
           [this](const QString& name) { statusBar()->showMessage(tr("%1 cancelled").arg(name), 5000); });
+  connect(scoreRunner_, &JobRunner::failed, this, [this](const QString&, const QString& message) {
+    curves_->setPromptScore(tr("No score on this prompt: %1").arg(message));
+  });
   connect(live_, &JobRunner::failed, this, [this](const QString&, const QString& message) {
     showError(tr("Next-token update failed: %1").arg(message), false);
   });
@@ -297,8 +331,12 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
   connect(state_, &InterventionState::changed, this, [this] {
     if (!applyingSession_) setWindowModified(true);
     graph_->showInterventions(*state_);
-    curves_->setCurrentCircuitSize(currentCircuitSize());
+    circuitEdited();
     scheduleLive();
+  });
+  connect(prompt_, &PromptPanel::thresholdChanged, this, [this] {
+    if (!applyingSession_) setWindowModified(true);
+    showCircuit();
   });
   connect(prompt_, &PromptPanel::promptEdited, this, [this] {
     setWindowModified(true);
@@ -332,9 +370,11 @@ MainWindow::~MainWindow() {
   heavy_->cancel();
   live_->cancel();
   exemplarRunner_->cancel();
+  scoreRunner_->cancel();
   heavy_->waitForIdle();
   live_->waitForIdle();
   exemplarRunner_->waitForIdle();
+  scoreRunner_->waitForIdle();
 }
 
 void MainWindow::buildMenus() {
@@ -484,7 +524,9 @@ void MainWindow::openModel(const QString& dir) {
         inspector_->setIndexStatus(indexStatusText(index_.get()));
         curves_->setModel(model_);
         live_->cancel();
+        scoreRunner_->cancel();
         state_->clear();
+        prompt_->setChatTemplateAvailable(hasChatTemplate(QString::fromStdString(model_->dir())));
         setWindowModified(false);
         graph_->clearCircuit();
         trace_ = TraceOutput();
@@ -510,7 +552,8 @@ void MainWindow::updateTokenStrip() {
   QStringList pieces;
   try {
     // Tokenizing one prompt takes microseconds: no need for a worker.
-    for (int id : model_->encode(prompt_->settings().prompt.toStdString()))
+    const TraceSettings s = prompt_->settings();
+    for (int id : ce::core::prompt_ids(model_->tokenizer(), s.prompt.toStdString(), formatOf(s)))
       pieces << QString::fromStdString(model_->token_text(id));
   } catch (const std::exception& e) {
     pieces << QString::fromStdString(e.what());
@@ -526,14 +569,17 @@ void MainWindow::trace() {
   const TraceSettings s = prompt_->settings();
   auto model = model_;
   auto index = index_;
+  const QString meanDataset = curves_->datasetBox()->currentData().toString();
   heavy_->start<TraceOutput>(
       tr("Tracing"),
-      [model, index, s](const ce::core::JobControl& control) {
+      [model, index, s, meanDataset](const ce::core::JobControl& control) {
         TraceOutput out;
+        const auto format = formatOf(s);
         std::string answer = s.answer.toStdString(), contrast = s.contrast.toStdString();
         if (answer.empty() || contrast.empty()) {
           // Empty fields default to what the model itself predicts: its top-1 and top-2 next tokens.
-          const auto top = model->top_k(model->next_logits(model->encode(s.prompt.toStdString())), 2);
+          const auto ids = ce::core::prompt_ids(model->tokenizer(), s.prompt.toStdString(), format);
+          const auto top = model->top_k(model->next_logits(ids), 2);
           if (answer.empty() && !top.empty()) answer = top[0].text;
           if (contrast.empty() && top.size() > 1) contrast = top[answer == top[0].text ? 1 : 0].text;
           control.check();
@@ -541,7 +587,7 @@ void MainWindow::trace() {
         out.answer = QString::fromStdString(answer);
         out.contrast = QString::fromStdString(contrast);
         const auto ex = ce::core::make_example(model->tokenizer(), s.prompt.toStdString(), answer, contrast,
-                                               s.patch.toStdString());
+                                               s.patch.toStdString(), format);
         out.ids = ex.clean;
         for (int id : ex.clean) out.tokens << QString::fromStdString(model->token_text(id));
         ce::core::AttributionOptions options;
@@ -550,7 +596,7 @@ void MainWindow::trace() {
         options.metric = s.metric;
         const bool edges = s.edges && s.basis == ce::core::Basis::MlpAct;
         const auto result =
-            ce::core::attribute(*model, {ex}, options, edges ? control.sub(0, 0.35) : control);
+            ce::core::attribute(*model, {ex}, options, edges ? control.sub(0, 0.35) : control.sub(0, 0.9));
         out.basis = s.basis;
         out.layers = result.layers;
         out.m = result.m;
@@ -563,28 +609,106 @@ void MainWindow::trace() {
           ce::core::EdgeOptions eo;
           eo.top_nodes = std::min(kEdgeNeurons, s.topK);
           eo.metric = s.metric;
-          out.edges = ce::core::compute_edges(*model, ex, eo, control.sub(0.35, 1)).edges;
+          out.edges = ce::core::compute_edges(*model, ex, eo, control.sub(0.35, 0.9)).edges;
         }
         if (index && s.basis == ce::core::Basis::MlpAct)
           out.firstExemplars = firstExemplarTexts(*model, *index, out.nodes, control);
-        meanAblationValues(*model, ex.clean.size(), s.basis, out, control.sub(0.98, 1));
+        meanAblationValues(*model, ex.clean.size(), s.basis, meanDataset, out, control.sub(0.9, 0.95));
+        try {
+          // The paper's per-prompt faithfulness: everything outside the circuit takes its activation on the
+          // patch prompt (the evaluator's mean over one prompt), or zero where there is no patch prompt.
+          const auto ablation = ex.patch.empty() ? ce::core::Ablation::Zero : ce::core::Ablation::Mean;
+          out.promptEvaluator = std::shared_ptr<const ce::core::CircuitEvaluator>(
+              new ce::core::CircuitEvaluator(*model, {ex}, s.basis, ablation, control.sub(0.95, 1)),
+              [model](const ce::core::CircuitEvaluator* e) { delete e; });
+          out.scoreSource = ex.patch.empty() ? QObject::tr("the rest zero-ablated")
+                                             : QObject::tr("the rest patched from the patch prompt");
+        } catch (const ce::core::Cancelled&) {
+          throw;
+        } catch (const std::exception& e) {
+          out.scoreSource = QString::fromStdString(e.what());
+        }
         return out;
       },
       [this](TraceOutput& out) {
         trace_ = std::move(out);
         inspector_->clear();
         prompt_->fillAnswers(trace_.answer, trace_.contrast);
-        graph_->setCircuit(trace_.basis, trace_.layers, trace_.tokens, trace_.nodes, trace_.edges);
-        graph_->setFirstExemplars(trace_.firstExemplars);
-        graph_->setMeanAblation(trace_.meanValues, trace_.meanSource);
-        graph_->showInterventions(*state_);
-        curves_->setCurrentCircuitSize(currentCircuitSize());
+        double maxEffect = 0;
+        for (const auto& n : trace_.nodes) maxEffect = std::max(maxEffect, std::abs(static_cast<double>(n.effect)));
+        prompt_->setEffectRange(maxEffect);
+        showCircuit();
         statusBar()->showMessage(tr("Traced: metric %1, %2 nodes, %3 edges shown")
                                      .arg(trace_.m, 0, 'f', 3)
-                                     .arg(trace_.nodes.size())
+                                     .arg(graph_->nodeItems().size())
                                      .arg(graph_->edgeCount()),
                                  8000);
         Q_EMIT traceFinished();
+      });
+}
+
+std::vector<ce::core::NodeEffect> MainWindow::shownNodes() const {
+  const double threshold = prompt_->settings().threshold;
+  std::vector<ce::core::NodeEffect> out;
+  for (const auto& n : trace_.nodes) {
+    if (std::abs(static_cast<double>(n.effect)) >= threshold) out.push_back(n);
+  }
+  return out;
+}
+
+void MainWindow::showCircuit() {
+  const auto shown = shownNodes();
+  prompt_->setShownCount(static_cast<int>(shown.size()), static_cast<int>(trace_.nodes.size()));
+  graph_->setCircuit(trace_.basis, trace_.layers, trace_.tokens, shown, trace_.edges);
+  graph_->setFirstExemplars(trace_.firstExemplars);
+  graph_->setMeanAblation(trace_.meanValues, trace_.meanSource);
+  graph_->showInterventions(*state_);
+  circuitEdited();
+}
+
+void MainWindow::circuitEdited() {
+  curves_->setCurrentCircuit(currentCircuitSize(), trace_.basis);
+  if (!trace_.promptEvaluator) {
+    curves_->setPromptScore(trace_.nodes.empty() ? QString()
+                                                 : tr("No score on this prompt: %1").arg(trace_.scoreSource));
+    return;
+  }
+  // Exactly the nodes on screen that no intervention ablates, at their positions.
+  const size_t T = static_cast<size_t>(trace_.promptEvaluator->positions());
+  const size_t W = static_cast<size_t>(trace_.promptEvaluator->width());
+  std::vector<bool> keep(static_cast<size_t>(trace_.layers) * T * W, false);
+  int kept = 0;
+  for (const auto& n : shownNodes()) {
+    if (state_->displayFactor(NodeKey{trace_.basis, n.node}) == 0.0) continue;
+    keep[(static_cast<size_t>(n.node.layer) * T + static_cast<size_t>(n.node.pos)) * W +
+         static_cast<size_t>(n.node.index)] = true;
+    ++kept;
+  }
+  auto evaluator = trace_.promptEvaluator;
+  const QString source = trace_.scoreSource;
+  scoreRunner_->start<CircuitScore>(
+      tr("Circuit score"),
+      [evaluator, keep, kept](const ce::core::JobControl& control) {
+        CircuitScore out;
+        out.nodes = kept;
+        const double full = evaluator->m_full(), empty = evaluator->m_empty();
+        std::vector<bool> complement(keep.size());
+        for (size_t i = 0; i < keep.size(); ++i) complement[i] = !keep[i];
+        const double mc = evaluator->metric_with(keep, control);
+        const double mr = evaluator->metric_with(complement, control);
+        out.faithfulness = (mc - empty) / (full - empty);
+        out.completeness = (mr - empty) / (full - empty);
+        return out;
+      },
+      [this, source](CircuitScore& out) {
+        score_ = out;
+        curves_->setPromptScore(tr("On this prompt, the %1 nodes shown and not ablated: faithfulness %2, "
+                                   "completeness %3 (%4)")
+                                    .arg(out.nodes)
+                                    .arg(out.faithfulness, 0, 'f', 3)
+                                    .arg(out.completeness, 0, 'f', 3)
+                                    .arg(source));
+        Q_EMIT circuitScored();
       });
 }
 
@@ -592,7 +716,7 @@ void MainWindow::cancelJob() { heavy_->cancel(); }
 
 int MainWindow::currentCircuitSize() const {
   int n = 0;
-  for (const auto& e : trace_.nodes) {
+  for (const auto& e : shownNodes()) {
     if (state_->displayFactor(NodeKey{trace_.basis, e.node}) != 0.0) ++n;
   }
   return n;
@@ -663,9 +787,10 @@ void MainWindow::makeSpecificGroups(const QString& otherPrompt) {
         // Each prompt alone (zero baseline) for its own answer against the other's: steering by neuron
         // needs no equal lengths, unlike paired attribution (Dallas vs Los Angeles).
         const auto mine = ce::core::make_example(model->tokenizer(), s.prompt.toStdString(),
-                                                 s.answer.toStdString(), s.contrast.toStdString());
+                                                 s.answer.toStdString(), s.contrast.toStdString(), {},
+                                                 formatOf(s));
         const auto theirs = ce::core::make_example(model->tokenizer(), other, s.contrast.toStdString(),
-                                                   s.answer.toStdString());
+                                                   s.answer.toStdString(), {}, formatOf(s));
         ce::core::AttributionOptions options;
         options.method = s.method == ce::core::Method::Exact ? ce::core::Method::RelP : s.method;
         const ce::core::SpecificNeurons sn = ce::core::specific_neurons(*model, mine, theirs, kSpecificTop, options, control);
@@ -705,12 +830,13 @@ void MainWindow::runLive() {
   if (!model_) return;
   auto model = model_;
   const std::string prompt = prompt_->settings().prompt.toStdString();
+  const auto format = formatOf(prompt_->settings());
   const auto interventions = state_->interventions();
   live_->start<LiveOutput>(
       tr("Next token"),
-      [model, prompt, interventions](const ce::core::JobControl& control) {
+      [model, prompt, format, interventions](const ce::core::JobControl& control) {
         LiveOutput out;
-        const std::vector<int> ids = model->encode(prompt);
+        const std::vector<int> ids = ce::core::prompt_ids(model->tokenizer(), prompt, format);
         ce::core::validate_interventions(*model, interventions);
         for (const auto& iv : interventions) {
           if (iv.pos >= static_cast<int>(ids.size()))
@@ -786,10 +912,14 @@ void MainWindow::applySession(const Session& session) {
     auto groups = session.groups;
     auto factors = session.nodeFactors;
     auto values = session.nodeValues;
+    const TraceSettings settings = session.trace;
     auto connection = std::make_shared<QMetaObject::Connection>();
-    *connection = connect(this, &MainWindow::modelLoaded, this, [this, groups, factors, values, connection] {
+    *connection =
+        connect(this, &MainWindow::modelLoaded, this, [this, groups, factors, values, settings, connection] {
       QObject::disconnect(*connection);
       applyingSession_ = true;
+      // Loading set the chat box to the model's default; the session's choice wins.
+      prompt_->setSettings(settings);
       state_->setAll(groups, factors, values);
       applyingSession_ = false;
       setWindowModified(false);
@@ -839,7 +969,7 @@ bool MainWindow::exportGraph(const QString& path) {
 
 bool MainWindow::exportCircuit(const QString& path) {
   try {
-    Exporter::exportCircuit(path, trace_.basis, trace_.tokens, trace_.nodes, trace_.edges);
+    Exporter::exportCircuit(path, trace_.basis, trace_.tokens, shownNodes(), trace_.edges);
     statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
     return true;
   } catch (const std::exception& e) {
@@ -862,7 +992,7 @@ bool MainWindow::exportNextTokenChart(const QString& path) {
 bool MainWindow::exportCurves(const QString& path) {
   try {
     if (path.endsWith(QStringLiteral(".csv"), Qt::CaseInsensitive)) {
-      Exporter::exportCurve(path, curves_->curve());
+      Exporter::exportCurves(path, curves_->namedCurves());
     } else {
       Exporter::exportScene(curves_->chartView()->scene(), path);
     }

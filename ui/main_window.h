@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ce/core/attribution.h"
+#include "ce/core/circuit_evaluator.h"
 #include "ce/core/edge_attribution.h"
 #include "ce/core/exemplar_index.h"
 #include "ce/core/model.h"
@@ -54,6 +55,16 @@ struct TraceOutput {
   // Mean-ablation values of the traced nodes, and where they come from (or why there are none).
   std::map<NodeKey, float> meanValues;
   QString meanSource;
+  // Scores circuits on this prompt alone: nodes outside them take the patch prompt's activations (zero
+  // without a patch prompt). Null when it could not be built; see scoreSource.
+  std::shared_ptr<const ce::core::CircuitEvaluator> promptEvaluator;
+  QString scoreSource;
+};
+
+// Faithfulness and completeness of the circuit shown in the graph, on the traced prompt.
+struct CircuitScore {
+  int nodes = 0;
+  double faithfulness = 0, completeness = 0;
 };
 
 class MainWindow : public QMainWindow {
@@ -88,8 +99,13 @@ class MainWindow : public QMainWindow {
   QString lastError() const { return lastError_; }
   // Unsaved edits (prompt, groups, interventions) since the last session save or open.
   bool isDirty() const { return isWindowModified(); }
-  // The traced nodes that no intervention ablates: the circuit the curves mark.
+  // The traced nodes the threshold keeps (all of them at threshold 0), descending |effect|.
+  std::vector<ce::core::NodeEffect> shownNodes() const;
+  // The shown nodes that no intervention ablates: the circuit the curves mark and the score measures.
   int currentCircuitSize() const;
+  // The last score of the current circuit on the traced prompt (recomputed on every edit).
+  CircuitScore lastCircuitScore() const { return score_; }
+  JobRunner* scoreRunner() const { return scoreRunner_; }
 
   Session currentSession() const;
   // Applies a session: its model is opened when it is not the current one, then its prompt is traced.
@@ -119,6 +135,8 @@ class MainWindow : public QMainWindow {
   void traceFinished();
   // The chart and the continuation show the current prompt under the current interventions.
   void liveUpdated();
+  // lastCircuitScore() is current.
+  void circuitScored();
 
  protected:
   void dragEnterEvent(QDragEnterEvent* event) override;
@@ -139,6 +157,10 @@ class MainWindow : public QMainWindow {
   void rebuildRecentMenu();
   void updateTokenStrip();
   void requestExemplars(const NodeKey& key);
+  // Redraws the graph with the shown nodes (after a trace or a threshold change).
+  void showCircuit();
+  // The circuit changed (threshold, ablations): the curves' marker and the prompt score follow.
+  void circuitEdited();
 
   std::shared_ptr<const ce::core::Model> model_;
   TraceOutput trace_;
@@ -150,6 +172,8 @@ class MainWindow : public QMainWindow {
   JobRunner* heavy_;
   JobRunner* live_;
   JobRunner* exemplarRunner_;
+  JobRunner* scoreRunner_;
+  CircuitScore score_;
   std::shared_ptr<const ce::core::ExemplarIndex> index_;
   CircuitGraphView* graph_;
   PromptPanel* prompt_;

@@ -5,6 +5,7 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QEvent>
 #include <QLabel>
 #include <QVBoxLayout>
 #include <QValueAxis>
@@ -43,11 +44,9 @@ NeuronInspector::NeuronInspector(QWidget* parent)
   series_->attachAxis(values_);
   chart->setBackgroundVisible(false);
   chart->setAnimationOptions(QChart::NoAnimation);
-  chart->legend()->setLabelColor(palette().color(QPalette::Text));
-  positions_->setLabelsBrush(palette().color(QPalette::Text));
   positions_->setLabelsAngle(-60);
-  values_->setLabelsBrush(palette().color(QPalette::Text));
   chart_->setChart(chart);
+  applyPalette();
   chart_->setRenderHint(QPainter::Antialiasing);
   chart_->setMinimumHeight(220);
   auto* layout = new QVBoxLayout(this);
@@ -60,6 +59,18 @@ NeuronInspector::NeuronInspector(QWidget* parent)
   exemplars_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
   layout->addWidget(exemplars_);
   clear();
+}
+
+void NeuronInspector::changeEvent(QEvent* event) {
+  QWidget::changeEvent(event);
+  if (event->type() == QEvent::PaletteChange) applyPalette();
+}
+
+void NeuronInspector::applyPalette() {
+  const QColor text = palette().color(QPalette::WindowText);
+  chart_->chart()->legend()->setLabelColor(text);
+  positions_->setLabelsBrush(text);
+  values_->setLabelsBrush(text);
 }
 
 void NeuronInspector::clear() {

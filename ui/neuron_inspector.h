@@ -45,7 +45,11 @@ class NeuronInspector : public QWidget {
   const NodeKey& inspected() const { return key_; }
   bool hasNeuron() const { return hasKey_; }
 
+ protected:
+  void changeEvent(QEvent* event) override;
+
  private:
+  void applyPalette();
   void showIndexStatus();
 
   QLabel* title_;

@@ -36,7 +36,7 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
   if (kind_ == Kind::Embedding) {
     fill = QColor(0x90, 0x90, 0x90);
   } else if (kind_ == Kind::Logit) {
-    fill = QColor(0x2c, 0x3e, 0x50);
+    fill = QColor(0x5d, 0x6d, 0x7e);  // mid-tone: visible on light and dark backgrounds
   } else if (factor_ == 0.0) {
     fill = QColor(0xc8, 0xc8, 0xc8);
   } else {

@@ -6,11 +6,29 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSlider>
 #include <QSpinBox>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <cmath>
 
 namespace ce::ui {
+
+namespace {
+constexpr int kSliderSteps = 1000;
+constexpr double kDecades = 3;  // the slider spans 10^-3 … 1 of the largest |effect|, and 0
+
+double sliderToThreshold(int v, double maxEffect) {
+  if (v <= 0 || maxEffect <= 0) return 0;
+  return maxEffect * std::pow(10.0, kDecades * (static_cast<double>(v) / kSliderSteps - 1));
+}
+
+int thresholdToSlider(double threshold, double maxEffect) {
+  if (threshold <= 0 || maxEffect <= 0) return 0;
+  const double v = (std::log10(threshold / maxEffect) / kDecades + 1) * kSliderSteps;
+  return std::clamp(static_cast<int>(std::lround(v)), 1, kSliderSteps);
+}
+}  // namespace
 
 PromptPanel::PromptPanel(QWidget* parent)
     : QWidget(parent),
@@ -23,13 +41,18 @@ PromptPanel::PromptPanel(QWidget* parent)
       basis_(new QComboBox(this)),
       metric_(new QComboBox(this)),
       topK_(new QSpinBox(this)),
+      threshold_(new QSlider(Qt::Horizontal, this)),
+      thresholdLabel_(new QLabel(this)),
       edges_(new QCheckBox(tr("RelP edges between the top 30 neurons"), this)),
+      chat_(new QCheckBox(tr("Chat template (&instruct models)"), this)),
       trace_(new QPushButton(tr("&Trace"), this)) {
   auto* form = new QFormLayout();
   form->addRow(tr("&Prompt:"), prompt_);
   form->addRow(tr("&Answer:"), answer_);
   form->addRow(tr("&Contrast:"), contrast_);
   form->addRow(tr("Patc&h prompt:"), patch_);
+  form->addRow(QString(), chat_);
+  setChatTemplateAvailable(false);
   prompt_->setToolTip(tr("The text whose next token is explained"));
   answer_->setToolTip(tr("One token, with its leading space (\" Austin\"); empty: the model's top-1"));
   contrast_->setToolTip(
@@ -61,6 +84,14 @@ PromptPanel::PromptPanel(QWidget* parent)
   form->addRow(tr("&Basis:"), basis_);
   form->addRow(tr("M&etric:"), metric_);
   form->addRow(tr("Top &k:"), topK_);
+  threshold_->setRange(0, kSliderSteps);
+  threshold_->setToolTip(tr("Hide nodes whose |effect| is below the threshold (log scale up to the largest "
+                            "effect); hidden nodes count as outside the circuit"));
+  auto* thresholdRow = new QVBoxLayout();
+  thresholdRow->addWidget(threshold_);
+  thresholdRow->addWidget(thresholdLabel_);
+  form->addRow(tr("Th&reshold:"), thresholdRow);
+  setShownCount(0, 0);
   form->addRow(QString(), edges_);
   trace_->setToolTip(tr("Run the attribution on a worker thread (F5)"));
   form->addRow(QString(), trace_);
@@ -69,7 +100,12 @@ PromptPanel::PromptPanel(QWidget* parent)
   layout->addStretch(1);
 
   connect(prompt_, &QLineEdit::textEdited, this, &PromptPanel::promptEdited);
+  connect(chat_, &QCheckBox::toggled, this, &PromptPanel::promptEdited);
   connect(trace_, &QPushButton::clicked, this, &PromptPanel::traceRequested);
+  connect(threshold_, &QSlider::valueChanged, this, [this](int v) {
+    thresholdValue_ = sliderToThreshold(v, maxEffect_);
+    Q_EMIT thresholdChanged(thresholdValue_);
+  });
   for (QLineEdit* e : {prompt_, answer_, contrast_, patch_})
     connect(e, &QLineEdit::returnPressed, this, &PromptPanel::traceRequested);
 }
@@ -84,7 +120,9 @@ TraceSettings PromptPanel::settings() const {
   s.basis = static_cast<ce::core::Basis>(basis_->currentData().toInt());
   s.metric = static_cast<ce::core::Metric>(metric_->currentData().toInt());
   s.topK = topK_->value();
+  s.threshold = thresholdValue_;
   s.edges = edges_->isChecked();
+  s.chat = chat_->isChecked();
   return s;
 }
 
@@ -98,6 +136,36 @@ void PromptPanel::setSettings(const TraceSettings& s) {
   metric_->setCurrentIndex(std::max(0, metric_->findData(static_cast<int>(s.metric))));
   topK_->setValue(s.topK);
   edges_->setChecked(s.edges);
+  {
+    const QSignalBlocker block(chat_);
+    chat_->setChecked(s.chat);
+  }
+  thresholdValue_ = std::max(0.0, s.threshold);
+  const QSignalBlocker block(threshold_);
+  threshold_->setValue(thresholdToSlider(thresholdValue_, maxEffect_));
+}
+
+void PromptPanel::setEffectRange(double maxAbsEffect) {
+  maxEffect_ = std::max(0.0, maxAbsEffect);
+  // The threshold itself stays: only where the slider shows it changes.
+  const QSignalBlocker block(threshold_);
+  threshold_->setValue(thresholdToSlider(thresholdValue_, maxEffect_));
+}
+
+void PromptPanel::setShownCount(int shown, int total) {
+  thresholdLabel_->setText(thresholdValue_ > 0 ? tr("|effect| ≥ %1: %2 of %3 nodes")
+                                                     .arg(thresholdValue_, 0, 'g', 3)
+                                                     .arg(shown)
+                                                     .arg(total)
+                                               : tr("off: all %1 nodes").arg(total));
+}
+
+void PromptPanel::setChatTemplateAvailable(bool available) {
+  chat_->setToolTip(available ? tr("This model has a chat template: the prompt becomes one user message and "
+                                   "the answer starts the assistant's reply")
+                              : tr("Format the prompt as a chat turn (Llama 3 headers, or Llama 2 [INST] "
+                                   "for SentencePiece models); this model has no chat template"));
+  if (available != chat_->isChecked()) chat_->setChecked(available);
 }
 
 void PromptPanel::fillAnswers(const QString& answer, const QString& contrast) {

@@ -70,7 +70,9 @@ QJsonObject Session::toJson() const {
       {QStringLiteral("basis"), QString::fromLatin1(ce::core::basis_name(trace.basis))},
       {QStringLiteral("metric"), QString::fromLatin1(ce::core::metric_name(trace.metric))},
       {QStringLiteral("top_k"), trace.topK},
-      {QStringLiteral("edges"), trace.edges}};
+      {QStringLiteral("threshold"), trace.threshold},
+      {QStringLiteral("edges"), trace.edges},
+      {QStringLiteral("chat_template"), trace.chat}};
   return QJsonObject{{QStringLiteral("format"), kFormat},
                      {QStringLiteral("program"), QStringLiteral("circuit-explorer")},
                      {QStringLiteral("program_version"), programVersion},
@@ -100,7 +102,10 @@ Session Session::fromJson(const QJsonObject& json) {
   s.trace.metric = ce::core::parse_metric(
       t.value(QStringLiteral("metric")).toString(QStringLiteral("diff")).toStdString());
   s.trace.topK = t.value(QStringLiteral("top_k")).toInt(60);
+  s.trace.threshold = t.value(QStringLiteral("threshold")).toDouble(0);
+  if (!(s.trace.threshold >= 0)) throw Error("session: the threshold must be a number >= 0");
   s.trace.edges = t.value(QStringLiteral("edges")).toBool(true);
+  s.trace.chat = t.value(QStringLiteral("chat_template")).toBool(false);
   for (const QJsonValue& gv : json.value(QStringLiteral("groups")).toArray()) {
     const QJsonObject g = gv.toObject();
     SteeringGroup group;

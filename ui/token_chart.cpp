@@ -1,5 +1,7 @@
 #include "ui/token_chart.h"
 
+#include <QEvent>
+
 #include <QBarCategoryAxis>
 #include <QBarSet>
 #include <QChart>
@@ -33,15 +35,25 @@ TokenChart::TokenChart(QWidget* parent)
   chart->setTitle(tr("Next token"));
   // Follow the system palette (dark too) rather than the chart theme's fixed white.
   chart->setBackgroundVisible(false);
-  chart->setTitleBrush(palette().color(QPalette::Text));
-  categories_->setLabelsBrush(palette().color(QPalette::Text));
-  axis_->setLabelsBrush(palette().color(QPalette::Text));
   set_->setColor(QColor(0x2b, 0x6c, 0xc4));
-  set_->setLabelColor(palette().color(QPalette::Text));
   chart->setAnimationOptions(QChart::NoAnimation);
   setChart(chart);
+  applyPalette();
   setRenderHint(QPainter::Antialiasing);
   setMinimumSize(320, 300);
+}
+
+void TokenChart::changeEvent(QEvent* event) {
+  QChartView::changeEvent(event);
+  if (event->type() == QEvent::PaletteChange) applyPalette();
+}
+
+void TokenChart::applyPalette() {
+  const QColor text = palette().color(QPalette::WindowText);
+  chart()->setTitleBrush(text);
+  categories_->setLabelsBrush(text);
+  axis_->setLabelsBrush(text);
+  set_->setLabelColor(text);
 }
 
 void TokenChart::setTokens(const std::vector<ce::core::TopToken>& tokens) {

@@ -23,7 +23,13 @@ class TokenChart : public QChartView {
   // The probabilities as drawn, top first (what a test compares).
   std::vector<double> values() const;
 
+ protected:
+  // Follows a palette change (a dark desktop theme switched on while the program runs).
+  void changeEvent(QEvent* event) override;
+
  private:
+  void applyPalette();
+
   std::vector<ce::core::TopToken> tokens_;
   QBarSet* set_;
   QHorizontalBarSeries* series_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "ce/core/chat_format.h"
 #include "ce/core/error.h"
 
 namespace ce::core {
@@ -93,15 +94,32 @@ PairedDataset load_paired_dataset(const std::string& path, const Tokenizer& tok,
   return d;
 }
 
+std::vector<int> prompt_ids(const Tokenizer& tok, const std::string& text, PromptFormat format) {
+  if (format == PromptFormat::Chat) return format_chat_prompt(tok, text);
+  return tok.encode(text, tok.default_add_bos());
+}
+
 AttributionExample make_example(const Tokenizer& tok, const std::string& text, const std::string& answer,
-                                const std::string& contrast, const std::string& patch_text) {
+                                const std::string& contrast, const std::string& patch_text, PromptFormat format) {
   const bool bos = tok.default_add_bos();
+  const bool chat = format == PromptFormat::Chat;
   AttributionExample e;
   e.label = text;
-  e.clean = tok.encode(text, bos);
+  e.clean = prompt_ids(tok, text, format);
   if (e.clean.empty()) throw Error("the prompt is empty");
+  // The answer's ids as the model would see them after the prompt: in a chat, as the start of the
+  // assistant's reply (format_chat_prompt's prefix, after which Llama 2 puts its own space).
+  auto answer_ids = [&](const std::string& a) {
+    if (!chat) return split_prompt_answer(tok, bos, text, a).second;
+    const std::string prefix =
+        tok.kind() == "sentencepiece" ? a.substr(std::min(a.find_first_not_of(' '), a.size())) : a;
+    const std::vector<int> joint = format_chat_prompt(tok, text, "", prefix);
+    if (joint.size() > e.clean.size() && std::equal(e.clean.begin(), e.clean.end(), joint.begin()))
+      return std::vector<int>(joint.begin() + static_cast<std::ptrdiff_t>(e.clean.size()), joint.end());
+    return tok.encode(a, false);
+  };
   auto one = [&](const std::string& what, const std::string& a) {
-    const std::vector<int> ids = split_prompt_answer(tok, bos, text, a).second;
+    const std::vector<int> ids = answer_ids(a);
     if (ids.size() != 1) {
       throw Error(what + " '" + a + "' is " + std::to_string(ids.size()) + " tokens (" + answer_list(tok, ids) +
                   "); it must be exactly one");
@@ -111,7 +129,7 @@ AttributionExample make_example(const Tokenizer& tok, const std::string& text, c
   if (!answer.empty()) e.answer = one("the answer", answer);
   if (!contrast.empty()) e.contrast = one("the contrast answer", contrast);
   if (!patch_text.empty()) {
-    e.patch = tok.encode(patch_text, bos);
+    e.patch = prompt_ids(tok, patch_text, format);
     if (e.patch.size() != e.clean.size()) {
       throw Error("the patch prompt is " + std::to_string(e.patch.size()) + " tokens and the prompt " +
                   std::to_string(e.clean.size()) + "; they must be equally long");

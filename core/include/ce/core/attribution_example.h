@@ -44,9 +44,21 @@ std::pair<std::vector<int>, std::vector<int>> split_prompt_answer(const Tokenize
 // for a missing or empty file, or when no example is usable (the message counts each reason).
 PairedDataset load_paired_dataset(const std::string& path, const Tokenizer& tok, size_t limit = 0);
 
-// An example from typed text. `contrast` and `patch_text` may be empty. Throws Error when an answer is not
-// exactly one token or the patch prompt's length differs from the prompt's.
+// How typed text becomes a prompt's ids.
+enum class PromptFormat {
+  Plain,  // the text itself, with the model's BOS rule
+  Chat,   // the text as one user message of the model's chat format, the assistant's turn opened after it
+          // (format_chat_prompt: Llama 3 headers for BPE vocabularies, Llama 2 [INST] for SentencePiece)
+};
+
+// Ids of a typed prompt. Throws Error when the tokenizer lacks the chat format's special tokens. Thread-safe.
+std::vector<int> prompt_ids(const Tokenizer& tok, const std::string& text, PromptFormat format);
+
+// An example from typed text. `contrast` and `patch_text` may be empty. With PromptFormat::Chat both prompts
+// are chat-formatted and an answer is what the assistant's turn starts with. Throws Error when an answer is
+// not exactly one token, the patch prompt's length differs from the prompt's, or the chat format fails.
 AttributionExample make_example(const Tokenizer& tok, const std::string& text, const std::string& answer,
-                                const std::string& contrast = {}, const std::string& patch_text = {});
+                                const std::string& contrast = {}, const std::string& patch_text = {},
+                                PromptFormat format = PromptFormat::Plain);
 
 }  // namespace ce::core
