@@ -1,14 +1,22 @@
 // The explorer GUI end to end on the embedded demo model, offscreen: load, trace, select, ablate, steer,
 // export, sessions, cancel, and the GUI thread's responsiveness while jobs run.
 #include <QApplication>
+#include <QCheckBox>
+#include <QChart>
+#include <QChartView>
 #include <QComboBox>
 #include <QContextMenuEvent>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QDir>
 #include <QGraphicsScene>
+#include <QGraphicsSimpleTextItem>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QImage>
 #include <QMenu>
 #include <QMouseEvent>
+#include <QPalette>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QSlider>
@@ -23,6 +31,9 @@
 #include <cmath>
 #include <memory>
 
+#include "ce/core/attribution_example.h"
+#include "ce/core/chat_format.h"
+#include "ce/core/circuit_evaluator.h"
 #include "ce/core/exemplar_index.h"
 #include "ce/core/resources.h"
 #include "ui/circuit_graph_view.h"
@@ -79,6 +90,39 @@ class StallMeter : public QObject {
   qint64 last_ = 0, maxGap_ = 0;
 };
 
+bool retrace(MainWindow& w) {
+  QSignalSpy traced(&w, &MainWindow::traceFinished);
+  w.trace();
+  return traced.wait(120000);
+}
+
+// Waits until the circuit score is current for `nodes` kept nodes (edits may supersede earlier scores).
+bool waitScore(MainWindow& w, QSignalSpy& spy, int nodes) {
+  for (int i = 0; i < 200 && (w.lastCircuitScore().nodes != nodes || w.scoreRunner()->isBusy()); ++i) {
+    if (!spy.wait(30000)) return false;
+  }
+  return w.lastCircuitScore().nodes == nodes;
+}
+
+// The circuit's faithfulness on the Texas prompt computed here, apart from the GUI: the shown nodes kept,
+// the rest patched from the Fresno prompt.
+std::pair<double, double> expectedScore(const MainWindow& w, const std::vector<ce::core::NodeEffect>& kept) {
+  const auto s = MainWindow::texasPrompt();
+  const auto& model = *w.model();
+  const auto ex = ce::core::make_example(model.tokenizer(), s.prompt.toStdString(), s.answer.toStdString(),
+                                         s.contrast.toStdString(), s.patch.toStdString());
+  const ce::core::CircuitEvaluator ev(model, {ex}, ce::core::Basis::MlpAct, ce::core::Ablation::Mean);
+  const size_t T = static_cast<size_t>(ev.positions()), W = static_cast<size_t>(ev.width());
+  std::vector<bool> keep(static_cast<size_t>(model.info().layers) * T * W, false);
+  for (const auto& n : kept)
+    keep[(static_cast<size_t>(n.node.layer) * T + static_cast<size_t>(n.node.pos)) * W +
+         static_cast<size_t>(n.node.index)] = true;
+  std::vector<bool> rest(keep.size());
+  for (size_t i = 0; i < keep.size(); ++i) rest[i] = !keep[i];
+  const double d = ev.m_full() - ev.m_empty();
+  return {(ev.metric_with(keep) - ev.m_empty()) / d, (ev.metric_with(rest) - ev.m_empty()) / d};
+}
+
 bool waitLive(MainWindow& w, QSignalSpy& spy) {
   // A change can schedule a computation that another supersedes, and an update started before the change
   // can arrive first: wait until nothing is scheduled or running any more.
@@ -117,9 +161,17 @@ class TestGui : public QObject {
   void curvesJobRunsAndCancels();
   void tenThousandNodesStaySmooth();
   void curvesMarkerFollowsEdits();
+  void thresholdHidesNodes();
+  void circuitScoreFollowsEdits();
+  void curvesForSeveralMethodsAndBases();
+  void meanAblationFromChosenDataset();
+  void chatTemplateFormatsPrompt();
+  void darkPaletteIsFollowed();
   void specificGroupsFlipTexas();
   void shippedSessionSteersToSacramento();
   void sessionOptionScreenshot();
+  void highDpiScreenshot();
+  void modelWithoutExemplarIndex();
   void cleanupTestCase();
 
  private:
@@ -718,6 +770,233 @@ void TestGui::curvesMarkerFollowsEdits() {
   w_->interventions()->clear();
 }
 
+void TestGui::thresholdHidesNodes() {
+  w_->interventions()->clear();
+  w_->promptPanel()->setSettings(MainWindow::texasPrompt());
+  QVERIFY2(retrace(*w_), qPrintable(w_->lastError()));
+  auto* g = w_->graphView();
+  const auto& traced = w_->lastTrace().nodes;
+  QCOMPARE(static_cast<int>(g->nodeItems().size()), 60);
+  // 800 of 1000 on the log slider: 10^-0.6 of the largest |effect|.
+  w_->promptPanel()->thresholdSlider()->setValue(800);
+  const double tau = w_->promptPanel()->settings().threshold;
+  const double top = std::fabs(traced.front().effect);
+  QVERIFY2(std::fabs(tau - top * std::pow(10.0, -0.6)) < 1e-6 * top, qPrintable(QString::number(tau)));
+  const int expected = static_cast<int>(
+      std::count_if(traced.begin(), traced.end(), [tau](const auto& n) { return std::fabs(n.effect) >= tau; }));
+  QVERIFY2(expected > 0 && expected < 60, qPrintable(QString::number(expected)));
+  QCOMPARE(static_cast<int>(g->nodeItems().size()), expected);
+  for (NodeItem* n : g->nodeItems()) QVERIFY(std::fabs(n->effect()) >= tau);
+  QCOMPARE(w_->currentCircuitSize(), expected);
+  QCOMPARE(w_->curvesView()->currentCircuitSize(), expected);
+  QVERIFY(w_->isDirty());
+  // Saved with the session, and applied again from it.
+  const auto back = ce::ui::Session::fromJson(w_->currentSession().toJson());
+  QCOMPARE(back.trace.threshold, tau);
+  w_->promptPanel()->thresholdSlider()->setValue(0);
+  QCOMPARE(static_cast<int>(g->nodeItems().size()), 60);
+  w_->promptPanel()->setSettings(back.trace);
+  QCOMPARE(w_->promptPanel()->thresholdSlider()->value(), 800);
+  w_->promptPanel()->thresholdSlider()->setValue(0);
+}
+
+void TestGui::circuitScoreFollowsEdits() {
+  w_->interventions()->clear();
+  w_->promptPanel()->setSettings(MainWindow::texasPrompt());
+  QSignalSpy scored(w_.get(), &MainWindow::circuitScored);
+  QVERIFY2(retrace(*w_), qPrintable(w_->lastError()));
+  const auto traced = w_->lastTrace().nodes;
+  QVERIFY2(waitScore(*w_, scored, 60), qPrintable(w_->lastError()));
+  auto [f, c] = expectedScore(*w_, traced);
+  qInfo("Texas, top 60 RelP neurons: faithfulness %.4f, completeness %.4f", f, c);
+  QVERIFY(std::fabs(w_->lastCircuitScore().faithfulness - f) < 1e-6);
+  QVERIFY(std::fabs(w_->lastCircuitScore().completeness - c) < 1e-6);
+  QVERIFY2(w_->curvesView()->promptScore().contains(QStringLiteral("faithfulness %1").arg(f, 0, 'f', 3)),
+           qPrintable(w_->curvesView()->promptScore()));
+  // Ablating the five largest nodes takes them out of the circuit: the score follows.
+  for (int i = 0; i < 5; ++i)
+    w_->interventions()->setNodeFactor(NodeKey{ce::core::Basis::MlpAct, traced[static_cast<size_t>(i)].node}, 0.0);
+  QVERIFY2(waitScore(*w_, scored, 55), qPrintable(w_->lastError()));
+  std::tie(f, c) = expectedScore(*w_, std::vector<ce::core::NodeEffect>(traced.begin() + 5, traced.end()));
+  QVERIFY(std::fabs(w_->lastCircuitScore().faithfulness - f) < 1e-6);
+  // Every node ablated: the empty circuit, faithfulness 0 and completeness 1 by definition.
+  for (const auto& n : traced) w_->interventions()->setNodeFactor(NodeKey{ce::core::Basis::MlpAct, n.node}, 0.0);
+  QVERIFY2(waitScore(*w_, scored, 0), qPrintable(w_->lastError()));
+  QVERIFY(std::fabs(w_->lastCircuitScore().faithfulness) < 1e-9);
+  QVERIFY(std::fabs(w_->lastCircuitScore().completeness - 1) < 1e-9);
+  w_->interventions()->clear();
+}
+
+void TestGui::curvesForSeveralMethodsAndBases() {
+  auto* curves = w_->curvesView();
+  curves->datasetBox()->setCurrentIndex(curves->datasetBox()->findText(QStringLiteral("sva/simple")));
+  curves->examplesBox()->setValue(2);
+  curves->methodBox(ce::core::Method::AtP)->setChecked(true);
+  curves->basisBox(ce::core::Basis::MlpOut)->setChecked(true);
+  QSignalSpy ready(curves, &ce::ui::CurvesView::curvesReady);
+  curves->compute();
+  QVERIFY2(ready.wait(300000), qPrintable(w_->lastError()));
+  const auto named = curves->namedCurves();
+  QCOMPARE(static_cast<int>(named.size()), 4);
+  const QStringList expected{QStringLiteral("relp mlp_act"), QStringLiteral("atp mlp_act"),
+                             QStringLiteral("relp mlp_out"), QStringLiteral("atp mlp_out")};
+  for (size_t i = 0; i < named.size(); ++i) {
+    QCOMPARE(named[i].method + QLatin1Char(' ') + named[i].basis, expected[static_cast<int>(i)]);
+    QVERIFY(named[i].curve.points.size() >= 31);
+    // One model, one test split: m(M) is the same for every curve; m(∅) is the basis's.
+    QVERIFY(std::fabs(named[i].curve.m_full - named[0].curve.m_full) < 1e-9);
+  }
+  QCOMPARE(named[1].curve.m_empty, named[0].curve.m_empty);
+  QCOMPARE(named[3].curve.m_empty, named[2].curve.m_empty);
+  QVERIFY(named[2].curve.m_empty != named[0].curve.m_empty);
+  QCOMPARE(curves->lineSeriesCount(), 8);
+  // The traced circuit is an mlp_act one: marked on the two mlp_act curves.
+  QCOMPARE(static_cast<int>(curves->marker().size()), 2);
+  const QString csv = tmp_.filePath(QStringLiteral("curves.csv"));
+  QVERIFY(w_->exportCurves(csv));
+  QFile f(csv);
+  QVERIFY(f.open(QIODevice::ReadOnly));
+  const QStringList lines = QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+  QVERIFY(lines[0].startsWith(QStringLiteral("method,basis,threshold,nodes,faithfulness")));
+  QSet<QString> pairs;
+  for (int i = 1; i < lines.size(); ++i) pairs.insert(lines[i].section(QLatin1Char(','), 0, 1));
+  QCOMPARE(pairs.size(), 4);
+  curves->methodBox(ce::core::Method::AtP)->setChecked(false);
+  curves->basisBox(ce::core::Basis::MlpOut)->setChecked(false);
+  // Nothing checked: a clear message, no job.
+  curves->methodBox(ce::core::Method::RelP)->setChecked(false);
+  QSignalSpy error(curves, &ce::ui::CurvesView::errorOccurred);
+  curves->compute();
+  QCOMPARE(error.count(), 1);
+  QVERIFY(error[0][0].toString().contains(QStringLiteral("at least one method")));
+  curves->methodBox(ce::core::Method::RelP)->setChecked(true);
+}
+
+void TestGui::meanAblationFromChosenDataset() {
+  // A dataset of the user's whose only patch prompt (Fresno) has the Texas prompt's length: the mean-ablation
+  // value of each traced neuron is its activation on that prompt.
+  const QString file = tmp_.filePath(QStringLiteral("fresno.jsonl"));
+  {
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"clean_prefix": "Fact: the capital of the state containing Dallas is", "patch_prefix": "Fact: the capital of the state containing Fresno is", "clean_answer": " Austin", "patch_answer": " Sacramento"})"
+            "\n");
+  }
+  auto* box = w_->curvesView()->datasetBox();
+  const int before = box->currentIndex();
+  box->insertItem(0, QStringLiteral("fresno.jsonl"), file);
+  box->setCurrentIndex(0);
+  w_->interventions()->clear();
+  w_->promptPanel()->setSettings(MainWindow::texasPrompt());
+  QVERIFY2(retrace(*w_), qPrintable(w_->lastError()));
+  const auto& t = w_->lastTrace();
+  QVERIFY2(t.meanSource.contains(QStringLiteral("1 patch prompts of fresno.jsonl")), qPrintable(t.meanSource));
+  const auto& model = *w_->model();
+  ce::core::AttributionOptions options;
+  const auto fresno = ce::core::attribute(
+      model, {ce::core::make_example(model.tokenizer(), "Fact: the capital of the state containing Fresno is",
+                                     " Sacramento")},
+      options);
+  QCOMPARE(t.meanValues.size(), t.nodes.size());
+  for (const auto& n : t.nodes) {
+    const float expected = fresno.activation[(static_cast<size_t>(n.node.layer) * fresno.positions +
+                                              static_cast<size_t>(n.node.pos)) * fresno.width +
+                                             static_cast<size_t>(n.node.index)];
+    QVERIFY(std::fabs(t.meanValues.at(NodeKey{ce::core::Basis::MlpAct, n.node}) - expected) < 1e-4f);
+  }
+  // A set without a prompt of this length: the shipped capitals set serves, and the reason is given.
+  box->setCurrentIndex(box->findText(QStringLiteral("sva/simple")));
+  QVERIFY2(retrace(*w_), qPrintable(w_->lastError()));
+  const QString source = w_->lastTrace().meanSource;
+  QVERIFY2(source.contains(QStringLiteral("of capitals_paired.jsonl")) &&
+               source.contains(QStringLiteral("no patch prompt of simple_train.json has this prompt's 11 tokens")),
+           qPrintable(source));
+  box->removeItem(0);
+  box->setCurrentIndex(before);
+}
+
+void TestGui::chatTemplateFormatsPrompt() {
+  w_->interventions()->clear();
+  w_->promptPanel()->setSettings(MainWindow::texasPrompt());
+  QVERIFY(!w_->promptPanel()->chatBox()->isChecked());  // the demo model has no chat template
+  w_->promptPanel()->chatBox()->setChecked(true);
+  QVERIFY(w_->promptPanel()->settings().chat);
+  QVERIFY2(retrace(*w_), qPrintable(w_->lastError()));
+  const auto& model = *w_->model();
+  const auto s = MainWindow::texasPrompt();
+  const auto expected = ce::core::format_chat_prompt(model.tokenizer(), s.prompt.toStdString());
+  QCOMPARE(w_->lastTrace().ids, expected);
+  QVERIFY(expected.size() > model.encode(s.prompt.toStdString()).size() + 10);  // [INST] … [/INST] around it
+  QVERIFY(ce::ui::Session::fromJson(w_->currentSession().toJson()).trace.chat);
+  w_->promptPanel()->chatBox()->setChecked(false);
+
+  // An instruct model (a chat template in tokenizer_config.json) starts with the box checked.
+  const QString dir = tmp_.filePath(QStringLiteral("instruct"));
+  QVERIFY(QDir().mkpath(dir));
+  const QDir demo(QString::fromStdString(model.dir()));
+  for (const QString& name : demo.entryList(QDir::Files)) QVERIFY(QFile::copy(demo.filePath(name), dir + QLatin1Char('/') + name));
+  QFile cfgFile(dir + QStringLiteral("/tokenizer_config.json"));
+  QVERIFY(cfgFile.open(QIODevice::ReadOnly));
+  QJsonObject cfg = QJsonDocument::fromJson(cfgFile.readAll()).object();
+  cfgFile.close();
+  cfg.insert(QStringLiteral("chat_template"), QStringLiteral("{% for m in messages %}{{ m.content }}{% endfor %}"));
+  QVERIFY(cfgFile.open(QIODevice::WriteOnly | QIODevice::Truncate));
+  cfgFile.write(QJsonDocument(cfg).toJson());
+  cfgFile.close();
+  QSignalSpy loaded(w_.get(), &MainWindow::modelLoaded);
+  QSignalSpy traced(w_.get(), &MainWindow::traceFinished);
+  w_->openModel(dir);
+  QVERIFY2(loaded.wait(60000), qPrintable(w_->lastError()));
+  QVERIFY(w_->promptPanel()->chatBox()->isChecked());
+  QVERIFY2(traced.wait(120000), qPrintable(w_->lastError()));
+  QCOMPARE(w_->lastTrace().ids, expected);
+  // Back to the demo model, whose box starts unchecked again.
+  w_->openModel(QString::fromStdString(ce::core::default_model_dir()));
+  QVERIFY2(loaded.wait(60000), qPrintable(w_->lastError()));
+  QVERIFY(!w_->promptPanel()->chatBox()->isChecked());
+  QVERIFY2(traced.wait(120000), qPrintable(w_->lastError()));
+}
+
+void TestGui::darkPaletteIsFollowed() {
+  // What a desktop switching to a dark theme does: a new application palette, delivered as PaletteChange.
+  const QPalette light = QApplication::palette();
+  QPalette dark(QColor(0x2d, 0x2d, 0x2d));
+  dark.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
+  dark.setColor(QPalette::Text, QColor(0xe6, 0xe6, 0xe6));
+  dark.setColor(QPalette::WindowText, QColor(0xf0, 0xf0, 0xf0));
+  QApplication::setPalette(dark);
+  QCoreApplication::processEvents();
+  int labels = 0;
+  for (QGraphicsItem* item : w_->graphView()->scene()->items()) {
+    if (auto* text = dynamic_cast<QGraphicsSimpleTextItem*>(item)) {
+      QCOMPARE(text->brush().color(), dark.color(QPalette::Text));
+      ++labels;
+    }
+  }
+  QVERIFY(labels > 10);
+  QCOMPARE(w_->tokenChart()->chart()->titleBrush().color(), dark.color(QPalette::WindowText));
+  QCOMPARE(w_->curvesView()->chartView()->chart()->titleBrush().color(), dark.color(QPalette::WindowText));
+  // The window as drawn is dark, and an exported PNG keeps the background its light labels need.
+  const QImage shot = w_->grab().toImage();
+  double luminance = 0;
+  int samples = 0;
+  for (int y = 0; y < shot.height(); y += 7) {
+    for (int x = 0; x < shot.width(); x += 7) {
+      luminance += qGray(shot.pixel(x, y));
+      ++samples;
+    }
+  }
+  luminance /= samples;
+  qInfo("dark palette: mean grey level of the window %.0f of 255", luminance);
+  QVERIFY(luminance < 90);
+  const QString png = tmp_.filePath(QStringLiteral("dark.png"));
+  QVERIFY(w_->exportGraph(png));
+  QCOMPARE(QColor(QImage(png).pixel(1, 1)), dark.color(QPalette::Base));
+  QApplication::setPalette(light);
+  QCoreApplication::processEvents();
+  QCOMPARE(w_->tokenChart()->chart()->titleBrush().color(), light.color(QPalette::WindowText));
+}
+
 void TestGui::specificGroupsFlipTexas() {
   // The Texas walkthrough in the GUI: groups of the neurons specific to the Dallas and the Los Angeles
   // traces (as `circuit-trace steer-pairs` makes them), then ×0 and ×4 flip the answer.
@@ -789,6 +1068,73 @@ void TestGui::sessionOptionScreenshot() {
   QImage image(png);
   QVERIFY(!image.isNull());
   QVERIFY(image.width() > 800 && image.height() > 500);
+}
+
+void TestGui::highDpiScreenshot() {
+  // A 2x display (QT_SCALE_FACTOR=2 stands in for one): the window is drawn at twice the pixels, not
+  // scaled up from a 1x image.
+  auto shoot = [this](const QString& scale, const QString& png) {
+    QProcess p;
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.insert(QStringLiteral("QT_SCALE_FACTOR"), scale);
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(CE_BIN_DIR "/circuit-explorer"), {QStringLiteral("--screenshot"), png});
+    return p.waitForFinished(120000) && p.exitCode() == 0;
+  };
+  const QString one = tmp_.filePath(QStringLiteral("x1.png")), two = tmp_.filePath(QStringLiteral("x2.png"));
+  QVERIFY(shoot(QStringLiteral("1"), one));
+  QVERIFY(shoot(QStringLiteral("2"), two));
+  const QImage a(one), b(two);
+  qInfo("screenshots: %dx%d at 1x, %dx%d at 2x", a.width(), a.height(), b.width(), b.height());
+  QCOMPARE(b.width(), 2 * a.width());
+  QCOMPARE(b.height(), 2 * a.height());
+  // Text is rendered at the higher resolution: the 2x image has more distinct grey levels than a 1x image
+  // scaled up would (which has exactly a's).
+  auto levels = [](const QImage& image) {
+    QSet<int> seen;
+    for (int y = 0; y < image.height(); y += 3) {
+      for (int x = 0; x < image.width(); x += 3) seen.insert(qGray(image.pixel(x, y)));
+    }
+    return seen.size();
+  };
+  QVERIFY(levels(b) >= levels(a));
+}
+
+void TestGui::modelWithoutExemplarIndex() {
+  // A model for which no exemplar index exists (the shipped one belongs to the demo model): the explorer
+  // says so, traces, and selecting a neuron asks for no exemplars.
+  const QString stories = QStringLiteral(CE_SHARED_DATA_DIR "/stories260K/hf");
+  if (!QFileInfo::exists(stories + QStringLiteral("/config.json")))
+    QSKIP("../shared/data/stories260K is absent");
+  QSignalSpy loaded(w_.get(), &MainWindow::modelLoaded);
+  QSignalSpy traced(w_.get(), &MainWindow::traceFinished);
+  w_->promptPanel()->setSettings([] {
+    ce::ui::TraceSettings s;
+    s.prompt = QStringLiteral("Once upon a time, there was a little girl");
+    return s;
+  }());
+  w_->openModel(stories);
+  QVERIFY2(loaded.wait(60000), qPrintable(w_->lastError()));
+  QVERIFY(!w_->exemplarIndex());
+  QVERIFY2(traced.wait(120000), qPrintable(w_->lastError()));
+  auto* g = w_->graphView();
+  QVERIFY(!g->nodeItems().empty());
+  NodeItem* node = g->nodeItems().front();
+  QVERIFY(!g->toolTipFor(node).contains(QStringLiteral("exemplar")));
+  QSignalSpy exemplarJobs(w_->exemplarRunner(), &ce::ui::JobRunner::started);
+  g->selectNodes({node->key()});
+  QCOMPARE(exemplarJobs.count(), 0);
+  QVERIFY(w_->inspector()->title().startsWith(node->label()));
+  QVERIFY(w_->inspector()->exemplars(ce::core::Polarity::Positive).empty());
+  QVERIFY2(w_->inspector()->exemplarHtml().contains(QStringLiteral("No exemplar index for this model")),
+           qPrintable(w_->inspector()->exemplarHtml()));
+  // The demo model's index does not fit this model: refused with the reason, the state unchanged.
+  QSignalSpy failed(w_->heavyRunner(), &ce::ui::JobRunner::failed);
+  w_->openExemplarIndex(QString::fromStdString(ce::core::resources_dir()) + QStringLiteral("/exemplars/geo_mlp_act.cexi"));
+  QVERIFY(failed.wait(30000));
+  QVERIFY2(w_->lastError().contains(QStringLiteral("model")), qPrintable(w_->lastError()));
+  QVERIFY(!w_->exemplarIndex());
 }
 
 void TestGui::cleanupTestCase() { w_.reset(); }

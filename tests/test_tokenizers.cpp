@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "ce/core/attribution_example.h"
 #include "ce/core/chat_format.h"
 #include "ce/core/error.h"
 #include "ce/core/tokenizer.h"
@@ -523,6 +524,40 @@ class TestTokenizers : public QObject {
             }).contains(QStringLiteral("alternate")));
     QVERIFY(
         error_of([&] { ce::core::format_chat(*tokenizer, {}); }).contains(QStringLiteral("user message")));
+  }
+
+  // A typed prompt in chat form (the explorer's chat-template toggle): the ids are format_chat_prompt's, and an
+  // answer is the first token of the assistant's reply.
+  void chatExamples() {
+    REQUIRE_DATA(QString::fromLatin1(kStoriesModel));
+    const auto spm = Tokenizer::from_file(path_of(kStoriesModel));
+    auto e = ce::core::make_example(*spm, "Who is she?", " Lily", " mom", "Who is he?", ce::core::PromptFormat::Chat);
+    COMPARE_IDS(e.clean, ce::core::format_chat_prompt(*spm, "Who is she?"), QStringLiteral("chat prompt"));
+    COMPARE_IDS(e.patch, ce::core::format_chat_prompt(*spm, "Who is he?"), QStringLiteral("chat patch"));
+    // Llama 2 puts its own space after [/INST]: " Lily" and "Lily" are the same word-initial token.
+    const std::vector<int> lily = spm->encode("Lily", false);
+    QCOMPARE(lily.size(), size_t{1});
+    QCOMPARE(e.answer, lily[0]);
+    QCOMPARE(ce::core::make_example(*spm, "Who is she?", "Lily", {}, {}, ce::core::PromptFormat::Chat).answer, lily[0]);
+    COMPARE_IDS(ce::core::prompt_ids(*spm, "Who is she?", ce::core::PromptFormat::Plain),
+                spm->encode("Who is she?", spm->default_add_bos()), QStringLiteral("plain prompt"));
+    QVERIFY(error_of([&] {
+              ce::core::make_example(*spm, "Who is she?", " Lily", {}, "Who is he, really?", ce::core::PromptFormat::Chat);
+            }).contains(QStringLiteral("equally long")));
+
+    REQUIRE_LLAMA3();
+    const auto llama3 = Tokenizer::from_model_dir(data_path(QStringLiteral("llama3-tokenizer")).toStdString());
+    e = ce::core::make_example(*llama3, "The capital of Texas?", "Austin", " Austin", {}, ce::core::PromptFormat::Chat);
+    const std::vector<int> prompt = ce::core::format_chat_prompt(*llama3, "The capital of Texas?");
+    COMPARE_IDS(e.clean, prompt, QStringLiteral("Llama 3 chat prompt"));
+    // ... <|start_header_id|>assistant<|end_header_id|>"\n\n": the reply starts a new word without a space.
+    QCOMPARE(e.clean[e.clean.size() - 2], *llama3->special_id("<|end_header_id|>"));
+    QCOMPARE(e.answer, llama3->encode("Austin", false)[0]);
+    QCOMPARE(e.contrast, llama3->encode(" Austin", false)[0]);
+    QVERIFY(e.answer != e.contrast);
+    QVERIFY(error_of([&] {
+              ce::core::make_example(*llama3, "Q?", "Austin is", {}, {}, ce::core::PromptFormat::Chat);
+            }).contains(QStringLiteral("must be exactly one")));
   }
 
   void errors() {

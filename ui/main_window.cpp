@@ -178,6 +178,7 @@ void meanAblationValues(const ce::core::Model& model, size_t length, ce::core::B
       out.meanSource = QObject::tr("mean over the %1 patch prompts of %2 with this prompt's length")
                            .arg(fit.size())
                            .arg(name);
+      if (!tried.isEmpty()) out.meanSource += QStringLiteral(" (%1)").arg(tried.join(QStringLiteral("; ")));
       return;
     } catch (const ce::core::Cancelled&) {
       throw;
