@@ -44,6 +44,13 @@ QPointF CircuitGraphView::cellCenter(int row, int pos) const {
   return QPointF(x, -row * kRowHeight);
 }
 
+CircuitGraphView::~CircuitGraphView() {
+  disconnect(scene_, nullptr, this, nullptr);
+  nodes_.clear();
+  byKey_.clear();
+  labels_.clear();
+}
+
 void CircuitGraphView::clearCircuit() {
   firstExemplars_.clear();
   meanValues_.clear();

@@ -28,6 +28,8 @@ class CircuitGraphView : public QGraphicsView {
   static constexpr double kPitch = 40;  // node spacing inside a cell; the largest node fills most of it
 
   explicit CircuitGraphView(QWidget* parent = nullptr);
+  // The scene (a child) outlives this object's members: its item deletion must not reach selectedNodes().
+  ~CircuitGraphView() override;
 
   // Replaces the graph. `edges` may be empty; edges whose endpoints are not shown are skipped.
   void setCircuit(ce::core::Basis basis, int layers, const QStringList& tokens,

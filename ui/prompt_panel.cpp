@@ -90,7 +90,10 @@ PromptPanel::PromptPanel(QWidget* parent)
   auto* thresholdRow = new QVBoxLayout();
   thresholdRow->addWidget(threshold_);
   thresholdRow->addWidget(thresholdLabel_);
-  form->addRow(tr("Th&reshold:"), thresholdRow);
+  // A layout row gets no buddy by itself, and a label without one would show the '&'.
+  auto* thresholdName = new QLabel(tr("Th&reshold:"), this);
+  thresholdName->setBuddy(threshold_);
+  form->addRow(thresholdName, thresholdRow);
   setShownCount(0, 0);
   form->addRow(QString(), edges_);
   trace_->setToolTip(tr("Run the attribution on a worker thread (F5)"));
