@@ -201,6 +201,19 @@ class TestCli : public QObject {
     QCOMPARE(r.json()["generated"].toString(), QString(" Austin."));
   }
 
+  // --chat: the typed prompt as one user turn of the chat format, the ids `tokenize --chat` gives.
+  void attributeChat() {
+    const QString texas = "Fact: the capital of the state containing Dallas is";
+    const Result tok = run({"tokenize", "--text", texas, "--chat"});
+    QVERIFY2(tok.code == 0, tok.err.constData());
+    const Result r = run({"attribute", "--text", texas, "--answer", " Austin", "--contrast", " Sacramento", "--chat",
+                          "--top", "3"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(r.json()["data"].toObject()["ids"].toArray(), tok.json()["ids"].toArray());
+    QVERIFY(tok.json()["ids"].toArray().size() > 20);  // [INST] ... [/INST] in byte pieces around 10 tokens
+    QCOMPARE(r.json()["nodes"].toArray().size(), 3);
+  }
+
   void errors_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("message");
@@ -224,6 +237,9 @@ class TestCli : public QObject {
                                         << "index out of range for mlp_act (0..767)";
     QTest::newRow("bad rules") << QStringList{"attribute", "--text", "a", "--answer", " is", "--rules", "half,x"}
                                << "unknown RelP rule 'x'";
+    QTest::newRow("chat with a data file")
+        << QStringList{"attribute", "--data", CE_SOURCE_DIR "/resources/datasets/sva/simple_train.json", "--chat"}
+        << "--chat applies to --text only";
     QTest::newRow("bad dtype") << QStringList{"info", "--dtype", "f8"} << "--dtype must be f32 or bf16";
   }
 

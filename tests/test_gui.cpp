@@ -11,6 +11,7 @@
 #include <QDir>
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QImage>
@@ -790,6 +791,21 @@ void TestGui::thresholdHidesNodes() {
   QCOMPARE(w_->currentCircuitSize(), expected);
   QCOMPARE(w_->curvesView()->currentCircuitSize(), expected);
   QVERIFY(w_->isDirty());
+  // The exported circuit is what the graph shows: the kept nodes, and only edges between them.
+  const QString json = tmp_.filePath(QStringLiteral("threshold.json"));
+  QVERIFY(w_->exportCircuit(json));
+  QFile file(json);
+  QVERIFY(file.open(QIODevice::ReadOnly));
+  const QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
+  QSet<QString> names;
+  for (const auto& n : root[QStringLiteral("nodes")].toArray()) names.insert(n.toObject()[QStringLiteral("name")].toString());
+  QCOMPARE(names.size(), expected);
+  for (const auto& e : root[QStringLiteral("edges")].toArray()) {
+    for (const char* end : {"src", "dst"}) {
+      const QString name = e.toObject()[QLatin1String(end)].toString();
+      QVERIFY2(!name.startsWith(QLatin1Char('L')) || names.contains(name), qPrintable(name));
+    }
+  }
   // Saved with the session, and applied again from it.
   const auto back = ce::ui::Session::fromJson(w_->currentSession().toJson());
   QCOMPARE(back.trace.threshold, tau);

@@ -33,6 +33,7 @@
 #include <cstdio>
 #include <fstream>
 #include <set>
+#include <tuple>
 
 #include "ce/core/attribution_example.h"
 #include "ce/core/circuit_evaluator.h"
@@ -970,7 +971,18 @@ bool MainWindow::exportGraph(const QString& path) {
 
 bool MainWindow::exportCircuit(const QString& path) {
   try {
-    Exporter::exportCircuit(path, trace_.basis, trace_.tokens, shownNodes(), trace_.edges);
+    // What the graph shows: edges between hidden neurons (below the threshold) are left out with them.
+    const auto nodes = shownNodes();
+    std::set<std::tuple<int, int, int>> shown;
+    for (const auto& n : nodes) shown.insert({n.node.layer, n.node.pos, n.node.index});
+    auto visible = [&shown](const ce::core::EdgeEnd& e) {
+      return e.kind != ce::core::EdgeEnd::Kind::Neuron || shown.count({e.node.layer, e.node.pos, e.node.index}) > 0;
+    };
+    std::vector<ce::core::Edge> edges;
+    for (const auto& e : trace_.edges) {
+      if (visible(e.src) && visible(e.dst)) edges.push_back(e);
+    }
+    Exporter::exportCircuit(path, trace_.basis, trace_.tokens, nodes, edges);
     statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
     return true;
   } catch (const std::exception& e) {

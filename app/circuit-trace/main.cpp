@@ -58,13 +58,15 @@ const char* kUsage =
     "             [--world-seed S] [--no-eval]   (progress on stderr; writes MODEL_CARD.md unless --no-eval)\n"
     "  eval-demo  [--model DIR] [--sva DIR] [--datasets DIR] [--max N] [--markdown]\n"
     "  write-datasets --out DIR [--seed S]\n"
-    "  attribute [--model DIR] (--data FILE [--limit N] | --text T [--answer A] [--contrast B] [--patch-text P])\n"
+    "  attribute [--model DIR] (--data FILE [--limit N] | --text T [--answer A] [--contrast B] [--patch-text P]\n"
+    "            [--chat])\n"
     "            [--method atp|ig|relp|exact] [--basis mlp_act|mlp_out|attn|resid] [--metric diff|logit|topk]\n"
     "            [--top N] [--rules all|none|norm,gate,half,attn|-half] [--ig-steps S] [--batch B]\n"
     "            [--top-candidates N (exact: patch only the top N AtP nodes)] [--progress]\n"
     "  evaluate  [--model DIR] --data TRAIN --test TEST [--limit N] [--test-limit N] [--method ...] [--basis ...]\n"
     "            [--ablation mean|zero] [--counts 1,10,100] [--csv FILE] [--progress]\n"
-    "  edges     [--model DIR] --text T --answer A [--contrast B] [--patch-text P] [--top-nodes K] [--percent P]\n"
+    "  edges     [--model DIR] --text T --answer A [--contrast B] [--patch-text P] [--chat] [--top-nodes K]\n"
+    "            [--percent P]\n"
     "            [--curve (faithfulness of the circuit left at 1..100 % of the edges; needs --contrast)]\n"
     "  steer     [--model DIR] --text T --scale L/N=F [--scale L/N@POS=F ...] [--max-new-tokens N] [--top K]\n"
     "  steer-pairs [--model DIR] [--data PAIRED.jsonl [--limit N] | --text T --answer A --patch-text P --contrast B]\n"
@@ -419,6 +421,7 @@ LoadedData load_examples(const Args& a, const ce::core::Model& model, const std:
   if (limit < 0) throw Error("--" + limit_key + " must be >= 0");
   if (a.has(key)) {
     if (a.has("text")) throw Error("give either --" + key + " or --text, not both");
+    if (a.flag("chat")) throw Error("--chat applies to --text only (data files hold plain prompts)");
     auto ds = ce::core::load_paired_dataset(a.get(key), model.tokenizer(), static_cast<size_t>(limit));
     d.summary = {{"file", a.get(key)}, {"lines", ds.lines}, {"used", ds.examples.size()},
                  {"dropped_multi_token", ds.multi_token}, {"dropped_unequal_length", ds.unequal_length},
@@ -429,7 +432,9 @@ LoadedData load_examples(const Args& a, const ce::core::Model& model, const std:
   const std::string text = a.get("text");
   std::string answer = a.get("answer", "");
   std::string contrast = a.get("contrast", "");
-  d.examples.push_back(ce::core::make_example(model.tokenizer(), text, answer, contrast, a.get("patch-text", "")));
+  const auto format = a.flag("chat") ? ce::core::PromptFormat::Chat : ce::core::PromptFormat::Plain;
+  d.examples.push_back(
+      ce::core::make_example(model.tokenizer(), text, answer, contrast, a.get("patch-text", ""), format));
   d.summary = {{"text", text}, {"ids", d.examples[0].clean}, {"pieces", pieces_json(model.tokenizer(), d.examples[0].clean)}};
   return d;
 }
@@ -855,15 +860,15 @@ int main(int argc, char** argv) {
     if (cmd == "attribute") {
       auto v = with(attr_valued);
       v.insert({"top", "top-candidates"});
-      return cmd_attribute(Args(argc, argv, 2, {"progress"}, v));
+      return cmd_attribute(Args(argc, argv, 2, {"progress", "chat"}, v));
     }
     if (cmd == "evaluate") {
       auto v = with(attr_valued);
       v.insert({"test", "test-limit", "ablation", "csv", "counts"});
-      return cmd_evaluate(Args(argc, argv, 2, {"progress"}, v));
+      return cmd_evaluate(Args(argc, argv, 2, {"progress", "chat"}, v));
     }
     if (cmd == "edges") {
-      return cmd_edges(Args(argc, argv, 2, {"progress", "curve"},
+      return cmd_edges(Args(argc, argv, 2, {"progress", "curve", "chat"},
                             with({"text", "answer", "contrast", "patch-text", "top-nodes", "rules", "metric", "percent"})));
     }
     if (cmd == "steer") {
