@@ -320,6 +320,7 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
   connect(heavy_, &JobRunner::cancelled, this,
           [this](const QString& name) { statusBar()->showMessage(tr("%1 cancelled").arg(name), 5000); });
   connect(scoreRunner_, &JobRunner::failed, this, [this](const QString&, const QString& message) {
+    scoredKeep_.clear();  // the next edit tries again
     curves_->setPromptScore(tr("No score on this prompt: %1").arg(message));
   });
   connect(live_, &JobRunner::failed, this, [this](const QString&, const QString& message) {
@@ -616,24 +617,12 @@ void MainWindow::trace() {
         if (index && s.basis == ce::core::Basis::MlpAct)
           out.firstExemplars = firstExemplarTexts(*model, *index, out.nodes, control);
         meanAblationValues(*model, ex.clean.size(), s.basis, meanDataset, out, control.sub(0.9, 0.95));
-        try {
-          // The paper's per-prompt faithfulness: everything outside the circuit takes its activation on the
-          // patch prompt (the evaluator's mean over one prompt), or zero where there is no patch prompt.
-          const auto ablation = ex.patch.empty() ? ce::core::Ablation::Zero : ce::core::Ablation::Mean;
-          out.promptEvaluator = std::shared_ptr<const ce::core::CircuitEvaluator>(
-              new ce::core::CircuitEvaluator(*model, {ex}, s.basis, ablation, control.sub(0.95, 1)),
-              [model](const ce::core::CircuitEvaluator* e) { delete e; });
-          out.scoreSource = ex.patch.empty() ? QObject::tr("the rest zero-ablated")
-                                             : QObject::tr("the rest patched from the patch prompt");
-        } catch (const ce::core::Cancelled&) {
-          throw;
-        } catch (const std::exception& e) {
-          out.scoreSource = QString::fromStdString(e.what());
-        }
+        out.example = ex;
         return out;
       },
       [this](TraceOutput& out) {
         trace_ = std::move(out);
+        ++traceSerial_;
         inspector_->clear();
         prompt_->fillAnswers(trace_.answer, trace_.contrast);
         double maxEffect = 0;
@@ -670,14 +659,12 @@ void MainWindow::showCircuit() {
 
 void MainWindow::circuitEdited() {
   curves_->setCurrentCircuit(currentCircuitSize(), trace_.basis);
-  if (!trace_.promptEvaluator) {
-    curves_->setPromptScore(trace_.nodes.empty() ? QString()
-                                                 : tr("No score on this prompt: %1").arg(trace_.scoreSource));
+  if (!model_ || trace_.nodes.empty() || trace_.example.clean.empty()) {
+    curves_->setPromptScore(QString());
     return;
   }
   // Exactly the nodes on screen that no intervention ablates, at their positions.
-  const size_t T = static_cast<size_t>(trace_.promptEvaluator->positions());
-  const size_t W = static_cast<size_t>(trace_.promptEvaluator->width());
+  const size_t T = static_cast<size_t>(trace_.positions), W = static_cast<size_t>(trace_.width);
   std::vector<bool> keep(static_cast<size_t>(trace_.layers) * T * W, false);
   int kept = 0;
   for (const auto& n : shownNodes()) {
@@ -686,29 +673,56 @@ void MainWindow::circuitEdited() {
          static_cast<size_t>(n.node.index)] = true;
     ++kept;
   }
+  // Steering by a factor other than 0 leaves the circuit as it is: no new score.
+  if (scoredSerial_ == traceSerial_ && keep == scoredKeep_) return;
+  scoredSerial_ = traceSerial_;
+  scoredKeep_ = keep;
+  struct ScoreOutput {
+    CircuitScore score;
+    std::shared_ptr<const ce::core::CircuitEvaluator> evaluator;
+  };
+  auto model = model_;
   auto evaluator = trace_.promptEvaluator;
-  const QString source = trace_.scoreSource;
-  scoreRunner_->start<CircuitScore>(
+  const auto example = trace_.example;
+  const auto basis = trace_.basis;
+  const quint64 serial = traceSerial_;
+  // The paper's per-prompt faithfulness: everything outside the circuit takes its activation on the patch
+  // prompt (the evaluator's mean over one prompt), or zero where there is no patch prompt.
+  const bool patched = !example.patch.empty();
+  const QString source = patched ? tr("the rest patched from the patch prompt") : tr("the rest zero-ablated");
+  scoreRunner_->start<ScoreOutput>(
       tr("Circuit score"),
-      [evaluator, keep, kept](const ce::core::JobControl& control) {
-        CircuitScore out;
-        out.nodes = kept;
-        const double full = evaluator->m_full(), empty = evaluator->m_empty();
+      [model, evaluator, example, basis, patched, keep, kept](const ce::core::JobControl& control) {
+        ScoreOutput out;
+        out.evaluator = evaluator;
+        if (!out.evaluator) {
+          // The evaluator refers to the model's engine: its deleter holds the model until it is gone.
+          out.evaluator = std::shared_ptr<const ce::core::CircuitEvaluator>(
+              new ce::core::CircuitEvaluator(*model, {example}, basis,
+                                             patched ? ce::core::Ablation::Mean : ce::core::Ablation::Zero,
+                                             control),
+              [model](const ce::core::CircuitEvaluator* e) { delete e; });
+        }
+        out.score.nodes = kept;
+        const double full = out.evaluator->m_full(), empty = out.evaluator->m_empty();
+        if (std::abs(full - empty) < 1e-9)
+          throw ce::core::Error("ablating every node leaves the metric unchanged, so faithfulness is undefined");
         std::vector<bool> complement(keep.size());
         for (size_t i = 0; i < keep.size(); ++i) complement[i] = !keep[i];
-        const double mc = evaluator->metric_with(keep, control);
-        const double mr = evaluator->metric_with(complement, control);
-        out.faithfulness = (mc - empty) / (full - empty);
-        out.completeness = (mr - empty) / (full - empty);
+        const double mc = out.evaluator->metric_with(keep, control);
+        const double mr = out.evaluator->metric_with(complement, control);
+        out.score.faithfulness = (mc - empty) / (full - empty);
+        out.score.completeness = (mr - empty) / (full - empty);
         return out;
       },
-      [this, source](CircuitScore& out) {
-        score_ = out;
+      [this, source, serial](ScoreOutput& out) {
+        if (serial == traceSerial_) trace_.promptEvaluator = out.evaluator;
+        score_ = out.score;
         curves_->setPromptScore(tr("On this prompt, the %1 nodes shown and not ablated: faithfulness %2, "
                                    "completeness %3 (%4)")
-                                    .arg(out.nodes)
-                                    .arg(out.faithfulness, 0, 'f', 3)
-                                    .arg(out.completeness, 0, 'f', 3)
+                                    .arg(out.score.nodes)
+                                    .arg(out.score.faithfulness, 0, 'f', 3)
+                                    .arg(out.score.completeness, 0, 'f', 3)
                                     .arg(source));
         Q_EMIT circuitScored();
       });

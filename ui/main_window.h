@@ -55,10 +55,11 @@ struct TraceOutput {
   // Mean-ablation values of the traced nodes, and where they come from (or why there are none).
   std::map<NodeKey, float> meanValues;
   QString meanSource;
-  // Scores circuits on this prompt alone: nodes outside them take the patch prompt's activations (zero
-  // without a patch prompt). Null when it could not be built; see scoreSource.
+  // The traced example, for scoring circuits on this prompt alone.
+  ce::core::AttributionExample example;
+  // Scores circuits on this prompt: nodes outside them take the patch prompt's activations (zero without a
+  // patch prompt). Built by the first score job (three forward passes, kept out of the trace's time).
   std::shared_ptr<const ce::core::CircuitEvaluator> promptEvaluator;
-  QString scoreSource;
 };
 
 // Faithfulness and completeness of the circuit shown in the graph, on the traced prompt.
@@ -174,6 +175,9 @@ class MainWindow : public QMainWindow {
   JobRunner* exemplarRunner_;
   JobRunner* scoreRunner_;
   CircuitScore score_;
+  quint64 traceSerial_ = 0;  // counts finished traces: a score job's evaluator belongs to one of them
+  quint64 scoredSerial_ = 0;
+  std::vector<bool> scoredKeep_;  // the circuit last sent to scoring: an edit that keeps it costs nothing
   std::shared_ptr<const ce::core::ExemplarIndex> index_;
   CircuitGraphView* graph_;
   PromptPanel* prompt_;
