@@ -91,6 +91,13 @@ class StallMeter : public QObject {
   qint64 last_ = 0, maxGap_ = 0;
 };
 
+QAction* findAction(QMenu* menu, const QString& text) {
+  for (QAction* a : menu->actions()) {
+    if (a->text() == text) return a;
+  }
+  return nullptr;
+}
+
 bool retrace(MainWindow& w) {
   QSignalSpy traced(&w, &MainWindow::traceFinished);
   w.trace();
@@ -150,6 +157,7 @@ class TestGui : public QObject {
   void meanAblationDiffersFromZero();
   void steeringSliderChangesContinuation();
   void contextMenuAblates();
+  void groupMenuAblatesAndSteers();
   void exportsAreValid();
   void sessionRoundTrips();
   void metricChoiceReachesTheTrace();
@@ -465,6 +473,64 @@ void TestGui::contextMenuAblates() {
   QCOMPARE(target->factor(), 0.0);
   QCOMPARE(w_->interventions()->effectiveFactor(target->key()), 0.0);
   w_->interventions()->setNodeFactor(target->key(), 1.0);
+}
+
+void TestGui::groupMenuAblatesAndSteers() {
+  // A group's actions, from its steering row and from a grouped node's submenu in the graph.
+  w_->interventions()->clear();
+  const auto& traced = w_->lastTrace().nodes;
+  QVERIFY(traced.size() >= 3);
+  std::vector<NodeKey> keys;
+  for (size_t i = 0; i < 3; ++i) keys.push_back(NodeKey{ce::core::Basis::MlpAct, traced[i].node});
+  QCOMPARE(w_->interventions()->addGroup(QStringLiteral("G"), keys), 0);
+  QCOMPARE(w_->interventions()->groupsOf(keys[1]), std::vector<int>{0});
+  auto* steering = w_->steeringPanel();
+  {
+    QMenu menu;
+    steering->fillGroupMenu(&menu, 0, 0, QString());
+    QVERIFY(!findAction(&menu, QStringLiteral("Ablate (mean)"))->isEnabled());
+    findAction(&menu, QStringLiteral("Ablate (zero)"))->trigger();
+    QCOMPARE(w_->interventions()->groups()[0].factor, 0.0);
+    QCOMPARE(w_->graphView()->nodeItem(keys[0])->factor(), 0.0);
+    QAction* steer = findAction(&menu, QStringLiteral("Steer"));
+    QVERIFY(steer && steer->menu());
+    findAction(steer->menu(), QStringLiteral("×4"))->trigger();
+    QCOMPARE(w_->interventions()->groups()[0].factor, 4.0);
+    findAction(&menu, QStringLiteral("Select in Graph"))->trigger();
+    auto selected = w_->graphView()->selectedNodes();
+    std::sort(selected.begin(), selected.end());
+    auto expected = keys;
+    std::sort(expected.begin(), expected.end());
+    QVERIFY(selected == expected);
+  }
+  // Right-click on a grouped node: its group's submenu mean-ablates the group's nodes.
+  auto* g = w_->graphView();
+  g->fitAll();
+  QString seen;
+  QTimer::singleShot(200, this, [&seen] {
+    auto* menu = qobject_cast<QMenu*>(QApplication::activePopupWidget());
+    if (!menu) return;
+    for (QAction* a : menu->actions()) seen += a->text() + QLatin1Char('|');
+    if (QAction* group = findAction(menu, QStringLiteral("Group \u201cG\u201d")); group && group->menu()) {
+      if (QAction* mean = findAction(group->menu(), QStringLiteral("Ablate (mean)")); mean && mean->isEnabled())
+        mean->trigger();
+    }
+    menu->close();
+  });
+  const QPoint at = g->mapFromScene(g->nodeItem(keys[0])->scenePos());
+  QContextMenuEvent e(QContextMenuEvent::Mouse, at, g->viewport()->mapToGlobal(at));
+  QApplication::sendEvent(g->viewport(), &e);
+  QVERIFY2(seen.contains(QStringLiteral("Group \u201cG\u201d")), qPrintable(seen));
+  const auto& values = w_->interventions()->nodeValues();
+  QCOMPARE(static_cast<int>(values.size()), 3);
+  for (const auto& k : keys) QCOMPARE(values.at(k), w_->lastTrace().meanValues.at(k));
+  w_->interventions()->renameGroup(0, QStringLiteral("Texas"));
+  QCOMPARE(w_->interventions()->groups()[0].name, QStringLiteral("Texas"));
+  QMenu menu;
+  steering->fillGroupMenu(&menu, 0, 3, QString());
+  findAction(&menu, QStringLiteral("Remove"))->trigger();
+  QVERIFY(w_->interventions()->groups().empty());
+  w_->interventions()->clear();
 }
 
 void TestGui::exportsAreValid() {

@@ -3,6 +3,7 @@
 
 #include <QGraphicsView>
 #include <QStringList>
+#include <functional>
 #include <map>
 #include <utility>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "ui/intervention_state.h"
 
 class QGraphicsScene;
+class QMenu;
 class QGraphicsSimpleTextItem;
 
 namespace ce::ui {
@@ -59,6 +61,12 @@ class CircuitGraphView : public QGraphicsView {
     meanSource_ = std::move(source);
   }
 
+  // Adds entries for a right-clicked node to its context menu (the main window adds one submenu per group
+  // holding the node). Called on the GUI thread while the menu is built.
+  void setNodeMenuExtender(std::function<void(QMenu*, const NodeKey&)> extender) {
+    nodeMenuExtender_ = std::move(extender);
+  }
+
   // Redraws nodes as the interventions say (ablated, steered, group colour).
   void showInterventions(const InterventionState& state);
 
@@ -100,6 +108,7 @@ class CircuitGraphView : public QGraphicsView {
   std::map<std::pair<int, int>, QString> firstExemplars_;
   std::map<NodeKey, float> meanValues_;
   QString meanSource_;
+  std::function<void(QMenu*, const NodeKey&)> nodeMenuExtender_;
 };
 
 }  // namespace ce::ui

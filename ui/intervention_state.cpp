@@ -1,5 +1,7 @@
 #include "ui/intervention_state.h"
 
+#include <algorithm>
+
 #include <set>
 
 namespace ce::ui {
@@ -32,6 +34,26 @@ void InterventionState::setGroupFactor(int index, double factor) {
   if (groups_[static_cast<size_t>(index)].factor == factor) return;
   groups_[static_cast<size_t>(index)].factor = factor;
   Q_EMIT changed();
+}
+
+void InterventionState::renameGroup(int index, const QString& name) {
+  if (index < 0 || index >= static_cast<int>(groups_.size()) || name.trimmed().isEmpty()) return;
+  if (groups_[static_cast<size_t>(index)].name == name.trimmed()) return;
+  groups_[static_cast<size_t>(index)].name = name.trimmed();
+  Q_EMIT changed();
+}
+
+std::vector<int> InterventionState::groupsOf(const NodeKey& key) const {
+  NodeKey every = key;
+  every.node.pos = -1;
+  std::vector<int> out;
+  for (size_t i = 0; i < groups_.size(); ++i) {
+    const auto& nodes = groups_[i].nodes;
+    if (std::find(nodes.begin(), nodes.end(), key) != nodes.end() ||
+        std::find(nodes.begin(), nodes.end(), every) != nodes.end())
+      out.push_back(static_cast<int>(i));
+  }
+  return out;
 }
 
 void InterventionState::setNodeFactor(const NodeKey& key, double factor) {

@@ -45,6 +45,10 @@ class InterventionState : public QObject {
   int addGroup(const QString& name, const std::vector<NodeKey>& nodes);
   void removeGroup(int index);
   void setGroupFactor(int index, double factor);
+  // An empty name is refused (ignored).
+  void renameGroup(int index, const QString& name);
+  // The groups holding `key` itself or its neuron at every position (pos -1), in order.
+  std::vector<int> groupsOf(const NodeKey& key) const;
   // factor 1 removes the node's own edit. A node has one own edit: a factor replaces a value and back.
   void setNodeFactor(const NodeKey& key, double factor);
   void setNodeValue(const NodeKey& key, float value);

@@ -49,6 +49,7 @@
 #include "ui/intervention_state.h"
 #include "ui/job_runner.h"
 #include "ui/neuron_inspector.h"
+#include "ui/node_item.h"
 #include "ui/prompt_panel.h"
 #include "ui/session.h"
 #include "ui/steering_panel.h"
@@ -350,6 +351,20 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
   connect(graph_, &CircuitGraphView::groupRequested, this, &MainWindow::onGroupRequested);
   connect(graph_, &CircuitGraphView::nodeFactorRequested, this, &MainWindow::onNodeFactorRequested);
   connect(graph_, &CircuitGraphView::meanAblationRequested, this, &MainWindow::onMeanAblationRequested);
+  graph_->setNodeMenuExtender([this](QMenu* menu, const NodeKey& key) {
+    for (int g : state_->groupsOf(key)) {
+      menu->addSeparator();
+      fillGroupMenu(menu->addMenu(tr("Group \u201c%1\u201d").arg(state_->groups()[static_cast<size_t>(g)].name)), g);
+    }
+  });
+  connect(steering_, &SteeringPanel::groupMenuRequested, this, [this](int group, const QPoint& at) {
+    QMenu menu(this);
+    menu.addSection(state_->groups()[static_cast<size_t>(group)].name);
+    fillGroupMenu(&menu, group);
+    menu.exec(at);
+  });
+  connect(steering_, &SteeringPanel::groupMeanAblationRequested, this, &MainWindow::onGroupMeanAblationRequested);
+  connect(steering_, &SteeringPanel::groupSelectionRequested, this, &MainWindow::onGroupSelectionRequested);
   connect(graph_, &CircuitGraphView::selectionChanged, this, [this](const std::vector<NodeKey>& sel) {
     if (!sel.empty())
       statusBar()->showMessage(tr("%n node(s) selected", nullptr, static_cast<int>(sel.size())), 3000);
@@ -883,6 +898,36 @@ void MainWindow::onMeanAblationRequested(const std::vector<NodeKey>& nodes) {
   for (const auto& k : nodes) {
     if (auto it = trace_.meanValues.find(k); it != trace_.meanValues.end()) state_->setNodeValue(k, it->second);
   }
+}
+
+void MainWindow::fillGroupMenu(QMenu* menu, int group) {
+  if (group < 0 || group >= static_cast<int>(state_->groups().size())) return;
+  int means = 0;
+  for (const auto& k : state_->groups()[static_cast<size_t>(group)].nodes) means += trace_.meanValues.count(k) > 0 ? 1 : 0;
+  steering_->fillGroupMenu(menu, group, means, trace_.meanSource);
+}
+
+void MainWindow::onGroupMeanAblationRequested(int group) {
+  if (group < 0 || group >= static_cast<int>(state_->groups().size())) return;
+  onMeanAblationRequested(state_->groups()[static_cast<size_t>(group)].nodes);
+}
+
+void MainWindow::onGroupSelectionRequested(int group) {
+  if (group < 0 || group >= static_cast<int>(state_->groups().size())) return;
+  // An every-position member selects its neuron wherever the graph shows it.
+  std::vector<NodeKey> keys;
+  for (const auto& k : state_->groups()[static_cast<size_t>(group)].nodes) {
+    if (k.node.pos >= 0) {
+      keys.push_back(k);
+      continue;
+    }
+    for (const NodeItem* item : graph_->nodeItems()) {
+      const NodeKey& shown = item->key();
+      if (shown.basis == k.basis && shown.node.layer == k.node.layer && shown.node.index == k.node.index)
+        keys.push_back(shown);
+    }
+  }
+  graph_->selectNodes(keys);
 }
 
 void MainWindow::onNodeFactorRequested(const std::vector<NodeKey>& nodes, double factor) {

@@ -150,6 +150,8 @@ class MainWindow : public QMainWindow {
   void onGroupRequested(const std::vector<ce::ui::NodeKey>& nodes);
   void onNodeFactorRequested(const std::vector<ce::ui::NodeKey>& nodes, double factor);
   void onMeanAblationRequested(const std::vector<ce::ui::NodeKey>& nodes);
+  void onGroupMeanAblationRequested(int group);
+  void onGroupSelectionRequested(int group);
 
  private:
   void buildMenus();
@@ -158,6 +160,8 @@ class MainWindow : public QMainWindow {
   void rebuildRecentMenu();
   void updateTokenStrip();
   void requestExemplars(const NodeKey& key);
+  // A group's actions (steering panel row or a grouped node's submenu in the graph).
+  void fillGroupMenu(QMenu* menu, int group);
   // Redraws the graph with the shown nodes (after a trace or a threshold change).
   void showCircuit();
   // The circuit changed (threshold, ablations): the curves' marker and the prompt score follow.

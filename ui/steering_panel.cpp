@@ -1,7 +1,9 @@
 #include "ui/steering_panel.h"
 
 #include <QGridLayout>
+#include <QInputDialog>
 #include <QLabel>
+#include <QMenu>
 #include <QPushButton>
 #include <QSlider>
 #include <QToolButton>
@@ -11,6 +13,14 @@
 #include "ui/intervention_state.h"
 
 namespace ce::ui {
+
+namespace {
+QString nameText(const SteeringGroup& g) {
+  return QStringLiteral("<span style=\"color:%1\">\u25cf</span> %2 (%3)")
+      .arg(g.color.name(), g.name.toHtmlEscaped())
+      .arg(g.nodes.size());
+}
+}  // namespace
 
 SteeringPanel::SteeringPanel(InterventionState* state, QWidget* parent)
     : QWidget(parent),
@@ -60,6 +70,7 @@ void SteeringPanel::rebuild() {
         sliders_[i]->setValue(v);
       }
       values_[i]->setText(QStringLiteral("×%1").arg(groups[i].factor, 0, 'g', 3));
+      names_[i]->setText(nameText(groups[i]));
     }
     return;
   }
@@ -69,16 +80,19 @@ void SteeringPanel::rebuild() {
   }
   sliders_.clear();
   values_.clear();
+  names_.clear();
   empty_->setVisible(groups.empty());
   for (size_t i = 0; i < groups.size(); ++i) {
     const auto& g = groups[i];
     auto* row = new QWidget(this);
+    row->setContextMenuPolicy(Qt::CustomContextMenu);
+    row->setToolTip(tr("Right-click for the group's actions"));
+    connect(row, &QWidget::customContextMenuRequested, this, [this, row, i](const QPoint& at) {
+      Q_EMIT groupMenuRequested(static_cast<int>(i), row->mapToGlobal(at));
+    });
     auto* grid = new QGridLayout(row);
     grid->setContentsMargins(0, 0, 0, 0);
-    auto* name = new QLabel(QStringLiteral("<span style=\"color:%1\">\u25cf</span> %2 (%3)")
-                                .arg(g.color.name(), g.name.toHtmlEscaped())
-                                .arg(g.nodes.size()),
-                            row);
+    auto* name = new QLabel(nameText(g), row);
     auto* slider = new QSlider(Qt::Horizontal, row);
     slider->setRange(-8 * kStepsPerUnit, 8 * kStepsPerUnit);
     slider->setValue(static_cast<int>(std::lround(g.factor * kStepsPerUnit)));
@@ -102,7 +116,36 @@ void SteeringPanel::rebuild() {
     rows_->addWidget(row);
     sliders_.push_back(slider);
     values_.push_back(value);
+    names_.push_back(name);
   }
+}
+
+void SteeringPanel::fillGroupMenu(QMenu* menu, int group, int meanCount, const QString& meanSource) {
+  if (group < 0 || group >= static_cast<int>(state_->groups().size())) return;
+  const SteeringGroup& g = state_->groups()[static_cast<size_t>(group)];
+  const int size = static_cast<int>(g.nodes.size());
+  menu->addAction(tr("Ablate (zero)"), this, [this, group] { state_->setGroupFactor(group, 0.0); });
+  QAction* mean =
+      menu->addAction(tr("Ablate (mean)"), this, [this, group] { Q_EMIT groupMeanAblationRequested(group); });
+  mean->setEnabled(meanCount > 0);
+  // Every-position members and untraced nodes have no mean of their own.
+  mean->setToolTip(meanCount > 0 ? tr("%1 of the %2 nodes have a mean value (%3)").arg(meanCount).arg(size).arg(meanSource)
+                                 : tr("Unavailable: none of the %1 nodes has a mean value at its position").arg(size));
+  menu->setToolTipsVisible(true);
+  QMenu* steer = menu->addMenu(tr("Steer"));
+  for (double f : {-2.0, 2.0, 4.0, 8.0}) {
+    steer->addAction(QStringLiteral("×%1").arg(f), this, [this, group, f] { state_->setGroupFactor(group, f); });
+  }
+  menu->addAction(tr("Reset (×1)"), this, [this, group] { state_->setGroupFactor(group, 1.0); });
+  menu->addSeparator();
+  menu->addAction(tr("Select in Graph"), this, [this, group] { Q_EMIT groupSelectionRequested(group); });
+  menu->addAction(tr("Rename…"), this, [this, group] {
+    bool ok = false;
+    const QString name = QInputDialog::getText(this, tr("Rename Group"), tr("Name:"), QLineEdit::Normal,
+                                               state_->groups()[static_cast<size_t>(group)].name, &ok);
+    if (ok) state_->renameGroup(group, name);
+  });
+  menu->addAction(tr("Remove"), this, [this, group] { state_->removeGroup(group); });
 }
 
 }  // namespace ce::ui

@@ -5,6 +5,7 @@
 #include <vector>
 
 class QLabel;
+class QMenu;
 class QSlider;
 class QVBoxLayout;
 
@@ -23,6 +24,16 @@ class SteeringPanel : public QWidget {
   QSlider* slider(int group) const;
   void setContinuation(const QString& text);
   QString continuation() const;
+  // The actions on one group: Ablate (zero), Ablate (mean), Steer ×…, Reset, Select in Graph, Rename…,
+  // Remove. Shown by right-clicking a group's row here, and as a submenu of a grouped node in the graph.
+  // `meanCount` of the group's nodes have a mean-ablation value (the action is disabled without any).
+  void fillGroupMenu(QMenu* menu, int group, int meanCount, const QString& meanSource);
+
+ Q_SIGNALS:
+  // The main window knows the mean-ablation values and the graph.
+  void groupMenuRequested(int group, const QPoint& globalPos);
+  void groupMeanAblationRequested(int group);
+  void groupSelectionRequested(int group);
 
  private Q_SLOTS:
   void rebuild();
@@ -34,6 +45,7 @@ class SteeringPanel : public QWidget {
   QLabel* empty_;
   std::vector<QSlider*> sliders_;
   std::vector<QLabel*> values_;
+  std::vector<QLabel*> names_;
 };
 
 }  // namespace ce::ui
