@@ -180,6 +180,7 @@ class TestGui : public QObject {
   void shippedSessionSteersToSacramento();
   void sessionOptionScreenshot();
   void highDpiScreenshot();
+  void selectOptionInspects();
   void modelWithoutExemplarIndex();
   void cleanupTestCase();
 
@@ -1181,6 +1182,28 @@ void TestGui::highDpiScreenshot() {
     return seen.size();
   };
   QVERIFY(levels(b) >= levels(a));
+}
+
+void TestGui::selectOptionInspects() {
+  // `--select NODE` shows a node in the Neuron panel after the start-up trace (the README's third figure).
+  auto run = [](const QStringList& args, QString* err) {
+    QProcess p;
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(CE_BIN_DIR "/circuit-explorer"), args);
+    if (!p.waitForFinished(120000)) return -1;
+    *err = QString::fromUtf8(p.readAllStandardError());
+    return p.exitCode();
+  };
+  QString err;
+  const QString png = tmp_.filePath(QStringLiteral("neuron.png"));
+  QCOMPARE(run({QStringLiteral("--select"), QStringLiteral("L3/N701@10"), QStringLiteral("--screenshot"), png}, &err), 0);
+  QVERIFY(!QImage(png).isNull());
+  QCOMPARE(run({QStringLiteral("--select"), QStringLiteral("3/701"), QStringLiteral("--screenshot"), png}, &err), 2);
+  QVERIFY2(err.contains(QStringLiteral("--select needs a position")), qPrintable(err));
+  QCOMPARE(run({QStringLiteral("--select"), QStringLiteral("L0/N0@0"), QStringLiteral("--screenshot"), png}, &err), 1);
+  QVERIFY2(err.contains(QStringLiteral("L0/N0@0 is not in the traced graph")), qPrintable(err));
 }
 
 void TestGui::modelWithoutExemplarIndex() {

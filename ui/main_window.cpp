@@ -275,7 +275,7 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
   curvesDock->setObjectName(QStringLiteral("curvesDock"));
   curvesDock->setWidget(curves_);
   addDockWidget(Qt::RightDockWidgetArea, curvesDock);
-  auto* inspectorDock = new QDockWidget(tr("Neuron"), this);
+  auto* inspectorDock = inspectorDock_ = new QDockWidget(tr("Neuron"), this);
   inspectorDock->setObjectName(QStringLiteral("inspectorDock"));
   inspectorDock->setWidget(inspector_);
   addDockWidget(Qt::RightDockWidgetArea, inspectorDock);
@@ -898,6 +898,18 @@ void MainWindow::onMeanAblationRequested(const std::vector<NodeKey>& nodes) {
   for (const auto& k : nodes) {
     if (auto it = trace_.meanValues.find(k); it != trace_.meanValues.end()) state_->setNodeValue(k, it->second);
   }
+}
+
+bool MainWindow::inspectNode(const NodeKey& key) {
+  if (!graph_->nodeItem(key)) {
+    showError(tr("%1 is not in the traced graph")
+                  .arg(QString::fromStdString(ce::core::node_name(key.node.layer, key.node.index, key.node.pos))),
+              false);
+    return false;
+  }
+  graph_->selectNodes({key});
+  inspectorDock_->raise();
+  return true;
 }
 
 void MainWindow::fillGroupMenu(QMenu* menu, int group) {

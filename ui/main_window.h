@@ -18,6 +18,7 @@
 #include "ui/trace_settings.h"
 
 class QAction;
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
@@ -125,6 +126,9 @@ class MainWindow : public QMainWindow {
   // vice versa) alone, and makes two every-position groups of the top-k neurons (layer, index) found in
   // only one of the two traces.
   void makeSpecificGroups(const QString& otherPrompt);
+  // Selects a traced node, shows it in the Neuron panel and looks up its exemplars. False (and the
+  // status bar says why) when the graph does not show it.
+  bool inspectNode(const NodeKey& key);
   bool exportGraph(const QString& path);
   bool exportCircuit(const QString& path);
   // The next-token chart or the curves chart as a figure (.png, .svg, .pdf); curves also as .csv.
@@ -195,6 +199,7 @@ class MainWindow : public QMainWindow {
   QTimer* liveTimer_;
   QMenu* recentMenu_ = nullptr;
   QAction* edgesAction_ = nullptr;
+  QDockWidget* inspectorDock_ = nullptr;
 };
 
 }  // namespace ce::ui

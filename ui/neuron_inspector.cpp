@@ -7,6 +7,7 @@
 #include <QChartView>
 #include <QEvent>
 #include <QLabel>
+#include <QScrollArea>
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <algorithm>
@@ -45,6 +46,7 @@ NeuronInspector::NeuronInspector(QWidget* parent)
   chart->setBackgroundVisible(false);
   chart->setAnimationOptions(QChart::NoAnimation);
   positions_->setLabelsAngle(-60);
+  positions_->setTruncateLabels(false);  // short tokens read better whole than as "…"
   chart_->setChart(chart);
   applyPalette();
   chart_->setRenderHint(QPainter::Antialiasing);
@@ -57,7 +59,14 @@ NeuronInspector::NeuronInspector(QWidget* parent)
   exemplars_->setTextFormat(Qt::RichText);
   exemplars_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   exemplars_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
-  layout->addWidget(exemplars_);
+  // Ten wrapped exemplars are taller than the dock: they scroll, rather than squeezing the docks beside it.
+  auto* scroll = new QScrollArea(this);
+  scroll->setWidget(exemplars_);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  scroll->setMinimumHeight(120);
+  layout->addWidget(scroll, 2);
   clear();
 }
 

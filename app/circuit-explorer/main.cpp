@@ -1,12 +1,16 @@
 // circuit-explorer: the Qt front end. Options: --model DIR, --session FILE (open a saved session: model,
-// prompt, groups and interventions), --screenshot FILE (render the window after the start-up trace and exit).
+// prompt, groups and interventions), --screenshot FILE (render the window after the start-up trace and exit),
+// --select NODE (inspect a node after that trace).
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
 #include <QPixmap>
 #include <QTimer>
 #include <cstdio>
+#include <memory>
 
+#include "ce/core/error.h"
+#include "ce/core/intervention.h"
 #include "ui/job_runner.h"
 #include "ui/intervention_state.h"
 #include "ui/main_window.h"
@@ -15,7 +19,7 @@
 namespace {
 
 void addOptions(QCommandLineParser& parser, QCommandLineOption& model, QCommandLineOption& session,
-                QCommandLineOption& screenshot) {
+                QCommandLineOption& screenshot, QCommandLineOption& select) {
   parser.setApplicationDescription(
       QStringLiteral("Explore, ablate and steer the neuron circuits of a language model."));
   parser.addHelpOption();
@@ -23,6 +27,7 @@ void addOptions(QCommandLineParser& parser, QCommandLineOption& model, QCommandL
   parser.addOption(model);
   parser.addOption(session);
   parser.addOption(screenshot);
+  parser.addOption(select);
 }
 
 }  // namespace
@@ -39,6 +44,11 @@ int main(int argc, char** argv) {
       QStringLiteral("screenshot"),
       QStringLiteral("Save the window as FILE (PNG) after the start-up trace, then exit."),
       QStringLiteral("FILE"));
+  QCommandLineOption selectOption(
+      QStringLiteral("select"),
+      QStringLiteral("After the start-up trace, select NODE (LAYER/INDEX@POS, e.g. L3/N701@10) and show it in the "
+                     "Neuron panel with its exemplars."),
+      QStringLiteral("NODE"));
   // --help and --version print and exit; they must work without a display, before QApplication needs one.
   for (int i = 1; i < argc; ++i) {
     const QByteArray a(argv[i]);
@@ -47,7 +57,7 @@ int main(int argc, char** argv) {
       QCoreApplication::setApplicationName(QStringLiteral("circuit-explorer"));
       QCoreApplication::setApplicationVersion(QStringLiteral(CE_VERSION));
       QCommandLineParser parser;
-      addOptions(parser, modelOption, sessionOption, screenshotOption);
+      addOptions(parser, modelOption, sessionOption, screenshotOption, selectOption);
       parser.process(core);
       return 0;
     }
@@ -85,8 +95,18 @@ int main(int argc, char** argv) {
   QApplication::setDesktopFileName(QStringLiteral("io.github.circuitexplorer.CircuitExplorer"));
 
   QCommandLineParser parser;
-  addOptions(parser, modelOption, sessionOption, screenshotOption);
+  addOptions(parser, modelOption, sessionOption, screenshotOption, selectOption);
   parser.process(app);
+  ce::core::Intervention selected;
+  if (parser.isSet(selectOption)) {
+    try {
+      selected = ce::core::Intervention::parse(parser.value(selectOption).toStdString() + "=1");
+      if (selected.pos < 0) throw ce::core::Error("--select needs a position: LAYER/INDEX@POS");
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "circuit-explorer: %s\n", e.what());
+      return 2;
+    }
+  }
 
   ce::ui::MainWindow window(parser.value(modelOption));
   window.show();
@@ -99,14 +119,29 @@ int main(int argc, char** argv) {
     }
   }
 
-  if (parser.isSet(screenshotOption)) {
+  const bool screenshot = parser.isSet(screenshotOption);
+  if (parser.isSet(selectOption)) {
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = QObject::connect(&window, &ce::ui::MainWindow::traceFinished, &window, [&window, selected, connection,
+                                                                                         screenshot] {
+      QObject::disconnect(*connection);
+      ce::ui::NodeKey key;
+      key.node = {selected.layer, selected.pos, selected.index};
+      if (!window.inspectNode(key) && screenshot) {
+        std::fprintf(stderr, "circuit-explorer: %s\n", qPrintable(window.lastError()));
+        QApplication::exit(1);
+      }
+    });
+  }
+
+  if (screenshot) {
     const QString file = parser.value(screenshotOption);
     auto* runner = window.heavyRunner();
     auto shoot = [&window, file, runner] {
-      // Wait until the live chart has caught up too, so the image shows one consistent state.
+      // Wait until the live chart and the exemplars have caught up too, so the image shows one consistent state.
       auto* poll = new QTimer(&window);
       QObject::connect(poll, &QTimer::timeout, &window, [&window, file, poll, runner] {
-        if (runner->isBusy() || window.liveUpdatePending()) return;
+        if (runner->isBusy() || window.liveUpdatePending() || window.exemplarRunner()->isBusy()) return;
         poll->stop();
         const bool ok = window.grab().save(file);
         if (!ok) std::fprintf(stderr, "circuit-explorer: cannot write %s\n", qPrintable(file));
