@@ -477,7 +477,11 @@ void TestGui::contextMenuAblates() {
 }
 
 void TestGui::groupMenuAblatesAndSteers() {
-  // A group's actions, from its steering row and from a grouped node's submenu in the graph.
+  // A group's actions, from its steering row and from a grouped node's submenu in the graph. The edits of
+  // earlier tests are put back at the end (later tests build on them).
+  const auto savedGroups = w_->interventions()->groups();
+  const auto savedFactors = w_->interventions()->nodeFactors();
+  const auto savedValues = w_->interventions()->nodeValues();
   w_->interventions()->clear();
   const auto& traced = w_->lastTrace().nodes;
   QVERIFY(traced.size() >= 3);
@@ -531,7 +535,7 @@ void TestGui::groupMenuAblatesAndSteers() {
   steering->fillGroupMenu(&menu, 0, 3, QString());
   findAction(&menu, QStringLiteral("Remove"))->trigger();
   QVERIFY(w_->interventions()->groups().empty());
-  w_->interventions()->clear();
+  w_->interventions()->setAll(savedGroups, savedFactors, savedValues);
 }
 
 void TestGui::exportsAreValid() {
@@ -602,6 +606,7 @@ void TestGui::sessionRoundTrips() {
   QVERIFY(b.trace.method == ce::core::Method::IG);
   QVERIFY(b.trace.metric == ce::core::Metric::TopK);
   QCOMPARE(b.groups.size(), a.groups.size());
+  QVERIFY2(!a.groups.empty(), "steeringSliderChangesContinuation leaves a group to save");
   QCOMPARE(b.groups[0].name, a.groups[0].name);
   QCOMPARE(b.groups[0].factor, a.groups[0].factor);
   QVERIFY(b.groups[0].nodes == a.groups[0].nodes);
