@@ -6,29 +6,20 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 
 #include <cmath>
+
+#include "test_support.h"
+
+using ce::test::CliResult;
+using ce::test::run_cli;
 
 namespace {
 
 QString shared(const QString& rel) { return QStringLiteral(CE_SHARED_DATA_DIR "/") + rel; }
 QString stories() { return shared("stories260K/hf"); }
 bool has_stories() { return QFile::exists(stories() + "/config.json"); }
-
-struct Result {
-  int code = -1;
-  QByteArray out, err;
-  QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
-};
-
-Result run(const QStringList& args) {
-  QProcess p;
-  p.start(QStringLiteral(CE_BIN_DIR "/circuit-trace"), args);
-  p.waitForFinished(120000);
-  return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
-}
 
 QJsonObject reference_sequence(const QString& name) {
   QFile f(shared("stories260K/reference.json"));
@@ -47,7 +38,7 @@ class TestCli : public QObject {
  private Q_SLOTS:
   void info() {
     if (!has_stories()) QSKIP("../shared/data/stories260K is absent");
-    const Result r = run({"info", "--model", stories()});
+    const CliResult r = run_cli({"info", "--model", stories()});
     QCOMPARE(r.code, 0);
     const QJsonObject j = r.json();
     QCOMPARE(j["layers"].toInt(), 5);
@@ -64,11 +55,11 @@ class TestCli : public QObject {
   void tokenize() {
     if (!has_stories()) QSKIP("../shared/data/stories260K is absent");
     const QJsonObject ref = reference_sequence("once_upon_a_time");
-    Result r = run({"tokenize", "--model", stories(), "--text", ref["text"].toString()});
+    CliResult r = run_cli({"tokenize", "--model", stories(), "--text", ref["text"].toString()});
     QCOMPARE(r.code, 0);
     QCOMPARE(r.json()["ids"].toArray(), ref["input_ids"].toArray());
     QCOMPARE(r.json()["pieces"].toArray().size(), ref["input_ids"].toArray().size());
-    r = run({"tokenize", "--tokenizer", stories() + "/tokenizer.model", "--text", ref["text"].toString(), "--no-bos"});
+    r = run_cli({"tokenize", "--tokenizer", stories() + "/tokenizer.model", "--text", ref["text"].toString(), "--no-bos"});
     QCOMPARE(r.code, 0);
     QCOMPARE(r.json()["ids"].toArray().size(), ref["input_ids"].toArray().size() - 1);
     QCOMPARE(r.json()["ids"].toArray()[0], ref["input_ids"].toArray()[1]);
@@ -77,7 +68,7 @@ class TestCli : public QObject {
   void logitsTopMatchesReference() {
     if (!has_stories()) QSKIP("../shared/data/stories260K is absent");
     const QJsonObject ref = reference_sequence("lily_and_tom");
-    const Result r = run({"logits", "--model", stories(), "--text", ref["text"].toString(), "--top", "5", "--all"});
+    const CliResult r = run_cli({"logits", "--model", stories(), "--text", ref["text"].toString(), "--top", "5", "--all"});
     QCOMPARE(r.code, 0);
     const QJsonObject j = r.json();
     const QJsonArray top = j["top"].toArray(), expect = ref["final_top5"].toArray();
@@ -93,14 +84,14 @@ class TestCli : public QObject {
     // --ids gives the same answer as --text.
     QStringList ids;
     for (const auto& v : ref["input_ids"].toArray()) ids << QString::number(v.toInt());
-    const Result r2 = run({"logits", "--model", stories(), "--ids", ids.join(","), "--top", "1"});
+    const CliResult r2 = run_cli({"logits", "--model", stories(), "--ids", ids.join(","), "--top", "1"});
     QCOMPARE(r2.json()["top"].toArray()[0].toObject()["id"].toInt(), expect[0].toObject()["id"].toInt());
   }
 
   void generateMatchesReference() {
     if (!has_stories()) QSKIP("../shared/data/stories260K is absent");
     const QJsonObject ref = reference_sequence("dog_happy");
-    const Result r = run({"generate", "--model", stories(), "--text", ref["text"].toString(), "--max-new-tokens", "20"});
+    const CliResult r = run_cli({"generate", "--model", stories(), "--text", ref["text"].toString(), "--max-new-tokens", "20"});
     QCOMPARE(r.code, 0);
     QCOMPARE(r.json()["ids"].toArray(), ref["greedy_continuation_ids"].toArray());
     QCOMPARE(r.json()["text"].toString(), ref["greedy_continuation_text"].toString());
@@ -108,11 +99,11 @@ class TestCli : public QObject {
 
   // The embedded demo model is the default of every --model option and knows the Texas two-hop fact.
   void demoModelIsDefault() {
-    const Result r = run({"logits", "--text", "Fact: the capital of the state containing Dallas is", "--top", "1"});
+    const CliResult r = run_cli({"logits", "--text", "Fact: the capital of the state containing Dallas is", "--top", "1"});
     QCOMPARE(r.code, 0);
     QCOMPARE(r.json()["top"].toArray()[0].toObject()["piece"].toString(), QString("▁Austin"));
     QCOMPARE(r.json()["top"].toArray()[0].toObject()["text"].toString(), QString(" Austin"));
-    const Result info = run({"info"});
+    const CliResult info = run_cli({"info"});
     QCOMPARE(info.code, 0);
     QVERIFY(info.json()["layers"].toInt() >= 4);
   }
@@ -121,7 +112,7 @@ class TestCli : public QObject {
   void demoModelAccuracySubset() {
     QStringList args{"eval-demo", "--max", "40"};
     if (QFile::exists(shared("sva/simple_test.json"))) args << "--sva" << shared("sva");
-    const Result r = run(args);
+    const CliResult r = run_cli(args);
     QCOMPARE(r.code, 0);
     const QJsonObject j = r.json();
     auto acc = [&](const QJsonObject& o) { return o["correct"].toDouble() / o["total"].toDouble(); };
@@ -135,7 +126,7 @@ class TestCli : public QObject {
 
   // attribute: the documented fields, nodes sorted by |effect|, pos counted with BOS.
   void attributeJson() {
-    const Result r = run({"attribute", "--text", "Fact: the capital of the state containing Dallas is", "--answer",
+    const CliResult r = run_cli({"attribute", "--text", "Fact: the capital of the state containing Dallas is", "--answer",
                           " Austin", "--contrast", " Sacramento", "--patch-text",
                           "Fact: the capital of the state containing Fresno is", "--method", "relp", "--top", "20"});
     QVERIFY2(r.code == 0, r.err.constData());
@@ -162,7 +153,7 @@ class TestCli : public QObject {
     QTemporaryDir dir;
     const QString csv = dir.path() + "/curve.csv";
     const QString sva = QStringLiteral(CE_SOURCE_DIR "/resources/datasets/sva/");
-    const Result r = run({"evaluate", "--data", sva + "simple_train.json", "--test", sva + "simple_test.json", "--limit",
+    const CliResult r = run_cli({"evaluate", "--data", sva + "simple_train.json", "--test", sva + "simple_test.json", "--limit",
                           "20", "--test-limit", "20", "--method", "atp", "--basis", "mlp_out", "--csv", csv});
     QVERIFY2(r.code == 0, r.err.constData());
     const QJsonObject j = r.json();
@@ -181,21 +172,21 @@ class TestCli : public QObject {
 
   void edgesAndSteer() {
     const QString texas = "Fact: the capital of the state containing Dallas is";
-    Result r = run({"edges", "--text", texas, "--answer", " Austin", "--top-nodes", "5"});
+    CliResult r = run_cli({"edges", "--text", texas, "--answer", " Austin", "--top-nodes", "5"});
     QVERIFY2(r.code == 0, r.err.constData());
     QCOMPARE(r.json()["nodes"].toArray().size(), 5);
     const QJsonArray edges = r.json()["edges"].toArray();
     QVERIFY(!edges.isEmpty());
     QVERIFY(edges[0].toObject().contains("src") && edges[0].toObject().contains("weight") &&
             edges[0].toObject().contains("score"));
-    r = run({"steer", "--text", texas, "--scale", "2/636=-8", "--scale", "0/617@9=0", "--max-new-tokens", "2"});
+    r = run_cli({"steer", "--text", texas, "--scale", "2/636=-8", "--scale", "0/617@9=0", "--max-new-tokens", "2"});
     QVERIFY2(r.code == 0, r.err.constData());
     const QJsonObject j = r.json();
     QCOMPARE(j["before"].toObject()["top"].toArray()[0].toObject()["text"].toString(), QString(" Austin"));
     QVERIFY(j["after"].toObject()["top"].toArray()[0].toObject()["logit"].toDouble() !=
             j["before"].toObject()["top"].toArray()[0].toObject()["logit"].toDouble());
     // The continuation reads as text after the prompt: its leading space kept, no "</s>" rendered.
-    r = run({"steer", "--text", texas, "--scale", "0/1=1"});
+    r = run_cli({"steer", "--text", texas, "--scale", "0/1=1"});
     QVERIFY2(r.code == 0, r.err.constData());
     QCOMPARE(r.json()["before"].toObject()["generated"].toString(), QString(" Austin."));
     QCOMPARE(r.json()["generated"].toString(), QString(" Austin."));
@@ -204,9 +195,9 @@ class TestCli : public QObject {
   // --chat: the typed prompt as one user turn of the chat format, the ids `tokenize --chat` gives.
   void attributeChat() {
     const QString texas = "Fact: the capital of the state containing Dallas is";
-    const Result tok = run({"tokenize", "--text", texas, "--chat"});
+    const CliResult tok = run_cli({"tokenize", "--text", texas, "--chat"});
     QVERIFY2(tok.code == 0, tok.err.constData());
-    const Result r = run({"attribute", "--text", texas, "--answer", " Austin", "--contrast", " Sacramento", "--chat",
+    const CliResult r = run_cli({"attribute", "--text", texas, "--answer", " Austin", "--contrast", " Sacramento", "--chat",
                           "--top", "3"});
     QVERIFY2(r.code == 0, r.err.constData());
     QCOMPARE(r.json()["data"].toObject()["ids"].toArray(), tok.json()["ids"].toArray());
@@ -246,7 +237,7 @@ class TestCli : public QObject {
   void errors() {
     QFETCH(QStringList, args);
     QFETCH(QString, message);
-    const Result r = run(args);
+    const CliResult r = run_cli(args);
     QCOMPARE(r.code, 2);
     QVERIFY(r.out.isEmpty());
     const QString err = QString::fromUtf8(r.err);

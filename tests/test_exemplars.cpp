@@ -7,7 +7,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <algorithm>
 #include <atomic>
@@ -24,9 +23,14 @@
 #include "ce/core/layer_activations.h"
 #include "ce/core/model.h"
 #include "ce/core/tokenizer.h"
+#include "test_support.h"
 
 using namespace ce::core;
 namespace fs = std::filesystem;
+
+using ce::test::CliResult;
+using ce::test::error_of;
+using ce::test::run_cli;
 
 namespace {
 
@@ -47,30 +51,6 @@ void write_bytes(const std::string& path, const QByteArray& bytes) {
   QFile f(QString::fromStdString(path));
   QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
   QCOMPARE(f.write(bytes), bytes.size());
-}
-
-// The message of the Error that `f` throws, or "" when it does not throw.
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-struct Result {
-  int code = -1;
-  QByteArray out, err;
-  QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
-};
-
-Result run(const QStringList& args) {
-  QProcess p;
-  p.start(QStringLiteral(CE_BIN_DIR "/circuit-trace"), args);
-  p.waitForFinished(120000);
-  return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
 }
 
 struct Token {
@@ -252,7 +232,7 @@ class TestExemplars : public QObject {
 
   void cliBuildsNeuronAndActivationsRecompute() {
     const std::string out = path("cli.cexi");
-    Result r = run({"exemplars", "--threads", "1", "--corpus", QString::fromStdString(corpus_), "--out",
+    CliResult r = run_cli({"exemplars", "--threads", "1", "--corpus", QString::fromStdString(corpus_), "--out",
                     QString::fromStdString(out), "--top", QString::number(kTopK), "--context", QString::number(kContext),
                     "--batch", QString::number(kBatch)});
     QVERIFY2(r.code == 0, r.err.constData());
@@ -264,7 +244,7 @@ class TestExemplars : public QObject {
     int checked = 0;
     for (const QString neuron : {"L2/N117"}) {
       for (const QString pol : {"+", "-"}) {
-        r = run({"neuron", "--threads", "1", "--index", QString::fromStdString(out), "--neuron", neuron, "--polarity", pol});
+        r = run_cli({"neuron", "--threads", "1", "--index", QString::fromStdString(out), "--neuron", neuron, "--polarity", pol});
         QVERIFY2(r.code == 0, r.err.constData());
         const QJsonObject j = r.json();
         QCOMPARE(j["polarity"].toString(), pol);
@@ -276,7 +256,7 @@ class TestExemplars : public QObject {
           QStringList ids;
           for (const auto& id : e["ids"].toArray()) ids << QString::number(id.toInt());
           QCOMPARE(e["tokens"].toArray().size(), ids.size());
-          const Result a = run({"activations", "--threads", "1", "--ids", ids.join(','), "--layer", parts[0],
+          const CliResult a = run_cli({"activations", "--threads", "1", "--ids", ids.join(','), "--layer", parts[0],
                                 "--index", parts[1]});
           QVERIFY2(a.code == 0, a.err.constData());
           const QJsonArray values = a.json()["values"].toArray();
@@ -316,7 +296,7 @@ class TestExemplars : public QObject {
     QCOMPARE(index->info().top_k, 20);
     // `neuron` uses the shipped index by default; a text exemplar re-encoded by `activations --text` gives the
     // stored value too (its window is a whole document, BOS first).
-    const Result r = run({"neuron", "--threads", "1", "--neuron", "1/42", "--top", "3"});
+    const CliResult r = run_cli({"neuron", "--threads", "1", "--neuron", "1/42", "--top", "3"});
     QVERIFY2(r.code == 0, r.err.constData());
     const QJsonArray ex = r.json()["exemplars"].toArray();
     QCOMPARE(ex.size(), 3);
@@ -327,7 +307,7 @@ class TestExemplars : public QObject {
       const std::vector<int> rest(e.tokens.begin() + 1, e.tokens.end());
       const std::string text = model_->tokenizer().decode(rest);
       if (model_->encode(text) != e.tokens) continue;
-      const Result a = run({"activations", "--threads", "1", "--text", QString::fromStdString(text), "--layer", "1",
+      const CliResult a = run_cli({"activations", "--threads", "1", "--text", QString::fromStdString(text), "--layer", "1",
                             "--index", "42"});
       QVERIFY2(a.code == 0, a.err.constData());
       const QJsonArray values = a.json()["values"].toArray();
@@ -338,7 +318,7 @@ class TestExemplars : public QObject {
     }
     QVERIFY(via_text > 0);
     // All neurons at once: [tokens][768].
-    const Result all = run({"activations", "--threads", "1", "--text", "The capital of Texas is Austin.", "--layer", "0"});
+    const CliResult all = run_cli({"activations", "--threads", "1", "--text", "The capital of Texas is Austin.", "--layer", "0"});
     QCOMPARE(all.code, 0);
     QCOMPARE(all.json()["values"].toArray()[1].toArray().size(), 768);
   }
@@ -376,7 +356,7 @@ class TestExemplars : public QObject {
       const std::string e = error_of([&] { ExemplarIndex::open(p); });
       QVERIFY2(e.find(p) == 0 && e.find(c.expect) != std::string::npos, (std::string(c.name) + ": " + e).c_str());
       if (std::string(c.name) != "truncated") continue;  // one CLI run: the command shows the same message
-      const Result r = run({"neuron", "--index", QString::fromStdString(p), "--neuron", "0/0"});
+      const CliResult r = run_cli({"neuron", "--index", QString::fromStdString(p), "--neuron", "0/0"});
       QCOMPARE(r.code, 2);
       QVERIFY2(r.err.contains(c.expect) && r.err.count('\n') == 1, r.err.constData());
     }
@@ -409,13 +389,13 @@ class TestExemplars : public QObject {
     QVERIFY(model_fingerprint(*other_model) != model_fingerprint(*model_));
     const std::string e = error_of([&] { index->check_model(*other_model); });
     QVERIFY2(e.find(kShipped + ": built for another model") == 0, e.c_str());
-    Result r = run({"neuron", "--model", QString::fromStdString(other), "--neuron", "0/0"});
+    CliResult r = run_cli({"neuron", "--model", QString::fromStdString(other), "--neuron", "0/0"});
     QCOMPARE(r.code, 2);
     QVERIFY2(r.err.contains("built for another model"), r.err.constData());
 
     const std::string b = error_of([&] { index->check_basis(ActivationBasis::MlpOut); });
     QVERIFY2(b.find("built for basis mlp_act, not mlp_out") != std::string::npos, b.c_str());
-    r = run({"neuron", "--basis", "mlp_out", "--neuron", "0/0"});
+    r = run_cli({"neuron", "--basis", "mlp_out", "--neuron", "0/0"});
     QCOMPARE(r.code, 2);
     QVERIFY(r.err.contains("built for basis mlp_act, not mlp_out"));
   }

@@ -91,6 +91,27 @@ class StallMeter : public QObject {
   qint64 last_ = 0, maxGap_ = 0;
 };
 
+// circuit-explorer run offscreen (at a display scale factor when `scale` is set); code -1 if it hung.
+struct Run {
+  int code = -1;
+  QString out, err;
+};
+
+Run runExplorer(const QStringList& args, const QString& scale = QString()) {
+  QProcess p;
+  auto env = QProcessEnvironment::systemEnvironment();
+  env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+  if (!scale.isEmpty()) env.insert(QStringLiteral("QT_SCALE_FACTOR"), scale);
+  p.setProcessEnvironment(env);
+  p.start(QStringLiteral(CE_BIN_DIR "/circuit-explorer"), args);
+  Run r;
+  if (!p.waitForFinished(120000)) return r;
+  r.code = p.exitCode();
+  r.out = QString::fromUtf8(p.readAllStandardOutput());
+  r.err = QString::fromUtf8(p.readAllStandardError());
+  return r;
+}
+
 QAction* findAction(QMenu* menu, const QString& text) {
   for (QAction* a : menu->actions()) {
     if (a->text() == text) return a;
@@ -123,8 +144,7 @@ std::pair<double, double> expectedScore(const MainWindow& w, const std::vector<c
   const size_t T = static_cast<size_t>(ev.positions()), W = static_cast<size_t>(ev.width());
   std::vector<bool> keep(static_cast<size_t>(model.info().layers) * T * W, false);
   for (const auto& n : kept)
-    keep[(static_cast<size_t>(n.node.layer) * T + static_cast<size_t>(n.node.pos)) * W +
-         static_cast<size_t>(n.node.index)] = true;
+    keep[ce::core::dense_offset(n.node, T, W)] = true;
   std::vector<bool> rest(keep.size());
   for (size_t i = 0; i < keep.size(); ++i) rest[i] = !keep[i];
   const double d = ev.m_full() - ev.m_empty();
@@ -987,9 +1007,7 @@ void TestGui::meanAblationFromChosenDataset() {
       options);
   QCOMPARE(t.meanValues.size(), t.nodes.size());
   for (const auto& n : t.nodes) {
-    const float expected = fresno.activation[(static_cast<size_t>(n.node.layer) * fresno.positions +
-                                              static_cast<size_t>(n.node.pos)) * fresno.width +
-                                             static_cast<size_t>(n.node.index)];
+    const float expected = fresno.activation[fresno.offset(n.node.layer, n.node.pos, n.node.index)];
     QVERIFY(std::fabs(t.meanValues.at(NodeKey{ce::core::Basis::MlpAct, n.node}) - expected) < 1e-4f);
   }
   // A set without a prompt of this length: the shipped capitals set serves, and the reason is given.
@@ -1136,19 +1154,12 @@ void TestGui::sessionOptionScreenshot() {
   // `circuit-explorer --session S --screenshot F`, as the README regenerates its figure. Qt itself would
   // swallow "--session" (X11 session management) if the program did not take it out first.
   const QString png = tmp_.filePath(QStringLiteral("steered.png"));
-  QProcess p;
-  p.setProcessEnvironment([] {
-    auto env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-    return env;
-  }());
-  p.start(QStringLiteral(CE_BIN_DIR "/circuit-explorer"),
-          {QStringLiteral("--session"),
-           QString::fromStdString(ce::core::resources_dir()) + QStringLiteral("/sessions/texas_to_california.json"),
-           QStringLiteral("--screenshot"), png});
-  QVERIFY(p.waitForFinished(120000));
-  const QString out = QString::fromUtf8(p.readAllStandardOutput());
-  QVERIFY2(p.exitCode() == 0, qPrintable(QString::fromUtf8(p.readAllStandardError())));
+  const Run r = runExplorer(
+      {QStringLiteral("--session"),
+       QString::fromStdString(ce::core::resources_dir()) + QStringLiteral("/sessions/texas_to_california.json"),
+       QStringLiteral("--screenshot"), png});
+  QVERIFY2(r.code == 0, qPrintable(r.err));
+  const QString& out = r.out;
   qInfo("%s", qPrintable(out.trimmed()));
   QVERIFY2(out.contains(QStringLiteral("top next token \" Sacramento\"")) &&
                out.contains(QStringLiteral("under 32 interventions")),
@@ -1161,24 +1172,24 @@ void TestGui::sessionOptionScreenshot() {
 void TestGui::highDpiScreenshot() {
   // A 2x display (QT_SCALE_FACTOR=2 stands in for one): the window is drawn at twice the pixels, not
   // scaled up from a 1x image.
-  auto shoot = [this](const QString& scale, const QString& png) {
-    QProcess p;
-    auto env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-    env.insert(QStringLiteral("QT_SCALE_FACTOR"), scale);
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(CE_BIN_DIR "/circuit-explorer"), {QStringLiteral("--screenshot"), png});
-    return p.waitForFinished(120000) && p.exitCode() == 0;
-  };
   const QString one = tmp_.filePath(QStringLiteral("x1.png")), two = tmp_.filePath(QStringLiteral("x2.png"));
-  QVERIFY(shoot(QStringLiteral("1"), one));
-  QVERIFY(shoot(QStringLiteral("2"), two));
+  QCOMPARE(runExplorer({QStringLiteral("--screenshot"), one}, QStringLiteral("1")).code, 0);
+  QCOMPARE(runExplorer({QStringLiteral("--screenshot"), two}, QStringLiteral("2")).code, 0);
   const QImage a(one), b(two);
   qInfo("screenshots: %dx%d at 1x, %dx%d at 2x", a.width(), a.height(), b.width(), b.height());
   QCOMPARE(b.width(), 2 * a.width());
   QCOMPARE(b.height(), 2 * a.height());
-  // Text is rendered at the higher resolution: the 2x image has more distinct grey levels than a 1x image
-  // scaled up would (which has exactly a's).
+  // Drawn at the higher resolution, not pixel-doubled: many 2x2 blocks of the 2x image hold more than one
+  // colour (a doubled 1x image has none), and it has at least the 1x image's grey levels.
+  int mixed = 0;
+  for (int y = 0; y + 1 < b.height(); y += 2) {
+    for (int x = 0; x + 1 < b.width(); x += 2) {
+      const QRgb c = b.pixel(x, y);
+      mixed += (b.pixel(x + 1, y) != c || b.pixel(x, y + 1) != c || b.pixel(x + 1, y + 1) != c) ? 1 : 0;
+    }
+  }
+  qInfo("2x screenshot: %d of %d 2x2 blocks are not one colour", mixed, (b.width() / 2) * (b.height() / 2));
+  QVERIFY(mixed > 1000);
   auto levels = [](const QImage& image) {
     QSet<int> seen;
     for (int y = 0; y < image.height(); y += 3) {
@@ -1191,23 +1202,16 @@ void TestGui::highDpiScreenshot() {
 
 void TestGui::selectOptionInspects() {
   // `--select NODE` shows a node in the Neuron panel after the start-up trace (the README's third figure).
-  auto run = [](const QStringList& args, QString* err) {
-    QProcess p;
-    auto env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(CE_BIN_DIR "/circuit-explorer"), args);
-    if (!p.waitForFinished(120000)) return -1;
-    *err = QString::fromUtf8(p.readAllStandardError());
-    return p.exitCode();
-  };
-  QString err;
   const QString png = tmp_.filePath(QStringLiteral("neuron.png"));
-  QCOMPARE(run({QStringLiteral("--select"), QStringLiteral("L3/N701@10"), QStringLiteral("--screenshot"), png}, &err), 0);
+  Run r = runExplorer({QStringLiteral("--select"), QStringLiteral("L3/N701@10"), QStringLiteral("--screenshot"), png});
+  QCOMPARE(r.code, 0);
   QVERIFY(!QImage(png).isNull());
-  QCOMPARE(run({QStringLiteral("--select"), QStringLiteral("3/701"), QStringLiteral("--screenshot"), png}, &err), 2);
-  QVERIFY2(err.contains(QStringLiteral("--select needs a position")), qPrintable(err));
-  QCOMPARE(run({QStringLiteral("--select"), QStringLiteral("L0/N0@0"), QStringLiteral("--screenshot"), png}, &err), 1);
+  r = runExplorer({QStringLiteral("--select"), QStringLiteral("3/701"), QStringLiteral("--screenshot"), png});
+  QCOMPARE(r.code, 2);
+  QVERIFY2(r.err.contains(QStringLiteral("--select needs a position")), qPrintable(r.err));
+  r = runExplorer({QStringLiteral("--select"), QStringLiteral("L0/N0@0"), QStringLiteral("--screenshot"), png});
+  QCOMPARE(r.code, 1);
+  const QString& err = r.err;
   QVERIFY2(err.contains(QStringLiteral("L0/N0@0 is not in the traced graph")), qPrintable(err));
 }
 

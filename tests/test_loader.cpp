@@ -20,6 +20,7 @@
 #include "ce/core/safetensors_file.h"
 #include "ce/core/safetensors_writer.h"
 #include "ce/core/weight_store.h"
+#include "test_support.h"
 
 using ce::core::DType;
 using ce::core::Error;
@@ -29,21 +30,11 @@ using ce::core::SafetensorsWriter;
 using ce::core::TensorEntry;
 using ce::core::WeightStore;
 
+using ce::test::error_of;
+
 namespace {
 
 using Shapes = std::vector<std::pair<std::string, std::vector<int64_t>>>;
-
-// The message of the ce::core::Error `f` throws, or "" when it does not throw. Any other exception
-// escapes and fails the test: hostile input must surface as Error, never as a JSON or allocation error.
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // Asserts that `expr` throws Error and that its message contains every listed fragment.
 #define EXPECT_ERROR(expr, ...)                                                                        \

@@ -135,12 +135,7 @@ void CircuitGraphView::setCircuit(ce::core::Basis basis, int layers, const QStri
     e->setPos(cellCenter(0, p));
     scene_->addItem(e);
     embeddings.push_back(e);
-    auto* label = scene_->addSimpleText(tokens[p]);
-    QFont f = label->font();
-    f.setPixelSize(24);
-    label->setFont(f);
-    label->setBrush(palette().color(QPalette::Text));
-    labels_.push_back(label);
+    auto* label = addLabel(tokens[p]);
     const QRectF b = label->boundingRect();
     label->setPos(cellCenter(0, p) + QPointF(-b.width() / 2, 24));
   }
@@ -155,12 +150,7 @@ void CircuitGraphView::setCircuit(ce::core::Basis basis, int layers, const QStri
     const QString text = row == 0            ? QStringLiteral("emb")
                          : row == layers + 1 ? QStringLiteral("logit")
                                              : QStringLiteral("L%1").arg(row - 1);
-    auto* label = scene_->addSimpleText(text);
-    QFont f = label->font();
-    f.setPixelSize(24);
-    label->setFont(f);
-    label->setBrush(palette().color(QPalette::Text));
-    labels_.push_back(label);
+    auto* label = addLabel(text);
     const QRectF b = label->boundingRect();
     label->setPos(QPointF(-10 - b.width(), -row * kRowHeight - b.height() / 2));
   }
@@ -297,6 +287,16 @@ QString CircuitGraphView::toolTipFor(const NodeItem* item) const {
   if (auto it = firstExemplars_.find({n.layer, n.index}); it != firstExemplars_.end())
     tip += tr("\nfirst exemplar: %1").arg(it->second);
   return tip;
+}
+
+QGraphicsSimpleTextItem* CircuitGraphView::addLabel(const QString& text) {
+  auto* label = scene_->addSimpleText(text);
+  QFont f = label->font();
+  f.setPixelSize(24);
+  label->setFont(f);
+  label->setBrush(palette().color(QPalette::Text));
+  labels_.push_back(label);
+  return label;
 }
 
 void CircuitGraphView::changeEvent(QEvent* event) {

@@ -94,6 +94,8 @@ class CircuitGraphView : public QGraphicsView {
 
  private:
   QPointF cellCenter(int row, int pos) const;
+  // A token or layer label in the palette's text colour, recoloured on a palette change.
+  QGraphicsSimpleTextItem* addLabel(const QString& text);
 
   QGraphicsScene* scene_;
   EdgeLayerItem* edgeLayer_ = nullptr;

@@ -131,27 +131,25 @@ std::vector<ce::core::Intervention> InterventionState::interventions() const {
   std::set<NodeKey> keys;
   for (const auto& [k, f] : nodeFactors_) keys.insert(k);
   for (const auto& g : groups_) keys.insert(g.nodes.begin(), g.nodes.end());
-  std::vector<ce::core::Intervention> out;
-  for (const auto& [k, v] : nodeValues_) {
+  auto at = [](const NodeKey& k) {
     ce::core::Intervention iv;
     iv.basis = k.basis;
     iv.layer = k.node.layer;
     iv.index = k.node.index;
     iv.pos = k.node.pos;
-    iv.value = v;
-    out.push_back(iv);
+    return iv;
+  };
+  std::vector<ce::core::Intervention> out;
+  for (const auto& [k, v] : nodeValues_) {
+    out.push_back(at(k));
+    out.back().value = v;
   }
   for (const auto& k : keys) {
     if (nodeValues_.count(k)) continue;
     const double f = effectiveFactor(k);
     if (f == 1.0) continue;
-    ce::core::Intervention iv;
-    iv.basis = k.basis;
-    iv.layer = k.node.layer;
-    iv.index = k.node.index;
-    iv.pos = k.node.pos;
-    iv.factor = f;
-    out.push_back(iv);
+    out.push_back(at(k));
+    out.back().factor = f;
   }
   return out;
 }

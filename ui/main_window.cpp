@@ -173,9 +173,7 @@ void meanAblationValues(const ce::core::Model& model, size_t length, ce::core::B
       const auto& v = ev.ablation_values();
       const size_t T = static_cast<size_t>(ev.positions()), W = static_cast<size_t>(ev.width());
       for (const auto& n : out.nodes) {
-        out.meanValues[NodeKey{basis, n.node}] =
-            v[(static_cast<size_t>(n.node.layer) * T + static_cast<size_t>(n.node.pos)) * W +
-              static_cast<size_t>(n.node.index)];
+        out.meanValues[NodeKey{basis, n.node}] = v[ce::core::dense_offset(n.node, T, W)];
       }
       out.meanSource = QObject::tr("mean over the %1 patch prompts of %2 with this prompt's length")
                            .arg(fit.size())
@@ -206,6 +204,7 @@ bool hasChatTemplate(const QString& dir) {
 struct LoadOutput {
   std::shared_ptr<const ce::core::Model> model;
   std::shared_ptr<const ce::core::ExemplarIndex> index;
+  bool chatTemplate = false;
 };
 
 struct IndexOutput {
@@ -532,6 +531,7 @@ void MainWindow::openModel(const QString& dir) {
         out.model = std::shared_ptr<const ce::core::Model>(ce::core::Model::open(dir));
         control.check();
         out.index = findExemplarIndex(*out.model);
+        out.chatTemplate = hasChatTemplate(QString::fromStdString(dir));
         return out;
       },
       [this](LoadOutput& loaded) {
@@ -544,7 +544,7 @@ void MainWindow::openModel(const QString& dir) {
         live_->cancel();
         scoreRunner_->cancel();
         state_->clear();
-        prompt_->setChatTemplateAvailable(hasChatTemplate(QString::fromStdString(model_->dir())));
+        prompt_->setChatTemplateAvailable(loaded.chatTemplate);
         setWindowModified(false);
         graph_->clearCircuit();
         trace_ = TraceOutput();
@@ -673,20 +673,19 @@ void MainWindow::showCircuit() {
 }
 
 void MainWindow::circuitEdited() {
-  curves_->setCurrentCircuit(currentCircuitSize(), trace_.basis);
-  if (!model_ || trace_.nodes.empty() || trace_.example.clean.empty()) {
-    curves_->setPromptScore(QString());
-    return;
-  }
   // Exactly the nodes on screen that no intervention ablates, at their positions.
   const size_t T = static_cast<size_t>(trace_.positions), W = static_cast<size_t>(trace_.width);
   std::vector<bool> keep(static_cast<size_t>(trace_.layers) * T * W, false);
   int kept = 0;
   for (const auto& n : shownNodes()) {
     if (state_->displayFactor(NodeKey{trace_.basis, n.node}) == 0.0) continue;
-    keep[(static_cast<size_t>(n.node.layer) * T + static_cast<size_t>(n.node.pos)) * W +
-         static_cast<size_t>(n.node.index)] = true;
+    keep[ce::core::dense_offset(n.node, T, W)] = true;
     ++kept;
+  }
+  curves_->setCurrentCircuit(kept, trace_.basis);
+  if (!model_ || trace_.nodes.empty() || trace_.example.clean.empty()) {
+    curves_->setPromptScore(QString());
+    return;
   }
   // Steering by a factor other than 0 leaves the circuit as it is: no new score.
   if (scoredSerial_ == traceSerial_ && keep == scoredKeep_) return;

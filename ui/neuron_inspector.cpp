@@ -147,10 +147,8 @@ void NeuronInspector::inspect(const TraceOutput& trace, const NodeKey& key) {
   key_ = key;
   hasKey_ = true;
   auto at = [&](const std::vector<float>& v, int pos) {
-    return static_cast<double>(
-        v[(static_cast<size_t>(n.layer) * static_cast<size_t>(trace.positions) + static_cast<size_t>(pos)) *
-              static_cast<size_t>(trace.width) +
-          static_cast<size_t>(n.index)]);
+    return static_cast<double>(v[ce::core::dense_offset({n.layer, pos, n.index}, static_cast<size_t>(trace.positions),
+                                                        static_cast<size_t>(trace.width))]);
   };
   QStringList labels;
   QList<qreal> acts, effects;

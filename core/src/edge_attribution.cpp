@@ -175,7 +175,7 @@ std::vector<EdgeCurvePoint> edge_curve(const Model& model, const AttributionExam
         if (end->kind != EdgeEnd::Kind::Neuron) continue;
         names.insert(end->name());
         const NodeRef& n = end->node;
-        keep[(static_cast<size_t>(n.layer) * T + static_cast<size_t>(n.pos)) * W + static_cast<size_t>(n.index)] = true;
+        keep[dense_offset(n, T, W)] = true;
       }
     }
     EdgeCurvePoint p;

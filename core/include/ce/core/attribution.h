@@ -57,6 +57,13 @@ struct AttributionOptions {
   int exact_batch = 256;
 };
 
+// Offset of node `n` in a dense [layers][positions][width] array: AttributionResult's effects, a circuit's
+// keep mask and the ablation values of CircuitEvaluator.
+inline size_t dense_offset(const NodeRef& n, size_t positions, size_t width) {
+  return (static_cast<size_t>(n.layer) * positions + static_cast<size_t>(n.pos)) * width +
+         static_cast<size_t>(n.index);
+}
+
 // Dataset effects: mean over examples of the signed effect, as a dense [layers][positions][width] array.
 // Examples shorter than `positions` contribute 0 at the positions they lack (paired data of one template
 // has one length, so no position is diluted there).
@@ -72,8 +79,7 @@ struct AttributionResult {
   std::vector<bool> evaluated;      // Exact only: which nodes were patched (others have effect 0)
 
   size_t offset(int layer, int pos, int index) const {
-    return (static_cast<size_t>(layer) * static_cast<size_t>(positions) + static_cast<size_t>(pos)) *
-               static_cast<size_t>(width) + static_cast<size_t>(index);
+    return dense_offset(NodeRef{layer, pos, index}, static_cast<size_t>(positions), static_cast<size_t>(width));
   }
   float effect_at(const NodeRef& n) const { return effect[offset(n.layer, n.pos, n.index)]; }
 };
