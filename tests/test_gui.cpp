@@ -1,20 +1,20 @@
 // The explorer GUI end to end on the embedded demo model, offscreen: load, trace, select, ablate, steer,
 // export, sessions, cancel, and the GUI thread's responsiveness while jobs run.
 #include <QApplication>
-#include <QCheckBox>
 #include <QChart>
 #include <QChartView>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QContextMenuEvent>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
-#include <QDir>
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QImage>
 #include <QMenu>
 #include <QMouseEvent>
 #include <QPalette>
@@ -143,8 +143,7 @@ std::pair<double, double> expectedScore(const MainWindow& w, const std::vector<c
   const ce::core::CircuitEvaluator ev(model, {ex}, ce::core::Basis::MlpAct, ce::core::Ablation::Mean);
   const size_t T = static_cast<size_t>(ev.positions()), W = static_cast<size_t>(ev.width());
   std::vector<bool> keep(static_cast<size_t>(model.info().layers) * T * W, false);
-  for (const auto& n : kept)
-    keep[ce::core::dense_offset(n.node, T, W)] = true;
+  for (const auto& n : kept) keep[ce::core::dense_offset(n.node, T, W)] = true;
   std::vector<bool> rest(keep.size());
   for (size_t i = 0; i < keep.size(); ++i) rest[i] = !keep[i];
   const double d = ev.m_full() - ev.m_empty();
@@ -327,8 +326,8 @@ void TestGui::inspectorShowsExemplars() {
       QCOMPARE(shown[i].activation, static_cast<double>(expected[i].activation));
       QCOMPARE(shown[i].text.mid(shown[i].maxStart, maxToken.size()), maxToken);
       // The max token is the one bold, coloured span of its row.
-      const QString colour = polarity == ce::core::Polarity::Positive ? QStringLiteral("#d35400")
-                                                                        : QStringLiteral("#2471a3");
+      const QString colour =
+          polarity == ce::core::Polarity::Positive ? QStringLiteral("#d35400") : QStringLiteral("#2471a3");
       const QString span =
           QStringLiteral("<b><span style=\"color:%1\">%2</span></b>").arg(colour, maxToken.toHtmlEscaped());
       QVERIFY2(shown[i].html.count(QStringLiteral("<b>")) == 1 && shown[i].html.contains(span),
@@ -350,7 +349,8 @@ void TestGui::inspectorShowsExemplars() {
            qPrintable(tip));
   // A file that is not an index fits no model: an error, and the shipped index stays.
   QSignalSpy failed(w_->heavyRunner(), &ce::ui::JobRunner::failed);
-  w_->openExemplarIndex(QString::fromStdString(ce::core::default_model_dir()) + QStringLiteral("/config.json"));
+  w_->openExemplarIndex(QString::fromStdString(ce::core::default_model_dir()) +
+                        QStringLiteral("/config.json"));
   QVERIFY(failed.wait(10000));
   QCOMPARE(w_->exemplarIndex(), index);
 }
@@ -537,7 +537,8 @@ void TestGui::groupMenuAblatesAndSteers() {
     if (!menu) return;
     for (QAction* a : menu->actions()) seen += a->text() + QLatin1Char('|');
     if (QAction* group = findAction(menu, QStringLiteral("Group \u201cG\u201d")); group && group->menu()) {
-      if (QAction* mean = findAction(group->menu(), QStringLiteral("Ablate (mean)")); mean && mean->isEnabled())
+      if (QAction* mean = findAction(group->menu(), QStringLiteral("Ablate (mean)"));
+          mean && mean->isEnabled())
         mean->trigger();
     }
     menu->close();
@@ -661,7 +662,8 @@ void TestGui::sessionRoundTrips() {
   state->clear();
 }
 
-// The metric chosen in the panel is what the trace explains: with logit(answer) the traced m is the answer's logit.
+// The metric chosen in the panel is what the trace explains: with logit(answer) the traced m is the answer's
+// logit.
 void TestGui::metricChoiceReachesTheTrace() {
   const ce::ui::TraceSettings before = w_->promptPanel()->settings();
   ce::ui::TraceSettings s = before;
@@ -679,7 +681,8 @@ void TestGui::metricChoiceReachesTheTrace() {
   w_->promptPanel()->setSettings(before);
   w_->trace();
   QVERIFY(traced.wait(60000));
-  QVERIFY(std::abs(w_->lastTrace().m - logits[static_cast<size_t>(ex.answer)]) > 1.0);  // back to the difference
+  QVERIFY(std::abs(w_->lastTrace().m - logits[static_cast<size_t>(ex.answer)]) >
+          1.0);  // back to the difference
 }
 
 void TestGui::cancelStopsTrace() {
@@ -711,7 +714,8 @@ void TestGui::guiThreadStaysResponsive() {
   const qint64 gap = meter.stop();
   qInfo("trace: longest GUI-thread stall %lld ms (start-up: %lld ms)", gap, startupStall_);
   QVERIFY2(gap < 100 * kSlowdown, qPrintable(QStringLiteral("stall of %1 ms").arg(gap)));
-  QVERIFY2(startupStall_ < 100 * kSlowdown, qPrintable(QStringLiteral("start-up stall of %1 ms").arg(startupStall_)));
+  QVERIFY2(startupStall_ < 100 * kSlowdown,
+           qPrintable(QStringLiteral("start-up stall of %1 ms").arg(startupStall_)));
   w_->interventions()->clear();
 }
 
@@ -829,7 +833,8 @@ void TestGui::tenThousandNodesStaySmooth() {
   (void)view.grab();
   const qint64 zoomed = t.elapsed();
   qInfo("10^4 nodes: build %lld ms, full repaint fitted %lld ms, zoomed x8 %lld ms", build, fitted, zoomed);
-  QVERIFY2(fitted < 1000 * kSlowdown && zoomed < 1000 * kSlowdown, "a repaint of 10^4 nodes took over a second");
+  QVERIFY2(fitted < 1000 * kSlowdown && zoomed < 1000 * kSlowdown,
+           "a repaint of 10^4 nodes took over a second");
 }
 
 void TestGui::curvesMarkerFollowsEdits() {
@@ -853,7 +858,8 @@ void TestGui::curvesMarkerFollowsEdits() {
   QCOMPARE(static_cast<int>(curves->marker()[0].x()), size);
   // Ablating three traced nodes shrinks the circuit.
   for (int i = 0; i < 3; ++i)
-    w_->interventions()->setNodeFactor(NodeKey{ce::core::Basis::MlpAct, w_->lastTrace().nodes[static_cast<size_t>(i)].node}, 0.0);
+    w_->interventions()->setNodeFactor(
+        NodeKey{ce::core::Basis::MlpAct, w_->lastTrace().nodes[static_cast<size_t>(i)].node}, 0.0);
   QCOMPARE(curves->currentCircuitSize(), size - 3);
   t.restart();
   QVERIFY2(ready.wait(60000), qPrintable(w_->lastError()));
@@ -875,8 +881,8 @@ void TestGui::thresholdHidesNodes() {
   const double tau = w_->promptPanel()->settings().threshold;
   const double top = std::fabs(traced.front().effect);
   QVERIFY2(std::fabs(tau - top * std::pow(10.0, -0.6)) < 1e-6 * top, qPrintable(QString::number(tau)));
-  const int expected = static_cast<int>(
-      std::count_if(traced.begin(), traced.end(), [tau](const auto& n) { return std::fabs(n.effect) >= tau; }));
+  const int expected = static_cast<int>(std::count_if(
+      traced.begin(), traced.end(), [tau](const auto& n) { return std::fabs(n.effect) >= tau; }));
   QVERIFY2(expected > 0 && expected < 60, qPrintable(QString::number(expected)));
   QCOMPARE(static_cast<int>(g->nodeItems().size()), expected);
   for (NodeItem* n : g->nodeItems()) QVERIFY(std::fabs(n->effect()) >= tau);
@@ -890,7 +896,8 @@ void TestGui::thresholdHidesNodes() {
   QVERIFY(file.open(QIODevice::ReadOnly));
   const QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
   QSet<QString> names;
-  for (const auto& n : root[QStringLiteral("nodes")].toArray()) names.insert(n.toObject()[QStringLiteral("name")].toString());
+  for (const auto& n : root[QStringLiteral("nodes")].toArray())
+    names.insert(n.toObject()[QStringLiteral("name")].toString());
   QCOMPARE(names.size(), expected);
   for (const auto& e : root[QStringLiteral("edges")].toArray()) {
     for (const char* end : {"src", "dst"}) {
@@ -923,12 +930,14 @@ void TestGui::circuitScoreFollowsEdits() {
            qPrintable(w_->curvesView()->promptScore()));
   // Ablating the five largest nodes takes them out of the circuit: the score follows.
   for (int i = 0; i < 5; ++i)
-    w_->interventions()->setNodeFactor(NodeKey{ce::core::Basis::MlpAct, traced[static_cast<size_t>(i)].node}, 0.0);
+    w_->interventions()->setNodeFactor(NodeKey{ce::core::Basis::MlpAct, traced[static_cast<size_t>(i)].node},
+                                       0.0);
   QVERIFY2(waitScore(*w_, scored, 55), qPrintable(w_->lastError()));
   std::tie(f, c) = expectedScore(*w_, std::vector<ce::core::NodeEffect>(traced.begin() + 5, traced.end()));
   QVERIFY(std::fabs(w_->lastCircuitScore().faithfulness - f) < 1e-6);
   // Every node ablated: the empty circuit, faithfulness 0 and completeness 1 by definition.
-  for (const auto& n : traced) w_->interventions()->setNodeFactor(NodeKey{ce::core::Basis::MlpAct, n.node}, 0.0);
+  for (const auto& n : traced)
+    w_->interventions()->setNodeFactor(NodeKey{ce::core::Basis::MlpAct, n.node}, 0.0);
   QVERIFY2(waitScore(*w_, scored, 0), qPrintable(w_->lastError()));
   QVERIFY(std::fabs(w_->lastCircuitScore().faithfulness) < 1e-9);
   QVERIFY(std::fabs(w_->lastCircuitScore().completeness - 1) < 1e-9);
@@ -987,8 +996,9 @@ void TestGui::meanAblationFromChosenDataset() {
   {
     QFile f(file);
     QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(R"({"clean_prefix": "Fact: the capital of the state containing Dallas is", "patch_prefix": "Fact: the capital of the state containing Fresno is", "clean_answer": " Austin", "patch_answer": " Sacramento"})"
-            "\n");
+    f.write(
+        R"({"clean_prefix": "Fact: the capital of the state containing Dallas is", "patch_prefix": "Fact: the capital of the state containing Fresno is", "clean_answer": " Austin", "patch_answer": " Sacramento"})"
+        "\n");
   }
   auto* box = w_->curvesView()->datasetBox();
   const int before = box->currentIndex();
@@ -998,12 +1008,14 @@ void TestGui::meanAblationFromChosenDataset() {
   w_->promptPanel()->setSettings(MainWindow::texasPrompt());
   QVERIFY2(retrace(*w_), qPrintable(w_->lastError()));
   const auto& t = w_->lastTrace();
-  QVERIFY2(t.meanSource.contains(QStringLiteral("1 patch prompts of fresno.jsonl")), qPrintable(t.meanSource));
+  QVERIFY2(t.meanSource.contains(QStringLiteral("1 patch prompts of fresno.jsonl")),
+           qPrintable(t.meanSource));
   const auto& model = *w_->model();
   ce::core::AttributionOptions options;
   const auto fresno = ce::core::attribute(
-      model, {ce::core::make_example(model.tokenizer(), "Fact: the capital of the state containing Fresno is",
-                                     " Sacramento")},
+      model,
+      {ce::core::make_example(model.tokenizer(), "Fact: the capital of the state containing Fresno is",
+                              " Sacramento")},
       options);
   QCOMPARE(t.meanValues.size(), t.nodes.size());
   for (const auto& n : t.nodes) {
@@ -1014,9 +1026,10 @@ void TestGui::meanAblationFromChosenDataset() {
   box->setCurrentIndex(box->findText(QStringLiteral("sva/simple")));
   QVERIFY2(retrace(*w_), qPrintable(w_->lastError()));
   const QString source = w_->lastTrace().meanSource;
-  QVERIFY2(source.contains(QStringLiteral("of capitals_paired.jsonl")) &&
-               source.contains(QStringLiteral("no patch prompt of simple_train.json has this prompt's 11 tokens")),
-           qPrintable(source));
+  QVERIFY2(
+      source.contains(QStringLiteral("of capitals_paired.jsonl")) &&
+          source.contains(QStringLiteral("no patch prompt of simple_train.json has this prompt's 11 tokens")),
+      qPrintable(source));
   box->removeItem(0);
   box->setCurrentIndex(before);
 }
@@ -1040,12 +1053,14 @@ void TestGui::chatTemplateFormatsPrompt() {
   const QString dir = tmp_.filePath(QStringLiteral("instruct"));
   QVERIFY(QDir().mkpath(dir));
   const QDir demo(QString::fromStdString(model.dir()));
-  for (const QString& name : demo.entryList(QDir::Files)) QVERIFY(QFile::copy(demo.filePath(name), dir + QLatin1Char('/') + name));
+  for (const QString& name : demo.entryList(QDir::Files))
+    QVERIFY(QFile::copy(demo.filePath(name), dir + QLatin1Char('/') + name));
   QFile cfgFile(dir + QStringLiteral("/tokenizer_config.json"));
   QVERIFY(cfgFile.open(QIODevice::ReadOnly));
   QJsonObject cfg = QJsonDocument::fromJson(cfgFile.readAll()).object();
   cfgFile.close();
-  cfg.insert(QStringLiteral("chat_template"), QStringLiteral("{% for m in messages %}{{ m.content }}{% endfor %}"));
+  cfg.insert(QStringLiteral("chat_template"),
+             QStringLiteral("{% for m in messages %}{{ m.content }}{% endfor %}"));
   QVERIFY(cfgFile.open(QIODevice::WriteOnly | QIODevice::Truncate));
   cfgFile.write(QJsonDocument(cfg).toJson());
   cfgFile.close();
@@ -1130,8 +1145,8 @@ void TestGui::specificGroupsFlipTexas() {
 
 void TestGui::shippedSessionSteersToSacramento() {
   // What `circuit-explorer --session resources/sessions/texas_to_california.json` shows.
-  const QString path =
-      QString::fromStdString(ce::core::resources_dir()) + QStringLiteral("/sessions/texas_to_california.json");
+  const QString path = QString::fromStdString(ce::core::resources_dir()) +
+                       QStringLiteral("/sessions/texas_to_california.json");
   QSignalSpy traced(w_.get(), &MainWindow::traceFinished);
   QSignalSpy live(w_.get(), &MainWindow::liveUpdated);
   QVERIFY2(w_->openSession(path), qPrintable(w_->lastError()));
@@ -1154,10 +1169,10 @@ void TestGui::sessionOptionScreenshot() {
   // `circuit-explorer --session S --screenshot F`, as the README regenerates its figure. Qt itself would
   // swallow "--session" (X11 session management) if the program did not take it out first.
   const QString png = tmp_.filePath(QStringLiteral("steered.png"));
-  const Run r = runExplorer(
-      {QStringLiteral("--session"),
-       QString::fromStdString(ce::core::resources_dir()) + QStringLiteral("/sessions/texas_to_california.json"),
-       QStringLiteral("--screenshot"), png});
+  const Run r = runExplorer({QStringLiteral("--session"),
+                             QString::fromStdString(ce::core::resources_dir()) +
+                                 QStringLiteral("/sessions/texas_to_california.json"),
+                             QStringLiteral("--screenshot"), png});
   QVERIFY2(r.code == 0, qPrintable(r.err));
   const QString& out = r.out;
   qInfo("%s", qPrintable(out.trimmed()));
@@ -1203,13 +1218,15 @@ void TestGui::highDpiScreenshot() {
 void TestGui::selectOptionInspects() {
   // `--select NODE` shows a node in the Neuron panel after the start-up trace (the README's third figure).
   const QString png = tmp_.filePath(QStringLiteral("neuron.png"));
-  Run r = runExplorer({QStringLiteral("--select"), QStringLiteral("L3/N701@10"), QStringLiteral("--screenshot"), png});
+  Run r = runExplorer(
+      {QStringLiteral("--select"), QStringLiteral("L3/N701@10"), QStringLiteral("--screenshot"), png});
   QCOMPARE(r.code, 0);
   QVERIFY(!QImage(png).isNull());
   r = runExplorer({QStringLiteral("--select"), QStringLiteral("3/701"), QStringLiteral("--screenshot"), png});
   QCOMPARE(r.code, 2);
   QVERIFY2(r.err.contains(QStringLiteral("--select needs a position")), qPrintable(r.err));
-  r = runExplorer({QStringLiteral("--select"), QStringLiteral("L0/N0@0"), QStringLiteral("--screenshot"), png});
+  r = runExplorer(
+      {QStringLiteral("--select"), QStringLiteral("L0/N0@0"), QStringLiteral("--screenshot"), png});
   QCOMPARE(r.code, 1);
   const QString& err = r.err;
   QVERIFY2(err.contains(QStringLiteral("L0/N0@0 is not in the traced graph")), qPrintable(err));
@@ -1245,7 +1262,8 @@ void TestGui::modelWithoutExemplarIndex() {
            qPrintable(w_->inspector()->exemplarHtml()));
   // The demo model's index does not fit this model: refused with the reason, the state unchanged.
   QSignalSpy failed(w_->heavyRunner(), &ce::ui::JobRunner::failed);
-  w_->openExemplarIndex(QString::fromStdString(ce::core::resources_dir()) + QStringLiteral("/exemplars/geo_mlp_act.cexi"));
+  w_->openExemplarIndex(QString::fromStdString(ce::core::resources_dir()) +
+                        QStringLiteral("/exemplars/geo_mlp_act.cexi"));
   QVERIFY(failed.wait(30000));
   QVERIFY2(w_->lastError().contains(QStringLiteral("model")), qPrintable(w_->lastError()));
   QVERIFY(!w_->exemplarIndex());

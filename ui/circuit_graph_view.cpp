@@ -359,7 +359,8 @@ void CircuitGraphView::contextMenuEvent(QContextMenuEvent* event) {
     }
     Q_EMIT groupRequested(every);
   });
-  if (node && node->kind() == NodeItem::Kind::Node && nodeMenuExtender_) nodeMenuExtender_(&menu, node->key());
+  if (node && node->kind() == NodeItem::Kind::Node && nodeMenuExtender_)
+    nodeMenuExtender_(&menu, node->key());
   menu.exec(event->globalPos());
 }
 

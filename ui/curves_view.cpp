@@ -1,17 +1,17 @@
 #include "ui/curves_view.h"
 
 #include <QChart>
-#include <QCheckBox>
-#include <QEvent>
-#include <QFileDialog>
-#include <QLabel>
-#include <QLegendMarker>
 #include <QChartView>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QEvent>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QLabel>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QLogValueAxis>
 #include <QProgressBar>
@@ -57,8 +57,9 @@ CurvesView::CurvesView(QWidget* parent)
     // No resources folder: the user can still pick a file.
   }
   dataset_->addItem(tr("Other file…"), QString());
-  dataset_->setToolTip(tr("Paired prompts (JSON Lines); the trace also takes its mean-ablation values from "
-                          "this set's patch prompts where their length matches the prompt's"));
+  dataset_->setToolTip(
+      tr("Paired prompts (JSON Lines); the trace also takes its mean-ablation values from "
+         "this set's patch prompts where their length matches the prompt's"));
   connect(dataset_, qOverload<int>(&QComboBox::activated), this, [this](int i) {
     if (!dataset_->itemData(i).toString().isEmpty()) return;
     const QString path = QFileDialog::getOpenFileName(this, tr("Dataset"), QString(),
@@ -79,8 +80,8 @@ CurvesView::CurvesView(QWidget* parent)
   }
   methodRow->addStretch(1);
   auto* basisRow = new QHBoxLayout();
-  for (auto b : {ce::core::Basis::MlpAct, ce::core::Basis::MlpOut, ce::core::Basis::Attn,
-                 ce::core::Basis::Resid}) {
+  for (auto b :
+       {ce::core::Basis::MlpAct, ce::core::Basis::MlpOut, ce::core::Basis::Attn, ce::core::Basis::Resid}) {
     const QString label = b == ce::core::Basis::MlpAct   ? tr("MLP act")
                           : b == ce::core::Basis::MlpOut ? tr("MLP out")
                           : b == ce::core::Basis::Attn   ? tr("Attention")
@@ -228,7 +229,8 @@ std::vector<NamedCurve> CurvesView::namedCurves() const {
 
 int CurvesView::lineSeriesCount() const {
   int n = 0;
-  for (QAbstractSeries* s : chart_->chart()->series()) n += s->type() == QAbstractSeries::SeriesTypeLine ? 1 : 0;
+  for (QAbstractSeries* s : chart_->chart()->series())
+    n += s->type() == QAbstractSeries::SeriesTypeLine ? 1 : 0;
   return n;
 }
 
@@ -261,8 +263,9 @@ void CurvesView::updateMarker() {
   for (size_t i = 0; i < curves_.size(); ++i) {
     const Curve& c = curves_[i];
     if (c.basis != currentBasis_ || !c.evaluator || !c.effects) continue;
-    const bool known = std::any_of(c.result.points.begin(), c.result.points.end(),
-                                   [this](const auto& p) { return p.threshold < 0 && p.nodes == currentSize_; });
+    const bool known = std::any_of(c.result.points.begin(), c.result.points.end(), [this](const auto& p) {
+      return p.threshold < 0 && p.nodes == currentSize_;
+    });
     if (!known) work.push_back({i, c.evaluator, c.effects});
   }
   if (work.empty()) return;
@@ -274,7 +277,8 @@ void CurvesView::updateMarker() {
         for (size_t k = 0; k < work.size(); ++k) {
           const double a = static_cast<double>(k) / static_cast<double>(work.size());
           const double b = static_cast<double>(k + 1) / static_cast<double>(work.size());
-          out.emplace_back(work[k].index, work[k].evaluator->curve(*work[k].effects, {}, {size}, control.sub(a, b)));
+          out.emplace_back(work[k].index,
+                           work[k].evaluator->curve(*work[k].effects, {}, {size}, control.sub(a, b)));
         }
         return out;
       },
@@ -283,8 +287,9 @@ void CurvesView::updateMarker() {
           if (index >= curves_.size()) continue;
           // Only the count-based points change; the threshold curve stays.
           auto& points = curves_[index].result.points;
-          points.erase(std::remove_if(points.begin(), points.end(), [](const auto& p) { return p.threshold < 0; }),
-                       points.end());
+          points.erase(
+              std::remove_if(points.begin(), points.end(), [](const auto& p) { return p.threshold < 0; }),
+              points.end());
           for (const auto& p : result.points) {
             if (p.threshold < 0) points.push_back(p);
           }

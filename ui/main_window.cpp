@@ -12,10 +12,10 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QInputDialog>
 #include <QKeySequence>
 #include <QLabel>
 #include <QLineEdit>
@@ -151,7 +151,8 @@ void meanAblationValues(const ce::core::Model& model, size_t length, ce::core::B
   QStringList files;
   if (!dataset.isEmpty()) files << dataset;
   try {
-    files << QString::fromStdString(ce::core::default_datasets_dir()) + QStringLiteral("/capitals_paired.jsonl");
+    files << QString::fromStdString(ce::core::default_datasets_dir()) +
+                 QStringLiteral("/capitals_paired.jsonl");
   } catch (const std::exception&) {
     // No resources folder: only the chosen dataset can serve.
   }
@@ -186,7 +187,8 @@ void meanAblationValues(const ce::core::Model& model, size_t length, ce::core::B
       tried << QString::fromStdString(e.what());
     }
   }
-  out.meanSource = tried.isEmpty() ? QObject::tr("no dataset to take means from") : tried.join(QStringLiteral("; "));
+  out.meanSource =
+      tried.isEmpty() ? QObject::tr("no dataset to take means from") : tried.join(QStringLiteral("; "));
 }
 
 ce::core::PromptFormat formatOf(const TraceSettings& s) {
@@ -353,7 +355,8 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
   graph_->setNodeMenuExtender([this](QMenu* menu, const NodeKey& key) {
     for (int g : state_->groupsOf(key)) {
       menu->addSeparator();
-      fillGroupMenu(menu->addMenu(tr("Group \u201c%1\u201d").arg(state_->groups()[static_cast<size_t>(g)].name)), g);
+      fillGroupMenu(
+          menu->addMenu(tr("Group \u201c%1\u201d").arg(state_->groups()[static_cast<size_t>(g)].name)), g);
     }
   });
   connect(steering_, &SteeringPanel::groupMenuRequested, this, [this](int group, const QPoint& at) {
@@ -362,7 +365,8 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
     fillGroupMenu(&menu, group);
     menu.exec(at);
   });
-  connect(steering_, &SteeringPanel::groupMeanAblationRequested, this, &MainWindow::onGroupMeanAblationRequested);
+  connect(steering_, &SteeringPanel::groupMeanAblationRequested, this,
+          &MainWindow::onGroupMeanAblationRequested);
   connect(steering_, &SteeringPanel::groupSelectionRequested, this, &MainWindow::onGroupSelectionRequested);
   connect(graph_, &CircuitGraphView::selectionChanged, this, [this](const std::vector<NodeKey>& sel) {
     if (!sel.empty())
@@ -641,7 +645,8 @@ void MainWindow::trace() {
         inspector_->clear();
         prompt_->fillAnswers(trace_.answer, trace_.contrast);
         double maxEffect = 0;
-        for (const auto& n : trace_.nodes) maxEffect = std::max(maxEffect, std::abs(static_cast<double>(n.effect)));
+        for (const auto& n : trace_.nodes)
+          maxEffect = std::max(maxEffect, std::abs(static_cast<double>(n.effect)));
         prompt_->setEffectRange(maxEffect);
         showCircuit();
         statusBar()->showMessage(tr("Traced: metric %1, %2 nodes, %3 edges shown")
@@ -720,7 +725,8 @@ void MainWindow::circuitEdited() {
         out.score.nodes = kept;
         const double full = out.evaluator->m_full(), empty = out.evaluator->m_empty();
         if (std::abs(full - empty) < 1e-9)
-          throw ce::core::Error("ablating every node leaves the metric unchanged, so faithfulness is undefined");
+          throw ce::core::Error(
+              "ablating every node leaves the metric unchanged, so faithfulness is undefined");
         std::vector<bool> complement(keep.size());
         for (size_t i = 0; i < keep.size(); ++i) complement[i] = !keep[i];
         const double mc = out.evaluator->metric_with(keep, control);
@@ -780,7 +786,8 @@ void MainWindow::openExemplarIndex(const QString& path) {
   }
   auto model = model_;
   const std::string file = path.toStdString();
-  const auto nodes = trace_.basis == ce::core::Basis::MlpAct ? trace_.nodes : std::vector<ce::core::NodeEffect>();
+  const auto nodes =
+      trace_.basis == ce::core::Basis::MlpAct ? trace_.nodes : std::vector<ce::core::NodeEffect>();
   heavy_->start<IndexOutput>(
       tr("Opening exemplar index"),
       [model, file, nodes](const ce::core::JobControl& control) {
@@ -816,14 +823,15 @@ void MainWindow::makeSpecificGroups(const QString& otherPrompt) {
       [model, s, other](const ce::core::JobControl& control) {
         // Each prompt alone (zero baseline) for its own answer against the other's: steering by neuron
         // needs no equal lengths, unlike paired attribution (Dallas vs Los Angeles).
-        const auto mine = ce::core::make_example(model->tokenizer(), s.prompt.toStdString(),
-                                                 s.answer.toStdString(), s.contrast.toStdString(), {},
-                                                 formatOf(s));
+        const auto mine =
+            ce::core::make_example(model->tokenizer(), s.prompt.toStdString(), s.answer.toStdString(),
+                                   s.contrast.toStdString(), {}, formatOf(s));
         const auto theirs = ce::core::make_example(model->tokenizer(), other, s.contrast.toStdString(),
                                                    s.answer.toStdString(), {}, formatOf(s));
         ce::core::AttributionOptions options;
         options.method = s.method == ce::core::Method::Exact ? ce::core::Method::RelP : s.method;
-        const ce::core::SpecificNeurons sn = ce::core::specific_neurons(*model, mine, theirs, kSpecificTop, options, control);
+        const ce::core::SpecificNeurons sn =
+            ce::core::specific_neurons(*model, mine, theirs, kSpecificTop, options, control);
         auto keys = [](const std::vector<std::pair<int, int>>& neurons) {
           std::vector<NodeKey> v;
           for (const auto& [l, i] : neurons) {
@@ -895,15 +903,17 @@ void MainWindow::onGroupRequested(const std::vector<NodeKey>& nodes) {
 
 void MainWindow::onMeanAblationRequested(const std::vector<NodeKey>& nodes) {
   for (const auto& k : nodes) {
-    if (auto it = trace_.meanValues.find(k); it != trace_.meanValues.end()) state_->setNodeValue(k, it->second);
+    if (auto it = trace_.meanValues.find(k); it != trace_.meanValues.end())
+      state_->setNodeValue(k, it->second);
   }
 }
 
 bool MainWindow::inspectNode(const NodeKey& key) {
   if (!graph_->nodeItem(key)) {
-    showError(tr("%1 is not in the traced graph")
-                  .arg(QString::fromStdString(ce::core::node_name(key.node.layer, key.node.index, key.node.pos))),
-              false);
+    showError(
+        tr("%1 is not in the traced graph")
+            .arg(QString::fromStdString(ce::core::node_name(key.node.layer, key.node.index, key.node.pos))),
+        false);
     return false;
   }
   graph_->selectNodes({key});
@@ -914,7 +924,8 @@ bool MainWindow::inspectNode(const NodeKey& key) {
 void MainWindow::fillGroupMenu(QMenu* menu, int group) {
   if (group < 0 || group >= static_cast<int>(state_->groups().size())) return;
   int means = 0;
-  for (const auto& k : state_->groups()[static_cast<size_t>(group)].nodes) means += trace_.meanValues.count(k) > 0 ? 1 : 0;
+  for (const auto& k : state_->groups()[static_cast<size_t>(group)].nodes)
+    means += trace_.meanValues.count(k) > 0 ? 1 : 0;
   steering_->fillGroupMenu(menu, group, means, trace_.meanSource);
 }
 
@@ -973,11 +984,10 @@ void MainWindow::applySession(const Session& session) {
   }
   if (!session.modelHash.isEmpty() && Session::hashModelDir(modelDir) != session.modelHash) {
     // Still opened: the user may have re-converted the same model; node indices may no longer match.
-    showError(tr("The model in %1 differs from the one this session was saved with").arg(modelDir),
-              false);
+    showError(tr("The model in %1 differs from the one this session was saved with").arg(modelDir), false);
   }
   const bool sameModel = model_ && QFileInfo(modelDir).canonicalFilePath() ==
-                                        QFileInfo(QString::fromStdString(model_->dir())).canonicalFilePath();
+                                       QFileInfo(QString::fromStdString(model_->dir())).canonicalFilePath();
   if (!sameModel) {
     // The interventions refer to the new model's nodes: applied once it has loaded.
     openModel(modelDir);
@@ -988,14 +998,14 @@ void MainWindow::applySession(const Session& session) {
     auto connection = std::make_shared<QMetaObject::Connection>();
     *connection =
         connect(this, &MainWindow::modelLoaded, this, [this, groups, factors, values, settings, connection] {
-      QObject::disconnect(*connection);
-      applyingSession_ = true;
-      // Loading set the chat box to the model's default; the session's choice wins.
-      prompt_->setSettings(settings);
-      state_->setAll(groups, factors, values);
-      applyingSession_ = false;
-      setWindowModified(false);
-    });
+          QObject::disconnect(*connection);
+          applyingSession_ = true;
+          // Loading set the chat box to the model's default; the session's choice wins.
+          prompt_->setSettings(settings);
+          state_->setAll(groups, factors, values);
+          applyingSession_ = false;
+          setWindowModified(false);
+        });
     return;
   }
   applyingSession_ = true;
@@ -1046,7 +1056,8 @@ bool MainWindow::exportCircuit(const QString& path) {
     std::set<std::tuple<int, int, int>> shown;
     for (const auto& n : nodes) shown.insert({n.node.layer, n.node.pos, n.node.index});
     auto visible = [&shown](const ce::core::EdgeEnd& e) {
-      return e.kind != ce::core::EdgeEnd::Kind::Neuron || shown.count({e.node.layer, e.node.pos, e.node.index}) > 0;
+      return e.kind != ce::core::EdgeEnd::Kind::Neuron ||
+             shown.count({e.node.layer, e.node.pos, e.node.index}) > 0;
     };
     std::vector<ce::core::Edge> edges;
     for (const auto& e : trace_.edges) {

@@ -73,8 +73,9 @@ PromptPanel::PromptPanel(QWidget* parent)
   metric_->addItem(tr("logit(answer) − logit(contrast)"), static_cast<int>(ce::core::Metric::Diff));
   metric_->addItem(tr("logit(answer)"), static_cast<int>(ce::core::Metric::Logit));
   metric_->addItem(tr("Sum of the top-5 logits"), static_cast<int>(ce::core::Metric::TopK));
-  metric_->setToolTip(tr("What the effects explain, at the last position; the top-5 sum follows the model's own "
-                         "predictions (the paper's case studies)"));
+  metric_->setToolTip(
+      tr("What the effects explain, at the last position; the top-5 sum follows the model's own "
+         "predictions (the paper's case studies)"));
   topK_->setRange(1, 20000);
   topK_->setValue(60);
   topK_->setToolTip(tr("Nodes shown: the k largest |effect|"));
@@ -85,8 +86,9 @@ PromptPanel::PromptPanel(QWidget* parent)
   form->addRow(tr("M&etric:"), metric_);
   form->addRow(tr("Top &k:"), topK_);
   threshold_->setRange(0, kSliderSteps);
-  threshold_->setToolTip(tr("Hide nodes whose |effect| is below the threshold (log scale up to the largest "
-                            "effect); hidden nodes count as outside the circuit"));
+  threshold_->setToolTip(
+      tr("Hide nodes whose |effect| is below the threshold (log scale up to the largest "
+         "effect); hidden nodes count as outside the circuit"));
   auto* thresholdRow = new QVBoxLayout();
   thresholdRow->addWidget(threshold_);
   thresholdRow->addWidget(thresholdLabel_);
@@ -156,11 +158,10 @@ void PromptPanel::setEffectRange(double maxAbsEffect) {
 }
 
 void PromptPanel::setShownCount(int shown, int total) {
-  thresholdLabel_->setText(thresholdValue_ > 0 ? tr("|effect| ≥ %1: %2 of %3 nodes")
-                                                     .arg(thresholdValue_, 0, 'g', 3)
-                                                     .arg(shown)
-                                                     .arg(total)
-                                               : tr("off: all %1 nodes").arg(total));
+  thresholdLabel_->setText(
+      thresholdValue_ > 0
+          ? tr("|effect| ≥ %1: %2 of %3 nodes").arg(thresholdValue_, 0, 'g', 3).arg(shown).arg(total)
+          : tr("off: all %1 nodes").arg(total));
 }
 
 void PromptPanel::setChatTemplateAvailable(bool available) {

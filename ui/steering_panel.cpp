@@ -129,12 +129,14 @@ void SteeringPanel::fillGroupMenu(QMenu* menu, int group, int meanCount, const Q
       menu->addAction(tr("Ablate (mean)"), this, [this, group] { Q_EMIT groupMeanAblationRequested(group); });
   mean->setEnabled(meanCount > 0);
   // Every-position members and untraced nodes have no mean of their own.
-  mean->setToolTip(meanCount > 0 ? tr("%1 of the %2 nodes have a mean value (%3)").arg(meanCount).arg(size).arg(meanSource)
-                                 : tr("Unavailable: none of the %1 nodes has a mean value at its position").arg(size));
+  mean->setToolTip(
+      meanCount > 0 ? tr("%1 of the %2 nodes have a mean value (%3)").arg(meanCount).arg(size).arg(meanSource)
+                    : tr("Unavailable: none of the %1 nodes has a mean value at its position").arg(size));
   menu->setToolTipsVisible(true);
   QMenu* steer = menu->addMenu(tr("Steer"));
   for (double f : {-2.0, 2.0, 4.0, 8.0}) {
-    steer->addAction(QStringLiteral("×%1").arg(f), this, [this, group, f] { state_->setGroupFactor(group, f); });
+    steer->addAction(QStringLiteral("×%1").arg(f), this,
+                     [this, group, f] { state_->setGroupFactor(group, f); });
   }
   menu->addAction(tr("Reset (×1)"), this, [this, group] { state_->setGroupFactor(group, 1.0); });
   menu->addSeparator();

@@ -11,8 +11,8 @@
 
 #include "ce/core/error.h"
 #include "ce/core/intervention.h"
-#include "ui/job_runner.h"
 #include "ui/intervention_state.h"
+#include "ui/job_runner.h"
 #include "ui/main_window.h"
 #include "ui/token_chart.h"
 
@@ -46,8 +46,9 @@ int main(int argc, char** argv) {
       QStringLiteral("FILE"));
   QCommandLineOption selectOption(
       QStringLiteral("select"),
-      QStringLiteral("After the start-up trace, select NODE (LAYER/INDEX@POS, e.g. L3/N701@10) and show it in the "
-                     "Neuron panel with its exemplars."),
+      QStringLiteral(
+          "After the start-up trace, select NODE (LAYER/INDEX@POS, e.g. L3/N701@10) and show it in the "
+          "Neuron panel with its exemplars."),
       QStringLiteral("NODE"));
   // --help and --version print and exit; they must work without a display, before QApplication needs one.
   for (int i = 1; i < argc; ++i) {
@@ -122,23 +123,24 @@ int main(int argc, char** argv) {
   const bool screenshot = parser.isSet(screenshotOption);
   if (parser.isSet(selectOption)) {
     auto connection = std::make_shared<QMetaObject::Connection>();
-    *connection = QObject::connect(&window, &ce::ui::MainWindow::traceFinished, &window, [&window, selected, connection,
-                                                                                         screenshot] {
-      QObject::disconnect(*connection);
-      ce::ui::NodeKey key;
-      key.node = {selected.layer, selected.pos, selected.index};
-      if (!window.inspectNode(key) && screenshot) {
-        std::fprintf(stderr, "circuit-explorer: %s\n", qPrintable(window.lastError()));
-        QApplication::exit(1);
-      }
-    });
+    *connection = QObject::connect(
+        &window, &ce::ui::MainWindow::traceFinished, &window, [&window, selected, connection, screenshot] {
+          QObject::disconnect(*connection);
+          ce::ui::NodeKey key;
+          key.node = {selected.layer, selected.pos, selected.index};
+          if (!window.inspectNode(key) && screenshot) {
+            std::fprintf(stderr, "circuit-explorer: %s\n", qPrintable(window.lastError()));
+            QApplication::exit(1);
+          }
+        });
   }
 
   if (screenshot) {
     const QString file = parser.value(screenshotOption);
     auto* runner = window.heavyRunner();
     auto shoot = [&window, file, runner] {
-      // Wait until the live chart and the exemplars have caught up too, so the image shows one consistent state.
+      // Wait until the live chart and the exemplars have caught up too, so the image shows one consistent
+      // state.
       auto* poll = new QTimer(&window);
       QObject::connect(poll, &QTimer::timeout, &window, [&window, file, poll, runner] {
         if (runner->isBusy() || window.liveUpdatePending() || window.exemplarRunner()->isBusy()) return;
@@ -148,9 +150,10 @@ int main(int argc, char** argv) {
         // What the image shows, for scripts and for a reader checking a regenerated figure.
         const auto& top = window.tokenChart()->tokens();
         if (ok && !top.empty()) {
-          std::printf("circuit-explorer: saved %s; top next token \"%s\" (p = %.3f) under %zu interventions\n",
-                      qPrintable(file), top[0].text.c_str(), static_cast<double>(top[0].prob),
-                      window.interventions()->interventions().size());
+          std::printf(
+              "circuit-explorer: saved %s; top next token \"%s\" (p = %.3f) under %zu interventions\n",
+              qPrintable(file), top[0].text.c_str(), static_cast<double>(top[0].prob),
+              window.interventions()->interventions().size());
         }
         QApplication::exit(ok ? 0 : 1);
       });

@@ -1,9 +1,8 @@
 #include "ce/core/attribution_example.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "ce/core/chat_format.h"
 #include "ce/core/error.h"
@@ -87,7 +86,8 @@ PairedDataset load_paired_dataset(const std::string& path, const Tokenizer& tok,
   if (d.lines == 0) throw Error(path + ": the data file has no examples");
   if (d.examples.empty()) {
     throw Error(path + ": no usable example among " + std::to_string(d.lines) + " (" +
-                std::to_string(d.multi_token) + " with a multi-token answer, " + std::to_string(d.unequal_length) +
+                std::to_string(d.multi_token) + " with a multi-token answer, " +
+                std::to_string(d.unequal_length) +
                 " with clean and patch prefixes of unequal token length, " + std::to_string(d.same_answer) +
                 " with equal answers)");
   }
@@ -100,7 +100,8 @@ std::vector<int> prompt_ids(const Tokenizer& tok, const std::string& text, Promp
 }
 
 AttributionExample make_example(const Tokenizer& tok, const std::string& text, const std::string& answer,
-                                const std::string& contrast, const std::string& patch_text, PromptFormat format) {
+                                const std::string& contrast, const std::string& patch_text,
+                                PromptFormat format) {
   const bool bos = tok.default_add_bos();
   const bool chat = format == PromptFormat::Chat;
   AttributionExample e;
@@ -121,8 +122,8 @@ AttributionExample make_example(const Tokenizer& tok, const std::string& text, c
   auto one = [&](const std::string& what, const std::string& a) {
     const std::vector<int> ids = answer_ids(a);
     if (ids.size() != 1) {
-      throw Error(what + " '" + a + "' is " + std::to_string(ids.size()) + " tokens (" + answer_list(tok, ids) +
-                  "); it must be exactly one");
+      throw Error(what + " '" + a + "' is " + std::to_string(ids.size()) + " tokens (" +
+                  answer_list(tok, ids) + "); it must be exactly one");
     }
     return ids[0];
   };

@@ -14,7 +14,8 @@ std::string continuation_text(const Model& model, const std::vector<int>& genera
                          std::find(eos.begin(), eos.end(), shown.back()) != eos.end()))
     shown.pop_back();
   std::string text = model.tokenizer().decode(shown);
-  if (leading_space && !shown.empty() && model.token_text(shown[0]).rfind(' ', 0) == 0 && text.rfind(' ', 0) != 0)
+  if (leading_space && !shown.empty() && model.token_text(shown[0]).rfind(' ', 0) == 0 &&
+      text.rfind(' ', 0) != 0)
     text.insert(0, " ");
   return text;
 }

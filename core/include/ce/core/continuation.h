@@ -14,6 +14,7 @@ namespace ce::core {
 // "<|eot_id|>". With `leading_space`, a first token that starts a word keeps its space, which decoding a
 // lone SentencePiece run drops (" Austin" rather than "Austin"); without it the text matches llama2.c's
 // decode. Throws Error for an id out of range. Thread-safe.
-std::string continuation_text(const Model& model, const std::vector<int>& generated, bool leading_space = true);
+std::string continuation_text(const Model& model, const std::vector<int>& generated,
+                              bool leading_space = true);
 
 }  // namespace ce::core
