@@ -9,7 +9,7 @@
 #include <QStringList>
 #include <string>
 
-#include "ce/core/error.h"
+#include "ce/core/base/error.h"
 
 namespace ce::test {
 

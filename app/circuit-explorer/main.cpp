@@ -9,12 +9,12 @@
 #include <cstdio>
 #include <memory>
 
-#include "ce/core/error.h"
-#include "ce/core/intervention.h"
-#include "ui/intervention_state.h"
-#include "ui/job_runner.h"
-#include "ui/main_window.h"
-#include "ui/token_chart.h"
+#include "ce/core/base/error.h"
+#include "ce/core/circuits/intervention.h"
+#include "state/intervention_state.h"
+#include "controllers/job_runner.h"
+#include "window/main_window.h"
+#include "panels/token_chart.h"
 
 namespace {
 

@@ -19,28 +19,28 @@
 #include <string>
 #include <vector>
 
-#include "ce/core/attribution.h"
-#include "ce/core/attribution_example.h"
-#include "ce/core/chat_format.h"
-#include "ce/core/continuation.h"
-#include "ce/core/circuit_evaluator.h"
-#include "ce/core/corpus_generator.h"
-#include "ce/core/data_split.h"
-#include "ce/core/dataset_writer.h"
-#include "ce/core/demo_evaluator.h"
-#include "ce/core/demo_trainer.h"
-#include "ce/core/edge_attribution.h"
-#include "ce/core/error.h"
-#include "ce/core/intervention.h"
-#include "ce/core/exemplar_builder.h"
-#include "ce/core/exemplar_index.h"
-#include "ce/core/layer_activations.h"
-#include "ce/core/model.h"
-#include "ce/core/resources.h"
-#include "ce/core/specific_neurons.h"
-#include "ce/core/sva_vocabulary.h"
-#include "ce/core/tokenizer.h"
-#include "ce/core/world.h"
+#include "ce/core/circuits/attribution.h"
+#include "ce/core/circuits/attribution_example.h"
+#include "ce/core/tokenizer/chat_format.h"
+#include "ce/core/model/continuation.h"
+#include "ce/core/circuits/circuit_evaluator.h"
+#include "ce/demo/corpus_generator.h"
+#include "ce/demo/data_split.h"
+#include "ce/demo/dataset_writer.h"
+#include "ce/demo/demo_evaluator.h"
+#include "ce/demo/demo_trainer.h"
+#include "ce/core/circuits/edge_attribution.h"
+#include "ce/core/base/error.h"
+#include "ce/core/circuits/intervention.h"
+#include "ce/core/exemplars/exemplar_builder.h"
+#include "ce/core/exemplars/exemplar_index.h"
+#include "ce/core/exemplars/layer_activations.h"
+#include "ce/core/model/model.h"
+#include "ce/core/base/resources.h"
+#include "ce/core/circuits/specific_neurons.h"
+#include "ce/demo/sva_vocabulary.h"
+#include "ce/core/tokenizer/tokenizer.h"
+#include "ce/demo/world.h"
 
 using ce::core::Error;
 using nlohmann::json;
@@ -496,8 +496,6 @@ int cmd_attribute(const Args& a) {
 
 // ---- Neuron exemplars (issue #5) ----
 
-std::string default_index_path() { return ce::core::resources_dir() + "/exemplars/geo_mlp_act.cexi"; }
-
 int positive_int(const Args& a, const std::string& name, int fallback) {
   const int v = a.get_int(name, fallback);
   if (v < 1) throw Error("--" + name + " must be >= 1");
@@ -519,7 +517,7 @@ int cmd_exemplars(const Args& a) {
   ce::core::ExemplarBuildOptions o;
   o.corpus_path = a.get("corpus");
   o.out_path = a.get("out");
-  o.basis = ce::core::parse_activation_basis(a.get("basis", "mlp_act"));
+  o.basis = ce::core::parse_basis(a.get("basis", "mlp_act"));
   o.top_k = positive_int(a, "top", o.top_k);
   o.context = positive_int(a, "context", o.context);
   o.batch = positive_int(a, "batch", o.batch);
@@ -548,7 +546,7 @@ int cmd_exemplars(const Args& a) {
   const ce::core::ExemplarBuildResult r = ce::core::build_exemplar_index(*model, o);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
-  print({{"out", o.out_path}, {"basis", ce::core::activation_basis_name(o.basis)}, {"layers", r.info.layers},
+  print({{"out", o.out_path}, {"basis", ce::core::basis_name(o.basis)}, {"layers", r.info.layers},
          {"neurons", r.info.neurons}, {"top_k", r.info.top_k}, {"context", r.info.context}, {"batch", r.info.batch},
          {"shard", std::to_string(o.shard_index) + "/" + std::to_string(o.shard_count)},
          {"documents", r.documents}, {"windows", r.info.windows_seen}, {"tokens", r.info.tokens_seen},
@@ -595,9 +593,22 @@ int cmd_write_exemplar_corpus(const Args& a) {
 
 int cmd_neuron(const Args& a) {
   auto model = open_model(a);
-  const auto index = ce::core::ExemplarIndex::open(a.get("index", default_index_path()));
-  index->check_model(*model);
-  if (a.has("basis")) index->check_basis(ce::core::parse_activation_basis(a.get("basis")));
+  const ce::core::Basis basis = ce::core::parse_basis(a.get("basis", "mlp_act"));
+  std::shared_ptr<const ce::core::ExemplarIndex> index;
+  if (a.has("index")) {
+    index = ce::core::ExemplarIndex::open(a.get("index"));
+    index->check_model(*model);
+    if (a.has("basis")) index->check_basis(basis);
+  } else {
+    std::vector<std::string> rejected;
+    index = ce::core::find_exemplar_index(*model, basis, &rejected);
+    if (!index) {
+      std::string why = "no exemplar index for this model's " + std::string(ce::core::basis_name(basis)) +
+                        " in its folder or the shipped resources (build one with circuit-trace exemplars, or pass --index)";
+      for (size_t i = 0; i < rejected.size(); ++i) why += (i == 0 ? ": " : "; ") + rejected[i];
+      throw Error(why);
+    }
+  }
   const auto [layer, neuron] = parse_neuron(a.get("neuron"));
   const std::string pol = a.get("polarity", "+");
   if (pol != "+" && pol != "-") throw Error("--polarity must be + or -, not '" + pol + "'");
@@ -612,14 +623,14 @@ int cmd_neuron(const Args& a) {
                   {"window", e.window}});
   }
   print({{"neuron", "L" + std::to_string(layer) + "/N" + std::to_string(neuron)},
-         {"basis", ce::core::activation_basis_name(index->info().basis)}, {"polarity", pol}, {"exemplars", ex}});
+         {"basis", ce::core::basis_name(index->info().basis)}, {"polarity", pol}, {"exemplars", ex}});
   return 0;
 }
 
 int cmd_activations(const Args& a) {
   auto model = open_model(a);
   const std::vector<int> ids = prompt_ids(a, model->tokenizer(), model->tokenizer().default_add_bos());
-  const ce::core::ActivationBasis basis = ce::core::parse_activation_basis(a.get("basis", "mlp_act"));
+  const ce::core::Basis basis = ce::core::parse_basis(a.get("basis", "mlp_act"));
   const int layer = Args::parse_int(a.get("layer"), "--layer");
   const int neuron = a.get_int("index", -1);
   if (a.has("index") && neuron < 0) throw Error("--index must be >= 0");
@@ -665,14 +676,7 @@ int cmd_evaluate(const Args& a) {
   if (a.has("csv")) {
     const std::string path = a.get("csv");
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f << "method,basis,ablation,threshold,nodes,faithfulness,completeness\n";
-    char buf[256];
-    for (const auto& p : curve.points) {
-      std::snprintf(buf, sizeof buf, "%s,%s,%s,%.6g,%d,%.6f,%.6f\n", ce::core::method_name(o.method),
-                    ce::core::basis_name(o.basis), ce::core::ablation_name(ablation), p.threshold, p.nodes,
-                    p.faithfulness, p.completeness);
-      f << buf;
-    }
+    f << ce::core::curves_csv({{o.method, o.basis, ablation, &curve}});
     f.close();
     if (!f) throw Error(path + ": cannot write the CSV file");
   }

@@ -16,12 +16,12 @@
 #include <string>
 #include <vector>
 
-#include "ce/core/attribution.h"
-#include "ce/core/circuit_evaluator.h"
-#include "ce/core/error.h"
-#include "ce/core/model.h"
-#include "ce/core/resources.h"
-#include "ce/core/threading.h"
+#include "ce/core/circuits/attribution.h"
+#include "ce/core/circuits/circuit_evaluator.h"
+#include "ce/core/base/error.h"
+#include "ce/core/model/model.h"
+#include "ce/core/base/resources.h"
+#include "ce/core/base/threading.h"
 
 namespace fs = std::filesystem;
 using namespace ce::core;
@@ -70,8 +70,9 @@ void demo_benchmarks(const std::string& sva_set, int runs) {
   }
 
   const std::string dir = default_datasets_dir() + "/sva/";
-  const auto train = load_paired_dataset(dir + sva_set + "_train.json", model->tokenizer()).examples;
-  const auto test = load_paired_dataset(dir + sva_set + "_test.json", model->tokenizer()).examples;
+  const TrainTest data = load_train_test(dir + sva_set + "_train.json", model->tokenizer(), 0);
+  const auto& train = data.train;
+  const auto& test = data.test;
   for (Method m : {Method::RelP, Method::IG}) {
     o.method = m;
     const auto t0 = Clock::now();

@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "ce/core/error.h"
-#include "ce/core/exemplar_builder.h"
-#include "ce/core/model.h"
-#include "ce/core/resources.h"
-#include "ce/core/threading.h"
+#include "ce/core/base/error.h"
+#include "ce/core/exemplars/exemplar_builder.h"
+#include "ce/core/model/model.h"
+#include "ce/core/base/resources.h"
+#include "ce/core/base/threading.h"
 
 namespace fs = std::filesystem;
 using namespace ce::core;
@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
     else if (a == "--top") o.top_k = std::stoi(next());
     else if (a == "--context") o.context = std::stoi(next());
     else if (a == "--batch") o.batch = std::stoi(next());
-    else if (a == "--basis") o.basis = parse_activation_basis(next());
+    else if (a == "--basis") o.basis = parse_basis(next());
     else if (a == "--runs") runs = std::stoi(next());
     else if (a == "--threads") threads = std::stoi(next());
     else {
@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
     o.corpus_path = corpus;
     o.out_path = out.string();
     std::printf("model %s, corpus %s, threads %d, top %d, context %d, batch %d, basis %s\n", model_dir.c_str(),
-                corpus.c_str(), compute_threads(), o.top_k, o.context, o.batch, activation_basis_name(o.basis));
+                corpus.c_str(), compute_threads(), o.top_k, o.context, o.batch, basis_name(o.basis));
     // The build machine is shared: load comes and goes within seconds. The corpus is cut into slices and each
     // slice is run both ways back to back (order alternating), so both passes see the same load; each slice's
     // exemplar pass starts with empty top-K lists, which makes it slightly pessimistic.

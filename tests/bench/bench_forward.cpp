@@ -22,11 +22,12 @@
 #include <string>
 #include <vector>
 
-#include "ce/core/error.h"
-#include "ce/core/model.h"
-#include "ce/core/model_config.h"
-#include "ce/core/threading.h"
-#include "llama.h"
+#include "ce/core/base/error.h"
+#include "ce/core/model/model.h"
+#include "ce/core/model/model_config.h"
+#include "ce/core/base/threading.h"
+#include "engine/llama.h"
+#include "engine/model_access.h"
 
 namespace fs = std::filesystem;
 using namespace ce::core;
@@ -296,7 +297,7 @@ int main(int argc, char** argv) {
       const auto t0 = Clock::now();
       auto m = Model::open(stories);
       std::printf("stories260K: open %.4f s\n", seconds_since(t0));
-      report("stories260K f32", m->engine(), tokens, 20);
+      report("stories260K f32", engine_of(*m), tokens, 20);
     } else {
       std::printf("stories260K: skipped (%s absent)\n", stories.c_str());
     }

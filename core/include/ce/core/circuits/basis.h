@@ -1,0 +1,49 @@
+// Node bases of a circuit: which activation of each layer a node is a coordinate of.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "ce/core/model/model_config.h"
+
+namespace ce::core {
+
+// The paper's four bases. A node is (basis, layer, token position, index within the basis' width). The
+// values are stored in exemplar index files (exemplars/exemplar_index.h): never renumber.
+enum class Basis : uint32_t {
+  MlpAct = 0,  // act(gate(x)) * up(x), the input of down_proj: the MLP neurons "L{layer}/N{index}"; width d_mlp
+  MlpOut = 1,  // output of down_proj; width d_model
+  Attn = 2,    // attention heads' output, the input of o_proj; width heads * head_dim
+  Resid = 3,   // output of the layer (residual stream after the MLP); width d_model
+};
+
+// "mlp_act", "mlp_out", "attn", "resid".
+const char* basis_name(Basis basis);
+// Inverse of basis_name. Throws Error listing the valid names for anything else.
+Basis parse_basis(const std::string& name);
+// Number of nodes per layer and position.
+int64_t basis_width(Basis basis, const ModelConfig& config);
+
+// One node of a basis, with its token position counted from 0 (BOS included).
+struct NodeRef {
+  int layer = 0;
+  int pos = 0;
+  int index = 0;
+  bool operator==(const NodeRef& o) const { return layer == o.layer && pos == o.pos && index == o.index; }
+  bool operator<(const NodeRef& o) const {
+    if (layer != o.layer) return layer < o.layer;
+    if (pos != o.pos) return pos < o.pos;
+    return index < o.index;
+  }
+};
+
+// "L{layer}/N{index}" (neurons are named without position); "@{pos}" appended when pos >= 0.
+std::string node_name(int layer, int index, int pos = -1);
+
+// Inverse of node_name, the one parser of node names for the CLI, the GUI and sessions: "L3/N701",
+// "L3/N701@9", also without the letters ("3/701@9") and in lower case. pos is -1 without "@". Checks the form
+// only (numbers >= 0), not a model's ranges. Throws Error quoting the text (elided past 60 characters) and
+// the expected form.
+NodeRef parse_node_name(const std::string& text);
+
+}  // namespace ce::core

@@ -1,0 +1,39 @@
+// Interventions on activations during the forward pass: ablation and steering of chosen nodes.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ce/core/circuits/basis.h"
+#include "ce/core/base/job.h"
+#include "ce/core/model/model.h"
+
+namespace ce::core {
+
+// One node (or one index at every position) edited during the forward pass: the activation is multiplied
+// by `factor` (0 ablates, 1 is identity, -1 flips), or replaced by `value` when set (mean ablation).
+struct Intervention {
+  Basis basis = Basis::MlpAct;
+  int layer = 0;
+  int index = 0;
+  int pos = -1;  // token position from 0; -1 = every position, generated tokens included
+  double factor = 1.0;
+  std::optional<float> value;
+
+  // Parses "L/N=F" or "L/N@P=F" (e.g. "2/117=0", "L2/N117@5=-3"). Throws Error with the expected form.
+  static Intervention parse(const std::string& text, Basis basis = Basis::MlpAct);
+};
+
+// Checks every intervention against the model (layer, index within the basis width; pos >= -1).
+// Throws Error naming the first bad one.
+void validate_interventions(const Model& model, const std::vector<Intervention>& interventions);
+
+// Next-token logits after `ids` under the interventions (full vocabulary). Thread rules as Model.
+std::vector<float> next_logits_with(const Model& model, const std::vector<int>& ids,
+                                    const std::vector<Intervention>& interventions);
+// Greedy continuation under the interventions (applied at every step), stopping after EOS; new ids only.
+std::vector<int> generate_with(const Model& model, const std::vector<int>& ids, int max_new_tokens,
+                               const std::vector<Intervention>& interventions, const JobControl& control = {});
+
+}  // namespace ce::core

@@ -1,0 +1,418 @@
+#include "ce/core/circuits/attribution.h"
+
+#include <algorithm>
+#include <numeric>
+#include <sstream>
+
+#include "circuits/attribution_util.h"
+#include "ce/core/base/error.h"
+#include "ce/core/model/model.h"
+#include "ce/core/base/threading.h"
+
+namespace ce::core {
+
+const char* method_name(Method method) {
+  switch (method) {
+    case Method::AtP: return "atp";
+    case Method::IG: return "ig";
+    case Method::RelP: return "relp";
+    case Method::Exact: return "exact";
+  }
+  return "?";
+}
+
+Method parse_method(const std::string& name) {
+  for (Method m : {Method::AtP, Method::IG, Method::RelP, Method::Exact}) {
+    if (name == method_name(m)) return m;
+  }
+  throw Error("unknown method '" + name + "' (expected atp, ig, relp or exact)");
+}
+
+const char* metric_name(Metric metric) {
+  switch (metric) {
+    case Metric::Diff: return "diff";
+    case Metric::Logit: return "logit";
+    case Metric::TopK: return "topk";
+  }
+  return "?";
+}
+
+Metric parse_metric(const std::string& name) {
+  for (Metric m : {Metric::Diff, Metric::Logit, Metric::TopK}) {
+    if (name == metric_name(m)) return m;
+  }
+  throw Error("unknown metric '" + name + "' (expected diff, logit or topk)");
+}
+
+RelpRules RelpRules::parse(const std::string& text) {
+  RelpRules r;
+  if (text == "all" || text.empty()) return r;
+  r = RelpRules{false, false, false, false};
+  if (text == "none") return r;
+  std::stringstream ss(text);
+  std::string word;
+  bool removing_only = true;
+  std::vector<std::pair<std::string, bool>> words;
+  while (std::getline(ss, word, ',')) {
+    const bool minus = !word.empty() && word[0] == '-';
+    if (minus) word = word.substr(1);
+    if (!minus) removing_only = false;
+    words.emplace_back(word, !minus);
+  }
+  if (removing_only) r = RelpRules{};
+  for (const auto& [w, on] : words) {
+    bool* flag = w == "norm" ? &r.norm : w == "gate" ? &r.gate : w == "half" ? &r.half : w == "attn" ? &r.attn : nullptr;
+    if (!flag) {
+      throw Error("unknown RelP rule '" + w + "' in --rules '" + text +
+                  "' (expected all, none or a comma list of norm, gate, half, attn, each optionally with a leading -)");
+    }
+    *flag = on;
+  }
+  return r;
+}
+
+std::string RelpRules::to_string() const {
+  std::string s;
+  auto add = [&s](bool on, const char* name) {
+    if (on) s += (s.empty() ? "" : ",") + std::string(name);
+  };
+  add(norm, "norm");
+  add(gate, "gate");
+  add(half, "half");
+  add(attn, "attn");
+  return s.empty() ? "none" : s;
+}
+
+std::vector<NodeEffect> top_nodes(const AttributionResult& r, int n) {
+  std::vector<size_t> order;
+  order.reserve(r.effect.size());
+  for (size_t i = 0; i < r.effect.size(); ++i) {
+    if (r.evaluated.empty() || r.evaluated[i]) order.push_back(i);
+  }
+  const size_t k = n <= 0 ? order.size() : std::min(order.size(), static_cast<size_t>(n));
+  auto cmp = [&r](size_t a, size_t b) {
+    const float fa = std::abs(r.effect[a]), fb = std::abs(r.effect[b]);
+    return fa != fb ? fa > fb : a < b;
+  };
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(), cmp);
+  std::vector<NodeEffect> out;
+  out.reserve(k);
+  const size_t per_layer = static_cast<size_t>(r.positions) * static_cast<size_t>(r.width);
+  for (size_t j = 0; j < k; ++j) {
+    const size_t i = order[j];
+    NodeEffect e;
+    e.node.layer = static_cast<int>(i / per_layer);
+    e.node.pos = static_cast<int>((i % per_layer) / static_cast<size_t>(r.width));
+    e.node.index = static_cast<int>(i % static_cast<size_t>(r.width));
+    e.effect = r.effect[i];
+    e.activation = r.activation[i];
+    out.push_back(e);
+  }
+  return out;
+}
+
+namespace {
+
+// One batch of equal-length examples as tensors.
+struct Batch {
+  torch::Tensor clean;     // [b, t] int64
+  torch::Tensor patch;     // [b, t] int64, undefined when unpaired
+  torch::Tensor answer;    // [b] int64
+  torch::Tensor contrast;  // [b] int64
+  int64_t b = 0, t = 0;
+};
+
+Batch make_batch(const std::vector<AttributionExample>& ex, const std::vector<size_t>& idx) {
+  Batch B;
+  std::vector<const std::vector<int>*> clean, patch;
+  std::vector<int64_t> ans, con;
+  bool paired = true;
+  for (size_t i : idx) {
+    clean.push_back(&ex[i].clean);
+    patch.push_back(&ex[i].patch);
+    paired = paired && !ex[i].patch.empty();
+    ans.push_back(ex[i].answer);
+    con.push_back(ex[i].contrast);
+  }
+  B.clean = ids_tensor(clean);
+  if (paired) B.patch = ids_tensor(patch);
+  B.answer = torch::tensor(ans, torch::kInt64);
+  B.contrast = torch::tensor(con, torch::kInt64);
+  B.b = B.clean.size(0);
+  B.t = B.clean.size(1);
+  return B;
+}
+
+class Attributor {
+ public:
+  Attributor(const Model& model, const std::vector<AttributionExample>& examples, const AttributionOptions& o,
+             const JobControl& control)
+      : engine_(engine_of(model)), examples_(examples), o_(o), control_(control), site_(site_of(o.basis)) {
+    const ModelConfig& c = engine_.config();
+    L_ = static_cast<int>(c.num_hidden_layers);
+    W_ = basis_width(o.basis, c);
+    for (const auto& e : examples) T_ = std::max<int64_t>(T_, static_cast<int64_t>(e.clean.size()));
+    effect_ = torch::zeros({L_, T_, W_}, torch::kFloat32);      // [L, T, W] sums over examples
+    activation_ = torch::zeros({L_, T_, W_}, torch::kFloat32);  // [L, T, W]
+    if (o.method == Method::Exact) {
+      evaluated_ = torch::zeros({L_, T_, W_}, torch::kBool);
+      for (const NodeRef& n : o.exact_nodes) {
+        if (n.layer < 0 || n.layer >= L_ || n.pos < 0 || n.pos >= T_ || n.index < 0 || n.index >= W_) {
+          throw Error("exact: node " + node_name(n.layer, n.index, n.pos) + " is outside the model or the prompts");
+        }
+      }
+    }
+  }
+
+  AttributionResult run() {
+    const auto batches = length_batches(examples_, o_.method == Method::IG ? std::max(1, o_.batch / std::max(1, o_.ig_steps)) : o_.batch);
+    double m_sum = 0;
+    for (size_t k = 0; k < batches.size(); ++k) {
+      control_.check();
+      const JobControl sub = control_.sub(static_cast<double>(k) / static_cast<double>(batches.size()),
+                                          static_cast<double>(k + 1) / static_cast<double>(batches.size()));
+      Batch B = make_batch(examples_, batches[k]);
+      m_sum += run_batch(B, sub);
+      sub.report(1.0);
+    }
+    AttributionResult r;
+    r.method = o_.method;
+    r.basis = o_.basis;
+    r.metric = o_.metric;
+    r.examples = static_cast<int>(examples_.size());
+    r.layers = L_;
+    r.positions = static_cast<int>(T_);
+    r.width = static_cast<int>(W_);
+    r.m = m_sum / static_cast<double>(examples_.size());
+    const double n = static_cast<double>(examples_.size());
+    torch::Tensor e = (effect_ / n).contiguous(), a = (activation_ / n).contiguous();
+    r.effect.assign(e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
+    r.activation.assign(a.data_ptr<float>(), a.data_ptr<float>() + a.numel());
+    if (evaluated_.defined()) {
+      torch::Tensor ev = evaluated_.contiguous();
+      r.evaluated.assign(ev.data_ptr<bool>(), ev.data_ptr<bool>() + ev.numel());
+    }
+    return r;
+  }
+
+ private:
+  // Activations of the basis at every layer (and optionally each layer's input) without gradients.
+  struct Capture {
+    std::vector<torch::Tensor> site;       // L x [b, t, W]
+    std::vector<torch::Tensor> resid_pre;  // L x [b, t, d]
+    torch::Tensor logits;                  // [b, 1, vocab]
+  };
+  Capture capture(const torch::Tensor& ids, bool with_resid) const {
+    torch::NoGradGuard no_grad;
+    Capture c;
+    c.site.resize(static_cast<size_t>(L_));
+    if (with_resid) c.resid_pre.resize(static_cast<size_t>(L_));
+    ForwardOptions fo;
+    fo.logits = LogitsMode::Last;
+    fo.hook = cancellable(control_, [&](Site s, int l, const torch::Tensor& x) {
+      if (s == site_) c.site[static_cast<size_t>(l)] = x;
+      if (with_resid && s == Site::ResidPre) c.resid_pre[static_cast<size_t>(l)] = x;
+      return x;
+    });
+    c.logits = engine_.forward(ids, fo).logits;
+    return c;
+  }
+
+  torch::Tensor topk_ids(const torch::Tensor& last_logits) const {  // [b, vocab] -> [b, 5]
+    return std::get<1>(last_logits.detach().topk(std::min<int64_t>(5, last_logits.size(1)), 1));
+  }
+
+  void check_answers(const Batch& B) const {
+    if (o_.metric != Metric::TopK && B.answer.min().item<int64_t>() < 0) {
+      throw Error("an example has no answer token; give --answer or use --metric topk");
+    }
+  }
+
+  // Adds a batch's effects ([b, t, W] per layer) and clean activations; returns the batch's metric sum.
+  double run_batch(const Batch& B, const JobControl& sub) {
+    check_answers(B);
+    Capture base;
+    if (B.patch.defined()) base = capture(B.patch, false);
+    auto baseline = [&](int l, const torch::Tensor& clean) {
+      return B.patch.defined() ? base.site[static_cast<size_t>(l)] : torch::zeros_like(clean);
+    };
+    switch (o_.method) {
+      case Method::AtP:
+      case Method::RelP: return gradient_batch(B, baseline);
+      case Method::IG: return ig_batch(B, baseline, sub);
+      case Method::Exact: return exact_batch(B, baseline, sub);
+    }
+    return 0;
+  }
+
+  template <class BaseFn>
+  double gradient_batch(const Batch& B, BaseFn baseline) {
+    std::vector<torch::Tensor> acts(static_cast<size_t>(L_));  // L x [b, t, W] in the graph
+    ForwardOptions fo;
+    fo.logits = LogitsMode::Last;
+    if (o_.method == Method::RelP) fo.rules = grad_rules(o_.rules);
+    fo.hook = cancellable(control_, [&](Site s, int l, const torch::Tensor& x) {
+      // The embeddings become the graph's leaf, so every later activation is differentiable without
+      // cutting any path between layers.
+      if (s == Site::ResidPre && l == 0) return x.detach().requires_grad_(true);
+      if (s == site_) acts[static_cast<size_t>(l)] = x;
+      return x;
+    });
+    torch::Tensor logits = engine_.forward(B.clean, fo).logits.squeeze(1);  // [b, vocab]
+    torch::Tensor m = metric_rows(logits, o_.metric, B.answer, B.contrast, topk_ids(logits));  // [b]
+    std::vector<torch::Tensor> grads =
+        torch::autograd::grad({m.sum()}, acts, {}, /*retain_graph=*/false, /*create_graph=*/false,
+                              /*allow_unused=*/true);
+    control_.check();
+    torch::NoGradGuard no_grad;
+    for (int l = 0; l < L_; ++l) {
+      torch::Tensor a = acts[static_cast<size_t>(l)].detach();  // [b, t, W]
+      torch::Tensor g = grads[static_cast<size_t>(l)].defined() ? grads[static_cast<size_t>(l)] : torch::zeros_like(a);
+      accumulate(l, B.t, g * (baseline(l, a) - a), a);
+    }
+    return m.detach().sum().item<double>();
+  }
+
+  template <class BaseFn>
+  double ig_batch(const Batch& B, BaseFn baseline, const JobControl& sub) {
+    if (o_.ig_steps < 1 || o_.ig_steps > 1000) throw Error("ig steps must be in 1..1000");
+    const Capture clean = capture(B.clean, true);
+    torch::Tensor clean_logits = clean.logits.squeeze(1);  // [b, vocab]
+    torch::Tensor topk = topk_ids(clean_logits);           // [b, 5]
+    const double m_clean = metric_rows(clean_logits, o_.metric, B.answer, B.contrast, topk).sum().item<double>();
+    const int64_t S = o_.ig_steps;
+    torch::Tensor alpha = torch::arange(S, torch::kFloat32).div(static_cast<double>(S)).view({1, S, 1, 1});  // [1, S, 1, 1]
+    auto rep = [S](const torch::Tensor& x) { return x.repeat_interleave(S, 0); };  // [b, ...] -> [b*S, ...]
+    for (int l = 0; l < L_; ++l) {
+      control_.check();
+      torch::Tensor a = clean.site[static_cast<size_t>(l)];           // [b, t, W]
+      torch::Tensor diff = baseline(l, a) - a;                          // [b, t, W]
+      torch::Tensor interp = (a.unsqueeze(1) + alpha * diff.unsqueeze(1))  // [b, S, t, W]
+                                 .reshape({B.b * S, B.t, W_})
+                                 .requires_grad_(true);                 // [b*S, t, W]
+      ForwardOptions fo;
+      fo.logits = LogitsMode::Last;
+      fo.first_layer = l;
+      fo.resid = rep(clean.resid_pre[static_cast<size_t>(l)]);        // [b*S, t, d]
+      fo.hook = cancellable(control_, [&](Site s, int layer, const torch::Tensor& x) {
+        return s == site_ && layer == l ? interp : x;
+      });
+      torch::Tensor logits = engine_.forward(rep(B.clean), fo).logits.squeeze(1);  // [b*S, vocab]
+      torch::Tensor m = metric_rows(logits, o_.metric, rep(B.answer), rep(B.contrast), rep(topk));  // [b*S]
+      torch::Tensor g = torch::autograd::grad({m.sum()}, {interp})[0];  // [b*S, t, W]
+      torch::NoGradGuard no_grad;
+      torch::Tensor mean_g = g.view({B.b, S, B.t, W_}).mean(1);          // [b, t, W]
+      accumulate(l, B.t, mean_g * diff, a);
+      sub.report(static_cast<double>(l + 1) / static_cast<double>(L_));
+    }
+    return m_clean;
+  }
+
+  template <class BaseFn>
+  double exact_batch(const Batch& B, BaseFn baseline, const JobControl& sub) {
+    torch::NoGradGuard no_grad;
+    const Capture clean = capture(B.clean, true);
+    torch::Tensor clean_logits = clean.logits.squeeze(1);  // [b, vocab]
+    torch::Tensor topk = topk_ids(clean_logits);           // [b, 5]
+    torch::Tensor m_clean = metric_rows(clean_logits, o_.metric, B.answer, B.contrast, topk);  // [b]
+    // Node list for this length: the given nodes that exist at these positions, or all of them.
+    std::vector<NodeRef> nodes;
+    if (o_.exact_nodes.empty()) {
+      const int64_t total = static_cast<int64_t>(L_) * B.t * W_;
+      if (total > 4'000'000) {
+        throw Error("exact patching of all " + std::to_string(total) +
+                    " nodes would take too long; pass a node list (--top-candidates N)");
+      }
+      for (int l = 0; l < L_; ++l)
+        for (int p = 0; p < B.t; ++p)
+          for (int i = 0; i < W_; ++i) nodes.push_back({l, p, i});
+    } else {
+      for (const NodeRef& n : o_.exact_nodes)
+        if (n.pos < B.t) nodes.push_back(n);
+    }
+    std::stable_sort(nodes.begin(), nodes.end(), [](const NodeRef& a, const NodeRef& b) { return a.layer < b.layer; });
+    const int64_t chunk = std::max(1, o_.exact_batch);
+    const double units = static_cast<double>(B.b) * static_cast<double>(nodes.size());
+    double done = 0;
+    for (int64_t e = 0; e < B.b; ++e) {
+      for (size_t s = 0; s < nodes.size();) {
+        control_.check();
+        const int layer = nodes[s].layer;
+        size_t end = s;
+        while (end < nodes.size() && nodes[end].layer == layer && static_cast<int64_t>(end - s) < chunk) ++end;
+        const int64_t n = static_cast<int64_t>(end - s);
+        std::vector<int64_t> rows(static_cast<size_t>(n)), pos(static_cast<size_t>(n)), idx(static_cast<size_t>(n));
+        for (int64_t r = 0; r < n; ++r) {
+          rows[static_cast<size_t>(r)] = r;
+          pos[static_cast<size_t>(r)] = nodes[s + static_cast<size_t>(r)].pos;
+          idx[static_cast<size_t>(r)] = nodes[s + static_cast<size_t>(r)].index;
+        }
+        torch::Tensor tr = torch::tensor(rows), tp = torch::tensor(pos), ti = torch::tensor(idx);  // [n] each
+        torch::Tensor values = baseline(layer, clean.site[static_cast<size_t>(layer)])[e].index({tp, ti});  // [n]
+        ForwardOptions fo;
+        fo.logits = LogitsMode::Last;
+        fo.first_layer = layer;
+        fo.resid = clean.resid_pre[static_cast<size_t>(layer)][e].unsqueeze(0).expand({n, B.t, -1});  // [n, t, d]
+        fo.hook = cancellable(control_, [&](Site st, int l, const torch::Tensor& x) {
+          if (st != site_ || l != layer) return x;
+          torch::Tensor y = x.clone();  // [n, t, W]
+          y.index_put_({tr, tp, ti}, values);
+          return y;
+        });
+        torch::Tensor ids = B.clean[e].unsqueeze(0).expand({n, B.t});                       // [n, t]
+        torch::Tensor logits = engine_.forward(ids, fo).logits.squeeze(1);                   // [n, vocab]
+        torch::Tensor m = metric_rows(logits, o_.metric, B.answer[e].expand({n}), B.contrast[e].expand({n}),
+                                      topk[e].unsqueeze(0).expand({n, topk.size(1)}));       // [n]
+        torch::Tensor delta = m - m_clean[e];                                                // [n]
+        torch::Tensor tl = torch::full({n}, layer, torch::kInt64);
+        effect_.index_put_({tl, tp, ti}, delta, /*accumulate=*/true);
+        evaluated_.index_put_({tl, tp, ti}, torch::ones({n}, torch::kBool));
+        done += static_cast<double>(n);
+        sub.report(done / units);
+        s = end;
+      }
+    }
+    for (int l = 0; l < L_; ++l) {
+      torch::Tensor a = clean.site[static_cast<size_t>(l)];
+      activation_[l].narrow(0, 0, B.t).add_(a.sum(0));
+    }
+    return m_clean.sum().item<double>();
+  }
+
+  void accumulate(int l, int64_t t, const torch::Tensor& effect, const torch::Tensor& act) {
+    effect_[l].narrow(0, 0, t).add_(effect.sum(0));   // [t, W]
+    activation_[l].narrow(0, 0, t).add_(act.sum(0));  // [t, W]
+  }
+
+  const LlamaModel& engine_;
+  const std::vector<AttributionExample>& examples_;
+  const AttributionOptions& o_;
+  const JobControl& control_;
+  Site site_;
+  int L_ = 0;
+  int64_t W_ = 0, T_ = 0;
+  torch::Tensor effect_, activation_, evaluated_;
+};
+
+}  // namespace
+
+AttributionResult attribute(const Model& model, const std::vector<AttributionExample>& examples,
+                            const AttributionOptions& options, const JobControl& control) {
+  if (examples.empty()) throw Error("attribution needs at least one example");
+  if (options.batch < 1) throw Error("batch must be >= 1");
+  const int64_t vocab = model.config().vocab_size;
+  for (const auto& e : examples) {
+    if (e.clean.empty()) throw Error("an example has an empty prompt");
+    if (!e.patch.empty() && e.patch.size() != e.clean.size()) {
+      throw Error("an example's patch prompt differs in length from its clean prompt");
+    }
+    for (int id : {e.answer, e.contrast}) {
+      if (id >= vocab) throw Error("answer token " + std::to_string(id) + " is outside the vocabulary");
+    }
+  }
+  ensure_compute_threads();
+  Attributor a(model, examples, options, control);
+  return a.run();
+}
+
+}  // namespace ce::core

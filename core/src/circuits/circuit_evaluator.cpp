@@ -1,0 +1,213 @@
+#include "ce/core/circuits/circuit_evaluator.h"
+
+#include <algorithm>
+
+#include <cmath>
+#include <cstdio>
+
+#include "circuits/attribution_util.h"
+#include "ce/core/base/error.h"
+#include "ce/core/model/model.h"
+#include "ce/core/base/threading.h"
+
+namespace ce::core {
+
+const char* ablation_name(Ablation a) { return a == Ablation::Mean ? "mean" : "zero"; }
+
+Ablation parse_ablation(const std::string& name) {
+  if (name == "mean") return Ablation::Mean;
+  if (name == "zero") return Ablation::Zero;
+  throw Error("unknown ablation '" + name + "' (expected mean or zero)");
+}
+
+std::vector<double> default_thresholds() {
+  std::vector<double> t = {0.0};
+  for (int i = 0; i < 30; ++i) t.push_back(std::pow(10.0, -6.0 + 6.0 * i / 29.0));
+  return t;
+}
+
+struct CircuitEvaluator::Impl {
+  const LlamaModel& engine;
+  std::vector<AttributionExample> test;
+  Basis basis;
+  Site site;
+  int L = 0;
+  int64_t T = 0, W = 0;
+  torch::Tensor values;  // [L, T, W] ablation values
+  std::vector<float> values_vec;
+  std::vector<std::vector<size_t>> batches;
+  double m_full = 0, m_empty = 0;
+
+  Impl(const Model& model, const std::vector<AttributionExample>& t, Basis b)
+      : engine(engine_of(model)), test(t), basis(b), site(site_of(b)) {}
+
+  // Mean metric over the test set with `keep` ([L, T, W] bool; undefined = nothing ablated).
+  double metric(const torch::Tensor& keep, const JobControl& control) const {
+    torch::NoGradGuard no_grad;
+    double sum = 0;
+    for (const auto& idx : batches) {
+      control.check();
+      std::vector<const std::vector<int>*> rows;
+      std::vector<int64_t> ans, con;
+      for (size_t i : idx) {
+        rows.push_back(&test[i].clean);
+        ans.push_back(test[i].answer);
+        con.push_back(test[i].contrast);
+      }
+      torch::Tensor ids = ids_tensor(rows);  // [b, t]
+      const int64_t t = ids.size(1);
+      ForwardOptions fo;
+      fo.logits = LogitsMode::Last;
+      fo.hook = cancellable(control, [&](Site s, int l, const torch::Tensor& x) {
+        if (!keep.defined() || s != site) return x;
+        return torch::where(keep[l].narrow(0, 0, t), x, values[l].narrow(0, 0, t));  // [b, t, W]
+      });
+      torch::Tensor logits = engine.forward(ids, fo).logits.squeeze(1);  // [b, vocab]
+      torch::Tensor a = torch::tensor(ans, torch::kInt64), c = torch::tensor(con, torch::kInt64);
+      sum += metric_rows(logits, Metric::Diff, a, c, torch::Tensor()).sum().item<double>();
+    }
+    return sum / static_cast<double>(test.size());
+  }
+};
+
+CircuitEvaluator::CircuitEvaluator(const Model& model, const std::vector<AttributionExample>& test, Basis basis,
+                                   Ablation ablation, const JobControl& control)
+    : impl_(std::make_unique<Impl>(model, test, basis)) {
+  if (test.empty()) throw Error("the test set is empty");
+  for (const auto& e : test) {
+    if (e.answer < 0 || e.contrast < 0) throw Error("every test example needs an answer and a contrast answer");
+    if (ablation == Ablation::Mean && e.patch.size() != e.clean.size()) {
+      throw Error("mean ablation needs a patch prompt of the clean prompt's length in every test example");
+    }
+  }
+  ensure_compute_threads();
+  Impl& I = *impl_;
+  const ModelConfig& c = model.config();
+  I.L = static_cast<int>(c.num_hidden_layers);
+  I.W = basis_width(basis, c);
+  for (const auto& e : test) I.T = std::max<int64_t>(I.T, static_cast<int64_t>(e.clean.size()));
+  I.batches = length_batches(test, 64);
+  I.values = torch::zeros({I.L, I.T, I.W}, torch::kFloat32);  // [L, T, W]
+  if (ablation == Ablation::Mean) {
+    torch::NoGradGuard no_grad;
+    torch::Tensor count = torch::zeros({I.T}, torch::kFloat32);  // examples covering each position
+    for (size_t k = 0; k < I.batches.size(); ++k) {
+      control.check();
+      std::vector<const std::vector<int>*> rows;
+      for (size_t i : I.batches[k]) rows.push_back(&test[i].patch);
+      torch::Tensor ids = ids_tensor(rows);  // [b, t]
+      const int64_t t = ids.size(1);
+      ForwardOptions fo;
+      fo.logits = LogitsMode::None;
+      fo.hook = cancellable(control, [&](Site s, int l, const torch::Tensor& x) {
+        if (s == I.site) I.values[l].narrow(0, 0, t).add_(x.sum(0));
+        return x;
+      });
+      I.engine.forward(ids, fo);
+      count.narrow(0, 0, t).add_(static_cast<double>(ids.size(0)));
+      control.report(0.5 * static_cast<double>(k + 1) / static_cast<double>(I.batches.size()), "ablation means");
+    }
+    I.values /= count.clamp_min(1).view({1, I.T, 1});
+  }
+  I.values = I.values.contiguous();
+  I.values_vec.assign(I.values.data_ptr<float>(), I.values.data_ptr<float>() + I.values.numel());
+  I.m_full = I.metric(torch::Tensor(), control);
+  I.m_empty = I.metric(torch::zeros({I.L, I.T, I.W}, torch::kBool), control);
+  control.report(1.0, "baselines");
+}
+
+CircuitEvaluator::~CircuitEvaluator() = default;
+
+double CircuitEvaluator::m_full() const { return impl_->m_full; }
+double CircuitEvaluator::m_empty() const { return impl_->m_empty; }
+const std::vector<float>& CircuitEvaluator::ablation_values() const { return impl_->values_vec; }
+int CircuitEvaluator::positions() const { return static_cast<int>(impl_->T); }
+int CircuitEvaluator::width() const { return static_cast<int>(impl_->W); }
+
+double normalized_metric(double m, double m_empty, double m_full) { return (m - m_empty) / (m_full - m_empty); }
+
+std::string curves_csv(const std::vector<LabelledCurve>& curves) {
+  std::string out = "method,basis,ablation,threshold,nodes,faithfulness,completeness,m_circuit,m_complement\n";
+  char buf[320];
+  for (const LabelledCurve& c : curves) {
+    if (c.curve == nullptr) continue;
+    for (const CurvePoint& p : c.curve->points) {
+      std::snprintf(buf, sizeof buf, "%s,%s,%s,%.8g,%d,%.8g,%.8g,%.8g,%.8g\n", method_name(c.method),
+                    basis_name(c.basis), ablation_name(c.ablation), p.threshold, p.nodes, p.faithfulness,
+                    p.completeness, p.m_circuit, p.m_complement);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+CurvePoint CircuitEvaluator::score(const std::vector<bool>& keep, const JobControl& control) const {
+  std::vector<bool> complement(keep.size());
+  for (size_t i = 0; i < keep.size(); ++i) complement[i] = !keep[i];
+  CurvePoint p;
+  p.threshold = -1;
+  p.nodes = static_cast<int>(std::count(keep.begin(), keep.end(), true));
+  p.m_circuit = metric_with(keep, control);
+  p.m_complement = metric_with(complement, control);
+  p.faithfulness = normalized_metric(p.m_circuit, impl_->m_empty, impl_->m_full);
+  p.completeness = normalized_metric(p.m_complement, impl_->m_empty, impl_->m_full);
+  return p;
+}
+
+double CircuitEvaluator::metric_with(const std::vector<bool>& keep, const JobControl& control) const {
+  const Impl& I = *impl_;
+  if (keep.size() != static_cast<size_t>(I.L * I.T * I.W)) throw Error("metric_with: keep mask has the wrong size");
+  torch::Tensor k = torch::empty({I.L, I.T, I.W}, torch::kBool);
+  bool* p = k.data_ptr<bool>();
+  for (size_t i = 0; i < keep.size(); ++i) p[i] = keep[i];
+  return I.metric(k, control);
+}
+
+CurveResult CircuitEvaluator::curve(const AttributionResult& effects, const std::vector<double>& thresholds,
+                                    const std::vector<int>& counts, const JobControl& control) const {
+  const Impl& I = *impl_;
+  if (effects.basis != I.basis) throw Error("the effects are of another basis than the evaluator's");
+  if (effects.layers != I.L || effects.width != I.W) throw Error("the effects do not fit this model");
+  CurveResult out;
+  out.m_full = I.m_full;
+  out.m_empty = I.m_empty;
+  out.test_examples = static_cast<int>(I.test.size());
+  // |effect| aligned with the test positions: [L, T, W]; test positions the effects lack score -1 (never kept).
+  torch::Tensor mag = torch::full({I.L, I.T, I.W}, -1.0f);
+  const int64_t P = std::min<int64_t>(I.T, effects.positions);
+  torch::Tensor e = torch::from_blob(const_cast<float*>(effects.effect.data()),
+                                     {effects.layers, effects.positions, effects.width}, torch::kFloat32);
+  mag.narrow(1, 0, P).copy_(e.narrow(1, 0, P).abs());
+  struct Spec {
+    double threshold;
+    torch::Tensor circuit;  // [L, T, W] bool
+  };
+  std::vector<Spec> specs;
+  for (double t : thresholds) specs.push_back({t, mag > t});
+  if (!counts.empty()) {
+    torch::Tensor flat = mag.reshape({-1});
+    torch::Tensor order = std::get<1>(flat.sort(0, /*descending=*/true));  // [L*T*W]
+    for (int n : counts) {
+      torch::Tensor c = torch::zeros({flat.numel()}, torch::kBool);
+      const int64_t k = std::min<int64_t>(std::max(0, n), (flat >= 0).sum().item<int64_t>());
+      if (k > 0) c.index_fill_(0, order.narrow(0, 0, k), true);
+      specs.push_back({-1.0, c.view({I.L, I.T, I.W})});
+    }
+  }
+  for (size_t i = 0; i < specs.size(); ++i) {
+    CurvePoint p;
+    p.threshold = specs[i].threshold;
+    p.nodes = static_cast<int>(specs[i].circuit.sum().item<int64_t>());
+    const JobControl sub = control.sub(static_cast<double>(i) / static_cast<double>(specs.size()),
+                                       static_cast<double>(i + 1) / static_cast<double>(specs.size()));
+    p.m_circuit = I.metric(specs[i].circuit, sub);
+    p.m_complement = I.metric(specs[i].circuit.logical_not(), sub);
+    p.faithfulness = normalized_metric(p.m_circuit, I.m_empty, I.m_full);
+    p.completeness = normalized_metric(p.m_complement, I.m_empty, I.m_full);
+    out.points.push_back(p);
+    control.report(static_cast<double>(i + 1) / static_cast<double>(specs.size()), "curve");
+  }
+  return out;
+}
+
+}  // namespace ce::core

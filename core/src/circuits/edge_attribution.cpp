@@ -1,0 +1,191 @@
+#include "ce/core/circuits/edge_attribution.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "circuits/attribution_util.h"
+#include "ce/core/circuits/circuit_evaluator.h"
+#include "ce/core/base/error.h"
+#include "ce/core/model/model.h"
+#include "ce/core/base/threading.h"
+
+namespace ce::core {
+
+std::string EdgeEnd::name() const {
+  switch (kind) {
+    case Kind::Embedding: return "E@" + std::to_string(node.pos);
+    case Kind::Logit: return "logit";
+    case Kind::Neuron: break;
+  }
+  return node_name(node.layer, node.index, node.pos);
+}
+
+EdgeResult compute_edges(const Model& model, const AttributionExample& example, const EdgeOptions& options,
+                         const JobControl& control) {
+  if (options.top_nodes < 1) throw Error("edges: --top-nodes must be >= 1");
+  ensure_compute_threads();
+  AttributionOptions ao;
+  ao.method = Method::RelP;
+  ao.basis = Basis::MlpAct;
+  ao.metric = options.metric;
+  ao.rules = options.rules;
+  const AttributionResult nodes = attribute(model, {example}, ao, control.sub(0, 0.2));
+  EdgeResult out;
+  out.m = nodes.m;
+  out.nodes = top_nodes(nodes, options.top_nodes);
+
+  // Forward with every layer's neurons cut from the backward path: leaves[l] replaces the neurons of layer l
+  // downstream, so a gradient reaching it stops there, while acts[l] (the graph value) can be a target.
+  const LlamaModel& engine = engine_of(model);
+  const int L = static_cast<int>(engine.config().num_hidden_layers);
+  std::vector<torch::Tensor> acts(static_cast<size_t>(L)), leaves(static_cast<size_t>(L));  // L x [1, t, m]
+  torch::Tensor emb;                                                                          // [1, t, d]
+  ForwardOptions fo;
+  fo.logits = LogitsMode::Last;
+  fo.rules = grad_rules(options.rules);
+  fo.hook = cancellable(control, [&](Site s, int l, const torch::Tensor& x) {
+    if (s == Site::ResidPre && l == 0) {
+      emb = x.detach().requires_grad_(true);
+      return emb;
+    }
+    if (s != Site::MlpAct) return x;
+    acts[static_cast<size_t>(l)] = x;
+    leaves[static_cast<size_t>(l)] = x.detach().requires_grad_(true);
+    return leaves[static_cast<size_t>(l)];
+  });
+  std::vector<int64_t> ids(example.clean.begin(), example.clean.end());
+  torch::Tensor logits = engine.forward(torch::tensor(ids).view({1, -1}), fo).logits.squeeze(1);  // [1, vocab]
+  torch::Tensor topk = std::get<1>(logits.detach().topk(std::min<int64_t>(5, logits.size(1)), 1));  // [1, 5]
+  torch::Tensor m = metric_rows(logits, options.metric, torch::tensor({static_cast<int64_t>(example.answer)}),
+                                torch::tensor({static_cast<int64_t>(example.contrast)}), topk);  // [1]
+
+  // One backward per target: the target itself (a neuron or the metric) against every earlier layer's leaf.
+  struct Target {
+    EdgeEnd end;
+    torch::Tensor value;  // scalar in the graph
+    float effect;
+    int layer;            // sources must lie in layers < layer
+  };
+  std::vector<Target> targets;
+  for (const NodeEffect& n : out.nodes) {
+    EdgeEnd e;
+    e.node = n.node;
+    targets.push_back({e, acts[static_cast<size_t>(n.node.layer)][0][n.node.pos][n.node.index], n.effect, n.node.layer});
+  }
+  EdgeEnd logit_end;
+  logit_end.kind = EdgeEnd::Kind::Logit;
+  targets.push_back({logit_end, m[0], static_cast<float>(out.m), L});
+
+  for (size_t k = 0; k < targets.size(); ++k) {
+    control.check();
+    const Target& t = targets[k];
+    std::vector<torch::Tensor> inputs = {emb};
+    for (int l = 0; l < t.layer; ++l) inputs.push_back(leaves[static_cast<size_t>(l)]);
+    std::vector<torch::Tensor> g = torch::autograd::grad({t.value}, inputs, {}, /*retain_graph=*/true,
+                                                         /*create_graph=*/false, /*allow_unused=*/true);
+    torch::NoGradGuard no_grad;
+    const double a_t = t.value.item<double>();
+    double scale;  // ε of the weight's denominator
+    if (t.end.kind == EdgeEnd::Kind::Logit) {
+      scale = 1e-6 * std::abs(a_t);
+    } else {
+      scale = 1e-6 * acts[static_cast<size_t>(t.layer)][0][t.end.node.pos].abs().mean().item<double>();
+    }
+    const double denom = a_t + scale;
+    auto add = [&](const EdgeEnd& src, double contribution) {
+      if (contribution == 0) return;
+      Edge e;
+      e.src = src;
+      e.dst = t.end;
+      e.weight = static_cast<float>(contribution / denom);
+      e.score = t.end.kind == EdgeEnd::Kind::Logit ? static_cast<float>(contribution)
+                                                    : static_cast<float>(contribution / denom * t.effect);
+      out.edges.push_back(e);
+    };
+    if (g[0].defined() && t.end.kind != EdgeEnd::Kind::Logit) {
+      torch::Tensor per_pos = (g[0] * emb.detach()).sum(-1)[0];  // [t]
+      for (int64_t p = 0; p < per_pos.size(0); ++p) {
+        EdgeEnd src;
+        src.kind = EdgeEnd::Kind::Embedding;
+        src.node.pos = static_cast<int>(p);
+        add(src, per_pos[p].item<double>());
+      }
+    }
+    for (const NodeEffect& s : out.nodes) {
+      if (s.node.layer >= t.layer) continue;
+      const torch::Tensor& gs = g[static_cast<size_t>(s.node.layer) + 1];
+      if (!gs.defined()) continue;
+      const double a_s = acts[static_cast<size_t>(s.node.layer)][0][s.node.pos][s.node.index].item<double>();
+      EdgeEnd src;
+      src.node = s.node;
+      add(src, gs[0][s.node.pos][s.node.index].item<double>() * a_s);
+    }
+    control.report(0.2 + 0.8 * static_cast<double>(k + 1) / static_cast<double>(targets.size()));
+  }
+  return out;
+}
+
+std::vector<Edge> prune_edges(const std::vector<Edge>& edges, double percent) {
+  if (!(percent > 0 && percent <= 100)) throw Error("edge percentage must be in (0, 100]");
+  std::vector<Edge> kept = edges;
+  std::stable_sort(kept.begin(), kept.end(),
+                   [](const Edge& a, const Edge& b) { return std::abs(a.score) > std::abs(b.score); });
+  kept.resize(static_cast<size_t>(std::ceil(static_cast<double>(kept.size()) * percent / 100.0)));
+  for (bool changed = true; changed;) {
+    changed = false;
+    std::map<std::string, int> in, outd;
+    for (const Edge& e : kept) {
+      ++outd[e.src.name()];
+      ++in[e.dst.name()];
+    }
+    std::vector<Edge> next;
+    for (const Edge& e : kept) {
+      auto alive = [&](const EdgeEnd& n) {
+        return n.kind != EdgeEnd::Kind::Neuron || (in[n.name()] > 0 && outd[n.name()] > 0);
+      };
+      if (alive(e.src) && alive(e.dst)) {
+        next.push_back(e);
+      } else {
+        changed = true;
+      }
+    }
+    kept = std::move(next);
+  }
+  return kept;
+}
+
+std::vector<EdgeCurvePoint> edge_curve(const Model& model, const AttributionExample& example, const EdgeResult& r,
+                                       const std::vector<double>& percents, const JobControl& control) {
+  if (example.answer < 0 || example.contrast < 0) throw Error("the edge curve needs an answer and a contrast answer");
+  // With one example, the "mean over the patch prompts" is the patch prompt's own activation.
+  const CircuitEvaluator ev(model, {example}, Basis::MlpAct,
+                            example.patch.empty() ? Ablation::Zero : Ablation::Mean, control.sub(0, 0.1));
+  const size_t L = static_cast<size_t>(model.config().num_hidden_layers);
+  const size_t T = static_cast<size_t>(ev.positions()), W = static_cast<size_t>(ev.width());
+  std::vector<EdgeCurvePoint> out;
+  for (size_t k = 0; k < percents.size(); ++k) {
+    const std::vector<Edge> kept = prune_edges(r.edges, percents[k]);
+    std::vector<bool> keep(L * T * W, false);
+    std::set<std::string> names;
+    for (const Edge& e : kept) {
+      for (const EdgeEnd* end : {&e.src, &e.dst}) {
+        if (end->kind != EdgeEnd::Kind::Neuron) continue;
+        names.insert(end->name());
+        const NodeRef& n = end->node;
+        keep[dense_offset(n, T, W)] = true;
+      }
+    }
+    EdgeCurvePoint p;
+    p.percent = percents[k];
+    p.edges = static_cast<int>(kept.size());
+    p.nodes = static_cast<int>(names.size());
+    p.faithfulness = normalized_metric(ev.metric_with(keep, control), ev.m_empty(), ev.m_full());
+    out.push_back(p);
+    control.report(0.1 + 0.9 * static_cast<double>(k + 1) / static_cast<double>(percents.size()), "edge curve");
+  }
+  return out;
+}
+
+}  // namespace ce::core

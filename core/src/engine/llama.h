@@ -1,0 +1,145 @@
+// The Llama forward pass in LibTorch, with hook sites for reading and editing activations.
+// Internal to ce_core: this header includes torch and must never reach ui/ or app/.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ce/core/circuits/basis.h"
+#include "ce/core/model/dtype.h"
+#include "ce/core/model/model_config.h"
+#include "ce/core/io/weight_store.h"
+
+namespace ce::core {
+
+// Where a hook sees the activation of one layer. Widths: d = hidden_size, q = heads * head_dim,
+// m = intermediate_size.
+enum class Site {
+  ResidPre,   // [batch, tokens, d]  input of the layer (layer 0: the token embeddings)
+  Attn,       // [batch, tokens, q]  attention heads' output, the input of o_proj
+  AttnOut,    // [batch, tokens, d]  output of o_proj
+  MlpAct,     // [batch, tokens, m]  act(gate(x)) * up(x), the input of down_proj: the "neurons"
+  MlpOut,     // [batch, tokens, d]  output of down_proj
+  ResidPost,  // [batch, tokens, d]  output of the layer
+};
+constexpr int kSiteCount = 6;
+const char* site_name(Site site);
+
+// Where the hook sees the activations a public Basis names: the one mapping from Basis to Site.
+inline Site site_of(Basis basis) {
+  switch (basis) {
+    case Basis::MlpAct: return Site::MlpAct;
+    case Basis::MlpOut: return Site::MlpOut;
+    case Basis::Attn: return Site::Attn;
+    case Basis::Resid: return Site::ResidPost;
+  }
+  return Site::MlpAct;
+}
+
+// Backward rules of LRP / RelP (Jafari et al. 2025). Each leaves forward values unchanged and only
+// changes what autograd propagates, so attribution code runs the same forward with different rules.
+struct GradRules {
+  bool rmsnorm_detach = false;     // treat rsqrt(mean(x^2) + eps) as a constant
+  bool silu_gate_detach = false;   // SiLU(g) = g * sigmoid(g) with sigmoid(g) constant
+  bool half_rule = false;          // gradient through act * up halved on both branches
+  bool attn_probs_detach = false;  // attention probabilities constant: gradient flows through V only
+  bool any() const { return rmsnorm_detach || silu_gate_detach || half_rule || attn_probs_detach; }
+  static GradRules relp() { return {true, true, true, true}; }
+};
+
+// Called at every site of every layer in forward order. Returns the tensor that continues the forward:
+// `x` itself to only read, or a replacement of the same shape (ablation, steering, interpolation). The
+// result stays in the autograd graph, so a hook may also return x with requires_grad for attribution.
+using HookFn = std::function<torch::Tensor(Site site, int layer, const torch::Tensor& x)>;
+
+enum class LogitsMode { All, Last, None };
+
+struct ForwardOptions {
+  HookFn hook;                   // optional
+  GradRules rules;               // default: exact gradients
+  torch::Tensor attention_mask;  // [batch, tokens] 1 = token, 0 = padding; undefined: no padding
+  LogitsMode logits = LogitsMode::All;
+  // Resume from a cached layer input instead of the embeddings: run layers first_layer.. on `resid`
+  // ([batch, tokens, d], float32). Used to recompute only what lies downstream of an edit.
+  int first_layer = 0;
+  torch::Tensor resid;
+};
+
+struct ForwardOutput {
+  torch::Tensor logits;  // [batch, tokens, vocab] (or [batch, 1, vocab] for Last) float32; undefined for None
+  torch::Tensor final_resid;  // [batch, tokens, d] float32: last layer's output before the final norm
+};
+
+// Weights of one decoder layer; matrices are [out, in] as in nn.Linear.
+struct LayerWeights {
+  torch::Tensor input_norm;  // [d]
+  torch::Tensor wq;          // [heads*hd, d]
+  torch::Tensor wk;          // [kv*hd, d]
+  torch::Tensor wv;          // [kv*hd, d]
+  torch::Tensor wo;          // [d, heads*hd]
+  torch::Tensor post_norm;   // [d]
+  torch::Tensor w_gate;      // [m, d]
+  torch::Tensor w_up;        // [m, d]
+  torch::Tensor w_down;      // [d, m]
+};
+
+class LlamaModel {
+ public:
+  // Takes ownership of the store; weights stored in `compute` dtype are used in place (mmap, no copy),
+  // others are converted once. `compute` is the weight dtype: activations are always float32. Throws Error on missing/unexpected/mis-shaped tensors.
+  LlamaModel(ModelConfig config, std::unique_ptr<WeightStore> store, DType compute);
+  // Builds the model on tensors held by the caller, e.g. trainable parameters with requires_grad (the
+  // demo-model trainer). Names and shapes as in llama_weight_shapes(config, !tied); all tensors must share
+  // one floating dtype. Throws Error on a missing or mis-shaped tensor.
+  LlamaModel(ModelConfig config, const std::map<std::string, torch::Tensor>& weights);
+
+  // ids: [batch, tokens] int64. Thread-safe (no mutable state); gradients flow to whatever the hook
+  // marks as requiring grad (weights never require grad).
+  ForwardOutput forward(const torch::Tensor& ids, const ForwardOptions& options = {}) const;
+
+  const ModelConfig& config() const { return config_; }
+  DType compute_dtype() const { return compute_; }
+  torch::ScalarType scalar_type() const;
+  // The mapped files; only for models opened from a folder (throws Error otherwise).
+  const WeightStore& store() const;
+  const LayerWeights& layer(int i) const { return layers_[static_cast<size_t>(i)]; }
+  const torch::Tensor& embedding() const { return embed_; }  // [vocab, d]
+  const torch::Tensor& final_norm() const { return final_norm_; }  // [d]
+  const torch::Tensor& lm_head() const { return lm_head_; }  // [vocab, d]
+  // Bytes of weights held in memory beyond the mapping (conversions), for memory estimates.
+  uint64_t converted_bytes() const { return converted_bytes_; }
+
+  // The building blocks, exposed so attribution code can rebuild parts of the graph.
+  torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, const GradRules& rules) const;
+  // cos/sin tables for positions [batch, tokens] -> [batch, tokens, head_dim] float32.
+  std::pair<torch::Tensor, torch::Tensor> rope_tables(const torch::Tensor& positions) const;
+  torch::Tensor inv_freq() const { return inv_freq_; }  // [head_dim/2] float32
+
+ private:
+  torch::Tensor load(const std::string& name);
+  void init_from(const std::function<torch::Tensor(const std::string&)>& get);
+  torch::Tensor attention(const LayerWeights& w, int layer, const torch::Tensor& x, const torch::Tensor& cos,
+                          const torch::Tensor& sin, const torch::Tensor& mask, const ForwardOptions& o) const;
+
+  ModelConfig config_;
+  std::unique_ptr<WeightStore> store_;
+  DType compute_;
+  torch::Tensor embed_;       // [vocab, d]
+  torch::Tensor final_norm_;  // [d]
+  torch::Tensor lm_head_;     // [vocab, d]
+  torch::Tensor inv_freq_;    // [head_dim/2]
+  std::vector<LayerWeights> layers_;
+  uint64_t converted_bytes_ = 0;
+};
+
+// Helpers shared by core translation units.
+torch::ScalarType to_scalar_type(DType dtype);
+// Wraps stored bytes without copying (the tensor must only be read; it aliases the mapping).
+torch::Tensor view_entry(const TensorEntry& entry);
+
+}  // namespace ce::core

@@ -1,0 +1,132 @@
+#include "ce/core/tokenizer/tokenizer.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "tokenizer/bpe_tokenizer.h"
+#include "ce/core/base/error.h"
+#include "base/file_util.h"
+#include "tokenizer/sentencepiece_tokenizer.h"
+
+namespace ce::core {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+enum class Format { kSentencePiece, kTiktoken, kTokenizerJson, kUnknown };
+
+Format detect(const std::string& content) {
+  const size_t first = content.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && content[first] == '{') return Format::kTokenizerJson;
+  if (looks_like_tiktoken(content)) return Format::kTiktoken;
+  // A serialized ModelProto starts with its repeated field 1 (pieces): tag byte 0x0A. Protobuf writes
+  // fields in number order and a model without pieces is useless, so this is a reliable first check;
+  // SentencePiece itself validates the rest.
+  if (!content.empty() && content[0] == '\x0A') return Format::kSentencePiece;
+  return Format::kUnknown;
+}
+
+std::unique_ptr<Tokenizer> load(const std::string& content, Format format, const std::string& path) {
+  switch (format) {
+    case Format::kSentencePiece:
+      return SentencePieceTokenizer::from_bytes(content, path);
+    case Format::kTiktoken:
+      return BpeTokenizer::from_tiktoken(content, path);
+    case Format::kTokenizerJson:
+      return BpeTokenizer::from_tokenizer_json(content, path);
+    case Format::kUnknown:
+      break;
+  }
+  throw Error(path +
+              ": not a tokenizer file (expected a SentencePiece model, tiktoken ranks or an HF "
+              "tokenizer.json)");
+}
+
+// bos_token/eos_token of tokenizer_config.json: a string or an AddedToken object {"content": ...}.
+std::string token_string(const json& config, const char* key) {
+  if (!config.contains(key)) return {};
+  const json& value = config.at(key);
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_object() && value.contains("content") && value.at("content").is_string()) {
+    return value.at("content").get<std::string>();
+  }
+  return {};
+}
+
+}  // namespace
+
+std::unique_ptr<Tokenizer> Tokenizer::from_file(const std::string& path) {
+  const std::string content = read_file(path);
+  if (content.empty()) throw Error(path + ": empty file");
+  return load(content, detect(content), path);
+}
+
+std::unique_ptr<Tokenizer> Tokenizer::from_model_dir(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw Error(dir + ": not a folder");
+  const fs::path root(dir);
+
+  json config = json::object();
+  const std::string config_path = (root / "tokenizer_config.json").string();
+  if (fs::exists(config_path, ec)) {
+    try {
+      config = json::parse(read_file(config_path));
+    } catch (const json::exception& e) {
+      throw Error(config_path + ": invalid JSON: " + e.what());
+    }
+    if (!config.is_object()) throw Error(config_path + ": not a JSON object");
+  }
+
+  std::unique_ptr<Tokenizer> tokenizer;
+  std::string reasons;  // why candidates were passed over, for the final error
+  const std::string model_path = (root / "tokenizer.model").string();
+  const std::string json_path = (root / "tokenizer.json").string();
+
+  if (fs::exists(model_path, ec)) {
+    const std::string content = read_file(model_path);
+    if (detect(content) == Format::kSentencePiece) {
+      tokenizer = load(content, Format::kSentencePiece, model_path);
+    }
+  }
+  if (!tokenizer && fs::exists(json_path, ec)) {
+    try {
+      tokenizer = BpeTokenizer::from_tokenizer_json(read_file(json_path), json_path);
+    } catch (const Error& e) {
+      // Not byte-level BPE (or unreadable): a tiktoken file may still serve.
+      reasons += std::string("\n  ") + e.what();
+    }
+  }
+  if (!tokenizer) {
+    for (const fs::path& candidate : {root / "original" / "tokenizer.model", root / "tokenizer.model"}) {
+      if (!fs::exists(candidate, ec)) continue;
+      const std::string path = candidate.string();
+      const std::string content = read_file(path);
+      if (looks_like_tiktoken(content)) {
+        tokenizer = BpeTokenizer::from_tiktoken(content, path);
+        break;
+      }
+      reasons += "\n  " + path + ": neither a SentencePiece model nor tiktoken ranks";
+    }
+  }
+  if (!tokenizer) {
+    if (reasons.empty()) reasons = "\n  no tokenizer.model, tokenizer.json or original/tokenizer.model";
+    throw Error(dir + ": no usable tokenizer:" + reasons);
+  }
+
+  if (config.contains("add_bos_token") && config.at("add_bos_token").is_boolean()) {
+    tokenizer->set_default_add_bos(config.at("add_bos_token").get<bool>());
+  }
+  // SentencePiece models carry their own BOS/EOS; byte-level BPE files do not, so the config decides
+  // (e.g. Llama 3 Instruct names <|eot_id|> as its EOS).
+  if (auto* bpe = dynamic_cast<BpeTokenizer*>(tokenizer.get())) {
+    bpe->set_bos_eos(token_string(config, "bos_token"), token_string(config, "eos_token"), config_path);
+  }
+  return tokenizer;
+}
+
+}  // namespace ce::core

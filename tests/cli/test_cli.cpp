@@ -1,0 +1,250 @@
+// circuit-trace end to end: JSON on stdout for info/tokenize/logits/generate, and one stderr line with exit
+// code 2 for every kind of bad input.
+#include <QtTest/QtTest>
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+
+#include <cmath>
+
+#include "test_support.h"
+
+using ce::test::CliResult;
+using ce::test::run_cli;
+
+namespace {
+
+QString shared(const QString& rel) { return QStringLiteral(CE_SHARED_DATA_DIR "/") + rel; }
+QString stories() { return shared("stories260K/hf"); }
+bool has_stories() { return QFile::exists(stories() + "/config.json"); }
+
+QJsonObject reference_sequence(const QString& name) {
+  QFile f(shared("stories260K/reference.json"));
+  if (!f.open(QIODevice::ReadOnly)) return {};
+  for (const auto& s : QJsonDocument::fromJson(f.readAll()).object()["sequences"].toArray()) {
+    if (s.toObject()["name"].toString() == name) return s.toObject();
+  }
+  return {};
+}
+
+}  // namespace
+
+class TestCli : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void info() {
+    if (!has_stories()) QSKIP("../shared/data/stories260K is absent");
+    const CliResult r = run_cli({"info", "--model", stories()});
+    QCOMPARE(r.code, 0);
+    const QJsonObject j = r.json();
+    QCOMPARE(j["layers"].toInt(), 5);
+    QCOMPARE(j["d_model"].toInt(), 64);
+    QCOMPARE(j["d_mlp"].toInt(), 172);
+    QCOMPARE(j["heads"].toInt(), 8);
+    QCOMPARE(j["kv_heads"].toInt(), 4);
+    QCOMPARE(j["vocab"].toInt(), 512);
+    // 512*64 (tied embedding) + 5 * (4*64*64/… q,k,v,o + 3*64*172 + 2*64) + 64
+    QCOMPARE(j["params"].toInt(), 512 * 64 + 5 * (64 * 64 + 2 * 32 * 64 + 64 * 64 + 3 * 64 * 172 + 2 * 64) + 64);
+    QCOMPARE(j["dtype"].toString(), QString("f32"));
+  }
+
+  void tokenize() {
+    if (!has_stories()) QSKIP("../shared/data/stories260K is absent");
+    const QJsonObject ref = reference_sequence("once_upon_a_time");
+    CliResult r = run_cli({"tokenize", "--model", stories(), "--text", ref["text"].toString()});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.json()["ids"].toArray(), ref["input_ids"].toArray());
+    QCOMPARE(r.json()["pieces"].toArray().size(), ref["input_ids"].toArray().size());
+    r = run_cli({"tokenize", "--tokenizer", stories() + "/tokenizer.model", "--text", ref["text"].toString(), "--no-bos"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.json()["ids"].toArray().size(), ref["input_ids"].toArray().size() - 1);
+    QCOMPARE(r.json()["ids"].toArray()[0], ref["input_ids"].toArray()[1]);
+  }
+
+  void logitsTopMatchesReference() {
+    if (!has_stories()) QSKIP("../shared/data/stories260K is absent");
+    const QJsonObject ref = reference_sequence("lily_and_tom");
+    const CliResult r = run_cli({"logits", "--model", stories(), "--text", ref["text"].toString(), "--top", "5", "--all"});
+    QCOMPARE(r.code, 0);
+    const QJsonObject j = r.json();
+    const QJsonArray top = j["top"].toArray(), expect = ref["final_top5"].toArray();
+    QCOMPARE(top.size(), 5);
+    for (int i = 0; i < 5; ++i) {
+      QCOMPARE(top[i].toObject()["id"].toInt(), expect[i].toObject()["id"].toInt());
+      QVERIFY(std::abs(top[i].toObject()["logit"].toDouble() - expect[i].toObject()["logit"].toDouble()) < 1e-4);
+    }
+    QCOMPARE(j["logits"].toArray().size(), 512);
+    double p = 0;
+    for (const auto& t : top) p += t.toObject()["prob"].toDouble();
+    QVERIFY(p > 0 && p <= 1.0 + 1e-6);
+    // --ids gives the same answer as --text.
+    QStringList ids;
+    for (const auto& v : ref["input_ids"].toArray()) ids << QString::number(v.toInt());
+    const CliResult r2 = run_cli({"logits", "--model", stories(), "--ids", ids.join(","), "--top", "1"});
+    QCOMPARE(r2.json()["top"].toArray()[0].toObject()["id"].toInt(), expect[0].toObject()["id"].toInt());
+  }
+
+  void generateMatchesReference() {
+    if (!has_stories()) QSKIP("../shared/data/stories260K is absent");
+    const QJsonObject ref = reference_sequence("dog_happy");
+    const CliResult r = run_cli({"generate", "--model", stories(), "--text", ref["text"].toString(), "--max-new-tokens", "20"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.json()["ids"].toArray(), ref["greedy_continuation_ids"].toArray());
+    QCOMPARE(r.json()["text"].toString(), ref["greedy_continuation_text"].toString());
+  }
+
+  // The embedded demo model is the default of every --model option and knows the Texas two-hop fact.
+  void demoModelIsDefault() {
+    const CliResult r = run_cli({"logits", "--text", "Fact: the capital of the state containing Dallas is", "--top", "1"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.json()["top"].toArray()[0].toObject()["piece"].toString(), QString("▁Austin"));
+    QCOMPARE(r.json()["top"].toArray()[0].toObject()["text"].toString(), QString(" Austin"));
+    const CliResult info = run_cli({"info"});
+    QCOMPARE(info.code, 0);
+    QVERIFY(info.json()["layers"].toInt() >= 4);
+  }
+
+  // A quick accuracy check of the shipped weights on a subset of every evaluation set.
+  void demoModelAccuracySubset() {
+    QStringList args{"eval-demo", "--max", "40"};
+    if (QFile::exists(shared("sva/simple_test.json"))) args << "--sva" << shared("sva");
+    const CliResult r = run_cli(args);
+    QCOMPARE(r.code, 0);
+    const QJsonObject j = r.json();
+    auto acc = [&](const QJsonObject& o) { return o["correct"].toDouble() / o["total"].toDouble(); };
+    QVERIFY(j["city_state"].toObject()["total"].toInt() >= 40);
+    QVERIFY(acc(j["city_state"].toObject()) >= 0.95);
+    QCOMPARE(acc(j["state_capital"].toObject()), 1.0);
+    QVERIFY(acc(j["two_hop_trained"].toObject()) >= 0.95);
+    for (const auto& v : j["sva"].toObject()) QVERIFY(acc(v.toObject()) >= 0.95);
+    for (const auto& v : j["shared_sva"].toObject()) QVERIFY(acc(v.toObject()) >= 0.95);
+  }
+
+  // attribute: the documented fields, nodes sorted by |effect|, pos counted with BOS.
+  void attributeJson() {
+    const CliResult r = run_cli({"attribute", "--text", "Fact: the capital of the state containing Dallas is", "--answer",
+                          " Austin", "--contrast", " Sacramento", "--patch-text",
+                          "Fact: the capital of the state containing Fresno is", "--method", "relp", "--top", "20"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject j = r.json();
+    QCOMPARE(j["method"].toString(), QString("relp"));
+    QCOMPARE(j["basis"].toString(), QString("mlp_act"));
+    QCOMPARE(j["metric"].toString(), QString("diff"));
+    QCOMPARE(j["examples"].toInt(), 1);
+    QVERIFY(j["m"].toDouble() > 5);  // " Austin" far above " Sacramento"
+    const QJsonArray nodes = j["nodes"].toArray();
+    QCOMPARE(nodes.size(), 20);
+    double prev = 1e30;
+    for (const auto& v : nodes) {
+      const QJsonObject n = v.toObject();
+      QVERIFY(n.contains("layer") && n.contains("pos") && n.contains("index") && n.contains("activation"));
+      QVERIFY(std::abs(n["effect"].toDouble()) <= prev);
+      prev = std::abs(n["effect"].toDouble());
+      QVERIFY(n["pos"].toInt() >= 0 && n["pos"].toInt() <= 10);  // 11 tokens with BOS
+      QVERIFY(n["index"].toInt() < 768);
+    }
+  }
+
+  void evaluateWritesCurveAndCsv() {
+    QTemporaryDir dir;
+    const QString csv = dir.path() + "/curve.csv";
+    const QString sva = QStringLiteral(CE_SOURCE_DIR "/resources/datasets/sva/");
+    const CliResult r = run_cli({"evaluate", "--data", sva + "simple_train.json", "--test", sva + "simple_test.json", "--limit",
+                          "20", "--test-limit", "20", "--method", "atp", "--basis", "mlp_out", "--csv", csv});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject j = r.json();
+    QVERIFY(j["m_full"].toDouble() > j["m_empty"].toDouble());
+    const QJsonArray pts = j["points"].toArray();
+    QCOMPARE(pts.size(), 31);
+    QCOMPARE(pts[0].toObject()["threshold"].toDouble(), 0.0);
+    QVERIFY(pts[30].toObject()["nodes"].toInt() <= pts[0].toObject()["nodes"].toInt());
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 32);
+    QCOMPARE(lines[0], QByteArray("method,basis,ablation,threshold,nodes,faithfulness,completeness,m_circuit,m_complement"));
+    QVERIFY(lines[1].startsWith("atp,mlp_out,mean,0,"));
+  }
+
+  void edgesAndSteer() {
+    const QString texas = "Fact: the capital of the state containing Dallas is";
+    CliResult r = run_cli({"edges", "--text", texas, "--answer", " Austin", "--top-nodes", "5"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(r.json()["nodes"].toArray().size(), 5);
+    const QJsonArray edges = r.json()["edges"].toArray();
+    QVERIFY(!edges.isEmpty());
+    QVERIFY(edges[0].toObject().contains("src") && edges[0].toObject().contains("weight") &&
+            edges[0].toObject().contains("score"));
+    r = run_cli({"steer", "--text", texas, "--scale", "2/636=-8", "--scale", "0/617@9=0", "--max-new-tokens", "2"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject j = r.json();
+    QCOMPARE(j["before"].toObject()["top"].toArray()[0].toObject()["text"].toString(), QString(" Austin"));
+    QVERIFY(j["after"].toObject()["top"].toArray()[0].toObject()["logit"].toDouble() !=
+            j["before"].toObject()["top"].toArray()[0].toObject()["logit"].toDouble());
+    // The continuation reads as text after the prompt: its leading space kept, no "</s>" rendered.
+    r = run_cli({"steer", "--text", texas, "--scale", "0/1=1"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(r.json()["before"].toObject()["generated"].toString(), QString(" Austin."));
+    QCOMPARE(r.json()["generated"].toString(), QString(" Austin."));
+  }
+
+  // --chat: the typed prompt as one user turn of the chat format, the ids `tokenize --chat` gives.
+  void attributeChat() {
+    const QString texas = "Fact: the capital of the state containing Dallas is";
+    const CliResult tok = run_cli({"tokenize", "--text", texas, "--chat"});
+    QVERIFY2(tok.code == 0, tok.err.constData());
+    const CliResult r = run_cli({"attribute", "--text", texas, "--answer", " Austin", "--contrast", " Sacramento", "--chat",
+                          "--top", "3"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(r.json()["data"].toObject()["ids"].toArray(), tok.json()["ids"].toArray());
+    QVERIFY(tok.json()["ids"].toArray().size() > 20);  // [INST] ... [/INST] in byte pieces around 10 tokens
+    QCOMPARE(r.json()["nodes"].toArray().size(), 3);
+  }
+
+  void errors_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("unknown command") << QStringList{"frobnicate"} << "unknown command 'frobnicate'";
+    QTest::newRow("unknown option") << QStringList{"info", "--bogus"} << "unknown option --bogus";
+    QTest::newRow("missing model dir") << QStringList{"info", "--model", "/no/such/model"} << "/no/such/model";
+    QTest::newRow("bad ids") << QStringList{"logits", "--ids", "1,x"} << "'x' is not an integer";
+    QTest::newRow("id out of range") << QStringList{"logits", "--ids", "1,9999"}
+                                     << "token id 9999 is outside the vocabulary";
+    QTest::newRow("missing value") << QStringList{"generate", "--text"} << "--text needs a value";
+    QTest::newRow("missing max") << QStringList{"generate", "--text", "a"}
+                                 << "missing required option --max-new-tokens";
+    QTest::newRow("bad method") << QStringList{"attribute", "--text", "a", "--answer", " is", "--method", "shap"}
+                                << "unknown method 'shap' (expected atp, ig, relp or exact)";
+    QTest::newRow("multi-token answer") << QStringList{"attribute", "--text", "The capital of Texas is", "--answer", " Austin Texas"}
+                                        << "the answer ' Austin Texas' is 2 tokens";
+    QTest::newRow("evaluate without test") << QStringList{"evaluate", "--data", CE_SOURCE_DIR "/resources/datasets/sva/simple_train.json"}
+                                           << "missing required option --test";
+    QTest::newRow("bad scale") << QStringList{"steer", "--text", "a", "--scale", "2/x=1"} << "bad intervention '2/x=1'";
+    QTest::newRow("scale out of range") << QStringList{"steer", "--text", "a", "--scale", "2/99999=1"}
+                                        << "index out of range for mlp_act (0..767)";
+    QTest::newRow("bad rules") << QStringList{"attribute", "--text", "a", "--answer", " is", "--rules", "half,x"}
+                               << "unknown RelP rule 'x'";
+    QTest::newRow("chat with a data file")
+        << QStringList{"attribute", "--data", CE_SOURCE_DIR "/resources/datasets/sva/simple_train.json", "--chat"}
+        << "--chat applies to --text only";
+    QTest::newRow("bad dtype") << QStringList{"info", "--dtype", "f8"} << "--dtype must be f32 or bf16";
+  }
+
+  void errors() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, message);
+    const CliResult r = run_cli(args);
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.out.isEmpty());
+    const QString err = QString::fromUtf8(r.err);
+    QVERIFY2(err.contains(message), qPrintable(err));
+    if (!args.startsWith("frobnicate")) QCOMPARE(err.count('\n'), 1);  // one line
+  }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"

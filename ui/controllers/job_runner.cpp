@@ -1,0 +1,111 @@
+#include "controllers/job_runner.h"
+
+#include <QElapsedTimer>
+#include <QMetaObject>
+#include <exception>
+
+namespace ce::ui {
+
+JobRunner::JobRunner(QObject* parent) : QObject(parent) {
+  // Two threads: an outdated job may still be winding down (it stops within 0.5 s) while its
+  // successor starts, and the successor should not queue behind it.
+  pool_.setMaxThreadCount(2);
+}
+
+JobRunner::~JobRunner() {
+  if (ticket_) ticket_->cancel.store(true);
+  pool_.waitForDone();
+}
+
+quint64 JobRunner::startErased(const QString& name, Work work, Done done) {
+  if (ticket_) ticket_->cancel.store(true);
+  auto ticket = std::make_shared<Ticket>();
+  ticket->generation = ++generation_;
+  ticket_ = ticket;
+  current_ = ticket->generation;
+  name_ = name;
+  ++running_;
+  Q_EMIT started(name);
+
+  const quint64 gen = ticket->generation;
+  pool_.start([this, ticket, gen, name, work = std::move(work), done = std::move(done)]() {
+    ce::core::JobControl control;
+    control.cancel = &ticket->cancel;
+    // Throttled: a progress event per forward pass would flood the GUI thread's queue.
+    auto clock = std::make_shared<QElapsedTimer>();
+    clock->start();
+    auto last = std::make_shared<qint64>(-1000);
+    control.progress = [this, gen, clock, last](double f, const std::string& message) {
+      const qint64 now = clock->elapsed();
+      if (f < 1.0 && now - *last < 50) return;
+      *last = now;
+      const QString m = QString::fromStdString(message);
+      QMetaObject::invokeMethod(
+          this,
+          [this, gen, f, m] {
+            if (gen == current_) Q_EMIT progressChanged(f, m);
+          },
+          Qt::QueuedConnection);
+    };
+    Value value;
+    QString error;
+    bool wasCancelled = false;
+    try {
+      value = work(control);
+    } catch (const ce::core::Cancelled&) {
+      wasCancelled = true;
+    } catch (const std::exception& e) {
+      error = QString::fromStdString(e.what());
+      // LibTorch messages carry a backtrace after the first line.
+      error = error.section(QLatin1Char('\n'), 0, 0);
+      if (error.isEmpty()) error = QStringLiteral("unknown error");
+    } catch (...) {
+      error = QStringLiteral("unknown error");
+    }
+    // A result that arrives after Cancel was pressed is dropped too: the user no longer wants it.
+    if (ticket->cancel.load()) {
+      wasCancelled = true;
+      value.reset();
+      error.clear();
+    }
+    // Queued to the runner: if the runner is being destroyed, the destructor waits for this thread first,
+    // and Qt discards events posted to a deleted object.
+    QMetaObject::invokeMethod(
+        this,
+        [this, gen, name, value, error, wasCancelled, done] {
+          finish(gen, name, value, error, wasCancelled, done);
+        },
+        Qt::QueuedConnection);
+  });
+  return gen;
+}
+
+void JobRunner::finish(quint64 generation, const QString& name, Value value, const QString& error,
+                       bool wasCancelled, const Done& done) {
+  --running_;
+  if (generation != current_) return;  // superseded: its outcome answers a question nobody asks any more
+  current_ = 0;
+  ticket_.reset();
+  if (wasCancelled) {
+    Q_EMIT cancelled(name);
+  } else if (!error.isEmpty()) {
+    Q_EMIT failed(name, error);
+  } else {
+    try {
+      if (done) done(value);
+      Q_EMIT succeeded(name);
+    } catch (const std::exception& e) {
+      Q_EMIT failed(name, QString::fromStdString(e.what()).section(QLatin1Char('\n'), 0, 0));
+    }
+  }
+  // `done` may have started the next job of this lane already: then the lane is not idle.
+  if (current_ == 0) Q_EMIT idle();
+}
+
+void JobRunner::cancel() {
+  if (ticket_) ticket_->cancel.store(true);
+}
+
+void JobRunner::waitForIdle() { pool_.waitForDone(); }
+
+}  // namespace ce::ui

@@ -1,0 +1,445 @@
+#include "panels/curves_view.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QLogValueAxis>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScatterSeries>
+#include <QSpinBox>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <QValueAxis>
+#include <algorithm>
+#include <cmath>
+
+#include "ce/core/circuits/attribution.h"
+#include "ce/core/circuits/attribution_example.h"
+#include "ce/core/base/error.h"
+#include "ce/core/base/resources.h"
+#include "controllers/job_runner.h"
+
+namespace ce::ui {
+
+CurvesView::CurvesView(QWidget* parent)
+    : QWidget(parent),
+      runner_(new JobRunner(this)),
+      dataset_(new QComboBox(this)),
+      examples_(new QSpinBox(this)),
+      compute_(new QPushButton(tr("Compute Curves"), this)),
+      cancel_(new QPushButton(tr("Cancel"), this)),
+      progress_(new QProgressBar(this)),
+      promptScore_(new QLabel(this)),
+      chart_(new QChartView(this)),
+      marker_(new QScatterSeries()),
+      x_(new QLogValueAxis()),
+      y_(new QValueAxis()) {
+  // Shipped sets: each SVA split has _train/_test files; the capitals set is split in halves.
+  try {
+    const QDir dir(QString::fromStdString(ce::core::default_datasets_dir()));
+    for (const QString& f : dir.entryList({QStringLiteral("*_paired.jsonl")}, QDir::Files))
+      dataset_->addItem(f, dir.filePath(f));
+    const QDir sva(dir.filePath(QStringLiteral("sva")));
+    for (const QString& f : sva.entryList({QStringLiteral("*_train.json")}, QDir::Files)) {
+      if (ce::core::paired_test_file(sva.filePath(f).toStdString()).empty()) continue;
+      dataset_->addItem(QStringLiteral("sva/") + f.chopped(11), sva.filePath(f));
+    }
+  } catch (const std::exception&) {
+    // No resources folder: the user can still pick a file.
+  }
+  dataset_->addItem(tr("Other file…"), QString());
+  dataset_->setToolTip(
+      tr("Paired prompts (JSON Lines); the trace also takes its mean-ablation values from "
+         "this set's patch prompts where their length matches the prompt's"));
+  connect(dataset_, qOverload<int>(&QComboBox::activated), this, [this](int i) {
+    if (!dataset_->itemData(i).toString().isEmpty()) return;
+    const QString path = QFileDialog::getOpenFileName(this, tr("Dataset"), QString(),
+                                                      tr("Paired prompts (*.jsonl *.json);;All files (*)"));
+    if (path.isEmpty()) return;
+    dataset_->insertItem(i, QFileInfo(path).fileName(), path);
+    dataset_->setCurrentIndex(i);
+  });
+  auto* methodRow = new QHBoxLayout();
+  for (auto m : {ce::core::Method::RelP, ce::core::Method::IG, ce::core::Method::AtP}) {
+    auto* box = new QCheckBox(m == ce::core::Method::RelP ? QStringLiteral("RelP")
+                              : m == ce::core::Method::IG ? QStringLiteral("IG")
+                                                          : QStringLiteral("AtP"),
+                              this);
+    box->setChecked(m == ce::core::Method::RelP);
+    methods_.emplace_back(m, box);
+    methodRow->addWidget(box);
+  }
+  methodRow->addStretch(1);
+  auto* basisRow = new QHBoxLayout();
+  for (auto b :
+       {ce::core::Basis::MlpAct, ce::core::Basis::MlpOut, ce::core::Basis::Attn, ce::core::Basis::Resid}) {
+    const QString label = b == ce::core::Basis::MlpAct   ? tr("MLP act")
+                          : b == ce::core::Basis::MlpOut ? tr("MLP out")
+                          : b == ce::core::Basis::Attn   ? tr("Attention")
+                                                         : tr("Residual");
+    auto* box = new QCheckBox(label, this);
+    box->setChecked(b == ce::core::Basis::MlpAct);
+    bases_.emplace_back(b, box);
+    basisRow->addWidget(box);
+  }
+  basisRow->addStretch(1);
+  examples_->setRange(2, 10000);
+  examples_->setValue(20);
+  examples_->setToolTip(tr("Examples for the attribution and, as many again, for the evaluation"));
+  promptScore_->setWordWrap(true);
+
+  auto* chart = new QChart();
+  marker_->setName(tr("current circuit"));
+  marker_->setMarkerSize(10);
+  chart->addSeries(marker_);
+  x_->setTitleText(tr("nodes in the circuit"));
+  x_->setBase(10);
+  x_->setLabelFormat(QStringLiteral("%g"));
+  x_->setRange(1, 1e5);
+  y_->setRange(-0.2, 1.2);
+  y_->setTitleText(tr("score"));
+  chart->addAxis(x_, Qt::AlignBottom);
+  chart->addAxis(y_, Qt::AlignLeft);
+  marker_->attachAxis(x_);
+  marker_->attachAxis(y_);
+  chart->setBackgroundVisible(false);
+  chart->setTitle(tr("Faithfulness (solid) and completeness (dashed), mean ablation"));
+  chart_->setChart(chart);
+  chart_->setRenderHint(QPainter::Antialiasing);
+  chart_->setMinimumHeight(240);
+  applyPalette();
+
+  auto* form = new QFormLayout();
+  form->addRow(tr("Dataset:"), dataset_);
+  form->addRow(tr("Methods:"), methodRow);
+  form->addRow(tr("Bases:"), basisRow);
+  form->addRow(tr("Examples:"), examples_);
+  auto* buttons = new QHBoxLayout();
+  buttons->addWidget(compute_);
+  buttons->addWidget(progress_);
+  buttons->addWidget(cancel_);
+  progress_->setRange(0, 1000);
+  progress_->hide();
+  cancel_->hide();
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(form);
+  layout->addLayout(buttons);
+  layout->addWidget(promptScore_);
+  layout->addWidget(chart_, 1);
+
+  connect(compute_, &QPushButton::clicked, this, &CurvesView::compute);
+  connect(cancel_, &QPushButton::clicked, runner_, &JobRunner::cancel);
+  connect(runner_, &JobRunner::started, this, [this] {
+    progress_->setValue(0);
+    progress_->show();
+    cancel_->show();
+  });
+  connect(runner_, &JobRunner::progressChanged, this,
+          [this](double f, const QString&) { progress_->setValue(static_cast<int>(f * 1000)); });
+  connect(runner_, &JobRunner::idle, this, [this] {
+    progress_->hide();
+    cancel_->hide();
+  });
+  connect(runner_, &JobRunner::failed, this, [this](const QString&, const QString& message) {
+    Q_EMIT errorOccurred(tr("Curves: %1").arg(message));
+  });
+}
+
+namespace {
+const QString kMarkerJob = QStringLiteral("Current circuit");
+
+// One colour per method × basis; faithfulness and completeness of a curve share it.
+QColor curveColor(size_t i) {
+  static const QColor colors[] = {QColor(0x1f77b4), QColor(0xd62728), QColor(0x2ca02c), QColor(0x9467bd),
+                                  QColor(0xff7f0e), QColor(0x17becf), QColor(0x8c564b), QColor(0xe377c2),
+                                  QColor(0x7f7f7f), QColor(0xbcbd22), QColor(0x393b79), QColor(0xad494a)};
+  return colors[i % (sizeof colors / sizeof colors[0])];
+}
+
+struct CurveSpec {
+  ce::core::Method method;
+  ce::core::Basis basis;
+};
+
+// What a full computation hands back to the GUI thread: one entry per spec, in order.
+struct CurveOutput {
+  ce::core::CurveResult result;
+  std::shared_ptr<const ce::core::CircuitEvaluator> evaluator;
+  std::shared_ptr<const ce::core::AttributionResult> effects;
+};
+
+// What a marker update hands back: the count-based points of each curve, by its index.
+using MarkerOutput = std::vector<std::pair<size_t, ce::core::CurveResult>>;
+}  // namespace
+
+void CurvesView::changeEvent(QEvent* event) {
+  QWidget::changeEvent(event);
+  if (event->type() == QEvent::PaletteChange) applyPalette();
+}
+
+void CurvesView::applyPalette() {
+  // Qt Charts draws with its own theme; the text follows the widget's palette so that a dark desktop shows
+  // light labels on the transparent background.
+  const QColor text = palette().color(QPalette::WindowText);
+  QChart* chart = chart_->chart();
+  chart->setTitleBrush(text);
+  chart->legend()->setLabelColor(text);
+  for (QAbstractAxis* axis : {static_cast<QAbstractAxis*>(x_), static_cast<QAbstractAxis*>(y_)}) {
+    axis->setLabelsBrush(text);
+    axis->setTitleBrush(text);
+  }
+  marker_->setColor(text);
+}
+
+QCheckBox* CurvesView::methodBox(ce::core::Method method) const {
+  for (const auto& [m, box] : methods_) {
+    if (m == method) return box;
+  }
+  return nullptr;
+}
+
+QCheckBox* CurvesView::basisBox(ce::core::Basis basis) const {
+  for (const auto& [b, box] : bases_) {
+    if (b == basis) return box;
+  }
+  return nullptr;
+}
+
+void CurvesView::setPromptScore(const QString& text) { promptScore_->setText(text); }
+
+QString CurvesView::promptScore() const { return promptScore_->text(); }
+
+std::vector<NamedCurve> CurvesView::namedCurves() const {
+  std::vector<NamedCurve> out;
+  for (const auto& c : curves_) {
+    out.push_back({QString::fromLatin1(ce::core::method_name(c.method)),
+                   QString::fromLatin1(ce::core::basis_name(c.basis)), c.result});
+  }
+  return out;
+}
+
+int CurvesView::lineSeriesCount() const {
+  int n = 0;
+  for (QAbstractSeries* s : chart_->chart()->series())
+    n += s->type() == QAbstractSeries::SeriesTypeLine ? 1 : 0;
+  return n;
+}
+
+void CurvesView::setModel(std::shared_ptr<const ce::core::Model> model) {
+  runner_->cancel();
+  model_ = std::move(model);
+  curves_.clear();
+  rebuildSeries();
+}
+
+void CurvesView::setCurrentCircuit(int nodes, ce::core::Basis basis) {
+  if (nodes == currentSize_ && basis == currentBasis_) return;
+  currentSize_ = nodes;
+  currentBasis_ = basis;
+  showCurves();
+  updateMarker();
+}
+
+void CurvesView::updateMarker() {
+  // While a full computation runs, starting a job here would cancel it; it re-checks the size when done.
+  // An older marker job is superseded instead (latest wins).
+  if (currentSize_ <= 0) return;
+  if (runner_->isBusy() && runner_->currentName() != kMarkerJob) return;
+  struct Work {
+    size_t index;
+    std::shared_ptr<const ce::core::CircuitEvaluator> evaluator;
+    std::shared_ptr<const ce::core::AttributionResult> effects;
+  };
+  std::vector<Work> work;
+  for (size_t i = 0; i < curves_.size(); ++i) {
+    const Curve& c = curves_[i];
+    if (c.basis != currentBasis_ || !c.evaluator || !c.effects) continue;
+    const bool known = std::any_of(c.result.points.begin(), c.result.points.end(), [this](const auto& p) {
+      return p.threshold < 0 && p.nodes == currentSize_;
+    });
+    if (!known) work.push_back({i, c.evaluator, c.effects});
+  }
+  if (work.empty()) return;
+  const int size = currentSize_;
+  runner_->start<MarkerOutput>(
+      kMarkerJob,
+      [work, size](const ce::core::JobControl& control) {
+        MarkerOutput out;
+        for (size_t k = 0; k < work.size(); ++k) {
+          const double a = static_cast<double>(k) / static_cast<double>(work.size());
+          const double b = static_cast<double>(k + 1) / static_cast<double>(work.size());
+          out.emplace_back(work[k].index,
+                           work[k].evaluator->curve(*work[k].effects, {}, {size}, control.sub(a, b)));
+        }
+        return out;
+      },
+      [this](MarkerOutput& r) {
+        for (auto& [index, result] : r) {
+          if (index >= curves_.size()) continue;
+          // Only the count-based points change; the threshold curve stays.
+          auto& points = curves_[index].result.points;
+          points.erase(
+              std::remove_if(points.begin(), points.end(), [](const auto& p) { return p.threshold < 0; }),
+              points.end());
+          for (const auto& p : result.points) {
+            if (p.threshold < 0) points.push_back(p);
+          }
+        }
+        showCurves();
+        Q_EMIT curvesReady();
+      });
+}
+
+std::vector<QPointF> CurvesView::marker() const {
+  std::vector<QPointF> out;
+  for (const QPointF& p : marker_->points()) out.push_back(p);
+  return out;
+}
+
+void CurvesView::compute() {
+  if (!model_) return;
+  QString path = dataset_->currentData().toString();
+  if (path.isEmpty()) {
+    Q_EMIT errorOccurred(
+        tr("Curves: choose a dataset file (JSON Lines of clean/patch prefixes and answers)"));
+    return;
+  }
+  std::vector<CurveSpec> specs;
+  for (const auto& [b, bbox] : bases_) {
+    if (!bbox->isChecked()) continue;
+    for (const auto& [m, mbox] : methods_) {
+      if (mbox->isChecked()) specs.push_back({m, b});
+    }
+  }
+  if (specs.empty()) {
+    Q_EMIT errorOccurred(tr("Curves: check at least one method and one basis"));
+    return;
+  }
+  auto model = model_;
+  const std::string train = path.toStdString();
+  const size_t n = static_cast<size_t>(examples_->value());
+  const int current = currentSize_;
+  const ce::core::Basis currentBasis = currentBasis_;
+  runner_->start<std::vector<CurveOutput>>(
+      tr("Curves"),
+      [model, train, n, specs, current, currentBasis](const ce::core::JobControl& control) {
+        const ce::core::TrainTest data = ce::core::load_train_test(train, model->tokenizer(), n);
+        const auto& trainSet = data.train;
+        const auto& testSet = data.test;
+        // Per spec: one attribution over the whole train split (batched by the core); per basis: one
+        // evaluator whose ablation means are computed once. Every threshold then costs two batched passes of
+        // the test set.
+        std::vector<CurveOutput> out(specs.size());
+        for (size_t i = 0; i < specs.size(); ++i) {
+          const double a = static_cast<double>(i) / static_cast<double>(specs.size());
+          const double b = static_cast<double>(i + 1) / static_cast<double>(specs.size());
+          const auto part = control.sub(a, b);
+          ce::core::AttributionOptions options;
+          options.method = specs[i].method;
+          options.basis = specs[i].basis;
+          out[i].effects = std::make_shared<const ce::core::AttributionResult>(
+              ce::core::attribute(*model, trainSet, options, part.sub(0, 0.4)));
+          for (size_t j = 0; j < i; ++j) {
+            if (specs[j].basis == specs[i].basis) out[i].evaluator = out[j].evaluator;
+          }
+          if (!out[i].evaluator) {
+            // The evaluator refers to the model's engine: its deleter holds the model until it is gone.
+            out[i].evaluator = std::shared_ptr<const ce::core::CircuitEvaluator>(
+                new ce::core::CircuitEvaluator(*model, testSet, options.basis, ce::core::Ablation::Mean,
+                                               part.sub(0.4, 0.45)),
+                [model](const ce::core::CircuitEvaluator* e) { delete e; });
+          }
+          std::vector<int> counts;
+          if (current > 0 && specs[i].basis == currentBasis) counts.push_back(current);
+          out[i].result = out[i].evaluator->curve(*out[i].effects, ce::core::default_thresholds(), counts,
+                                                  part.sub(0.45, 1));
+        }
+        return out;
+      },
+      [this, specs](std::vector<CurveOutput>& r) {
+        curves_.clear();
+        for (size_t i = 0; i < r.size(); ++i) {
+          Curve c;
+          c.method = specs[i].method;
+          c.basis = specs[i].basis;
+          c.result = std::move(r[i].result);
+          c.evaluator = std::move(r[i].evaluator);
+          c.effects = std::move(r[i].effects);
+          curves_.push_back(std::move(c));
+        }
+        rebuildSeries();
+        Q_EMIT curvesReady();
+        // The circuit may have been edited while the curves were computed.
+        QTimer::singleShot(0, this, &CurvesView::updateMarker);
+      });
+}
+
+void CurvesView::rebuildSeries() {
+  QChart* chart = chart_->chart();
+  for (QAbstractSeries* s : chart->series()) {
+    if (s != marker_) {
+      chart->removeSeries(s);
+      delete s;
+    }
+  }
+  for (size_t i = 0; i < curves_.size(); ++i) {
+    Curve& c = curves_[i];
+    const QString name = QStringLiteral("%1 %2").arg(QString::fromLatin1(ce::core::method_name(c.method)),
+                                                     QString::fromLatin1(ce::core::basis_name(c.basis)));
+    c.faithfulness = new QLineSeries();
+    c.completeness = new QLineSeries();
+    c.faithfulness->setName(name);
+    QPen pen(curveColor(i), 2);
+    c.faithfulness->setPen(pen);
+    pen.setStyle(Qt::DashLine);
+    c.completeness->setPen(pen);
+    for (QLineSeries* s : {c.faithfulness, c.completeness}) {
+      chart->addSeries(s);
+      s->attachAxis(x_);
+      s->attachAxis(y_);
+    }
+    // One legend entry per curve: the dashed twin shares its colour.
+    const auto markers = chart->legend()->markers(c.completeness);
+    for (auto* m : markers) m->setVisible(false);
+  }
+  showCurves();
+}
+
+void CurvesView::showCurves() {
+  marker_->clear();
+  int maxNodes = 10;
+  for (const Curve& c : curves_) {
+    if (!c.faithfulness || !c.completeness) continue;
+    std::vector<ce::core::CurvePoint> points;
+    for (const auto& p : c.result.points) {
+      if (p.threshold >= 0 && p.nodes > 0) points.push_back(p);
+    }
+    std::sort(points.begin(), points.end(), [](const auto& a, const auto& b) { return a.nodes < b.nodes; });
+    QList<QPointF> f, k;
+    for (const auto& p : points) {
+      f.append(QPointF(p.nodes, p.faithfulness));
+      k.append(QPointF(p.nodes, p.completeness));
+      maxNodes = std::max(maxNodes, p.nodes);
+    }
+    c.faithfulness->replace(f);
+    c.completeness->replace(k);
+    if (c.basis != currentBasis_) continue;
+    for (const auto& p : c.result.points) {
+      if (p.threshold < 0 && p.nodes > 0 && p.nodes == currentSize_) marker_->append(p.nodes, p.faithfulness);
+    }
+  }
+  x_->setRange(1, std::pow(10.0, std::ceil(std::log10(static_cast<double>(maxNodes)))));
+}
+
+}  // namespace ce::ui

@@ -1,0 +1,197 @@
+#include "panels/neuron_inspector.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QEvent>
+#include <QLabel>
+#include <QScrollArea>
+#include <QVBoxLayout>
+#include <QValueAxis>
+#include <algorithm>
+#include <cmath>
+
+#include "window/main_window.h"
+
+namespace ce::ui {
+
+NeuronInspector::NeuronInspector(QWidget* parent)
+    : QWidget(parent),
+      title_(new QLabel(this)),
+      details_(new QLabel(this)),
+      chart_(new QChartView(this)),
+      activation_(new QBarSet(tr("activation"))),
+      effect_(new QBarSet(tr("effect"))),
+      series_(new QBarSeries()),
+      positions_(new QBarCategoryAxis()),
+      values_(new QValueAxis()),
+      exemplars_(new QLabel(this)) {
+  QFont f = title_->font();
+  f.setBold(true);
+  title_->setFont(f);
+  details_->setWordWrap(true);
+  details_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  auto* chart = new QChart();
+  series_->append(activation_);
+  series_->append(effect_);
+  activation_->setColor(QColor(0x7f, 0x8c, 0x8d));
+  effect_->setColor(QColor(0xd1, 0x3c, 0x3c));
+  chart->addSeries(series_);
+  chart->addAxis(positions_, Qt::AlignBottom);
+  chart->addAxis(values_, Qt::AlignLeft);
+  series_->attachAxis(positions_);
+  series_->attachAxis(values_);
+  chart->setBackgroundVisible(false);
+  chart->setAnimationOptions(QChart::NoAnimation);
+  positions_->setLabelsAngle(-60);
+  positions_->setTruncateLabels(false);  // short tokens read better whole than as "…"
+  chart_->setChart(chart);
+  applyPalette();
+  chart_->setRenderHint(QPainter::Antialiasing);
+  chart_->setMinimumHeight(220);
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(title_);
+  layout->addWidget(details_);
+  layout->addWidget(chart_, 1);
+  exemplars_->setWordWrap(true);
+  exemplars_->setTextFormat(Qt::RichText);
+  exemplars_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  exemplars_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+  // Ten wrapped exemplars are taller than the dock: they scroll, rather than squeezing the docks beside it.
+  auto* scroll = new QScrollArea(this);
+  scroll->setWidget(exemplars_);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  scroll->setMinimumHeight(120);
+  layout->addWidget(scroll, 2);
+  clear();
+}
+
+void NeuronInspector::changeEvent(QEvent* event) {
+  QWidget::changeEvent(event);
+  if (event->type() == QEvent::PaletteChange) applyPalette();
+}
+
+void NeuronInspector::applyPalette() {
+  const QColor text = palette().color(QPalette::WindowText);
+  chart_->chart()->legend()->setLabelColor(text);
+  positions_->setLabelsBrush(text);
+  values_->setLabelsBrush(text);
+}
+
+void NeuronInspector::clear() {
+  title_->setText(tr("No neuron selected"));
+  details_->setText(tr("Click a node in the graph to see its activation along the prompt."));
+  activation_->remove(0, activation_->count());
+  effect_->remove(0, effect_->count());
+  positions_->clear();
+  hasKey_ = false;
+  positive_.clear();
+  negative_.clear();
+  showIndexStatus();
+}
+
+void NeuronInspector::setIndexStatus(const QString& text) {
+  indexStatus_ = text;
+  if (positive_.empty() && negative_.empty()) showIndexStatus();
+}
+
+void NeuronInspector::showIndexStatus() {
+  exemplars_->setText(indexStatus_.isEmpty() ? QString()
+                                             : QStringLiteral("<i>%1</i>").arg(indexStatus_.toHtmlEscaped()));
+}
+
+void NeuronInspector::showExemplars(const NodeKey& key, std::vector<ExemplarRow> positive,
+                                    std::vector<ExemplarRow> negative) {
+  if (!hasKey_ || !(key == key_)) return;
+  positive_ = std::move(positive);
+  negative_ = std::move(negative);
+  if (positive_.empty() && negative_.empty()) {
+    showIndexStatus();
+    return;
+  }
+  QString html;
+  auto section = [&html](const QString& heading, const std::vector<ExemplarRow>& rows) {
+    html += QStringLiteral("<p><b>%1</b></p><table cellspacing=\"2\">").arg(heading.toHtmlEscaped());
+    for (const auto& r : rows) {
+      html += QStringLiteral("<tr><td align=\"right\"><tt>%1</tt>&nbsp;</td><td>%2</td></tr>")
+                  .arg(r.activation, 0, 'f', 2)
+                  .arg(r.html);
+    }
+    html += QStringLiteral("</table>");
+  };
+  section(tr("Top exemplars, positive"), positive_);
+  section(tr("Top exemplars, negative"), negative_);
+  exemplars_->setText(html);
+}
+
+QString NeuronInspector::exemplarHtml() const { return exemplars_->text(); }
+
+void NeuronInspector::inspect(const TraceOutput& trace, const NodeKey& key) {
+  const auto& n = key.node;
+  if (trace.positions <= 0 || trace.width <= 0 || n.layer < 0 || n.layer >= trace.layers || n.index < 0 ||
+      n.index >= trace.width ||
+      trace.activation.size() != static_cast<size_t>(trace.layers) * static_cast<size_t>(trace.positions) *
+                                     static_cast<size_t>(trace.width)) {
+    clear();
+    return;
+  }
+  if (!hasKey_ || !(key == key_)) {
+    positive_.clear();
+    negative_.clear();
+    showIndexStatus();
+  }
+  key_ = key;
+  hasKey_ = true;
+  auto at = [&](const std::vector<float>& v, int pos) {
+    return static_cast<double>(v[ce::core::dense_offset({n.layer, pos, n.index}, static_cast<size_t>(trace.positions),
+                                                        static_cast<size_t>(trace.width))]);
+  };
+  QStringList labels;
+  QList<qreal> acts, effects;
+  double lo = 0, hi = 0;
+  for (int p = 0; p < trace.positions; ++p) {
+    const QString token = p < trace.tokens.size() ? trace.tokens[p] : QString();
+    QString label = QStringLiteral("%1 %2").arg(p).arg(token);
+    labels << label;
+    acts << at(trace.activation, p);
+    effects << at(trace.effect, p);
+    lo = std::min({lo, acts.back(), effects.back()});
+    hi = std::max({hi, acts.back(), effects.back()});
+  }
+  title_->setText(QStringLiteral("%1 (%2)").arg(QString::fromStdString(ce::core::node_name(n.layer, n.index)),
+                                                QString::fromLatin1(ce::core::basis_name(key.basis))));
+  const QString token = n.pos >= 0 && n.pos < trace.tokens.size() ? trace.tokens[n.pos] : QString();
+  details_->setText(
+      tr("At position %1 (\u201c%2\u201d): activation %3, effect %4. Largest |activation| on "
+         "the prompt: position %5.")
+          .arg(n.pos)
+          .arg(token)
+          .arg(n.pos >= 0 && n.pos < trace.positions ? at(trace.activation, n.pos) : 0.0, 0, 'g', 4)
+          .arg(n.pos >= 0 && n.pos < trace.positions ? at(trace.effect, n.pos) : 0.0, 0, 'g', 4)
+          .arg(static_cast<int>(
+              std::max_element(acts.begin(), acts.end(),
+                               [](qreal a, qreal b) { return std::fabs(a) < std::fabs(b); }) -
+              acts.begin())));
+  positions_->clear();
+  positions_->append(labels);
+  activation_->remove(0, activation_->count());
+  effect_->remove(0, effect_->count());
+  activation_->append(acts);
+  effect_->append(effects);
+  const double pad = 0.05 * std::max(1e-6, hi - lo);
+  values_->setRange(lo - pad, hi + pad);
+}
+
+std::vector<double> NeuronInspector::activations() const {
+  std::vector<double> out;
+  for (int i = 0; i < activation_->count(); ++i) out.push_back(activation_->at(i));
+  return out;
+}
+
+QString NeuronInspector::title() const { return title_->text(); }
+
+}  // namespace ce::ui

@@ -1,0 +1,60 @@
+// The prompt, answer, contrast and patch-prompt fields, with the token strip and the trace settings.
+#pragma once
+
+#include <QWidget>
+
+#include "state/trace_settings.h"
+
+class QLineEdit;
+class QLabel;
+class QComboBox;
+class QSpinBox;
+class QCheckBox;
+class QPushButton;
+class QSlider;
+
+namespace ce::ui {
+
+class PromptPanel : public QWidget {
+  Q_OBJECT
+ public:
+  explicit PromptPanel(QWidget* parent = nullptr);
+
+  TraceSettings settings() const;
+  void setSettings(const TraceSettings& s);
+  // Pieces of the prompt as the model tokenizes it, shown as chips.
+  void setTokens(const QStringList& pieces);
+  // Fills the answer and contrast fields where they are empty (the defaults a trace chose).
+  void fillAnswers(const QString& answer, const QString& contrast);
+  QPushButton* traceButton() const { return trace_; }
+  QCheckBox* chatBox() const { return chat_; }
+  QSlider* thresholdSlider() const { return threshold_; }
+  // Scales the threshold slider to a trace's largest |effect| (its right end shows only the top node) and
+  // says how many of the traced nodes the threshold keeps.
+  void setEffectRange(double maxAbsEffect);
+  void setShownCount(int shown, int total);
+  // Whether the model has a chat template (tokenizer_config.json): the chat box's tooltip says so, and
+  // a model that has one starts with it checked.
+  void setChatTemplateAvailable(bool available);
+
+ Q_SIGNALS:
+  // The prompt text changed (the live next-token chart follows it).
+  void promptEdited();
+  void traceRequested();
+  // The threshold moved: the graph filters the traced nodes without a new trace.
+  void thresholdChanged(double threshold);
+
+ private:
+  QLineEdit *prompt_, *answer_, *contrast_, *patch_;
+  QLabel* tokens_;
+  QComboBox *method_, *basis_, *metric_;
+  QSpinBox* topK_;
+  QSlider* threshold_;
+  QLabel* thresholdLabel_;
+  double thresholdValue_ = 0;
+  double maxEffect_ = 0;
+  QCheckBox *edges_, *chat_;
+  QPushButton* trace_;
+};
+
+}  // namespace ce::ui

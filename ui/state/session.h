@@ -1,0 +1,40 @@
+// A saved exploration: which model, which prompt and trace settings, which groups and interventions.
+#pragma once
+
+#include <QJsonObject>
+#include <QString>
+#include <map>
+#include <vector>
+
+#include "state/intervention_state.h"
+#include "state/trace_settings.h"
+
+namespace ce::ui {
+
+class Session {
+ public:
+  static constexpr int kFormat = 1;
+
+  QString modelDir;
+  // SHA-256 over the model's config.json and the names and sizes of its weight files: tells a changed
+  // or different model at the same path apart without hashing gigabytes of weights.
+  QString modelHash;
+  TraceSettings trace;
+  std::vector<SteeringGroup> groups;
+  std::map<NodeKey, double> nodeFactors;
+  std::map<NodeKey, float> nodeValues;  // mean ablations ("value" in node_interventions)
+  QString programVersion;
+
+  QJsonObject toJson() const;
+  // Throws ce::core::Error naming what is wrong (unknown format, bad field).
+  static Session fromJson(const QJsonObject& json);
+
+  // Written atomically (QSaveFile): a crash or a full disk never leaves half a session behind.
+  // Throw ce::core::Error with the path and the reason.
+  void save(const QString& path) const;
+  // modelHash of the model folder `dir` (empty when it has no config.json).
+  static QString hashModelDir(const QString& dir);
+  static Session load(const QString& path);
+};
+
+}  // namespace ce::ui

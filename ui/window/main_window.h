@@ -1,0 +1,205 @@
+// The explorer's main window: prompt panel, circuit graph, next-token chart and steering, all computing
+// on worker threads.
+#pragma once
+
+#include <QMainWindow>
+#include <QStringList>
+#include <map>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "ce/core/circuits/attribution.h"
+#include "ce/core/circuits/circuit_evaluator.h"
+#include "ce/core/circuits/edge_attribution.h"
+#include "ce/core/exemplars/exemplar_index.h"
+#include "ce/core/model/model.h"
+#include "state/intervention_state.h"
+#include "state/trace_settings.h"
+
+class QAction;
+class QDockWidget;
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QPushButton;
+class QTimer;
+
+namespace ce::ui {
+
+class CircuitGraphView;
+class CurvesView;
+class InterventionState;
+class JobRunner;
+class NeuronInspector;
+class PromptPanel;
+class Session;
+class SteeringPanel;
+class TokenChart;
+
+// What one trace produced, kept for display and export.
+struct TraceOutput {
+  std::vector<int> ids;
+  // The answer and contrast traced: the model's own top-1 / top-2 where the fields were empty.
+  QString answer, contrast;
+  QStringList tokens;
+  ce::core::Basis basis = ce::core::Basis::MlpAct;
+  int layers = 0;
+  double m = 0;
+  std::vector<ce::core::NodeEffect> nodes;
+  std::vector<ce::core::Edge> edges;
+  // The dense result for the neuron inspector: [layers][positions][width].
+  int positions = 0, width = 0;
+  std::vector<float> activation, effect;
+  // The first positive exemplar of each traced neuron, by (layer, index), for the hover text.
+  std::map<std::pair<int, int>, QString> firstExemplars;
+  // Mean-ablation values of the traced nodes, and where they come from (or why there are none).
+  std::map<NodeKey, float> meanValues;
+  QString meanSource;
+  // The traced example, for scoring circuits on this prompt alone.
+  ce::core::AttributionExample example;
+  // Scores circuits on this prompt: nodes outside them take the patch prompt's activations (zero without a
+  // patch prompt). Built by the first score job (three forward passes, kept out of the trace's time).
+  std::shared_ptr<const ce::core::CircuitEvaluator> promptEvaluator;
+};
+
+// Faithfulness and completeness of the circuit shown in the graph, on the traced prompt.
+struct CircuitScore {
+  int nodes = 0;
+  double faithfulness = 0, completeness = 0;
+};
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  // An empty `modelDir` opens the embedded demo model. Loading starts at once, on a worker thread, and a
+  // trace of the prompt follows it.
+  explicit MainWindow(const QString& modelDir = QString(), QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  static TraceSettings texasPrompt();
+
+  std::shared_ptr<const ce::core::Model> model() const { return model_; }
+  CircuitGraphView* graphView() const { return graph_; }
+  TokenChart* tokenChart() const { return chart_; }
+  CurvesView* curvesView() const { return curves_; }
+  NeuronInspector* inspector() const { return inspector_; }
+  SteeringPanel* steeringPanel() const { return steering_; }
+  PromptPanel* promptPanel() const { return prompt_; }
+  InterventionState* interventions() const { return state_; }
+  // Model loading and tracing (progress bar, Cancel).
+  JobRunner* heavyRunner() const { return heavy_; }
+  // The live next-token chart and continuation.
+  JobRunner* liveRunner() const { return live_; }
+  // A live update is scheduled (the coalescing timer runs) or computing: the chart is not yet current.
+  bool liveUpdatePending() const;
+  // Exemplar look-ups for the neuron inspector.
+  JobRunner* exemplarRunner() const { return exemplarRunner_; }
+  // The exemplar index that fits the model (null when none does).
+  std::shared_ptr<const ce::core::ExemplarIndex> exemplarIndex() const { return index_; }
+  const TraceOutput& lastTrace() const { return trace_; }
+  QString lastError() const { return lastError_; }
+  // Unsaved edits (prompt, groups, interventions) since the last session save or open.
+  bool isDirty() const { return isWindowModified(); }
+  // The traced nodes the threshold keeps (all of them at threshold 0), descending |effect|.
+  std::vector<ce::core::NodeEffect> shownNodes() const;
+  // The shown nodes that no intervention ablates: the circuit the curves mark and the score measures.
+  int currentCircuitSize() const;
+  // The last score of the current circuit on the traced prompt (recomputed on every edit).
+  CircuitScore lastCircuitScore() const { return score_; }
+  JobRunner* scoreRunner() const { return scoreRunner_; }
+
+  Session currentSession() const;
+  // Applies a session: its model is opened when it is not the current one, then its prompt is traced.
+  void applySession(const Session& session);
+
+ public Q_SLOTS:
+  void openModel(const QString& dir);
+  void trace();
+  void cancelJob();
+  // Throw nothing: failures are shown in the status bar and a message box, and returned.
+  bool saveSession(const QString& path);
+  bool openSession(const QString& path);
+  // Opens an exemplar index on the worker; it replaces the current one only if it fits the model.
+  void openExemplarIndex(const QString& path);
+  // The Texas experiment in the GUI: traces the prompt and `otherPrompt` (its answer = our contrast and
+  // vice versa) alone, and makes two every-position groups of the top-k neurons (layer, index) found in
+  // only one of the two traces.
+  void makeSpecificGroups(const QString& otherPrompt);
+  // Selects a traced node, shows it in the Neuron panel and looks up its exemplars. False (and the
+  // status bar says why) when the graph does not show it.
+  bool inspectNode(const NodeKey& key);
+  bool exportGraph(const QString& path);
+  bool exportCircuit(const QString& path);
+  // The next-token chart or the curves chart as a figure (.png, .svg, .pdf); curves also as .csv.
+  bool exportNextTokenChart(const QString& path);
+  bool exportCurves(const QString& path);
+
+ Q_SIGNALS:
+  void modelLoaded();
+  void traceFinished();
+  // The chart and the continuation show the current prompt under the current interventions.
+  void liveUpdated();
+  // lastCircuitScore() is current.
+  void circuitScored();
+
+ protected:
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+  void closeEvent(QCloseEvent* event) override;
+
+ private Q_SLOTS:
+  void scheduleLive();
+  void runLive();
+  void onGroupRequested(const std::vector<ce::ui::NodeKey>& nodes);
+  void onNodeFactorRequested(const std::vector<ce::ui::NodeKey>& nodes, double factor);
+  void onMeanAblationRequested(const std::vector<ce::ui::NodeKey>& nodes);
+  void onGroupMeanAblationRequested(int group);
+  void onGroupSelectionRequested(int group);
+
+ private:
+  void buildMenus();
+  void showError(const QString& message, bool dialog);
+  void addRecentModel(const QString& dir);
+  void rebuildRecentMenu();
+  void updateTokenStrip();
+  void requestExemplars(const NodeKey& key);
+  // A group's actions (steering panel row or a grouped node's submenu in the graph).
+  void fillGroupMenu(QMenu* menu, int group);
+  // Redraws the graph with the shown nodes (after a trace or a threshold change).
+  void showCircuit();
+  // The circuit changed (threshold, ablations): the curves' marker and the prompt score follow.
+  void circuitEdited();
+
+  std::shared_ptr<const ce::core::Model> model_;
+  TraceOutput trace_;
+  QString lastError_;
+  bool traceAfterLoad_ = true;
+  bool applyingSession_ = false;  // edits made by opening a session are not the user's unsaved changes
+
+  InterventionState* state_;
+  JobRunner* heavy_;
+  JobRunner* live_;
+  JobRunner* exemplarRunner_;
+  JobRunner* scoreRunner_;
+  CircuitScore score_;
+  quint64 traceSerial_ = 0;  // counts finished traces: a score job's evaluator belongs to one of them
+  quint64 scoredSerial_ = 0;
+  std::vector<bool> scoredKeep_;  // the circuit last sent to scoring: an edit that keeps it costs nothing
+  std::shared_ptr<const ce::core::ExemplarIndex> index_;
+  CircuitGraphView* graph_;
+  PromptPanel* prompt_;
+  TokenChart* chart_;
+  SteeringPanel* steering_;
+  CurvesView* curves_;
+  NeuronInspector* inspector_;
+  QProgressBar* progress_;
+  QPushButton* cancel_;
+  QLabel* jobLabel_;
+  QTimer* liveTimer_;
+  QMenu* recentMenu_ = nullptr;
+  QAction* edgesAction_ = nullptr;
+  QDockWidget* inspectorDock_ = nullptr;
+};
+
+}  // namespace ce::ui
