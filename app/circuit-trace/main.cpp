@@ -301,10 +301,11 @@ int cmd_train_demo(const Args& a, const std::string& command_line) {
     if (p.phase == "train") std::fprintf(stderr, "  eta %s", format_seconds(p.eta_seconds).c_str());
     std::fprintf(stderr, "\n");
   };
-  o.cancel = &g_cancel;
+  ce::core::JobControl control;
+  control.cancel = &g_cancel;
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
-  const ce::core::DemoTrainResult r = ce::core::train_demo_model(o);
+  const ce::core::DemoTrainResult r = ce::core::train_demo_model(o, control);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
 
@@ -540,10 +541,11 @@ int cmd_exemplars(const Args& a) {
     std::fprintf(stderr, "[%3.0f%%] %llu tokens, %.0f tokens/s, eta %s\n", 100.0 * p.fraction,
                  static_cast<unsigned long long>(p.tokens), p.tokens_per_second, format_seconds(p.eta_seconds).c_str());
   };
-  o.cancel = &g_cancel;
+  ce::core::JobControl control;
+  control.cancel = &g_cancel;
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
-  const ce::core::ExemplarBuildResult r = ce::core::build_exemplar_index(*model, o);
+  const ce::core::ExemplarBuildResult r = ce::core::build_exemplar_index(*model, o, control);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   print({{"out", o.out_path}, {"basis", ce::core::basis_name(o.basis)}, {"layers", r.info.layers},

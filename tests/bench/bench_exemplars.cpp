@@ -16,6 +16,7 @@
 #include "ce/core/model/model.h"
 #include "ce/core/base/resources.h"
 #include "ce/core/base/threading.h"
+#include "exemplars/exemplar_pass.h"
 
 namespace fs = std::filesystem;
 using namespace ce::core;
@@ -82,14 +83,13 @@ int main(int argc, char** argv) {
         ExemplarBuildOptions ex = o;
         ex.corpus_path = slice_paths[s];
         ExemplarBuildOptions fw = ex;
-        fw.forward_only = true;
         ExemplarBuildResult a, b;
         if ((r + s) % 2 == 0) {
-          a = build_exemplar_index(*model, fw);
+          a = run_exemplar_pass(*model, fw, {}, /*forward_only=*/true);
           b = build_exemplar_index(*model, ex);
         } else {
           b = build_exemplar_index(*model, ex);
-          a = build_exemplar_index(*model, fw);
+          a = run_exemplar_pass(*model, fw, {}, /*forward_only=*/true);
         }
         fw_seconds += a.seconds;
         fw_tokens += a.tokens_forwarded;

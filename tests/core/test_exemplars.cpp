@@ -437,8 +437,9 @@ class TestExemplars : public QObject {
     // Cancel: nothing is written.
     std::atomic<bool> cancel{true};
     o = options(path("cancelled.cexi"));
-    o.cancel = &cancel;
-    QVERIFY_THROWS_EXCEPTION(ExemplarBuildCancelled, build_exemplar_index(*model_, o));
+    JobControl cancelled;
+    cancelled.cancel = &cancel;
+    QVERIFY_THROWS_EXCEPTION(Cancelled, build_exemplar_index(*model_, o, cancelled));
     QVERIFY(!fs::exists(path("cancelled.cexi")));
   }
 };

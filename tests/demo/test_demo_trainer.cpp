@@ -201,7 +201,8 @@ class TestDemoTrainer : public QObject {
     std::atomic<bool> cancel{false};
     DemoTrainOptions o = tiny_options(out, 1);
     o.steps = 100000;
-    o.cancel = &cancel;
+    ce::core::JobControl control;
+    control.cancel = &cancel;
     std::chrono::steady_clock::time_point cancelled_at;
     o.progress = [&](const ce::core::DemoTrainProgress& p) {
       if (p.phase == "train" && p.step == 3) {
@@ -211,8 +212,8 @@ class TestDemoTrainer : public QObject {
     };
     bool thrown = false;
     try {
-      ce::core::train_demo_model(o);
-    } catch (const ce::core::DemoTrainCancelled&) {
+      ce::core::train_demo_model(o, control);
+    } catch (const ce::core::Cancelled&) {
       thrown = true;
     }
     QVERIFY(thrown);
@@ -222,8 +223,7 @@ class TestDemoTrainer : public QObject {
 
     // Set before the start: nothing runs.
     DemoTrainOptions early = tiny_options(out, 1);
-    early.cancel = &cancel;
-    QVERIFY_THROWS_EXCEPTION(ce::core::DemoTrainCancelled, ce::core::train_demo_model(early));
+    QVERIFY_THROWS_EXCEPTION(ce::core::Cancelled, ce::core::train_demo_model(early, control));
   }
 
   void rejectsBadOptions() {

@@ -82,12 +82,11 @@ class TempDir {
 
 class Reporter {
  public:
-  explicit Reporter(const DemoTrainOptions& options) : options_(options) {}
+  Reporter(const DemoTrainOptions& options, const JobControl& control) : options_(options), control_(control) {}
 
-  void check_cancel() const {
-    if (options_.cancel != nullptr && options_.cancel->load()) throw DemoTrainCancelled();
-  }
+  void check_cancel() const { control_.check(); }
   void report(const DemoTrainProgress& p) const {
+    control_.report(p.fraction, p.message);
     if (options_.progress) options_.progress(p);
   }
   void phase(const std::string& name, double fraction, const std::string& message, int steps) const {
@@ -102,6 +101,7 @@ class Reporter {
 
  private:
   const DemoTrainOptions& options_;
+  const JobControl& control_;
 };
 
 void write_text(const fs::path& path, const std::string& text) {
@@ -536,7 +536,7 @@ DemoRecipe demo_recipe(const std::string& preset) {
   return r;
 }
 
-DemoTrainResult train_demo_model(const DemoTrainOptions& options) {
+DemoTrainResult train_demo_model(const DemoTrainOptions& options, const JobControl& control) {
   const auto start = Clock::now();
   if (options.out_dir.empty()) throw Error("train-demo: no output folder given");
   if (options.steps < 0) throw Error("train-demo: steps must be >= 0");
@@ -554,7 +554,7 @@ DemoTrainResult train_demo_model(const DemoTrainOptions& options) {
   result.seed = options.seed;
   result.world_seed = options.world_seed;
   result.threads = threads;
-  Reporter reporter(options);
+  Reporter reporter(options, control);
 
   // 1. Corpus.
   reporter.phase("corpus", 0.0, "generating the training corpus", steps);

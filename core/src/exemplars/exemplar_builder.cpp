@@ -16,6 +16,7 @@
 #include "exemplars/exemplar_format.h"
 #include "engine/llama.h"
 #include "engine/model_access.h"
+#include "exemplars/exemplar_pass.h"
 
 namespace ce::core {
 
@@ -206,13 +207,14 @@ void check_range(int64_t v, int64_t lo, int64_t hi, const char* name) {
 
 }  // namespace
 
-ExemplarBuildResult build_exemplar_index(const Model& model, const ExemplarBuildOptions& o) {
+ExemplarBuildResult run_exemplar_pass(const Model& model, const ExemplarBuildOptions& o, const JobControl& control,
+                                      bool forward_only) {
   check_range(o.top_k, 1, 65536, "top K");
   check_range(o.context, 2, 65536, "context");
   check_range(o.batch, 1, 65536, "batch");
   check_range(o.shard_count, 1, 1 << 20, "shard count");
   check_range(o.shard_index, 0, o.shard_count - 1, "shard index");
-  if (o.out_path.empty() && !o.forward_only) throw Error("no output path for the exemplar index");
+  if (o.out_path.empty() && !forward_only) throw Error("no output path for the exemplar index");
   const ModelConfig& config = model.config();
   const int layers = static_cast<int>(config.num_hidden_layers);
   const int neurons = static_cast<int>(basis_width(o.basis, config));
@@ -249,7 +251,7 @@ ExemplarBuildResult build_exemplar_index(const Model& model, const ExemplarBuild
 
   auto run_batch = [&]() {
     if (pending.empty()) return;
-    if (o.cancel && o.cancel->load()) throw ExemplarBuildCancelled();
+    control.check();
     const int64_t b = static_cast<int64_t>(pending.size());
     int64_t t = 0;
     for (const Window& w : pending) t = std::max<int64_t>(t, static_cast<int64_t>(w.tokens.size()));
@@ -271,7 +273,7 @@ ExemplarBuildResult build_exemplar_index(const Model& model, const ExemplarBuild
     result.padded_tokens += static_cast<uint64_t>(b * t);
     ForwardOptions fo;
     fo.logits = LogitsMode::None;
-    if (!o.forward_only) fo.hook = [&](Site s, int layer, const torch::Tensor& x) {
+    if (!forward_only) fo.hook = [&](Site s, int layer, const torch::Tensor& x) {
       if (s == site) {
         torch::Tensor c = x.contiguous();  // [b, t, neurons] float32
         state.scan(layer, c.data_ptr<float>(), row_index, rows, pending);
@@ -280,6 +282,7 @@ ExemplarBuildResult build_exemplar_index(const Model& model, const ExemplarBuild
     };
     engine_of(model).forward(ids, fo);
     pending.clear();
+    control.report(max_fraction, "exemplars");
     if (o.progress) {
       ExemplarBuildProgress p;
       p.fraction = max_fraction;
@@ -330,12 +333,17 @@ ExemplarBuildResult build_exemplar_index(const Model& model, const ExemplarBuild
   }
   max_fraction = 1;
   run_block();
-  if (o.cancel && o.cancel->load()) throw ExemplarBuildCancelled();
+  control.check();
   info.corpus_hash = corpus.hash();
-  if (!o.forward_only) write_exemplar_file(o.out_path, info, state.sorted_slots(), [&](uint64_t window) { return state.tokens(window); });
+  if (!forward_only) write_exemplar_file(o.out_path, info, state.sorted_slots(), [&](uint64_t window) { return state.tokens(window); });
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   result.tokens_per_second = result.seconds > 0 ? static_cast<double>(result.tokens_forwarded) / result.seconds : 0;
   return result;
+}
+
+ExemplarBuildResult build_exemplar_index(const Model& model, const ExemplarBuildOptions& options,
+                                         const JobControl& control) {
+  return run_exemplar_pass(model, options, control, /*forward_only=*/false);
 }
 
 }  // namespace ce::core

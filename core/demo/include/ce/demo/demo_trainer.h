@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "ce/core/base/job.h"
 #include "ce/demo/data_split.h"
 #include "ce/core/base/error.h"
 
@@ -68,11 +69,9 @@ struct DemoTrainOptions {
   // computes single-threaded, so the weights do not depend on this count. The process-wide compute-thread
   // setting (threading.h) is left alone; the calling thread's tensor-thread count is restored at the end.
   int threads = 0;
-  // Called on the training thread at each phase change and after every optimizer step. Must not throw.
+  // Called on the training thread at each phase change and after every optimizer step, with the step, loss
+  // and ETA a command line shows (the JobControl's progress gets the fraction and message). Must not throw.
   std::function<void(const DemoTrainProgress&)> progress;
-  // Polled between phases and before every step; when it reads true the run stops with DemoTrainCancelled
-  // within one step, leaving out_dir untouched (files are written only at the end).
-  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct DemoTrainResult {
@@ -93,12 +92,6 @@ struct DemoTrainResult {
   std::vector<std::string> files;  // written paths (model folder, then datasets)
 };
 
-// Thrown by train_demo_model when DemoTrainOptions::cancel was set.
-class DemoTrainCancelled : public Error {
- public:
-  DemoTrainCancelled() : Error("training cancelled") {}
-};
-
 // Runs the whole recipe and writes into out_dir: config.json (LlamaForCausalLM, float32, tied, bos 1, eos 2),
 // model.safetensors (F32, HF names, no lm_head), tokenizer.model (SentencePiece) and tokenizer_config.json
 // (LlamaTokenizer, add_bos_token). Steps:
@@ -109,8 +102,10 @@ class DemoTrainCancelled : public Error {
 //      (padding is not trained on); document order reshuffled every epoch with SplitMix64(seed);
 //   4. next-token cross-entropy on every position, AdamW, warm-up + cosine, gradient clipping.
 // Deterministic: equal options give byte-identical files, for any thread count. Blocks the calling thread (run it
-// on a worker thread in a GUI). Throws Error on I/O or SentencePiece failure, DemoTrainCancelled on cancel.
-DemoTrainResult train_demo_model(const DemoTrainOptions& options);
+// on a worker thread in a GUI). Throws Error on I/O or SentencePiece failure, and Cancelled (job.h) when
+// `control` is cancelled: checked between phases and before every step, so within one step, leaving out_dir
+// untouched (files are written only at the end).
+DemoTrainResult train_demo_model(const DemoTrainOptions& options, const JobControl& control = {});
 
 // A Markdown section describing the recipe and run (architecture, tokenizer, data, optimizer, timing), for
 // MODEL_CARD.md. `command` is the exact command line that reproduces the run.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ce/core/base/job.h"
 #include "ce/core/circuits/basis.h"
 #include "ce/core/base/error.h"
 #include "ce/core/exemplars/exemplar_index.h"
@@ -42,13 +43,9 @@ struct ExemplarBuildOptions {
   int batch = 32;
   int shard_index = 0;  // 0 .. shard_count - 1
   int shard_count = 1;
-  // For benchmarks: read, tokenize, batch and run the forward exactly as a build does, but without the hook,
-  // the top-K scan or the file (out_path is not written), to measure what the exemplar pass costs on top.
-  bool forward_only = false;
-  // Called on the calling thread after every batch. Must not throw.
+  // Called on the calling thread after every batch, with the throughput figures a command line shows (the
+  // JobControl's progress gets the fraction alone). Must not throw.
   std::function<void(const ExemplarBuildProgress&)> progress;
-  // Polled before every batch; when it reads true the build stops with ExemplarBuildCancelled, writing nothing.
-  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct ExemplarBuildResult {
@@ -60,21 +57,17 @@ struct ExemplarBuildResult {
   double tokens_per_second = 0;    // tokens_forwarded / seconds
 };
 
-// Thrown by build_exemplar_index when ExemplarBuildOptions::cancel was set.
-class ExemplarBuildCancelled : public Error {
- public:
-  ExemplarBuildCancelled() : Error("exemplar build cancelled") {}
-};
-
 // Runs the model without gradients over the corpus windows of one shard and writes an index holding, for
 // every neuron of every layer in options.basis, the top_k largest and the top_k smallest activations (ties:
 // earlier window, then earlier position first), with the windows they occur in. Positions holding the BOS
 // token are not candidates: their activation is the same constant in every window. Memory holds only the
 // running top_k lists and the windows they point at, never the corpus. Blocks the calling thread and uses
 // the process's compute threads (threading.h). Throws Error naming the corpus file and line for an unreadable
-// corpus or a JSON line without a "text" string, Error for out-of-range options, ExemplarBuildCancelled on
-// cancel, and Error("<out>: ...") when the index cannot be written.
-ExemplarBuildResult build_exemplar_index(const Model& model, const ExemplarBuildOptions& options);
+// corpus or a JSON line without a "text" string, Error for out-of-range options, Cancelled (job.h) when
+// `control` is cancelled (checked before every batch; nothing is written), and Error("<out>: ...") when the
+// index cannot be written.
+ExemplarBuildResult build_exemplar_index(const Model& model, const ExemplarBuildOptions& options,
+                                         const JobControl& control = {});
 
 // Merges shard indexes of one build (same model fingerprint, basis, top_k, context, corpus hash, max_tokens and
 // shard count, disjoint shards) into `out_path`. A merge of every shard equals the single run's index byte for
