@@ -1,5 +1,7 @@
 // Byte-level BPE tokenizer (Llama 3, GPT-2 style) from tiktoken ranks or an HF tokenizer.json.
 // Private to ce_core (tests include it by relative path for the tiktoken -> tokenizer.json converter).
+// The pieces live beside it by topic: utf8, byte_level (GPT-2 byte table, base64), pretokenizer (PCRE2),
+// bpe_merges (the merge loop), tiktoken and tokenizer_json (the two file formats), bpe_tokenizer_impl.h.
 #pragma once
 
 #include <memory>
@@ -10,11 +12,6 @@
 #include "ce/core/tokenizer/tokenizer.h"
 
 namespace ce::core {
-
-// Llama 3's regex pre-tokenizer pattern (Meta's tokenizer.py, also in HF's Llama 3 tokenizer.json).
-extern const char* const kLlama3PreTokenizerRegex;
-// GPT-2's pattern, used for tokenizer.json files whose ByteLevel pre-tokenizer has use_regex = true.
-extern const char* const kGpt2PreTokenizerRegex;
 
 // The special tokens Meta's llama/tokenizer.py appends after the ranks, in id order:
 // <|begin_of_text|>, <|end_of_text|>, <|reserved_special_token_0..3|>, <|start_header_id|>,

@@ -1,0 +1,216 @@
+// Hugging Face tokenizer.json files of byte-level BPE models (Llama 3 and GPT-2 style): the vocabulary, the
+// merge list, added tokens and the Split/ByteLevel pre-tokenizer steps.
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "ce/core/base/error.h"
+#include "tokenizer/bpe_tokenizer_impl.h"
+#include "tokenizer/byte_level.h"
+
+namespace ce::core {
+
+namespace {
+
+using json = nlohmann::json;
+using bpe::kGpt2PreTokenizerRegex;
+using bpe::kLlama3PreTokenizerRegex;
+using bpe::Regex;
+
+// Adds the regex steps of one HF pre_tokenizer node (recursing into Sequence). Returns whether a
+// ByteLevel step was seen.
+bool collect_pre_tokenizer(const json& node, BpeTokenizer::Impl& impl, const std::string& name) {
+  if (node.is_null()) return false;
+  const std::string type = node.value("type", "");
+  if (type == "Sequence") {
+    bool byte_level = false;
+    for (const json& child : node.at("pretokenizers")) byte_level |= collect_pre_tokenizer(child, impl, name);
+    return byte_level;
+  }
+  if (type == "Split") {
+    const json& pattern = node.at("pattern");
+    std::string regex;
+    if (pattern.contains("Regex")) {
+      regex = pattern.at("Regex").get<std::string>();
+    } else {
+      // A literal string: quote it for PCRE2 (\Q..\E cannot hold "\E" itself, so escape that part).
+      const std::string literal = pattern.at("String").get<std::string>();
+      regex = "\\Q";
+      size_t start = 0;
+      size_t found = 0;
+      while ((found = literal.find("\\E", start)) != std::string::npos) {
+        regex += literal.substr(start, found - start) + "\\E\\\\E\\Q";
+        start = found + 2;
+      }
+      regex += literal.substr(start) + "\\E";
+    }
+    const std::string behavior = node.value("behavior", "Isolated");
+    if (behavior != "Isolated" || node.value("invert", false)) {
+      throw Error(name + ": pre_tokenizer Split with behavior \"" + behavior +
+                  "\"/invert is not supported (only Isolated)");
+    }
+    impl.regexes.push_back(std::make_unique<Regex>(regex, name));
+    return false;
+  }
+  if (type == "ByteLevel") {
+    if (node.value("add_prefix_space", false)) {
+      throw Error(name + ": ByteLevel pre_tokenizer with add_prefix_space = true is not supported");
+    }
+    if (node.value("use_regex", true)) {
+      impl.regexes.push_back(std::make_unique<Regex>(kGpt2PreTokenizerRegex, name));
+    }
+    return true;
+  }
+  throw Error(name + ": pre_tokenizer type \"" + type +
+              "\" is not supported (byte-level BPE needs Split/ByteLevel)");
+}
+
+}  // namespace
+
+std::unique_ptr<BpeTokenizer::Impl> bpe::parse_tokenizer_json(const std::string& content,
+                                                              const std::string& name) {
+  json root;
+  try {
+    root = json::parse(content);
+  } catch (const json::exception& e) {
+    throw Error(name + ": invalid JSON: " + e.what());
+  }
+  auto impl = std::make_unique<BpeTokenizer::Impl>();
+  impl->name = name;
+  impl->merge_by_token_rank = false;
+  try {
+    if (!root.is_object() || !root.contains("model")) throw Error(name + ": no \"model\" in tokenizer.json");
+    const json& model = root.at("model");
+    const std::string type = model.value("type", "BPE");
+    if (type != "BPE") {
+      throw Error(name + ": model type \"" + type + "\" is not supported (only byte-level BPE)");
+    }
+    if (model.value("byte_fallback", false)) {
+      throw Error(name + ": SentencePiece-style BPE (byte_fallback) is not supported; use tokenizer.model");
+    }
+    for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
+      if (model.contains(key) && !model.at(key).is_null() && !model.at(key).get<std::string>().empty()) {
+        throw Error(name + ": BPE " + key + " is not supported");
+      }
+    }
+    impl->ignore_merges = model.value("ignore_merges", false);
+
+    bool byte_level = false;
+    if (root.contains("pre_tokenizer")) {
+      byte_level = collect_pre_tokenizer(root.at("pre_tokenizer"), *impl, name);
+    }
+    if (root.contains("decoder") && root.at("decoder").is_object()) {
+      byte_level |= root.at("decoder").value("type", "") == "ByteLevel";
+    }
+    if (!byte_level) {
+      throw Error(name +
+                  ": not a byte-level BPE tokenizer (no ByteLevel pre-tokenizer or decoder); "
+                  "SentencePiece-style tokenizer.json files are not supported");
+    }
+    if (impl->regexes.empty()) {
+      impl->regexes.push_back(std::make_unique<Regex>(kLlama3PreTokenizerRegex, name));
+    }
+
+    const json& vocab = model.at("vocab");
+    if (!vocab.is_object() || vocab.empty()) throw Error(name + ": model.vocab is missing or empty");
+    std::unordered_map<std::string, int> vocab_ids;  // vocabulary spelling -> id
+    vocab_ids.reserve(vocab.size() * 2);
+    long long max_id = -1;
+    for (const auto& [text, id_value] : vocab.items()) {
+      const long long id = id_value.get<long long>();
+      if (id < 0 || id > INT_MAX / 2) {
+        throw Error(name + ": vocab id " + std::to_string(id) + " is out of range");
+      }
+      vocab_ids.emplace(text, static_cast<int>(id));
+      max_id = std::max(max_id, id);
+    }
+    struct AddedEntry {
+      std::string content;
+      int id;
+      bool special;
+    };
+    std::vector<AddedEntry> added_entries;
+    if (root.contains("added_tokens") && root.at("added_tokens").is_array()) {
+      for (const json& token : root.at("added_tokens")) {
+        const long long id = token.at("id").get<long long>();
+        if (id < 0 || id > INT_MAX / 2) {
+          throw Error(name + ": added token id " + std::to_string(id) + " out of range");
+        }
+        added_entries.push_back(
+            {token.at("content").get<std::string>(), static_cast<int>(id), token.value("special", false)});
+        max_id = std::max(max_id, id);
+      }
+    }
+    const size_t total = static_cast<size_t>(max_id) + 1;
+    if (total > (vocab.size() + added_entries.size()) * 2 + 1024) {
+      throw Error(name + ": token id " + std::to_string(max_id) + " is far beyond the vocabulary size");
+    }
+    impl->tokens.resize(total);
+    impl->present.assign(total, 0);
+    for (const auto& [text, id] : vocab_ids) {
+      if (impl->present[static_cast<size_t>(id)]) {
+        throw Error(name + ": vocab id " + std::to_string(id) + " repeats");
+      }
+      impl->tokens[static_cast<size_t>(id)] = unicode_string_to_bytes(text);
+      impl->present[static_cast<size_t>(id)] = 1;
+    }
+    std::vector<uint8_t> is_added(total, 0);
+    for (const AddedEntry& entry : added_entries) {
+      const auto id = static_cast<size_t>(entry.id);
+      // An added token that also sits in the vocabulary keeps its vocabulary bytes for BPE only if they
+      // agree; decode renders added tokens as their content either way.
+      if (impl->present[id] && impl->tokens[id] != entry.content) is_added[id] = 1;
+      if (!impl->present[id]) is_added[id] = 1;
+      impl->tokens[id] = entry.content;
+      impl->present[id] = 1;
+      impl->added.push_back({entry.content, entry.id, entry.special});
+    }
+    std::vector<int> regular_ids;
+    regular_ids.reserve(vocab_ids.size());
+    for (const auto& [text, id] : vocab_ids) {
+      if (!is_added[static_cast<size_t>(id)]) regular_ids.push_back(id);
+    }
+    std::sort(regular_ids.begin(), regular_ids.end());
+
+    const json& merges = model.at("merges");
+    impl->merges.reserve(merges.size() * 2);
+    int rank = 0;
+    for (const json& merge : merges) {
+      std::string left;
+      std::string right;
+      if (merge.is_string()) {
+        const std::string text = merge.get<std::string>();
+        const size_t space = text.find(' ');
+        if (space == std::string::npos || text.find(' ', space + 1) != std::string::npos) {
+          throw Error(name + ": merge " + std::to_string(rank) + " (\"" + text + "\") is not \"a b\"");
+        }
+        left = text.substr(0, space);
+        right = text.substr(space + 1);
+      } else if (merge.is_array() && merge.size() == 2) {
+        left = merge.at(0).get<std::string>();
+        right = merge.at(1).get<std::string>();
+      } else {
+        throw Error(name + ": merge " + std::to_string(rank) + " is neither \"a b\" nor [a, b]");
+      }
+      const auto left_id = vocab_ids.find(left);
+      const auto right_id = vocab_ids.find(right);
+      const auto merged_id = vocab_ids.find(left + right);
+      if (left_id == vocab_ids.end() || right_id == vocab_ids.end() || merged_id == vocab_ids.end()) {
+        throw Error(name + ": merge " + std::to_string(rank) + " (\"" + left + "\" + \"" + right +
+                    "\") uses a token that is not in the vocabulary");
+      }
+      impl->merges.emplace(pair_key(left_id->second, right_id->second), Merge{rank, merged_id->second});
+      ++rank;
+    }
+    impl->finish(regular_ids);
+  } catch (const json::exception& e) {
+    throw Error(name + ": unexpected tokenizer.json structure: " + e.what());
+  }
+  if (auto id = impl->lookup("<|begin_of_text|>")) impl->bos = *id;
+  if (auto id = impl->lookup("<|end_of_text|>")) impl->eos = *id;
+  return impl;
+}
+
+}  // namespace ce::core
