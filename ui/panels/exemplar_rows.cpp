@@ -7,8 +7,8 @@ std::vector<ExemplarRow> exemplarRows(const ce::core::Model& model, const ce::co
   std::vector<ExemplarRow> rows;
   // Orange for the strongest positive token, blue for the most negative: the same hues as the graph's
   // effect colours would suggest a sign of effect, which an activation is not.
-  const QString colour = polarity == ce::core::Polarity::Positive ? QStringLiteral("#d35400")
-                                                                    : QStringLiteral("#2471a3");
+  const QString colour =
+      polarity == ce::core::Polarity::Positive ? QStringLiteral("#d35400") : QStringLiteral("#2471a3");
   const int bos = model.tokenizer().bos_id();
   for (const auto& e : index.exemplars(layer, neuron, polarity, k)) {
     ExemplarRow row;
@@ -20,8 +20,8 @@ std::vector<ExemplarRow> exemplarRows(const ce::core::Model& model, const ce::co
       if (i == e.position) {
         row.maxToken = piece;
         row.maxStart = static_cast<int>(row.text.size());
-        row.html += QStringLiteral("<b><span style=\"color:%1\">%2</span></b>")
-                        .arg(colour, piece.toHtmlEscaped());
+        row.html +=
+            QStringLiteral("<b><span style=\"color:%1\">%2</span></b>").arg(colour, piece.toHtmlEscaped());
       } else {
         row.html += piece.toHtmlEscaped();
       }
@@ -30,6 +30,24 @@ std::vector<ExemplarRow> exemplarRows(const ce::core::Model& model, const ce::co
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+FirstExemplars firstExemplarTexts(const ce::core::Model& model, const ce::core::ExemplarIndex& index,
+                                  const std::vector<ce::core::NodeEffect>& nodes,
+                                  const ce::core::JobControl& control) {
+  FirstExemplars out;
+  for (const auto& n : nodes) {
+    const std::pair<int, int> key{n.node.layer, n.node.index};
+    if (out.count(key)) continue;
+    control.check();
+    const auto rows = exemplarRows(model, index, n.node.layer, n.node.index, ce::core::Polarity::Positive, 1);
+    if (!rows.empty())
+      out[key] = QStringLiteral("%1 (%2 on \u201c%3\u201d)")
+                     .arg(rows[0].text.trimmed())
+                     .arg(rows[0].activation, 0, 'f', 1)
+                     .arg(rows[0].maxToken);
+  }
+  return out;
 }
 
 }  // namespace ce::ui

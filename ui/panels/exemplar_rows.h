@@ -3,8 +3,12 @@
 #pragma once
 
 #include <QString>
+#include <map>
+#include <utility>
 #include <vector>
 
+#include "ce/core/base/job.h"
+#include "ce/core/circuits/attribution.h"
 #include "ce/core/exemplars/exemplar_index.h"
 #include "ce/core/model/model.h"
 
@@ -25,5 +29,14 @@ struct ExemplarRow {
 // ExemplarIndex::exemplars does.
 std::vector<ExemplarRow> exemplarRows(const ce::core::Model& model, const ce::core::ExemplarIndex& index,
                                       int layer, int neuron, ce::core::Polarity polarity, int k);
+
+// The hover text of traced neurons, by (layer, index): the first positive exemplar of each.
+using FirstExemplars = std::map<std::pair<int, int>, QString>;
+
+// The first positive exemplar's text of every mlp_act neuron among `nodes`. Worker thread; throws
+// ce::core::Cancelled through `control`, and ce::core::Error as exemplarRows.
+FirstExemplars firstExemplarTexts(const ce::core::Model& model, const ce::core::ExemplarIndex& index,
+                                  const std::vector<ce::core::NodeEffect>& nodes,
+                                  const ce::core::JobControl& control);
 
 }  // namespace ce::ui

@@ -1,19 +1,18 @@
-// The explorer's main window: prompt panel, circuit graph, next-token chart and steering, all computing
-// on worker threads.
+// The explorer's main window: prompt panel, circuit graph, next-token chart and steering. It builds the
+// docks and menus and wires them to the controllers, which compute on worker threads.
 #pragma once
 
 #include <QMainWindow>
 #include <QStringList>
-#include <map>
+#include <functional>
 #include <memory>
-#include <utility>
 #include <vector>
 
-#include "ce/core/circuits/attribution.h"
-#include "ce/core/circuits/circuit_evaluator.h"
-#include "ce/core/circuits/edge_attribution.h"
 #include "ce/core/exemplars/exemplar_index.h"
 #include "ce/core/model/model.h"
+#include "controllers/live_controller.h"
+#include "controllers/model_controller.h"
+#include "controllers/trace_controller.h"
 #include "state/intervention_state.h"
 #include "state/trace_settings.h"
 
@@ -23,7 +22,6 @@ class QLabel;
 class QMenu;
 class QProgressBar;
 class QPushButton;
-class QTimer;
 
 namespace ce::ui {
 
@@ -37,38 +35,6 @@ class Session;
 class SteeringPanel;
 class TokenChart;
 
-// What one trace produced, kept for display and export.
-struct TraceOutput {
-  std::vector<int> ids;
-  // The answer and contrast traced: the model's own top-1 / top-2 where the fields were empty.
-  QString answer, contrast;
-  QStringList tokens;
-  ce::core::Basis basis = ce::core::Basis::MlpAct;
-  int layers = 0;
-  double m = 0;
-  std::vector<ce::core::NodeEffect> nodes;
-  std::vector<ce::core::Edge> edges;
-  // The dense result for the neuron inspector: [layers][positions][width].
-  int positions = 0, width = 0;
-  std::vector<float> activation, effect;
-  // The first positive exemplar of each traced neuron, by (layer, index), for the hover text.
-  std::map<std::pair<int, int>, QString> firstExemplars;
-  // Mean-ablation values of the traced nodes, and where they come from (or why there are none).
-  std::map<NodeKey, float> meanValues;
-  QString meanSource;
-  // The traced example, for scoring circuits on this prompt alone.
-  ce::core::AttributionExample example;
-  // Scores circuits on this prompt: nodes outside them take the patch prompt's activations (zero without a
-  // patch prompt). Built by the first score job (three forward passes, kept out of the trace's time).
-  std::shared_ptr<const ce::core::CircuitEvaluator> promptEvaluator;
-};
-
-// Faithfulness and completeness of the circuit shown in the graph, on the traced prompt.
-struct CircuitScore {
-  int nodes = 0;
-  double faithfulness = 0, completeness = 0;
-};
-
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
@@ -79,7 +45,7 @@ class MainWindow : public QMainWindow {
 
   static TraceSettings texasPrompt();
 
-  std::shared_ptr<const ce::core::Model> model() const { return model_; }
+  std::shared_ptr<const ce::core::Model> model() const { return models_->model(); }
   CircuitGraphView* graphView() const { return graph_; }
   TokenChart* tokenChart() const { return chart_; }
   CurvesView* curvesView() const { return curves_; }
@@ -88,16 +54,16 @@ class MainWindow : public QMainWindow {
   PromptPanel* promptPanel() const { return prompt_; }
   InterventionState* interventions() const { return state_; }
   // Model loading and tracing (progress bar, Cancel).
-  JobRunner* heavyRunner() const { return heavy_; }
+  JobRunner* heavyRunner() const { return models_->heavyRunner(); }
   // The live next-token chart and continuation.
-  JobRunner* liveRunner() const { return live_; }
+  JobRunner* liveRunner() const { return live_->runner(); }
   // A live update is scheduled (the coalescing timer runs) or computing: the chart is not yet current.
-  bool liveUpdatePending() const;
+  bool liveUpdatePending() const { return live_->pending(); }
   // Exemplar look-ups for the neuron inspector.
-  JobRunner* exemplarRunner() const { return exemplarRunner_; }
+  JobRunner* exemplarRunner() const { return models_->exemplarRunner(); }
   // The exemplar index that fits the model (null when none does).
-  std::shared_ptr<const ce::core::ExemplarIndex> exemplarIndex() const { return index_; }
-  const TraceOutput& lastTrace() const { return trace_; }
+  std::shared_ptr<const ce::core::ExemplarIndex> exemplarIndex() const { return models_->index(); }
+  const TraceOutput& lastTrace() const { return traces_->trace(); }
   QString lastError() const { return lastError_; }
   // Unsaved edits (prompt, groups, interventions) since the last session save or open.
   bool isDirty() const { return isWindowModified(); }
@@ -106,8 +72,8 @@ class MainWindow : public QMainWindow {
   // The shown nodes that no intervention ablates: the circuit the curves mark and the score measures.
   int currentCircuitSize() const;
   // The last score of the current circuit on the traced prompt (recomputed on every edit).
-  CircuitScore lastCircuitScore() const { return score_; }
-  JobRunner* scoreRunner() const { return scoreRunner_; }
+  CircuitScore lastCircuitScore() const { return traces_->lastScore(); }
+  JobRunner* scoreRunner() const { return traces_->scoreRunner(); }
 
   Session currentSession() const;
   // Applies a session: its model is opened when it is not the current one, then its prompt is traced.
@@ -148,45 +114,38 @@ class MainWindow : public QMainWindow {
   void dropEvent(QDropEvent* event) override;
   void closeEvent(QCloseEvent* event) override;
 
- private Q_SLOTS:
-  void scheduleLive();
-  void runLive();
-  void onGroupRequested(const std::vector<ce::ui::NodeKey>& nodes);
-  void onNodeFactorRequested(const std::vector<ce::ui::NodeKey>& nodes, double factor);
-  void onMeanAblationRequested(const std::vector<ce::ui::NodeKey>& nodes);
-  void onGroupMeanAblationRequested(int group);
-  void onGroupSelectionRequested(int group);
-
  private:
+  void buildDocks();
+  void buildStatusBar();
   void buildMenus();
+  void wireControllers();
+  void wireEdits();
+  void onModelLoaded(bool chatTemplate);
+  void onTraced();
   void showError(const QString& message, bool dialog);
   void addRecentModel(const QString& dir);
   void rebuildRecentMenu();
   void updateTokenStrip();
-  void requestExemplars(const NodeKey& key);
+  void onGroupRequested(const std::vector<ce::ui::NodeKey>& nodes);
+  void onNodeFactorRequested(const std::vector<ce::ui::NodeKey>& nodes, double factor);
+  void onMeanAblationRequested(const std::vector<ce::ui::NodeKey>& nodes);
+  void onGroupSelectionRequested(int group);
   // A group's actions (steering panel row or a grouped node's submenu in the graph).
   void fillGroupMenu(QMenu* menu, int group);
   // Redraws the graph with the shown nodes (after a trace or a threshold change).
   void showCircuit();
   // The circuit changed (threshold, ablations): the curves' marker and the prompt score follow.
   void circuitEdited();
+  // Runs `write` and reports it in the status bar, or shows its error: the exports' one way to end.
+  bool reportExport(const QString& path, const std::function<void()>& write);
 
-  std::shared_ptr<const ce::core::Model> model_;
-  TraceOutput trace_;
   QString lastError_;
-  bool traceAfterLoad_ = true;
   bool applyingSession_ = false;  // edits made by opening a session are not the user's unsaved changes
 
   InterventionState* state_;
-  JobRunner* heavy_;
-  JobRunner* live_;
-  JobRunner* exemplarRunner_;
-  JobRunner* scoreRunner_;
-  CircuitScore score_;
-  quint64 traceSerial_ = 0;  // counts finished traces: a score job's evaluator belongs to one of them
-  quint64 scoredSerial_ = 0;
-  std::vector<bool> scoredKeep_;  // the circuit last sent to scoring: an edit that keeps it costs nothing
-  std::shared_ptr<const ce::core::ExemplarIndex> index_;
+  ModelController* models_;
+  TraceController* traces_;
+  LiveController* live_;
   CircuitGraphView* graph_;
   PromptPanel* prompt_;
   TokenChart* chart_;
@@ -196,9 +155,11 @@ class MainWindow : public QMainWindow {
   QProgressBar* progress_;
   QPushButton* cancel_;
   QLabel* jobLabel_;
-  QTimer* liveTimer_;
   QMenu* recentMenu_ = nullptr;
   QAction* edgesAction_ = nullptr;
+  QDockWidget* promptDock_ = nullptr;
+  QDockWidget* chartDock_ = nullptr;
+  QDockWidget* steerDock_ = nullptr;
   QDockWidget* inspectorDock_ = nullptr;
 };
 

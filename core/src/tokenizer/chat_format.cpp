@@ -1,6 +1,9 @@
 #include "ce/core/tokenizer/chat_format.h"
 
 #include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
 
 #include "ce/core/base/error.h"
 
@@ -137,6 +140,17 @@ std::vector<int> format_chat_prompt(const Tokenizer& tokenizer, const std::strin
   if (!system.empty()) messages.push_back({"system", system});
   messages.push_back({"user", user});
   return format_chat(tokenizer, messages, assistant_prefix);
+}
+
+bool has_chat_template(const std::string& model_dir) {
+  std::ifstream in(model_dir + "/tokenizer_config.json", std::ios::binary);
+  if (!in) return false;
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto config = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!config.is_object()) return false;
+  const auto t = config.find("chat_template");
+  if (t == config.end()) return false;
+  return (t->is_string() && !t->get_ref<const std::string&>().empty()) || (t->is_array() && !t->empty());
 }
 
 }  // namespace ce::core

@@ -25,4 +25,9 @@ std::vector<int> format_chat(const Tokenizer& tokenizer, const std::vector<ChatM
 std::vector<int> format_chat_prompt(const Tokenizer& tokenizer, const std::string& user,
                                     const std::string& system = "", const std::string& assistant_prefix = "");
 
+// Whether the model folder's tokenizer_config.json carries a non-empty "chat_template" (a string or a list of
+// named templates): the mark of an instruct model, whose prompts the explorer formats as chat by default.
+// False when the file is missing or not a JSON object. Thread-safe; throws nothing.
+bool has_chat_template(const std::string& model_dir);
+
 }  // namespace ce::core

@@ -1,0 +1,186 @@
+// MainWindow's files: sessions, exports, dropped model folders and the unsaved-changes question on close.
+#include <QChartView>
+#include <QCloseEvent>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QStatusBar>
+#include <set>
+#include <tuple>
+
+#include "ce/core/base/resources.h"
+#include "graph/circuit_graph_view.h"
+#include "panels/curves_view.h"
+#include "panels/prompt_panel.h"
+#include "panels/token_chart.h"
+#include "state/session.h"
+#include "window/exporter.h"
+#include "window/main_window.h"
+
+namespace ce::ui {
+
+Session MainWindow::currentSession() const {
+  Session s;
+  const auto model = models_->model();
+  s.modelDir = model ? QString::fromStdString(model->dir()) : QString();
+  s.modelHash = Session::hashModelDir(s.modelDir);
+  s.trace = prompt_->settings();
+  s.groups = state_->groups();
+  s.nodeFactors = state_->nodeFactors();
+  s.nodeValues = state_->nodeValues();
+  s.programVersion = QStringLiteral(CE_VERSION);
+  return s;
+}
+
+void MainWindow::applySession(const Session& session) {
+  prompt_->setSettings(session.trace);
+  // An empty model folder names the embedded demo model: shipped sessions must not carry a build path.
+  QString modelDir = session.modelDir;
+  if (modelDir.isEmpty()) {
+    try {
+      modelDir = QString::fromStdString(ce::core::default_model_dir());
+    } catch (const std::exception& e) {
+      showError(QString::fromStdString(e.what()), true);
+      return;
+    }
+  }
+  if (!session.modelHash.isEmpty() && Session::hashModelDir(modelDir) != session.modelHash) {
+    // Still opened: the user may have re-converted the same model; node indices may no longer match.
+    showError(tr("The model in %1 differs from the one this session was saved with").arg(modelDir), false);
+  }
+  const auto model = models_->model();
+  const bool sameModel = model && QFileInfo(modelDir).canonicalFilePath() ==
+                                      QFileInfo(QString::fromStdString(model->dir())).canonicalFilePath();
+  if (!sameModel) {
+    // The interventions refer to the new model's nodes: applied once it has loaded.
+    openModel(modelDir);
+    auto groups = session.groups;
+    auto factors = session.nodeFactors;
+    auto values = session.nodeValues;
+    const TraceSettings settings = session.trace;
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection =
+        connect(this, &MainWindow::modelLoaded, this, [this, groups, factors, values, settings, connection] {
+          QObject::disconnect(*connection);
+          applyingSession_ = true;
+          // Loading set the chat box to the model's default; the session's choice wins.
+          prompt_->setSettings(settings);
+          state_->setAll(groups, factors, values);
+          applyingSession_ = false;
+          setWindowModified(false);
+        });
+    return;
+  }
+  applyingSession_ = true;
+  state_->setAll(session.groups, session.nodeFactors, session.nodeValues);
+  applyingSession_ = false;
+  setWindowModified(false);
+  updateTokenStrip();
+  trace();
+}
+
+bool MainWindow::saveSession(const QString& path) {
+  try {
+    currentSession().save(path);
+    setWindowModified(false);
+    statusBar()->showMessage(tr("Saved session %1").arg(path), 5000);
+    return true;
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()), true);
+    return false;
+  }
+}
+
+bool MainWindow::openSession(const QString& path) {
+  try {
+    applySession(Session::load(path));
+    return true;
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()), true);
+    return false;
+  }
+}
+
+bool MainWindow::reportExport(const QString& path, const std::function<void()>& write) {
+  try {
+    write();
+    statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
+    return true;
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()), true);
+    return false;
+  }
+}
+
+bool MainWindow::exportGraph(const QString& path) {
+  return reportExport(path, [&] { Exporter::exportScene(graph_->scene(), path); });
+}
+
+bool MainWindow::exportCircuit(const QString& path) {
+  return reportExport(path, [&] {
+    // What the graph shows: edges between hidden neurons (below the threshold) are left out with them.
+    const auto nodes = shownNodes();
+    std::set<std::tuple<int, int, int>> shown;
+    for (const auto& n : nodes) shown.insert({n.node.layer, n.node.pos, n.node.index});
+    auto visible = [&shown](const ce::core::EdgeEnd& e) {
+      return e.kind != ce::core::EdgeEnd::Kind::Neuron ||
+             shown.count({e.node.layer, e.node.pos, e.node.index}) > 0;
+    };
+    std::vector<ce::core::Edge> edges;
+    for (const auto& e : lastTrace().edges) {
+      if (visible(e.src) && visible(e.dst)) edges.push_back(e);
+    }
+    Exporter::exportCircuit(path, lastTrace().basis, lastTrace().tokens, nodes, edges);
+  });
+}
+
+bool MainWindow::exportNextTokenChart(const QString& path) {
+  return reportExport(path, [&] { Exporter::exportScene(chart_->scene(), path); });
+}
+
+bool MainWindow::exportCurves(const QString& path) {
+  return reportExport(path, [&] {
+    if (path.endsWith(QStringLiteral(".csv"), Qt::CaseInsensitive)) {
+      Exporter::exportCurves(path, curves_->namedCurves());
+    } else {
+      Exporter::exportScene(curves_->chartView()->scene(), path);
+    }
+  });
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (isWindowModified()) {
+    const auto answer = QMessageBox::question(
+        this, tr("Circuit Explorer"), tr("The session has unsaved changes. Save them before closing?"),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    if (answer == QMessageBox::Cancel) {
+      event->ignore();
+      return;
+    }
+    if (answer == QMessageBox::Save) {
+      const QString path = QFileDialog::getSaveFileName(
+          this, tr("Save Session"), QStringLiteral("session.json"), tr("Sessions (*.json)"));
+      if (path.isEmpty() || !saveSession(path)) {
+        event->ignore();
+        return;
+      }
+    }
+  }
+  event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  const auto urls = event->mimeData()->urls();
+  if (urls.size() == 1 && urls[0].isLocalFile() && QFileInfo(urls[0].toLocalFile()).isDir())
+    event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  const auto urls = event->mimeData()->urls();
+  if (urls.size() == 1 && urls[0].isLocalFile()) openModel(urls[0].toLocalFile());
+}
+
+}  // namespace ce::ui

@@ -1,0 +1,143 @@
+// MainWindow's menu bar and the recent-models list behind File › Open Recent Model.
+#include <QAction>
+#include <QFileDialog>
+#include <QInputDialog>
+#include <QKeySequence>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+
+#include "graph/circuit_graph_view.h"
+#include "panels/prompt_panel.h"
+#include "window/main_window.h"
+
+namespace ce::ui {
+
+namespace {
+constexpr int kRecentMax = 8;
+}  // namespace
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  QAction* open = file->addAction(tr("&Open Model Folder…"), this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(
+        this, tr("Open Model Folder"), model() ? QString::fromStdString(model()->dir()) : QString());
+    if (!dir.isEmpty()) openModel(dir);
+  });
+  open->setShortcut(QKeySequence::Open);
+  recentMenu_ = file->addMenu(tr("Open &Recent Model"));
+  rebuildRecentMenu();
+  file->addAction(tr("Open E&xemplar Index…"), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Exemplar Index"), QString(),
+                                                      tr("Exemplar indexes (*.cexi)"));
+    if (!path.isEmpty()) openExemplarIndex(path);
+  });
+  file->addSeparator();
+  file->addAction(tr("Open &Session…"), this,
+                  [this] {
+                    const QString path = QFileDialog::getOpenFileName(this, tr("Open Session"), QString(),
+                                                                      tr("Sessions (*.json)"));
+                    if (!path.isEmpty()) openSession(path);
+                  })
+      ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+  QAction* save = file->addAction(tr("&Save Session…"), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save Session"), QStringLiteral("session.json"), tr("Sessions (*.json)"));
+    if (!path.isEmpty()) saveSession(path);
+  });
+  save->setShortcut(QKeySequence::Save);
+  file->addSeparator();
+  file->addAction(tr("Export &Graph…"), this,
+                  [this] {
+                    const QString path =
+                        QFileDialog::getSaveFileName(this, tr("Export Graph"), QStringLiteral("circuit.svg"),
+                                                     tr("SVG (*.svg);;PDF (*.pdf);;PNG (*.png)"));
+                    if (!path.isEmpty()) exportGraph(path);
+                  })
+      ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+  file->addAction(tr("Export &Circuit Data…"), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export Circuit"), QStringLiteral("circuit.json"), tr("JSON (*.json);;CSV (*.csv)"));
+    if (!path.isEmpty()) exportCircuit(path);
+  });
+  file->addAction(tr("Export &Next-Token Chart…"), this, [this] {
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export Next-Token Chart"), QStringLiteral("next-token.svg"),
+                                     tr("SVG (*.svg);;PDF (*.pdf);;PNG (*.png)"));
+    if (!path.isEmpty()) exportNextTokenChart(path);
+  });
+  file->addAction(tr("Export C&urves…"), this, [this] {
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export Curves"), QStringLiteral("curves.svg"),
+                                     tr("SVG (*.svg);;PDF (*.pdf);;PNG (*.png);;CSV (*.csv)"));
+    if (!path.isEmpty()) exportCurves(path);
+  });
+  file->addSeparator();
+  QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+  quit->setShortcut(QKeySequence::Quit);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  view->addAction(tr("&Fit Graph"), graph_, &CircuitGraphView::fitAll)->setShortcut(QKeySequence(Qt::Key_F));
+  view->addAction(tr("Zoom &In"), graph_, [this] { graph_->zoomBy(1.25); })
+      ->setShortcut(QKeySequence::ZoomIn);
+  view->addAction(tr("Zoom &Out"), graph_, [this] { graph_->zoomBy(0.8); })
+      ->setShortcut(QKeySequence::ZoomOut);
+  edgesAction_ = view->addAction(tr("Show &Edges"));
+  edgesAction_->setCheckable(true);
+  edgesAction_->setChecked(true);
+  edgesAction_->setShortcut(QKeySequence(Qt::Key_E));
+  connect(edgesAction_, &QAction::toggled, graph_, &CircuitGraphView::setEdgesVisible);
+
+  QMenu* circuit = menuBar()->addMenu(tr("&Circuit"));
+  circuit->addAction(tr("&Trace"), this, &MainWindow::trace)->setShortcut(QKeySequence(Qt::Key_F5));
+  circuit->addAction(tr("&Cancel Job"), this, &MainWindow::cancelJob)
+      ->setShortcut(QKeySequence(Qt::Key_Escape));
+  circuit->addSeparator();
+  circuit->addAction(tr("&Group Selection"), this, [this] { onGroupRequested(graph_->selectedNodes()); })
+      ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
+  circuit
+      ->addAction(tr("&Ablate Selection"), this,
+                  [this] { onNodeFactorRequested(graph_->selectedNodes(), 0.0); })
+      ->setShortcut(QKeySequence(Qt::Key_A));
+  circuit->addAction(tr("&Reset Interventions"), state_, &InterventionState::reset);
+  circuit->addSeparator();
+  circuit->addAction(tr("Make &Specific Groups…"), this, [this] {
+    bool ok = false;
+    const QString other = QInputDialog::getText(
+        this, tr("Make Specific Groups"),
+        tr("Compare the prompt's top %1 neurons with those of this prompt (its answer is the contrast):")
+            .arg(TraceController::kSpecificTop),
+        QLineEdit::Normal, prompt_->settings().patch, &ok);
+    if (ok && !other.isEmpty()) makeSpecificGroups(other);
+  });
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&About Circuit Explorer"), this, [this] {
+    QMessageBox::about(this, tr("About Circuit Explorer"),
+                       tr("<b>Circuit Explorer %1</b><p>Attribution graphs, ablation and steering of the MLP "
+                          "neurons of Llama-family models, offline.</p>")
+                           .arg(QStringLiteral(CE_VERSION)));
+  });
+}
+
+void MainWindow::addRecentModel(const QString& dir) {
+  QSettings settings;
+  QStringList recent = settings.value(QStringLiteral("recentModels")).toStringList();
+  recent.removeAll(dir);
+  recent.prepend(dir);
+  while (recent.size() > kRecentMax) recent.removeLast();
+  settings.setValue(QStringLiteral("recentModels"), recent);
+  rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+  if (!recentMenu_) return;
+  recentMenu_->clear();
+  const QStringList recent = QSettings().value(QStringLiteral("recentModels")).toStringList();
+  for (const QString& dir : recent) recentMenu_->addAction(dir, this, [this, dir] { openModel(dir); });
+  recentMenu_->setEnabled(!recent.isEmpty());
+}
+
+}  // namespace ce::ui
