@@ -1,0 +1,351 @@
+// Session files as a pure unit: no model, no window. Every field survives the JSON round trip, the file is
+// replaced atomically, and each malformed file is refused with the message the user will read.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "state/session.h"
+#include "test_support.h"
+
+using ce::core::Basis;
+using ce::ui::NodeKey;
+using ce::ui::Session;
+
+namespace {
+
+NodeKey key(int layer, int pos, int index, Basis basis = Basis::MlpAct) {
+  NodeKey k;
+  k.basis = basis;
+  k.node.layer = layer;
+  k.node.pos = pos;
+  k.node.index = index;
+  return k;
+}
+
+// A session where no field has its default value, so a field lost on the way cannot go unnoticed.
+Session fullSession() {
+  Session s;
+  s.modelDir = QStringLiteral("/models/some llama");
+  s.modelHash = QString(64, QLatin1Char('a'));
+  s.programVersion = QStringLiteral("9.8.7");
+  s.trace.prompt = QStringLiteral("Fact: the capital of the state containing Dallas is");
+  s.trace.answer = QStringLiteral(" Austin");
+  s.trace.contrast = QStringLiteral(" Sacramento");
+  s.trace.patch = QStringLiteral("Fact: the capital of the state containing Fresno is \u00e9\u4e2d");
+  s.trace.method = ce::core::Method::AtP;
+  s.trace.basis = Basis::Attn;
+  s.trace.metric = ce::core::Metric::TopK;
+  s.trace.topK = 17;
+  s.trace.threshold = 0.125;
+  s.trace.edges = false;
+  s.trace.chat = true;
+  ce::ui::SteeringGroup a;
+  a.name = QStringLiteral("Austin-specific");
+  a.color = QColor(0x12, 0x34, 0x56);
+  a.factor = 0.0;
+  a.nodes = {key(0, -1, 5), key(3, 10, 701)};
+  ce::ui::SteeringGroup b;
+  b.name = QStringLiteral("resid");
+  b.color = QColor(0xfe, 0xdc, 0xba);
+  b.factor = -2.5;
+  b.nodes = {key(1, 2, 3, Basis::Resid), key(2, 0, 9, Basis::MlpOut)};
+  s.groups = {a, b};
+  s.nodeFactors = {{key(1, 4, 100), 4.0}, {key(2, 7, 8, Basis::Attn), -8.0}};
+  s.nodeValues = {{key(3, 9, 11), -3.25f}, {key(0, 0, 0), 1.0e-3f}};
+  return s;
+}
+
+void writeFile(const QString& path, const QByteArray& bytes) {
+  QFile f(path);
+  QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+  f.write(bytes);
+}
+
+QByteArray json(const QJsonObject& o) { return QJsonDocument(o).toJson(); }
+
+ino_t inode(const QString& path) {
+  struct stat st {};
+  return ::stat(QFile::encodeName(path).constData(), &st) == 0 ? st.st_ino : 0;
+}
+
+}  // namespace
+
+class TestSession : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void everyFieldRoundTrips();
+  void jsonNamesTheFields();
+  void missingFieldsTakeDefaults();
+  void saveReplacesTheFileAtomically();
+  void saveFailureNamesThePath();
+  void missingFileNamesThePath();
+  void badFilesAreRefused_data();
+  void badFilesAreRefused();
+  void hashCoversConfigAndWeightSizes();
+
+ private:
+  QTemporaryDir tmp_;
+};
+
+void TestSession::everyFieldRoundTrips() {
+  const Session a = fullSession();
+  const QString path = tmp_.filePath(QStringLiteral("full.json"));
+  a.save(path);
+  const Session b = Session::load(path);
+  QCOMPARE(b.modelDir, a.modelDir);
+  QCOMPARE(b.modelHash, a.modelHash);
+  QCOMPARE(b.programVersion, a.programVersion);
+  QCOMPARE(b.trace.prompt, a.trace.prompt);
+  QCOMPARE(b.trace.answer, a.trace.answer);
+  QCOMPARE(b.trace.contrast, a.trace.contrast);
+  QCOMPARE(b.trace.patch, a.trace.patch);
+  QVERIFY(b.trace.method == ce::core::Method::AtP);
+  QVERIFY(b.trace.basis == Basis::Attn);
+  QVERIFY(b.trace.metric == ce::core::Metric::TopK);
+  QCOMPARE(b.trace.topK, 17);
+  QCOMPARE(b.trace.threshold, 0.125);
+  QCOMPARE(b.trace.edges, false);
+  QCOMPARE(b.trace.chat, true);
+  QCOMPARE(b.groups.size(), size_t{2});
+  for (size_t i = 0; i < 2; ++i) {
+    QCOMPARE(b.groups[i].name, a.groups[i].name);
+    QCOMPARE(b.groups[i].color, a.groups[i].color);
+    QCOMPARE(b.groups[i].factor, a.groups[i].factor);
+    QVERIFY(b.groups[i].nodes == a.groups[i].nodes);
+  }
+  QVERIFY(b.groups[1].nodes[0].basis == Basis::Resid);
+  QCOMPARE(b.groups[0].nodes[0].node.pos, -1);
+  QVERIFY(b.nodeFactors == a.nodeFactors);
+  QVERIFY(b.nodeValues == a.nodeValues);
+  QVERIFY(b.toJson() == a.toJson());
+  // Every Method, Basis and Metric survives, not only the ones above.
+  for (auto m :
+       {ce::core::Method::AtP, ce::core::Method::IG, ce::core::Method::RelP, ce::core::Method::Exact}) {
+    Session s;
+    s.trace.method = m;
+    QVERIFY(Session::fromJson(s.toJson()).trace.method == m);
+  }
+  for (auto basis : {Basis::MlpAct, Basis::MlpOut, Basis::Attn, Basis::Resid}) {
+    Session s;
+    s.trace.basis = basis;
+    s.nodeFactors[key(0, 1, 2, basis)] = 0.0;
+    const Session back = Session::fromJson(s.toJson());
+    QVERIFY(back.trace.basis == basis);
+    QVERIFY(back.nodeFactors.begin()->first.basis == basis);
+  }
+  for (auto metric : {ce::core::Metric::Diff, ce::core::Metric::Logit, ce::core::Metric::TopK}) {
+    Session s;
+    s.trace.metric = metric;
+    QVERIFY(Session::fromJson(s.toJson()).trace.metric == metric);
+  }
+}
+
+void TestSession::jsonNamesTheFields() {
+  // Other tools read these files: the names are the format, not an implementation detail.
+  const QJsonObject o = fullSession().toJson();
+  QCOMPARE(o[QStringLiteral("format")].toInt(), Session::kFormat);
+  QCOMPARE(Session::kFormat, 1);
+  QCOMPARE(o[QStringLiteral("program")].toString(), QStringLiteral("circuit-explorer"));
+  QCOMPARE(o[QStringLiteral("program_version")].toString(), QStringLiteral("9.8.7"));
+  QCOMPARE(o[QStringLiteral("model_dir")].toString(), QStringLiteral("/models/some llama"));
+  const QJsonObject t = o[QStringLiteral("trace")].toObject();
+  QCOMPARE(t[QStringLiteral("patch_prompt")].toString(), fullSession().trace.patch);
+  QCOMPARE(t[QStringLiteral("method")].toString(), QStringLiteral("atp"));
+  QCOMPARE(t[QStringLiteral("basis")].toString(), QStringLiteral("attn"));
+  QCOMPARE(t[QStringLiteral("metric")].toString(), QStringLiteral("topk"));
+  QCOMPARE(t[QStringLiteral("top_k")].toInt(), 17);
+  QCOMPARE(t[QStringLiteral("chat_template")].toBool(), true);
+  const QJsonObject g = o[QStringLiteral("groups")].toArray()[0].toObject();
+  QCOMPARE(g[QStringLiteral("color")].toString(), QStringLiteral("#123456"));
+  const QJsonObject n = g[QStringLiteral("nodes")].toArray()[1].toObject();
+  QCOMPARE(n[QStringLiteral("basis")].toString(), QStringLiteral("mlp_act"));
+  QCOMPARE(n[QStringLiteral("layer")].toInt(), 3);
+  QCOMPARE(n[QStringLiteral("pos")].toInt(), 10);
+  QCOMPARE(n[QStringLiteral("index")].toInt(), 701);
+  // Factors and mean-ablation values share one list; a value entry carries "value" and no factor.
+  const QJsonArray edits = o[QStringLiteral("node_interventions")].toArray();
+  QCOMPARE(edits.size(), 4);
+  int values = 0;
+  for (const auto& e : edits) {
+    const QJsonObject x = e.toObject();
+    QVERIFY(x.contains(QStringLiteral("value")) != x.contains(QStringLiteral("factor")));
+    values += x.contains(QStringLiteral("value"));
+  }
+  QCOMPARE(values, 2);
+}
+
+void TestSession::missingFieldsTakeDefaults() {
+  // Only the format: what an older or hand-written file may hold.
+  const Session s = Session::fromJson(QJsonObject{{QStringLiteral("format"), 1}});
+  QVERIFY(s.modelDir.isEmpty());  // the demo model
+  QVERIFY(s.trace.prompt.isEmpty());
+  QVERIFY(s.trace.method == ce::core::Method::RelP);
+  QVERIFY(s.trace.basis == Basis::MlpAct);
+  QVERIFY(s.trace.metric == ce::core::Metric::Diff);
+  QCOMPARE(s.trace.topK, 60);
+  QCOMPARE(s.trace.threshold, 0.0);
+  QCOMPARE(s.trace.edges, true);
+  QCOMPARE(s.trace.chat, false);
+  QVERIFY(s.groups.empty() && s.nodeFactors.empty() && s.nodeValues.empty());
+  // A group without a factor is unchanged (1); a node without a basis is an MLP neuron; an edit without a
+  // value or factor is a factor of 1.
+  const QJsonObject node{
+      {QStringLiteral("layer"), 2}, {QStringLiteral("pos"), 4}, {QStringLiteral("index"), 6}};
+  const Session t = Session::fromJson(QJsonObject{
+      {QStringLiteral("format"), 1},
+      {QStringLiteral("groups"), QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("g")},
+                                                        {QStringLiteral("nodes"), QJsonArray{node}}}}},
+      {QStringLiteral("node_interventions"), QJsonArray{node}}});
+  QCOMPARE(t.groups.size(), size_t{1});
+  QCOMPARE(t.groups[0].factor, 1.0);
+  QVERIFY(t.groups[0].nodes[0] == key(2, 4, 6));
+  QCOMPARE(t.nodeFactors.at(key(2, 4, 6)), 1.0);
+  QVERIFY(t.nodeValues.empty());
+}
+
+void TestSession::saveReplacesTheFileAtomically() {
+  QTemporaryDir dir;
+  const QString path = dir.filePath(QStringLiteral("s.json"));
+  Session first = fullSession();
+  first.save(path);
+  // A second name for the first file's data: an in-place rewrite would change what it shows.
+  const QString keep = dir.filePath(QStringLiteral("first.json"));
+  QCOMPARE(::link(QFile::encodeName(path).constData(), QFile::encodeName(keep).constData()), 0);
+  const ino_t before = inode(path);
+  QVERIFY(before != 0);
+  Session second;
+  second.trace.prompt = QStringLiteral("short");
+  second.save(path);
+  // The new contents were written to a file of their own and renamed over the old one.
+  QVERIFY(inode(path) != before);
+  QCOMPARE(Session::load(path).trace.prompt, QStringLiteral("short"));
+  QCOMPARE(Session::load(keep).trace.prompt, first.trace.prompt);
+  QCOMPARE(Session::load(keep).groups.size(), size_t{2});
+  // No temporary file is left beside it.
+  QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden, QDir::Name),
+           (QStringList{QStringLiteral("first.json"), QStringLiteral("s.json")}));
+}
+
+void TestSession::saveFailureNamesThePath() {
+  QTemporaryDir dir;
+  // Into a folder that does not exist, and onto a folder: each names the path, and the folder survives.
+  const QString missing = dir.filePath(QStringLiteral("no/such/dir/s.json"));
+  std::string e = ce::test::error_of([&] { fullSession().save(missing); });
+  QVERIFY2(e.rfind(missing.toStdString() + ": ", 0) == 0 && e.size() > missing.toStdString().size() + 2,
+           e.c_str());
+  const QString folder = dir.filePath(QStringLiteral("folder"));
+  QVERIFY(QDir().mkpath(folder));
+  e = ce::test::error_of([&] { fullSession().save(folder); });
+  QVERIFY2(e.rfind(folder.toStdString() + ": ", 0) == 0, e.c_str());
+  QVERIFY(QFileInfo(folder).isDir());
+}
+
+void TestSession::missingFileNamesThePath() {
+  const QString path = tmp_.filePath(QStringLiteral("never-saved.json"));
+  const std::string e = ce::test::error_of([&] { Session::load(path); });
+  QCOMPARE(QString::fromStdString(e), path + QStringLiteral(": No such file or directory"));
+}
+
+void TestSession::badFilesAreRefused_data() {
+  QTest::addColumn<QByteArray>("contents");
+  QTest::addColumn<QString>("message");  // what follows "<path>: "
+  const QJsonObject node{
+      {QStringLiteral("layer"), 1}, {QStringLiteral("pos"), 2}, {QStringLiteral("index"), 3}};
+  auto withGroupNode = [](const QJsonValue& n) {
+    return json(QJsonObject{
+        {QStringLiteral("format"), 1},
+        {QStringLiteral("groups"), QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("g")},
+                                                          {QStringLiteral("nodes"), QJsonArray{n}}}}}});
+  };
+  auto withTrace = [](const char* field, const QJsonValue& v) {
+    return json(QJsonObject{{QStringLiteral("format"), 1},
+                            {QStringLiteral("trace"), QJsonObject{{QLatin1String(field), v}}}});
+  };
+  QTest::newRow("not json") << QByteArray("{ not json")
+                            << QStringLiteral("not a session file (unterminated object)");
+  QTest::newRow("empty") << QByteArray() << QStringLiteral("not a session file (illegal value)");
+  QTest::newRow("an array") << QByteArray("[1, 2]")
+                            << QStringLiteral("not a session file (no error occurred)");
+  QTest::newRow("no format") << json(QJsonObject{{QStringLiteral("model_dir"), QString()}})
+                             << QStringLiteral("session: unsupported format (expected 1)");
+  QTest::newRow("format 2") << json(QJsonObject{{QStringLiteral("format"), 2}})
+                            << QStringLiteral("session: unsupported format (expected 1)");
+  QTest::newRow("negative threshold")
+      << withTrace("threshold", -0.5) << QStringLiteral("session: the threshold must be a number >= 0");
+  QTest::newRow("unknown method") << withTrace("method", QStringLiteral("magic"))
+                                  << QStringLiteral(
+                                         "unknown method 'magic' (expected atp, ig, relp or exact)");
+  QTest::newRow("unknown basis") << withTrace("basis", QStringLiteral("mlp"))
+                                 << QStringLiteral(
+                                        "unknown basis 'mlp' (expected mlp_act, mlp_out, attn or resid)");
+  QTest::newRow("unknown metric") << withTrace("metric", QStringLiteral("prob"))
+                                  << QStringLiteral("unknown metric 'prob' (expected diff, logit or topk)");
+  QTest::newRow("node not an object")
+      << withGroupNode(QJsonValue(3)) << QStringLiteral("session: a node is not an object");
+  QJsonObject noPos = node;
+  noPos.remove(QStringLiteral("pos"));
+  QTest::newRow("node without pos") << withGroupNode(noPos)
+                                    << QStringLiteral("session: a node lacks the number 'pos'");
+  QJsonObject textLayer = node;
+  textLayer.insert(QStringLiteral("layer"), QStringLiteral("3"));
+  QTest::newRow("node layer as text")
+      << withGroupNode(textLayer) << QStringLiteral("session: a node lacks the number 'layer'");
+  QJsonObject badBasis = node;
+  badBasis.insert(QStringLiteral("basis"), QStringLiteral("neurons"));
+  QTest::newRow("node basis") << withGroupNode(badBasis)
+                              << QStringLiteral(
+                                     "unknown basis 'neurons' (expected mlp_act, mlp_out, attn or resid)");
+  QJsonObject noIndex = node;
+  noIndex.remove(QStringLiteral("index"));
+  noIndex.insert(QStringLiteral("factor"), 0);
+  QTest::newRow("edit without index")
+      << json(QJsonObject{{QStringLiteral("format"), 1},
+                          {QStringLiteral("node_interventions"), QJsonArray{noIndex}}})
+      << QStringLiteral("session: a node lacks the number 'index'");
+}
+
+void TestSession::badFilesAreRefused() {
+  QFETCH(QByteArray, contents);
+  QFETCH(QString, message);
+  const QString path = tmp_.filePath(QStringLiteral("bad.json"));
+  writeFile(path, contents);
+  const std::string e = ce::test::error_of([&] { Session::load(path); });
+  QCOMPARE(QString::fromStdString(e), path + QStringLiteral(": ") + message);
+}
+
+void TestSession::hashCoversConfigAndWeightSizes() {
+  QTemporaryDir dir;
+  QVERIFY(Session::hashModelDir(dir.path()).isEmpty());  // no config.json: not a model
+  QVERIFY(Session::hashModelDir(dir.filePath(QStringLiteral("absent"))).isEmpty());
+  writeFile(dir.filePath(QStringLiteral("config.json")), "{\"hidden_size\": 8}");
+  writeFile(dir.filePath(QStringLiteral("model.safetensors")), QByteArray(100, 'x'));
+  const QString h = Session::hashModelDir(dir.path());
+  QCOMPARE(h.size(), 64);
+  QVERIFY(QRegularExpression(QStringLiteral("^[0-9a-f]{64}$")).match(h).hasMatch());
+  QCOMPARE(Session::hashModelDir(dir.path()), h);
+  // Weights are known by name and size only (hashing gigabytes would stall every save).
+  writeFile(dir.filePath(QStringLiteral("model.safetensors")), QByteArray(100, 'y'));
+  QCOMPARE(Session::hashModelDir(dir.path()), h);
+  writeFile(dir.filePath(QStringLiteral("README.md")), "not part of the model");
+  QCOMPARE(Session::hashModelDir(dir.path()), h);
+  writeFile(dir.filePath(QStringLiteral("model.safetensors")), QByteArray(101, 'y'));
+  const QString resized = Session::hashModelDir(dir.path());
+  QVERIFY(resized != h);
+  writeFile(dir.filePath(QStringLiteral("model-2.safetensors")), QByteArray());
+  const QString added = Session::hashModelDir(dir.path());
+  QVERIFY(added != resized);
+  writeFile(dir.filePath(QStringLiteral("config.json")), "{\"hidden_size\": 16}");
+  QVERIFY(Session::hashModelDir(dir.path()) != added);
+}
+
+QTEST_GUILESS_MAIN(TestSession)
+#include "test_session.moc"
