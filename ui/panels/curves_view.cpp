@@ -18,23 +18,22 @@
 #include <QPushButton>
 #include <QScatterSeries>
 #include <QSpinBox>
-#include <QTimer>
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <algorithm>
 #include <cmath>
 
-#include "ce/core/circuits/attribution.h"
-#include "ce/core/circuits/attribution_example.h"
 #include "ce/core/base/error.h"
 #include "ce/core/base/resources.h"
+#include "ce/core/circuits/attribution.h"
+#include "ce/core/circuits/attribution_example.h"
 #include "controllers/job_runner.h"
 
 namespace ce::ui {
 
 CurvesView::CurvesView(QWidget* parent)
     : QWidget(parent),
-      runner_(new JobRunner(this)),
+      controller_(new CurvesController(this)),
       dataset_(new QComboBox(this)),
       examples_(new QSpinBox(this)),
       compute_(new QPushButton(tr("Compute Curves"), this)),
@@ -139,26 +138,33 @@ CurvesView::CurvesView(QWidget* parent)
   layout->addWidget(chart_, 1);
 
   connect(compute_, &QPushButton::clicked, this, &CurvesView::compute);
-  connect(cancel_, &QPushButton::clicked, runner_, &JobRunner::cancel);
-  connect(runner_, &JobRunner::started, this, [this] {
+  JobRunner* runner = controller_->runner();
+  connect(cancel_, &QPushButton::clicked, runner, &JobRunner::cancel);
+  connect(runner, &JobRunner::started, this, [this] {
     progress_->setValue(0);
     progress_->show();
     cancel_->show();
   });
-  connect(runner_, &JobRunner::progressChanged, this,
+  connect(runner, &JobRunner::progressChanged, this,
           [this](double f, const QString&) { progress_->setValue(static_cast<int>(f * 1000)); });
-  connect(runner_, &JobRunner::idle, this, [this] {
+  connect(runner, &JobRunner::idle, this, [this] {
     progress_->hide();
     cancel_->hide();
   });
-  connect(runner_, &JobRunner::failed, this, [this](const QString&, const QString& message) {
+  connect(runner, &JobRunner::failed, this, [this](const QString&, const QString& message) {
     Q_EMIT errorOccurred(tr("Curves: %1").arg(message));
+  });
+  connect(controller_, &CurvesController::computed, this, [this] {
+    rebuildSeries();
+    Q_EMIT curvesReady();
+  });
+  connect(controller_, &CurvesController::markerUpdated, this, [this] {
+    showCurves();
+    Q_EMIT curvesReady();
   });
 }
 
 namespace {
-const QString kMarkerJob = QStringLiteral("Current circuit");
-
 // One colour per method × basis; faithfulness and completeness of a curve share it.
 QColor curveColor(size_t i) {
   static const QColor colors[] = {QColor(0x1f77b4), QColor(0xd62728), QColor(0x2ca02c), QColor(0x9467bd),
@@ -166,21 +172,6 @@ QColor curveColor(size_t i) {
                                   QColor(0x7f7f7f), QColor(0xbcbd22), QColor(0x393b79), QColor(0xad494a)};
   return colors[i % (sizeof colors / sizeof colors[0])];
 }
-
-struct CurveSpec {
-  ce::core::Method method;
-  ce::core::Basis basis;
-};
-
-// What a full computation hands back to the GUI thread: one entry per spec, in order.
-struct CurveOutput {
-  ce::core::CurveResult result;
-  std::shared_ptr<const ce::core::CircuitEvaluator> evaluator;
-  std::shared_ptr<const ce::core::AttributionResult> effects;
-};
-
-// What a marker update hands back: the count-based points of each curve, by its index.
-using MarkerOutput = std::vector<std::pair<size_t, ce::core::CurveResult>>;
 }  // namespace
 
 void CurvesView::changeEvent(QEvent* event) {
@@ -222,7 +213,7 @@ QString CurvesView::promptScore() const { return promptScore_->text(); }
 
 std::vector<NamedCurve> CurvesView::namedCurves() const {
   std::vector<NamedCurve> out;
-  for (const auto& c : curves_) {
+  for (const auto& c : controller_->curves()) {
     out.push_back({QString::fromLatin1(ce::core::method_name(c.method)),
                    QString::fromLatin1(ce::core::basis_name(c.basis)), c.result});
   }
@@ -237,68 +228,14 @@ int CurvesView::lineSeriesCount() const {
 }
 
 void CurvesView::setModel(std::shared_ptr<const ce::core::Model> model) {
-  runner_->cancel();
-  model_ = std::move(model);
-  curves_.clear();
+  controller_->setModel(std::move(model));
   rebuildSeries();
 }
 
 void CurvesView::setCurrentCircuit(int nodes, ce::core::Basis basis) {
-  if (nodes == currentSize_ && basis == currentBasis_) return;
-  currentSize_ = nodes;
-  currentBasis_ = basis;
+  if (!controller_->setCurrentCircuit(nodes, basis)) return;
   showCurves();
-  updateMarker();
-}
-
-void CurvesView::updateMarker() {
-  // While a full computation runs, starting a job here would cancel it; it re-checks the size when done.
-  // An older marker job is superseded instead (latest wins).
-  if (currentSize_ <= 0) return;
-  if (runner_->isBusy() && runner_->currentName() != kMarkerJob) return;
-  struct Work {
-    size_t index;
-    std::shared_ptr<const ce::core::CircuitEvaluator> evaluator;
-    std::shared_ptr<const ce::core::AttributionResult> effects;
-  };
-  std::vector<Work> work;
-  for (size_t i = 0; i < curves_.size(); ++i) {
-    const Curve& c = curves_[i];
-    if (c.basis != currentBasis_ || !c.evaluator || !c.effects) continue;
-    const bool known = std::any_of(c.result.points.begin(), c.result.points.end(), [this](const auto& p) {
-      return p.threshold < 0 && p.nodes == currentSize_;
-    });
-    if (!known) work.push_back({i, c.evaluator, c.effects});
-  }
-  if (work.empty()) return;
-  const int size = currentSize_;
-  runner_->start<MarkerOutput>(
-      kMarkerJob,
-      [work, size](const ce::core::JobControl& control) {
-        MarkerOutput out;
-        for (size_t k = 0; k < work.size(); ++k) {
-          const double a = static_cast<double>(k) / static_cast<double>(work.size());
-          const double b = static_cast<double>(k + 1) / static_cast<double>(work.size());
-          out.emplace_back(work[k].index,
-                           work[k].evaluator->curve(*work[k].effects, {}, {size}, control.sub(a, b)));
-        }
-        return out;
-      },
-      [this](MarkerOutput& r) {
-        for (auto& [index, result] : r) {
-          if (index >= curves_.size()) continue;
-          // Only the count-based points change; the threshold curve stays.
-          auto& points = curves_[index].result.points;
-          points.erase(
-              std::remove_if(points.begin(), points.end(), [](const auto& p) { return p.threshold < 0; }),
-              points.end());
-          for (const auto& p : result.points) {
-            if (p.threshold < 0) points.push_back(p);
-          }
-        }
-        showCurves();
-        Q_EMIT curvesReady();
-      });
+  controller_->updateMarker();
 }
 
 std::vector<QPointF> CurvesView::marker() const {
@@ -308,7 +245,7 @@ std::vector<QPointF> CurvesView::marker() const {
 }
 
 void CurvesView::compute() {
-  if (!model_) return;
+  if (!controller_->hasModel()) return;
   QString path = dataset_->currentData().toString();
   if (path.isEmpty()) {
     Q_EMIT errorOccurred(
@@ -326,63 +263,7 @@ void CurvesView::compute() {
     Q_EMIT errorOccurred(tr("Curves: check at least one method and one basis"));
     return;
   }
-  auto model = model_;
-  const std::string train = path.toStdString();
-  const size_t n = static_cast<size_t>(examples_->value());
-  const int current = currentSize_;
-  const ce::core::Basis currentBasis = currentBasis_;
-  runner_->start<std::vector<CurveOutput>>(
-      tr("Curves"),
-      [model, train, n, specs, current, currentBasis](const ce::core::JobControl& control) {
-        const ce::core::TrainTest data = ce::core::load_train_test(train, model->tokenizer(), n);
-        const auto& trainSet = data.train;
-        const auto& testSet = data.test;
-        // Per spec: one attribution over the whole train split (batched by the core); per basis: one
-        // evaluator whose ablation means are computed once. Every threshold then costs two batched passes of
-        // the test set.
-        std::vector<CurveOutput> out(specs.size());
-        for (size_t i = 0; i < specs.size(); ++i) {
-          const double a = static_cast<double>(i) / static_cast<double>(specs.size());
-          const double b = static_cast<double>(i + 1) / static_cast<double>(specs.size());
-          const auto part = control.sub(a, b);
-          ce::core::AttributionOptions options;
-          options.method = specs[i].method;
-          options.basis = specs[i].basis;
-          out[i].effects = std::make_shared<const ce::core::AttributionResult>(
-              ce::core::attribute(*model, trainSet, options, part.sub(0, 0.4)));
-          for (size_t j = 0; j < i; ++j) {
-            if (specs[j].basis == specs[i].basis) out[i].evaluator = out[j].evaluator;
-          }
-          if (!out[i].evaluator) {
-            // The evaluator refers to the model's engine: its deleter holds the model until it is gone.
-            out[i].evaluator = std::shared_ptr<const ce::core::CircuitEvaluator>(
-                new ce::core::CircuitEvaluator(*model, testSet, options.basis, ce::core::Ablation::Mean,
-                                               part.sub(0.4, 0.45)),
-                [model](const ce::core::CircuitEvaluator* e) { delete e; });
-          }
-          std::vector<int> counts;
-          if (current > 0 && specs[i].basis == currentBasis) counts.push_back(current);
-          out[i].result = out[i].evaluator->curve(*out[i].effects, ce::core::default_thresholds(), counts,
-                                                  part.sub(0.45, 1));
-        }
-        return out;
-      },
-      [this, specs](std::vector<CurveOutput>& r) {
-        curves_.clear();
-        for (size_t i = 0; i < r.size(); ++i) {
-          Curve c;
-          c.method = specs[i].method;
-          c.basis = specs[i].basis;
-          c.result = std::move(r[i].result);
-          c.evaluator = std::move(r[i].evaluator);
-          c.effects = std::move(r[i].effects);
-          curves_.push_back(std::move(c));
-        }
-        rebuildSeries();
-        Q_EMIT curvesReady();
-        // The circuit may have been edited while the curves were computed.
-        QTimer::singleShot(0, this, &CurvesView::updateMarker);
-      });
+  controller_->compute(path, specs, static_cast<size_t>(examples_->value()));
 }
 
 void CurvesView::rebuildSeries() {
@@ -393,24 +274,27 @@ void CurvesView::rebuildSeries() {
       delete s;
     }
   }
-  for (size_t i = 0; i < curves_.size(); ++i) {
-    Curve& c = curves_[i];
+  const auto& curves = controller_->curves();
+  series_.assign(curves.size(), Series());
+  for (size_t i = 0; i < curves.size(); ++i) {
+    const ComputedCurve& c = curves[i];
+    Series& lines = series_[i];
     const QString name = QStringLiteral("%1 %2").arg(QString::fromLatin1(ce::core::method_name(c.method)),
                                                      QString::fromLatin1(ce::core::basis_name(c.basis)));
-    c.faithfulness = new QLineSeries();
-    c.completeness = new QLineSeries();
-    c.faithfulness->setName(name);
+    lines.faithfulness = new QLineSeries();
+    lines.completeness = new QLineSeries();
+    lines.faithfulness->setName(name);
     QPen pen(curveColor(i), 2);
-    c.faithfulness->setPen(pen);
+    lines.faithfulness->setPen(pen);
     pen.setStyle(Qt::DashLine);
-    c.completeness->setPen(pen);
-    for (QLineSeries* s : {c.faithfulness, c.completeness}) {
+    lines.completeness->setPen(pen);
+    for (QLineSeries* s : {lines.faithfulness, lines.completeness}) {
       chart->addSeries(s);
       s->attachAxis(x_);
       s->attachAxis(y_);
     }
     // One legend entry per curve: the dashed twin shares its colour.
-    const auto markers = chart->legend()->markers(c.completeness);
+    const auto markers = chart->legend()->markers(lines.completeness);
     for (auto* m : markers) m->setVisible(false);
   }
   showCurves();
@@ -419,8 +303,11 @@ void CurvesView::rebuildSeries() {
 void CurvesView::showCurves() {
   marker_->clear();
   int maxNodes = 10;
-  for (const Curve& c : curves_) {
-    if (!c.faithfulness || !c.completeness) continue;
+  const auto& curves = controller_->curves();
+  for (size_t i = 0; i < curves.size() && i < series_.size(); ++i) {
+    const ComputedCurve& c = curves[i];
+    const Series& lines = series_[i];
+    if (!lines.faithfulness || !lines.completeness) continue;
     std::vector<ce::core::CurvePoint> points;
     for (const auto& p : c.result.points) {
       if (p.threshold >= 0 && p.nodes > 0) points.push_back(p);
@@ -432,11 +319,12 @@ void CurvesView::showCurves() {
       k.append(QPointF(p.nodes, p.completeness));
       maxNodes = std::max(maxNodes, p.nodes);
     }
-    c.faithfulness->replace(f);
-    c.completeness->replace(k);
-    if (c.basis != currentBasis_) continue;
+    lines.faithfulness->replace(f);
+    lines.completeness->replace(k);
+    if (c.basis != controller_->currentBasis()) continue;
+    const int size = controller_->currentSize();
     for (const auto& p : c.result.points) {
-      if (p.threshold < 0 && p.nodes > 0 && p.nodes == currentSize_) marker_->append(p.nodes, p.faithfulness);
+      if (p.threshold < 0 && p.nodes > 0 && p.nodes == size) marker_->append(p.nodes, p.faithfulness);
     }
   }
   x_->setRange(1, std::pow(10.0, std::ceil(std::log10(static_cast<double>(maxNodes)))));

@@ -1,5 +1,5 @@
 // Faithfulness and completeness of circuits against their size (log x), on a paired dataset, for several
-// methods and bases at once.
+// methods and bases at once: the form and the chart; CurvesController computes.
 #pragma once
 
 #include <QColor>
@@ -10,6 +10,7 @@
 
 #include "ce/core/circuits/circuit_evaluator.h"
 #include "ce/core/model/model.h"
+#include "controllers/curves_controller.h"
 #include "window/exporter.h"
 
 class QChartView;
@@ -38,7 +39,7 @@ class CurvesView : public QWidget {
   // curve of its basis. Once curves exist, the marker's scores at a new size are recomputed in the curves
   // lane from the kept evaluators: two evaluations of the test set per curve, not the whole curve again.
   void setCurrentCircuit(int nodes, ce::core::Basis basis);
-  int currentCircuitSize() const { return currentSize_; }
+  int currentCircuitSize() const { return controller_->currentSize(); }
   // The markers as drawn: (nodes, faithfulness), one per curve of the circuit's basis; empty before then.
   std::vector<QPointF> marker() const;
   // The current circuit's score on the traced prompt, computed by the main window, shown above the chart.
@@ -46,7 +47,8 @@ class CurvesView : public QWidget {
   QString promptScore() const;
 
   QChartView* chartView() const { return chart_; }
-  JobRunner* runner() const { return runner_; }
+  JobRunner* runner() const { return controller_->runner(); }
+  CurvesController* controller() const { return controller_; }
   QComboBox* datasetBox() const { return dataset_; }
   QSpinBox* examplesBox() const { return examples_; }
   QCheckBox* methodBox(ce::core::Method method) const;
@@ -69,26 +71,17 @@ class CurvesView : public QWidget {
   void changeEvent(QEvent* event) override;
 
  private:
-  struct Curve {
-    ce::core::Method method;
-    ce::core::Basis basis;
-    ce::core::CurveResult result;
-    // Kept for the marker: the evaluator holds the ablation means, the effects rank the nodes.
-    std::shared_ptr<const ce::core::CircuitEvaluator> evaluator;
-    std::shared_ptr<const ce::core::AttributionResult> effects;
+  // The two lines of one of the controller's curves, in its order.
+  struct Series {
     QLineSeries *faithfulness = nullptr, *completeness = nullptr;
   };
 
   void applyPalette();
   void rebuildSeries();
   void showCurves();
-  void updateMarker();
 
-  std::shared_ptr<const ce::core::Model> model_;
-  std::vector<Curve> curves_;
-  int currentSize_ = 0;
-  ce::core::Basis currentBasis_ = ce::core::Basis::MlpAct;
-  JobRunner* runner_;
+  CurvesController* controller_;
+  std::vector<Series> series_;
   QComboBox* dataset_;
   std::vector<std::pair<ce::core::Method, QCheckBox*>> methods_;
   std::vector<std::pair<ce::core::Basis, QCheckBox*>> bases_;
