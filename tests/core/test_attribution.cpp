@@ -17,10 +17,11 @@
 #include "ce/core/base/error.h"
 #include "ce/core/circuits/intervention.h"
 #include "ce/core/base/job.h"
-#include "ce/core/io/llama_weight_spec.h"
+#include "worker_job.h"
+#include "io/llama_weight_spec.h"
 #include "ce/core/model/model.h"
 #include "ce/core/base/resources.h"
-#include "ce/core/io/safetensors_writer.h"
+#include "io/safetensors_writer.h"
 #include "ce/core/circuits/specific_neurons.h"
 #include "engine/llama.h"
 

@@ -15,7 +15,7 @@
 #include "ce/core/base/error.h"
 #include "ce/core/model/model.h"
 #include "ce/core/model/model_config.h"
-#include "ce/core/io/safetensors_writer.h"
+#include "io/safetensors_writer.h"
 #include "engine/llama.h"
 #include "engine/model_access.h"
 

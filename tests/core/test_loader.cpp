@@ -15,11 +15,11 @@
 
 #include "ce/core/model/dtype.h"
 #include "ce/core/base/error.h"
-#include "ce/core/io/llama_weight_spec.h"
+#include "io/llama_weight_spec.h"
 #include "ce/core/model/model_config.h"
-#include "ce/core/io/safetensors_file.h"
-#include "ce/core/io/safetensors_writer.h"
-#include "ce/core/io/weight_store.h"
+#include "io/safetensors_file.h"
+#include "io/safetensors_writer.h"
+#include "io/weight_store.h"
 #include "test_support.h"
 
 using ce::core::DType;

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "ce/core/base/error.h"
-#include "ce/core/io/llama_weight_spec.h"
+#include "io/llama_weight_spec.h"
 
 namespace ce::core {
 

@@ -13,7 +13,7 @@
 #include "ce/core/circuits/basis.h"
 #include "ce/core/model/dtype.h"
 #include "ce/core/model/model_config.h"
-#include "ce/core/io/weight_store.h"
+#include "io/weight_store.h"
 
 namespace ce::core {
 

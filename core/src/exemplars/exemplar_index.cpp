@@ -14,7 +14,7 @@
 #include "ce/core/base/error.h"
 #include "ce/core/base/resources.h"
 #include "ce/core/model/model.h"
-#include "ce/core/io/weight_store.h"
+#include "io/weight_store.h"
 #include "exemplars/exemplar_format.h"
 
 namespace ce::core {

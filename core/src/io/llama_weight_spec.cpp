@@ -1,4 +1,4 @@
-#include "ce/core/io/llama_weight_spec.h"
+#include "io/llama_weight_spec.h"
 
 #include <set>
 

@@ -1,4 +1,4 @@
-#include "ce/core/io/safetensors_file.h"
+#include "io/safetensors_file.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>

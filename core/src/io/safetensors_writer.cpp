@@ -1,4 +1,4 @@
-#include "ce/core/io/safetensors_writer.h"
+#include "io/safetensors_writer.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "ce/core/io/weight_store.h"
+#include "io/weight_store.h"
 
 #include <sys/stat.h>
 

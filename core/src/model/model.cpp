@@ -6,7 +6,7 @@
 #include "ce/core/base/error.h"
 #include "ce/core/circuits/intervention.h"
 #include "ce/core/base/threading.h"
-#include "ce/core/io/weight_store.h"
+#include "io/weight_store.h"
 #include "engine/llama.h"
 
 namespace ce::core {

@@ -6,7 +6,7 @@
 #include <vector>
 
 // Relative so that white-box tests can include this header without ce_core's private include paths.
-#include "spm_plugin_api.h"
+#include "../../plugins/spm/spm_plugin_api.h"
 
 namespace ce::core {
 

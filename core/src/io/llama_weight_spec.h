@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "ce/core/model/model_config.h"
-#include "ce/core/io/weight_store.h"
+#include "io/weight_store.h"
 
 namespace ce::core {
 

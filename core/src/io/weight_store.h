@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "ce/core/io/safetensors_file.h"
+#include "io/safetensors_file.h"
 
 namespace ce::core {
 
