@@ -1,11 +1,12 @@
-// circuit-trace end to end: JSON on stdout for info/tokenize/logits/generate, and one stderr line with exit
-// code 2 for every kind of bad input.
+// circuit-trace end to end: JSON on stdout for info/tokenize/logits/generate, help made from the command
+// table, and one stderr line with exit code 2 for every kind of bad input.
 #include <QtTest/QtTest>
 
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 
 #include <cmath>
@@ -205,6 +206,83 @@ class TestCli : public QObject {
     QCOMPARE(r.json()["nodes"].toArray().size(), 3);
   }
 
+  // The usage text comes from the command table: every command is listed, with its summary.
+  void usageListsEveryCommand() {
+    const QStringList commands{"info",        "tokenize",  "logits",          "generate",
+                               "train-demo",  "eval-demo", "write-datasets",  "attribute",
+                               "evaluate",    "edges",     "steer",           "steer-pairs",
+                               "exemplars",   "exemplars-merge", "write-exemplar-corpus", "neuron",
+                               "activations"};
+    for (const QStringList& args : {QStringList{"help"}, QStringList{"--help"}}) {
+      const CliResult r = run_cli(args);
+      QCOMPARE(r.code, 0);
+      QVERIFY(r.err.isEmpty());
+      const QString out = QString::fromUtf8(r.out);
+      QVERIFY2(out.startsWith("usage: circuit-trace COMMAND"), qPrintable(out));
+      for (const QString& c : commands) {
+        const QRegularExpression listed("\n  " + QRegularExpression::escape(c) + " +\\S");
+        QVERIFY2(out.contains(listed), qPrintable(c));
+      }
+      QVERIFY(out.contains("  evaluate               faithfulness and completeness"));
+    }
+    // Without a command it is a usage error: the same text on stderr, exit code 2.
+    const CliResult bare = run_cli({});
+    QCOMPARE(bare.code, 2);
+    QVERIFY(bare.out.isEmpty());
+    QVERIFY(bare.err.contains("\n  activations "));
+  }
+
+  // `help COMMAND` and `COMMAND --help` print the same text on stdout: the usage line, then each option
+  // with its value, help, and default or "(required)".
+  void commandHelp() {
+    const CliResult help = run_cli({"help", "evaluate"});
+    QCOMPARE(help.code, 0);
+    QVERIFY(help.err.isEmpty());
+    const QString out = QString::fromUtf8(help.out);
+    QVERIFY2(out.startsWith("usage: circuit-trace evaluate --test TEST [options]\n"), qPrintable(out));
+    const QStringList options{"--data TRAIN", "--test-limit N", "--ablation mean|zero", "--counts 1,10,100",
+                              "--csv FILE",   "--progress",     "--model DIR",         "--dtype f32|bf16",
+                              "--threads N"};
+    for (const QString& option : options) {
+      QVERIFY2(out.contains("\n  " + option + " "), qPrintable(option));
+    }
+    QVERIFY(out.contains(QRegularExpression("\n  --test TEST +paired JSON Lines[^\n]*\\(required\\)\n")));
+    QVERIFY(out.contains(
+        QRegularExpression("\n  --method atp\\|ig\\|relp\\|exact +[^\n]*\\(default: relp\\)\n")));
+    QVERIFY(out.contains(QRegularExpression("\n  --ablation mean\\|zero +[^\n]*\\(default: mean\\)\n")));
+    QVERIFY(!out.contains("--neuron"));  // another command's option
+    const CliResult flag = run_cli({"evaluate", "--help"});
+    QCOMPARE(flag.code, 0);
+    QCOMPARE(flag.out, help.out);
+
+    // --help wins over a missing required option.
+    const CliResult neuron = run_cli({"neuron", "--help"});
+    QCOMPARE(neuron.code, 0);
+    const QString n = QString::fromUtf8(neuron.out);
+    QVERIFY2(n.startsWith("usage: circuit-trace neuron --neuron L/N [options]\n"), qPrintable(n));
+    QVERIFY(n.contains(QRegularExpression("\n  --neuron L/N +[^\n]*\\(required\\)\n")));
+    QVERIFY(n.contains(QRegularExpression("\n  --polarity \\+\\|- +[^\n]*\\(default: \\+\\)\n")));
+    QVERIFY(n.contains(QRegularExpression("\n  --top K +[^\n]*\\(default: 0\\)\n")));
+    QVERIFY(n.contains("\n  --index INDEX "));
+    QVERIFY(!n.contains("--test"));
+    QCOMPARE(run_cli({"help", "neuron"}).out, neuron.out);
+
+    // A command with operands shows them; a repeatable option says so (its help wraps past 110 columns).
+    QVERIFY(run_cli({"help", "exemplars-merge"})
+                .out.startsWith("usage: circuit-trace exemplars-merge --out INDEX SHARD..."));
+    QVERIFY(QString::fromUtf8(run_cli({"steer", "--help"}).out)
+                .contains(QRegularExpression("(?s)\n  --scale L/N=F .*?\\(repeatable\\)\n  --basis ")));
+  }
+
+  // The defaults a command's help shows are the ones it runs with.
+  void helpDefaultsAreUsed() {
+    const CliResult help = run_cli({"help", "logits"});
+    QVERIFY(QString::fromUtf8(help.out).contains(QRegularExpression("\n  --top K +[^\n]*\\(default: 10\\)\n")));
+    const CliResult r = run_cli({"logits", "--text", "The capital of Texas is"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(r.json()["top"].toArray().size(), 10);
+  }
+
   void errors_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("message");
@@ -232,6 +310,19 @@ class TestCli : public QObject {
         << QStringList{"attribute", "--data", CE_SOURCE_DIR "/resources/datasets/sva/simple_train.json", "--chat"}
         << "--chat applies to --text only";
     QTest::newRow("bad dtype") << QStringList{"info", "--dtype", "f8"} << "--dtype must be f32 or bf16";
+    // Each command accepts only the options of its table entry.
+    QTest::newRow("option of another command")
+        << QStringList{"neuron", "--neuron", "1/42", "--test", "x.json"} << "unknown option --test";
+    QTest::newRow("evaluate option on attribute")
+        << QStringList{"attribute", "--text", "a", "--ablation", "zero"} << "unknown option --ablation";
+    QTest::newRow("operand") << QStringList{"info", "extra"} << "unexpected argument 'extra'";
+    QTest::newRow("missing required before load") << QStringList{"neuron", "--model", "/no/such/model"}
+                                                  << "missing required option --neuron";
+    QTest::newRow("neuron name") << QStringList{"neuron", "--neuron", "L1"} << "bad node 'L1'";
+    QTest::newRow("neuron with a position") << QStringList{"neuron", "--neuron", "1/42@3"}
+                                            << "--neuron: give L/N without a position, not '1/42@3'";
+    QTest::newRow("help of an unknown command")
+        << QStringList{"help", "nosuch"} << "unknown command 'nosuch'";
   }
 
   void errors() {
@@ -242,7 +333,8 @@ class TestCli : public QObject {
     QVERIFY(r.out.isEmpty());
     const QString err = QString::fromUtf8(r.err);
     QVERIFY2(err.contains(message), qPrintable(err));
-    if (!args.startsWith("frobnicate")) QCOMPARE(err.count('\n'), 1);  // one line
+    // One line; an unknown command adds the usage.
+    if (!message.startsWith("unknown command")) QCOMPARE(err.count('\n'), 1);
   }
 };
 

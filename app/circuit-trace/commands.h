@@ -1,0 +1,15 @@
+// The command table by area. A new command is one entry in its area's list: name, summary, options, run.
+#pragma once
+
+#include <vector>
+
+#include "command_table.h"
+
+namespace ce::trace {
+
+std::vector<Command> model_commands();     // info, tokenize, logits, generate
+std::vector<Command> circuit_commands();   // attribute, evaluate, edges, steer, steer-pairs
+std::vector<Command> exemplar_commands();  // exemplars, exemplars-merge, neuron, activations, ...
+std::vector<Command> demo_commands();      // train-demo, eval-demo, write-datasets
+
+}  // namespace ce::trace
