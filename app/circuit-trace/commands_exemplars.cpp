@@ -23,7 +23,9 @@ using ce::core::Error;
 
 namespace {
 
-Option basis_option() { return value("basis", "mlp_act|mlp_out", "the neurons' basis", "mlp_act"); }
+Option basis_option() {
+  return value("basis", "mlp_act|mlp_out|attn|resid", "the basis whose coordinates are the neurons", "mlp_act");
+}
 
 int positive_int(const Args& a, const std::string& name) {
   const int v = a.get_int(name);
