@@ -10,7 +10,7 @@
 #include <memory>
 
 #include "ce/core/base/error.h"
-#include "ce/core/circuits/intervention.h"
+#include "ce/core/circuits/basis.h"
 #include "state/intervention_state.h"
 #include "controllers/job_runner.h"
 #include "window/main_window.h"
@@ -98,10 +98,10 @@ int main(int argc, char** argv) {
   QCommandLineParser parser;
   addOptions(parser, modelOption, sessionOption, screenshotOption, selectOption);
   parser.process(app);
-  ce::core::Intervention selected;
+  ce::core::NodeRef selected;
   if (parser.isSet(selectOption)) {
     try {
-      selected = ce::core::Intervention::parse(parser.value(selectOption).toStdString() + "=1");
+      selected = ce::core::parse_node_name(parser.value(selectOption).toStdString());
       if (selected.pos < 0) throw ce::core::Error("--select needs a position: LAYER/INDEX@POS");
     } catch (const std::exception& e) {
       std::fprintf(stderr, "circuit-explorer: %s\n", e.what());
@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
         &window, &ce::ui::MainWindow::traceFinished, &window, [&window, selected, connection, screenshot] {
           QObject::disconnect(*connection);
           ce::ui::NodeKey key;
-          key.node = {selected.layer, selected.pos, selected.index};
+          key.node = selected;
           if (!window.inspectNode(key) && screenshot) {
             std::fprintf(stderr, "circuit-explorer: %s\n", qPrintable(window.lastError()));
             QApplication::exit(1);
