@@ -4,24 +4,17 @@
 #include <QTest>
 #include <vector>
 
+#include "node_key.h"
 #include "state/intervention_state.h"
 
 using ce::core::Basis;
 using ce::core::Intervention;
 using ce::ui::InterventionState;
+using ce::test::key;
 using ce::ui::NodeKey;
 using ce::ui::SteeringGroup;
 
 namespace {
-
-NodeKey key(int layer, int pos, int index, Basis basis = Basis::MlpAct) {
-  NodeKey k;
-  k.basis = basis;
-  k.node.layer = layer;
-  k.node.pos = pos;
-  k.node.index = index;
-  return k;
-}
 
 bool sameNode(const Intervention& iv, const NodeKey& k) {
   return iv.basis == k.basis && iv.layer == k.node.layer && iv.pos == k.node.pos && iv.index == k.node.index;

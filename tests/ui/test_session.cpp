@@ -12,23 +12,16 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "node_key.h"
 #include "state/session.h"
 #include "test_support.h"
 
 using ce::core::Basis;
+using ce::test::key;
 using ce::ui::NodeKey;
 using ce::ui::Session;
 
 namespace {
-
-NodeKey key(int layer, int pos, int index, Basis basis = Basis::MlpAct) {
-  NodeKey k;
-  k.basis = basis;
-  k.node.layer = layer;
-  k.node.pos = pos;
-  k.node.index = index;
-  return k;
-}
 
 // A session where no field has its default value, so a field lost on the way cannot go unnoticed.
 Session fullSession() {
