@@ -81,6 +81,7 @@ class TestSession : public QObject {
   void saveReplacesTheFileAtomically();
   void saveFailureNamesThePath();
   void missingFileNamesThePath();
+  void fifoIsRefusedAtOnce();
   void badFilesAreRefused_data();
   void badFilesAreRefused();
   void hashCoversConfigAndWeightSizes();
@@ -246,6 +247,14 @@ void TestSession::missingFileNamesThePath() {
   const QString path = tmp_.filePath(QStringLiteral("never-saved.json"));
   const std::string e = ce::test::error_of([&] { Session::load(path); });
   QCOMPARE(QString::fromStdString(e), path + QStringLiteral(": No such file or directory"));
+}
+
+void TestSession::fifoIsRefusedAtOnce() {
+  // A FIFO used to block QFile::open until a writer came, i.e. forever.
+  const QString path = tmp_.filePath(QStringLiteral("fifo.json"));
+  QCOMPARE(::mkfifo(QFile::encodeName(path).constData(), 0600), 0);
+  const std::string e = ce::test::error_of([&] { Session::load(path); });
+  QCOMPARE(QString::fromStdString(e), path + QStringLiteral(": not a regular file"));
 }
 
 void TestSession::badFilesAreRefused_data() {

@@ -3,11 +3,13 @@
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSaveFile>
 
 #include "ce/core/base/error.h"
+#include "ce/core/base/files.h"
 
 namespace ce::ui {
 
@@ -151,6 +153,8 @@ void Session::save(const QString& path) const {
 }
 
 Session Session::load(const QString& path) {
+  // A FIFO would block open() below; check_regular_file refuses it, a folder and a device by name.
+  if (QFileInfo::exists(path)) ce::core::check_regular_file(path.toStdString());
   QFile file(path);
   if (!file.open(QIODevice::ReadOnly))
     throw Error(path.toStdString() + ": " + file.errorString().toStdString());

@@ -15,7 +15,8 @@
 #include "ce/core/base/error.h"
 #include "ce/demo/sva_vocabulary.h"
 #include "ce/demo/world.h"
-#include "base/file_util.h"
+#include "base/json_limits.h"
+#include "ce/core/base/files.h"
 
 namespace ce::core {
 
@@ -116,14 +117,14 @@ DemoEvalSet eval_pairs(const Model& model, const std::string& name, const std::s
 // One JSON object per non-empty line.
 std::vector<json> read_jsonl(const fs::path& path) {
   std::vector<json> out;
-  std::istringstream in(read_file(path.string()));
+  std::istringstream in(read_file(path.string(), uint64_t{1} << 30, "a dataset"));
   std::string line;
   int number = 0;
   while (std::getline(in, line)) {
     ++number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     try {
-      json j = json::parse(line);
+      json j = parse_json(line, path.string());
       if (!j.is_object()) throw Error("not an object");
       out.push_back(std::move(j));
     } catch (const std::exception&) {

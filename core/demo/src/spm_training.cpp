@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "base/file_util.h"
+#include "ce/core/base/files.h"
 #include "ce/core/base/error.h"
 #include "tokenizer/spm_plugin_loader.h"
 #include "training_files.h"
@@ -178,7 +178,7 @@ void train_spm_tokenizer(const fs::path& corpus, const fs::path& work_dir, int v
     QuietStderr quiet;
     train_sentencepiece(spm_arguments(corpus, prefix, vocab_size, symbols));
   }
-  write_text(model_path, without_temp_paths(read_file(prefix.string() + ".model")));
+  write_text(model_path, without_temp_paths(read_file(prefix.string() + ".model", uint64_t{1} << 30, "a SentencePiece model")));
 }
 
 }  // namespace ce::core::training

@@ -1,11 +1,14 @@
 #include "ce/core/circuits/attribution_example.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "ce/core/tokenizer/chat_format.h"
 #include "ce/core/base/error.h"
+#include "base/json_limits.h"
+#include "ce/core/base/files.h"
 
 namespace ce::core {
 
@@ -38,6 +41,8 @@ std::string answer_list(const Tokenizer& tok, const std::vector<int>& ids) {
 }  // namespace
 
 PairedDataset load_paired_dataset(const std::string& path, const Tokenizer& tok, size_t limit) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) check_regular_file(path);  // a FIFO would block the stream below
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error(path + ": cannot open the data file");
   PairedDataset d;
@@ -50,7 +55,7 @@ PairedDataset load_paired_dataset(const std::string& path, const Tokenizer& tok,
     const std::string where = path + ":" + std::to_string(number);
     nlohmann::json j;
     try {
-      j = nlohmann::json::parse(line);
+      j = parse_json(line, where);
     } catch (const nlohmann::json::exception&) {
       throw Error(where + ": not a JSON object");
     }

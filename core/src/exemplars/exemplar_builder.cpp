@@ -17,6 +17,8 @@
 #include "engine/llama.h"
 #include "engine/model_access.h"
 #include "exemplars/exemplar_pass.h"
+#include "base/json_limits.h"
+#include "ce/core/base/files.h"
 
 namespace ce::core {
 
@@ -30,6 +32,7 @@ class CorpusReader {
   explicit CorpusReader(const std::string& path) : path_(path) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) throw Error(path + ": is a folder, not a corpus file");
+    if (std::filesystem::exists(path, ec)) check_regular_file(path);  // a FIFO would block the stream below
     in_.open(path, std::ios::binary);
     if (!in_) throw Error(path + ": cannot open corpus: " + std::strerror(errno));
     const auto size = std::filesystem::file_size(path, ec);
@@ -53,7 +56,9 @@ class CorpusReader {
       }
       nlohmann::json j;
       try {
-        j = nlohmann::json::parse(line);
+        j = parse_json(line, path_ + ":" + std::to_string(line_number_));
+      } catch (const Error&) {
+        throw;
       } catch (const std::exception& e) {
         throw Error(path_ + ":" + std::to_string(line_number_) + ": not JSON (" + e.what() + ")");
       }

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "ce/core/base/error.h"
+#include "base/json_limits.h"
 #include "io/loader_util.h"
 
 namespace ce::core {
@@ -148,6 +149,10 @@ Parsed parse_header(const std::string& path, const char* base, uint64_t size) {
   try {
     header = json::parse(header_begin, header_begin + header_len,
                          [&](int depth, json::parse_event_t event, json& parsed) {
+                           if (depth > kMaxJsonDepth) {
+                             throw Error(path + ": header nested deeper than " + std::to_string(kMaxJsonDepth) +
+                                         " levels");
+                           }
                            if (depth == 1 && event == json::parse_event_t::key && duplicate.empty()) {
                              const std::string key = parsed.get<std::string>();
                              if (!seen.insert(key).second) duplicate = key;

@@ -10,6 +10,8 @@
 #include <utility>
 
 #include "ce/core/base/error.h"
+#include "base/json_limits.h"
+#include "ce/core/base/files.h"
 #include "io/loader_util.h"
 
 namespace ce::core {
@@ -33,20 +35,6 @@ int file_kind(const std::string& path) {
   return S_ISREG(st.st_mode) ? 1 : 2;
 }
 
-std::string read_small_file(const std::string& path) {
-  if (file_kind(path) == 2) throw Error(path + ": not a regular file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open: " + std::strerror(errno));
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0) throw Error(path + ": cannot read");
-  if (size > kMaxIndexBytes)
-    throw Error(path + ": " + std::to_string(size) + " bytes is too large for an index");
-  in.seekg(0);
-  std::string text(static_cast<std::size_t>(size), '\0');
-  if (!in.read(text.data(), size)) throw Error(path + ": cannot read");
-  return text;
-}
 
 }  // namespace
 
@@ -71,7 +59,7 @@ std::unique_ptr<WeightStore> WeightStore::open_dir(const std::string& dir) {
 
   json index;
   try {
-    index = json::parse(read_small_file(index_path));
+    index = parse_json(read_file(index_path, kMaxIndexBytes, "an index"), index_path);
   } catch (const json::exception& e) {
     throw Error(index_path + ": not valid JSON (" + detail::printable(e.what(), true) + ")");
   }

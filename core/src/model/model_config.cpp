@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "ce/core/base/error.h"
+#include "base/json_limits.h"
+#include "ce/core/base/files.h"
 #include "io/loader_util.h"
 
 namespace ce::core {
@@ -209,7 +211,7 @@ int64_t ModelConfig::parameter_count() const {
 ModelConfig ModelConfig::from_json(const std::string& json_text, const std::string& source) {
   json j;
   try {
-    j = json::parse(json_text);
+    j = parse_json(json_text, source);
   } catch (const json::exception& e) {
     throw Error(source + ": not valid JSON (" + detail::printable(e.what(), true) + ")");
   }
@@ -307,19 +309,9 @@ ModelConfig ModelConfig::from_json(const std::string& json_text, const std::stri
 ModelConfig ModelConfig::from_dir(const std::string& dir) {
   const std::string path = dir.empty() || dir.back() == '/' ? dir + "config.json" : dir + "/config.json";
   struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) throw Error(path + ": not a regular file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
+  if (::stat(path.c_str(), &st) != 0)
     throw Error(path + ": cannot open: " + std::strerror(errno) + " (a model folder needs config.json)");
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0) throw Error(path + ": cannot read (is it a folder?)");
-  if (size > kMaxConfigBytes)
-    throw Error(path + ": " + std::to_string(size) + " bytes is too large for a config");
-  in.seekg(0);
-  std::string text(static_cast<std::size_t>(size), '\0');
-  if (!in.read(text.data(), size)) throw Error(path + ": cannot read");
-  return from_json(text, path);
+  return from_json(read_file(path, kMaxConfigBytes, "a config"), path);
 }
 
 std::string ModelConfig::to_json() const {

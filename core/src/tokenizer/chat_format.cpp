@@ -1,11 +1,12 @@
 #include "ce/core/tokenizer/chat_format.h"
 
 #include <cstdint>
-#include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "base/json_limits.h"
 #include "ce/core/base/error.h"
+#include "ce/core/base/files.h"
+#include "tokenizer/tokenizer_limits.h"
 
 namespace ce::core {
 namespace {
@@ -143,10 +144,14 @@ std::vector<int> format_chat_prompt(const Tokenizer& tokenizer, const std::strin
 }
 
 bool has_chat_template(const std::string& model_dir) {
-  std::ifstream in(model_dir + "/tokenizer_config.json", std::ios::binary);
-  if (!in) return false;
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto config = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  // Unreadable or hostile files count as "no template": loading the tokenizer reports what is wrong with them.
+  nlohmann::json config;
+  try {
+    const std::string path = model_dir + "/tokenizer_config.json";
+    config = parse_json(read_file(path, kMaxTokenizerConfigBytes, "a tokenizer_config.json"), path);
+  } catch (const std::exception&) {
+    return false;
+  }
   if (!config.is_object()) return false;
   const auto t = config.find("chat_template");
   if (t == config.end()) return false;

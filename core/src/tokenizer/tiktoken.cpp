@@ -6,7 +6,8 @@
 #include <string_view>
 #include <utility>
 
-#include "base/file_util.h"
+#include "ce/core/base/files.h"
+#include "tokenizer/tokenizer_limits.h"
 #include "ce/core/base/error.h"
 #include "tokenizer/bpe_tokenizer_impl.h"
 #include "tokenizer/byte_level.h"
@@ -139,7 +140,7 @@ bool looks_like_tiktoken(const std::string& content) {
 }
 
 std::string tiktoken_to_tokenizer_json(const std::string& path, bool merges_as_pairs) {
-  const auto impl = bpe::parse_tiktoken(read_file(path), path);
+  const auto impl = bpe::parse_tiktoken(read_file(path, kMaxTokenizerBytes, "a tokenizer file"), path);
   const size_t base = impl->tokens.size() - impl->added.size();  // rank slots come before the specials
 
   json vocab = json::object();

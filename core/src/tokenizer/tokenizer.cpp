@@ -9,7 +9,9 @@
 
 #include "tokenizer/bpe_tokenizer.h"
 #include "ce/core/base/error.h"
-#include "base/file_util.h"
+#include "base/json_limits.h"
+#include "ce/core/base/files.h"
+#include "tokenizer/tokenizer_limits.h"
 #include "tokenizer/sentencepiece_tokenizer.h"
 
 namespace ce::core {
@@ -61,7 +63,7 @@ std::string token_string(const json& config, const char* key) {
 }  // namespace
 
 std::unique_ptr<Tokenizer> Tokenizer::from_file(const std::string& path) {
-  const std::string content = read_file(path);
+  const std::string content = read_file(path, kMaxTokenizerBytes, "a tokenizer file");
   if (content.empty()) throw Error(path + ": empty file");
   return load(content, detect(content), path);
 }
@@ -75,7 +77,7 @@ std::unique_ptr<Tokenizer> Tokenizer::from_model_dir(const std::string& dir) {
   const std::string config_path = (root / "tokenizer_config.json").string();
   if (fs::exists(config_path, ec)) {
     try {
-      config = json::parse(read_file(config_path));
+      config = parse_json(read_file(config_path, kMaxTokenizerConfigBytes, "a tokenizer_config.json"), config_path);
     } catch (const json::exception& e) {
       throw Error(config_path + ": invalid JSON: " + e.what());
     }
@@ -88,14 +90,14 @@ std::unique_ptr<Tokenizer> Tokenizer::from_model_dir(const std::string& dir) {
   const std::string json_path = (root / "tokenizer.json").string();
 
   if (fs::exists(model_path, ec)) {
-    const std::string content = read_file(model_path);
+    const std::string content = read_file(model_path, kMaxTokenizerBytes, "a tokenizer file");
     if (detect(content) == Format::kSentencePiece) {
       tokenizer = load(content, Format::kSentencePiece, model_path);
     }
   }
   if (!tokenizer && fs::exists(json_path, ec)) {
     try {
-      tokenizer = BpeTokenizer::from_tokenizer_json(read_file(json_path), json_path);
+      tokenizer = BpeTokenizer::from_tokenizer_json(read_file(json_path, kMaxTokenizerBytes, "a tokenizer file"), json_path);
     } catch (const Error& e) {
       // Not byte-level BPE (or unreadable): a tiktoken file may still serve.
       reasons += std::string("\n  ") + e.what();
@@ -105,7 +107,7 @@ std::unique_ptr<Tokenizer> Tokenizer::from_model_dir(const std::string& dir) {
     for (const fs::path& candidate : {root / "original" / "tokenizer.model", root / "tokenizer.model"}) {
       if (!fs::exists(candidate, ec)) continue;
       const std::string path = candidate.string();
-      const std::string content = read_file(path);
+      const std::string content = read_file(path, kMaxTokenizerBytes, "a tokenizer file");
       if (looks_like_tiktoken(content)) {
         tokenizer = BpeTokenizer::from_tiktoken(content, path);
         break;

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "ce/core/base/error.h"
+#include "base/json_limits.h"
 #include "tokenizer/bpe_tokenizer_impl.h"
 #include "tokenizer/byte_level.h"
 
@@ -73,7 +74,7 @@ std::unique_ptr<BpeTokenizer::Impl> bpe::parse_tokenizer_json(const std::string&
                                                               const std::string& name) {
   json root;
   try {
-    root = json::parse(content);
+    root = parse_json(content, name);
   } catch (const json::exception& e) {
     throw Error(name + ": invalid JSON: " + e.what());
   }
