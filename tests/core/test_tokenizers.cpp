@@ -593,6 +593,14 @@ class TestTokenizers : public QObject {
     const QString dir_error = error_of([&] { Tokenizer::from_model_dir(empty_dir.toStdString()); });
     QVERIFY2(dir_error.contains(empty_dir) && dir_error.contains(QStringLiteral("no usable tokenizer")),
              qPrintable(dir_error));
+    // The reasons on the error's one line (the CLI prints only the first line of an error).
+    QCOMPARE(dir_error, empty_dir + QStringLiteral(": no usable tokenizer: no tokenizer.model, tokenizer.json or "
+                                                   "original/tokenizer.model"));
+    QVERIFY(write_file(empty_dir + QStringLiteral("/tokenizer.json"), "{\"model\": {\"type\": \"WordPiece\"}}"));
+    const QString why = error_of([&] { Tokenizer::from_model_dir(empty_dir.toStdString()); });
+    QVERIFY2(!why.contains(QLatin1Char('\n')) && why.contains(QStringLiteral("no usable tokenizer: ")) &&
+                 why.contains(QStringLiteral("model type \"WordPiece\" is not supported")),
+             qPrintable(why));
 
     // Ids out of range.
     if (QFileInfo::exists(data_path(QString::fromLatin1(kLlama3Model))) && llama3() != nullptr) {

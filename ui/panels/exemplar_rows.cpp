@@ -1,5 +1,7 @@
 #include "panels/exemplar_rows.h"
 
+#include "ce/core/base/error.h"
+
 namespace ce::ui {
 
 std::vector<ExemplarRow> exemplarRows(const ce::core::Model& model, const ce::core::ExemplarIndex& index,
@@ -40,7 +42,14 @@ FirstExemplars firstExemplarTexts(const ce::core::Model& model, const ce::core::
     const std::pair<int, int> key{n.node.layer, n.node.index};
     if (out.count(key)) continue;
     control.check();
-    const auto rows = exemplarRows(model, index, n.node.layer, n.node.index, ce::core::Polarity::Positive, 1);
+    // A corrupted record costs that neuron its hover text, never the trace: the inspector reports it when the
+    // neuron is opened.
+    std::vector<ExemplarRow> rows;
+    try {
+      rows = exemplarRows(model, index, n.node.layer, n.node.index, ce::core::Polarity::Positive, 1);
+    } catch (const ce::core::Error&) {
+      continue;
+    }
     if (!rows.empty())
       out[key] = QStringLiteral("%1 (%2 on \u201c%3\u201d)")
                      .arg(rows[0].text.trimmed())

@@ -100,7 +100,7 @@ std::unique_ptr<Tokenizer> Tokenizer::from_model_dir(const std::string& dir) {
       tokenizer = BpeTokenizer::from_tokenizer_json(read_file(json_path, kMaxTokenizerBytes, "a tokenizer file"), json_path);
     } catch (const Error& e) {
       // Not byte-level BPE (or unreadable): a tiktoken file may still serve.
-      reasons += std::string("\n  ") + e.what();
+      reasons += std::string(reasons.empty() ? "" : "; ") + e.what();
     }
   }
   if (!tokenizer) {
@@ -112,12 +112,13 @@ std::unique_ptr<Tokenizer> Tokenizer::from_model_dir(const std::string& dir) {
         tokenizer = BpeTokenizer::from_tiktoken(content, path);
         break;
       }
-      reasons += "\n  " + path + ": neither a SentencePiece model nor tiktoken ranks";
+      reasons += (reasons.empty() ? "" : "; ") + path + ": neither a SentencePiece model nor tiktoken ranks";
     }
   }
   if (!tokenizer) {
-    if (reasons.empty()) reasons = "\n  no tokenizer.model, tokenizer.json or original/tokenizer.model";
-    throw Error(dir + ": no usable tokenizer:" + reasons);
+    // One line: the CLI and the explorer's status show an error's first line, and the reasons are the point.
+    if (reasons.empty()) reasons = "no tokenizer.model, tokenizer.json or original/tokenizer.model";
+    throw Error(dir + ": no usable tokenizer: " + reasons);
   }
 
   if (config.contains("add_bos_token") && config.at("add_bos_token").is_boolean()) {
