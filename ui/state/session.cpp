@@ -154,7 +154,7 @@ void Session::save(const QString& path) const {
 
 Session Session::load(const QString& path) {
   // A FIFO would block open() below; check_regular_file refuses it, a folder and a device by name.
-  if (QFileInfo::exists(path)) ce::core::check_regular_file(path.toStdString());
+  ce::core::refuse_special_file(path.toStdString());
   QFile file(path);
   if (!file.open(QIODevice::ReadOnly))
     throw Error(path.toStdString() + ": " + file.errorString().toStdString());

@@ -1,12 +1,14 @@
 #include "ce/core/base/files.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "base/mapped_file.h"
 #include "ce/core/base/error.h"
 
 namespace ce::core {
@@ -24,6 +26,30 @@ void check_regular_file(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw Error(path + ": cannot open file: " + std::strerror(errno));
   check_mode(path, st.st_mode);
+}
+
+void refuse_special_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) check_mode(path, st.st_mode);
+}
+
+MappedFile map_regular_file(const std::string& path, const std::string& cannot_open,
+                            const std::function<void(uint64_t size)>& check_size) {
+  // O_NONBLOCK: a FIFO would otherwise block open() until a writer appears; it is refused just below.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) throw Error(path + ": " + cannot_open + ": " + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }  // the mapping keeps the file alive
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw Error(path + ": cannot stat: " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) throw Error(path + ": not a regular file");
+  const auto size = static_cast<uint64_t>(st.st_size);
+  check_size(size);
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (map == MAP_FAILED) throw Error(path + ": cannot mmap: " + std::strerror(errno));
+  return {map, size};
 }
 
 std::string read_file(const std::string& path, uint64_t max_bytes, const std::string& what) {

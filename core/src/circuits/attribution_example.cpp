@@ -1,7 +1,6 @@
 #include "ce/core/circuits/attribution_example.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -41,8 +40,7 @@ std::string answer_list(const Tokenizer& tok, const std::vector<int>& ids) {
 }  // namespace
 
 PairedDataset load_paired_dataset(const std::string& path, const Tokenizer& tok, size_t limit) {
-  std::error_code ec;
-  if (std::filesystem::exists(path, ec)) check_regular_file(path);  // a FIFO would block the stream below
+  refuse_special_file(path);  // a FIFO would block the stream below
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error(path + ": cannot open the data file");
   PairedDataset d;

@@ -32,7 +32,7 @@ class CorpusReader {
   explicit CorpusReader(const std::string& path) : path_(path) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) throw Error(path + ": is a folder, not a corpus file");
-    if (std::filesystem::exists(path, ec)) check_regular_file(path);  // a FIFO would block the stream below
+    refuse_special_file(path);  // a FIFO would block the stream below
     in_.open(path, std::ios::binary);
     if (!in_) throw Error(path + ": cannot open corpus: " + std::strerror(errno));
     const auto size = std::filesystem::file_size(path, ec);

@@ -15,6 +15,7 @@
 #include "ce/core/base/resources.h"
 #include "ce/core/model/model.h"
 #include "io/weight_store.h"
+#include "base/mapped_file.h"
 #include "exemplars/exemplar_format.h"
 
 namespace ce::core {
@@ -41,29 +42,14 @@ ExemplarIndex::~ExemplarIndex() {
 std::unique_ptr<ExemplarIndex> ExemplarIndex::open(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw Error(path + ": is a folder, not an exemplar index");
-  // O_NONBLOCK: a FIFO would otherwise block open() until a writer appears; it is refused just below.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) throw Error(path + ": cannot open exemplar index: " + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    throw Error(path + ": cannot stat: " + std::strerror(err));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw Error(path + ": not a regular file");
-  }
-  const uint64_t size = static_cast<uint64_t>(st.st_size);
-  if (size < kExemplarHeaderBytes) {
-    ::close(fd);
-    throw Error(path + ": not an exemplar index (" + std::to_string(size) + " bytes, shorter than the " +
-                std::to_string(kExemplarHeaderBytes) + "-byte header)");
-  }
-  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  const int map_err = errno;
-  ::close(fd);
-  if (map == MAP_FAILED) throw Error(path + ": cannot mmap: " + std::strerror(map_err));
+  const MappedFile mapped = map_regular_file(path, "cannot open exemplar index", [&path](uint64_t size) {
+    if (size < kExemplarHeaderBytes) {
+      throw Error(path + ": not an exemplar index (" + std::to_string(size) + " bytes, shorter than the " +
+                  std::to_string(kExemplarHeaderBytes) + "-byte header)");
+    }
+  });
+  void* map = mapped.data;
+  const uint64_t size = mapped.size;
   std::unique_ptr<ExemplarIndex> index(new ExemplarIndex());
   index->path_ = path;
   index->map_ = map;  // owned from here: the destructor unmaps if validation throws

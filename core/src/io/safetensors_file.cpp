@@ -15,6 +15,7 @@
 
 #include "ce/core/base/error.h"
 #include "base/json_limits.h"
+#include "base/mapped_file.h"
 #include "io/loader_util.h"
 
 namespace ce::core {
@@ -213,28 +214,14 @@ int64_t TensorEntry::numel() const {
 }
 
 std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(path + ": cannot open: " + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    throw Error(path + ": cannot stat: " + std::strerror(err));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw Error(path + ": not a regular file");
-  }
-  const uint64_t size = static_cast<uint64_t>(st.st_size);
-  if (size < 8) {
-    ::close(fd);
-    throw Error(path + ": truncated: file is " + std::to_string(size) +
-                " bytes, shorter than the 8-byte header length");
-  }
-  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  const int map_err = errno;
-  ::close(fd);  // the mapping keeps the file alive
-  if (map == MAP_FAILED) throw Error(path + ": cannot mmap: " + std::strerror(map_err));
+  const MappedFile mapped = map_regular_file(path, "cannot open", [&path](uint64_t size) {
+    if (size < 8) {
+      throw Error(path + ": truncated: file is " + std::to_string(size) +
+                  " bytes, shorter than the 8-byte header length");
+    }
+  });
+  void* map = mapped.data;
+  const uint64_t size = mapped.size;
 
   std::unique_ptr<SafetensorsFile> file(new SafetensorsFile());
   file->path_ = path;

@@ -13,6 +13,10 @@ namespace ce::core {
 // FIFO, socket or device. Opens nothing, so it never blocks. Thread-safe.
 void check_regular_file(const std::string& path);
 
+// check_regular_file for a path that may be absent: nothing happens when nothing is there (the caller reports a
+// missing file in its own words), and Error as check_regular_file for a folder, FIFO, socket or device.
+void refuse_special_file(const std::string& path);
+
 // The bytes of the regular file `path`, at most `max_bytes` of them. The file is opened non-blocking and
 // checked on the open descriptor, so a FIFO swapped in after check_regular_file cannot block either. Throws
 // Error as check_regular_file, "<path>: N bytes is too large for <what>" (e.g. what = "a config") before
