@@ -97,6 +97,8 @@ class TestFileLimits : public QObject {
     // Each of these used to block in open() until a writer came, i.e. forever.
     const std::string tok = fifo("tokenizer.model");
     QCOMPARE(error_of([&] { Tokenizer::from_file(tok); }), tok + ": not a regular file");
+    const std::string tensors = fifo("model.safetensors");
+    QCOMPARE(error_of([&] { SafetensorsFile::open(tensors); }), tensors + ": not a regular file");
     const std::string index = fifo("index.cexi");
     QCOMPARE(error_of([&] { ExemplarIndex::open(index); }), index + ": not a regular file");
     const std::string data = fifo("data.jsonl");
