@@ -453,7 +453,7 @@ class TestLoader : public QObject {
 
   void deeplyNestedJson() {
     // Within the size limits but deep enough to overflow the stack of any recursive walk over the value: refused
-    // while parsing, at the depth bound every JSON reader shares (base/json_limits.h).
+    // while parsing, at the depth bound every JSON reader shares (base/json_input.h).
     const std::string deep = std::string(200000, '[') + "1" + std::string(200000, ']');
     write_file(
         file("n.safetensors"),

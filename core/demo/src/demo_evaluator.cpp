@@ -15,7 +15,7 @@
 #include "ce/core/base/error.h"
 #include "ce/demo/sva_vocabulary.h"
 #include "ce/demo/world.h"
-#include "base/json_limits.h"
+#include "base/json_input.h"
 #include "ce/core/base/files.h"
 
 namespace ce::core {

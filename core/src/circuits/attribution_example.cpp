@@ -6,7 +6,7 @@
 
 #include "ce/core/tokenizer/chat_format.h"
 #include "ce/core/base/error.h"
-#include "base/json_limits.h"
+#include "base/json_input.h"
 #include "ce/core/base/files.h"
 
 namespace ce::core {
@@ -51,12 +51,7 @@ PairedDataset load_paired_dataset(const std::string& path, const Tokenizer& tok,
     ++number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::string where = path + ":" + std::to_string(number);
-    nlohmann::json j;
-    try {
-      j = parse_json(line, where);
-    } catch (const nlohmann::json::exception&) {
-      throw Error(where + ": not a JSON object");
-    }
+    const nlohmann::json j = parse_json(line, where);
     if (!j.is_object()) throw Error(where + ": not a JSON object");
     const std::string clean = field(j, "clean_prefix", where), patch = field(j, "patch_prefix", where);
     const std::string ca = field(j, "clean_answer", where), pa = field(j, "patch_answer", where);

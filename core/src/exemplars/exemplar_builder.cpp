@@ -1,6 +1,5 @@
 #include "ce/core/exemplars/exemplar_builder.h"
 
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -16,8 +15,8 @@
 #include "exemplars/exemplar_format.h"
 #include "engine/llama.h"
 #include "engine/model_access.h"
+#include "exemplars/corpus_reader.h"
 #include "exemplars/exemplar_pass.h"
-#include "base/json_limits.h"
 #include "ce/core/base/files.h"
 
 namespace ce::core {
@@ -25,63 +24,6 @@ namespace ce::core {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Documents of a .txt or .jsonl corpus, one per line, read as a stream.
-class CorpusReader {
- public:
-  explicit CorpusReader(const std::string& path) : path_(path) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) throw Error(path + ": is a folder, not a corpus file");
-    refuse_special_file(path);  // a FIFO would block the stream below
-    in_.open(path, std::ios::binary);
-    if (!in_) throw Error(path + ": cannot open corpus: " + std::strerror(errno));
-    const auto size = std::filesystem::file_size(path, ec);
-    size_ = ec ? 0 : static_cast<uint64_t>(size);
-    jsonl_ = path.size() >= 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0;
-  }
-
-  // The next non-empty document; false at the end of the file.
-  bool next(std::string& doc) {
-    std::string line;
-    while (std::getline(in_, line)) {
-      ++line_number_;
-      bytes_ += line.size() + 1;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.empty()) continue;
-      hash_ = fnv1a(line.data(), line.size(), hash_);
-      hash_ = fnv1a("\n", 1, hash_);
-      if (!jsonl_) {
-        doc = std::move(line);
-        return true;
-      }
-      nlohmann::json j;
-      try {
-        j = parse_json(line, path_ + ":" + std::to_string(line_number_));
-      } catch (const Error&) {
-        throw;
-      } catch (const std::exception& e) {
-        throw Error(path_ + ":" + std::to_string(line_number_) + ": not JSON (" + e.what() + ")");
-      }
-      if (!j.is_object() || !j.contains("text") || !j["text"].is_string()) {
-        throw Error(path_ + ":" + std::to_string(line_number_) + ": no \"text\" string in this JSON line");
-      }
-      doc = j["text"].get<std::string>();
-      if (!doc.empty()) return true;
-    }
-    if (in_.bad()) throw Error(path_ + ": read error");
-    return false;
-  }
-
-  double fraction() const { return size_ ? std::min(1.0, static_cast<double>(bytes_) / static_cast<double>(size_)) : 0.0; }
-  uint64_t hash() const { return hash_; }
-
- private:
-  std::string path_;
-  std::ifstream in_;
-  bool jsonl_ = false;
-  uint64_t size_ = 0, bytes_ = 0, line_number_ = 0;
-  uint64_t hash_ = kFnvOffset;
-};
 
 struct Window {
   uint64_t number = 0;      // in corpus order

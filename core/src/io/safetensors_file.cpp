@@ -14,7 +14,7 @@
 #include <utility>
 
 #include "ce/core/base/error.h"
-#include "base/json_limits.h"
+#include "base/json_input.h"
 #include "base/mapped_file.h"
 #include "io/loader_util.h"
 
@@ -161,7 +161,7 @@ Parsed parse_header(const std::string& path, const char* base, uint64_t size) {
                            return true;
                          });
   } catch (const json::exception& e) {
-    throw Error(path + ": header is not valid JSON (" + detail::printable(e.what(), true) + ")");
+    throw Error(path + ": header is not valid JSON (" + json_error_text(e) + ")");
   }
   if (!header.is_object()) throw Error(path + ": header is not a JSON object");
   if (!duplicate.empty())

@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "ce/core/base/error.h"
-#include "base/json_limits.h"
+#include "base/json_input.h"
 #include "ce/core/base/files.h"
 #include "io/loader_util.h"
 
@@ -57,12 +57,7 @@ std::unique_ptr<WeightStore> WeightStore::open_dir(const std::string& dir) {
     throw Error(dir + ": no model.safetensors or model.safetensors.index.json");
   }
 
-  json index;
-  try {
-    index = parse_json(read_file(index_path, kMaxIndexBytes, "an index"), index_path);
-  } catch (const json::exception& e) {
-    throw Error(index_path + ": not valid JSON (" + detail::printable(e.what(), true) + ")");
-  }
+  const json index = parse_json(read_file(index_path, kMaxIndexBytes, "an index"), index_path);
   if (!index.is_object()) throw Error(index_path + ": not a JSON object");
   const auto map_it = index.find("weight_map");
   if (map_it == index.end() || !map_it->is_object())

@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "ce/core/base/error.h"
-#include "base/json_limits.h"
+#include "base/json_input.h"
 #include "ce/core/base/files.h"
 #include "io/loader_util.h"
 
@@ -209,12 +209,7 @@ int64_t ModelConfig::parameter_count() const {
 }
 
 ModelConfig ModelConfig::from_json(const std::string& json_text, const std::string& source) {
-  json j;
-  try {
-    j = parse_json(json_text, source);
-  } catch (const json::exception& e) {
-    throw Error(source + ": not valid JSON (" + detail::printable(e.what(), true) + ")");
-  }
+  const json j = parse_json(json_text, source);
   if (!j.is_object()) throw Error(source + ": not a JSON object");
   const Fields f(j, source);
   check_architecture(j, f, source);

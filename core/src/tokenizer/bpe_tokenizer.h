@@ -18,7 +18,8 @@ namespace ce::core {
 // <|end_header_id|>, <|reserved_special_token_4|>, <|eot_id|>, <|reserved_special_token_5..250|> (256).
 std::vector<std::string> llama3_special_tokens();
 
-// Whether `content` is a tiktoken rank file: every non-empty line is "<base64> <decimal rank>".
+// Whether `content` is meant as a tiktoken rank file: its first non-empty line is "<base64> <decimal rank>"
+// (from_tiktoken then checks every line, naming the first bad one).
 bool looks_like_tiktoken(const std::string& content);
 
 class BpeTokenizer final : public Tokenizer {

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 
-#include "base/json_limits.h"
+#include "base/json_input.h"
 #include "ce/core/base/error.h"
 #include "ce/core/base/files.h"
 #include "tokenizer/tokenizer_limits.h"

@@ -7,15 +7,30 @@
 
 namespace ce::core {
 
+namespace {
+
+// SentencePiece's status text without its source location: "Internal: ./src/sentencepiece_processor.cc(232)
+// [model_proto->ParseFromArray(...)] " says only that protobuf parsing failed; "... [cond] explanation" keeps
+// the explanation.
+std::string spm_reason(const std::string& message) {
+  if (message.find("ParseFromArray") != std::string::npos) return "the protobuf does not parse (truncated or not a model)";
+  const size_t source = message.find("./src/");
+  const size_t bracket = source == std::string::npos ? std::string::npos : message.find("] ", source);
+  std::string reason = bracket == std::string::npos ? message : message.substr(bracket + 2);
+  while (!reason.empty() && (reason.back() == ' ' || reason.back() == '\n')) reason.pop_back();
+  if (reason.empty()) reason = "SentencePiece refused it";
+  return reason.size() > 300 ? reason.substr(0, 300) + "..." : reason;
+}
+
+}  // namespace
+
 std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::from_bytes(const std::string& bytes,
                                                                            const std::string& name) {
   const SpmPlugin& plugin = spm_plugin();
   char* error = nullptr;
   ce_spm_model* model = plugin.load_from_bytes(bytes.data(), bytes.size(), &error);
   if (model == nullptr) {
-    std::string message = plugin.take_string(error);
-    if (message.empty()) message = "unknown error";
-    throw Error(name + ": not a valid SentencePiece model: " + message);
+    throw Error(name + ": not a valid SentencePiece model: " + spm_reason(plugin.take_string(error)));
   }
   return std::unique_ptr<SentencePieceTokenizer>(new SentencePieceTokenizer(plugin, model, name));
 }

@@ -127,16 +127,19 @@ std::vector<std::string> llama3_special_tokens() {
 }
 
 bool looks_like_tiktoken(const std::string& content) {
-  bool any = false;
-  bool ok = true;
+  // The first line decides: a rank file with one damaged line further down is still meant as one, and
+  // from_tiktoken then names that line.
+  bool first = true;
+  bool ok = false;
   std::string_view encoded;
   long long rank = 0;
   for_each_line(content, [&](std::string_view line, size_t) {
-    if (!ok) return;
-    ok = parse_tiktoken_line(line, encoded, rank);
-    any = true;
+    if (!first) return;
+    first = false;
+    std::string bytes;
+    ok = parse_tiktoken_line(line, encoded, rank) && bpe::base64_decode(encoded, bytes) && !bytes.empty();
   });
-  return ok && any;
+  return ok;
 }
 
 std::string tiktoken_to_tokenizer_json(const std::string& path, bool merges_as_pairs) {

@@ -9,7 +9,7 @@
 
 #include "tokenizer/bpe_tokenizer.h"
 #include "ce/core/base/error.h"
-#include "base/json_limits.h"
+#include "base/json_input.h"
 #include "ce/core/base/files.h"
 #include "tokenizer/tokenizer_limits.h"
 #include "tokenizer/sentencepiece_tokenizer.h"
@@ -76,11 +76,7 @@ std::unique_ptr<Tokenizer> Tokenizer::from_model_dir(const std::string& dir) {
   json config = json::object();
   const std::string config_path = (root / "tokenizer_config.json").string();
   if (fs::exists(config_path, ec)) {
-    try {
-      config = parse_json(read_file(config_path, kMaxTokenizerConfigBytes, "a tokenizer_config.json"), config_path);
-    } catch (const json::exception& e) {
-      throw Error(config_path + ": invalid JSON: " + e.what());
-    }
+    config = parse_json(read_file(config_path, kMaxTokenizerConfigBytes, "a tokenizer_config.json"), config_path);
     if (!config.is_object()) throw Error(config_path + ": not a JSON object");
   }
 

@@ -7,7 +7,8 @@
 #include <unordered_map>
 
 #include "ce/core/base/error.h"
-#include "base/json_limits.h"
+#include "base/json_input.h"
+#include "io/loader_util.h"
 #include "tokenizer/bpe_tokenizer_impl.h"
 #include "tokenizer/byte_level.h"
 
@@ -22,22 +23,30 @@ using bpe::Regex;
 
 // Adds the regex steps of one HF pre_tokenizer node (recursing into Sequence). Returns whether a
 // ByteLevel step was seen.
-bool collect_pre_tokenizer(const json& node, BpeTokenizer::Impl& impl, const std::string& name) {
+// `where` names the node ("tokenizer.json: pre_tokenizer.pretokenizers[1]").
+bool collect_pre_tokenizer(const json& node, BpeTokenizer::Impl& impl, const std::string& name,
+                           const std::string& where) {
   if (node.is_null()) return false;
-  const std::string type = node.value("type", "");
+  const std::string type = json_string_or(node, "type", "", where);
   if (type == "Sequence") {
+    const json& children = json_member(node, "pretokenizers", where);
+    if (!children.is_array()) throw Error(where + ".pretokenizers: expected an array");
     bool byte_level = false;
-    for (const json& child : node.at("pretokenizers")) byte_level |= collect_pre_tokenizer(child, impl, name);
+    for (size_t i = 0; i < children.size(); ++i) {
+      byte_level |= collect_pre_tokenizer(children[i], impl, name,
+                                          where + ".pretokenizers[" + std::to_string(i) + "]");
+    }
     return byte_level;
   }
   if (type == "Split") {
-    const json& pattern = node.at("pattern");
+    const json& pattern = json_member(node, "pattern", where);
     std::string regex;
-    if (pattern.contains("Regex")) {
-      regex = pattern.at("Regex").get<std::string>();
+    if (json_optional(pattern, "Regex", where + ".pattern")) {
+      regex = json_string(pattern.at("Regex"), where + ".pattern.Regex");
     } else {
       // A literal string: quote it for PCRE2 (\Q..\E cannot hold "\E" itself, so escape that part).
-      const std::string literal = pattern.at("String").get<std::string>();
+      const std::string literal = json_string(json_member(pattern, "String", where + ".pattern"),
+                                              where + ".pattern.String");
       regex = "\\Q";
       size_t start = 0;
       size_t found = 0;
@@ -47,24 +56,24 @@ bool collect_pre_tokenizer(const json& node, BpeTokenizer::Impl& impl, const std
       }
       regex += literal.substr(start) + "\\E";
     }
-    const std::string behavior = node.value("behavior", "Isolated");
-    if (behavior != "Isolated" || node.value("invert", false)) {
-      throw Error(name + ": pre_tokenizer Split with behavior \"" + behavior +
+    const std::string behavior = json_string_or(node, "behavior", "Isolated", where);
+    if (behavior != "Isolated" || json_bool_or(node, "invert", false, where)) {
+      throw Error(where + ": Split with behavior \"" + detail::printable(behavior) +
                   "\"/invert is not supported (only Isolated)");
     }
     impl.regexes.push_back(std::make_unique<Regex>(regex, name));
     return false;
   }
   if (type == "ByteLevel") {
-    if (node.value("add_prefix_space", false)) {
-      throw Error(name + ": ByteLevel pre_tokenizer with add_prefix_space = true is not supported");
+    if (json_bool_or(node, "add_prefix_space", false, where)) {
+      throw Error(where + ": ByteLevel with add_prefix_space = true is not supported");
     }
-    if (node.value("use_regex", true)) {
+    if (json_bool_or(node, "use_regex", true, where)) {
       impl.regexes.push_back(std::make_unique<Regex>(kGpt2PreTokenizerRegex, name));
     }
     return true;
   }
-  throw Error(name + ": pre_tokenizer type \"" + type +
+  throw Error(where + ": type \"" + detail::printable(type) +
               "\" is not supported (byte-level BPE needs Split/ByteLevel)");
 }
 
@@ -72,38 +81,33 @@ bool collect_pre_tokenizer(const json& node, BpeTokenizer::Impl& impl, const std
 
 std::unique_ptr<BpeTokenizer::Impl> bpe::parse_tokenizer_json(const std::string& content,
                                                               const std::string& name) {
-  json root;
-  try {
-    root = parse_json(content, name);
-  } catch (const json::exception& e) {
-    throw Error(name + ": invalid JSON: " + e.what());
-  }
+  const json root = parse_json(content, name);
   auto impl = std::make_unique<BpeTokenizer::Impl>();
   impl->name = name;
   impl->merge_by_token_rank = false;
   try {
     if (!root.is_object() || !root.contains("model")) throw Error(name + ": no \"model\" in tokenizer.json");
     const json& model = root.at("model");
-    const std::string type = model.value("type", "BPE");
+    const std::string type = json_string_or(model, "type", "BPE", name + ": model");
     if (type != "BPE") {
-      throw Error(name + ": model type \"" + type + "\" is not supported (only byte-level BPE)");
+      throw Error(name + ": model type \"" + detail::printable(type) + "\" is not supported (only byte-level BPE)");
     }
-    if (model.value("byte_fallback", false)) {
+    if (json_bool_or(model, "byte_fallback", false, name + ": model")) {
       throw Error(name + ": SentencePiece-style BPE (byte_fallback) is not supported; use tokenizer.model");
     }
     for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
-      if (model.contains(key) && !model.at(key).is_null() && !model.at(key).get<std::string>().empty()) {
+      if (!json_string_or(model, key, "", name + ": model").empty()) {
         throw Error(name + ": BPE " + key + " is not supported");
       }
     }
-    impl->ignore_merges = model.value("ignore_merges", false);
+    impl->ignore_merges = json_bool_or(model, "ignore_merges", false, name + ": model");
 
     bool byte_level = false;
     if (root.contains("pre_tokenizer")) {
-      byte_level = collect_pre_tokenizer(root.at("pre_tokenizer"), *impl, name);
+      byte_level = collect_pre_tokenizer(root.at("pre_tokenizer"), *impl, name, name + ": pre_tokenizer");
     }
     if (root.contains("decoder") && root.at("decoder").is_object()) {
-      byte_level |= root.at("decoder").value("type", "") == "ByteLevel";
+      byte_level |= json_string_or(root.at("decoder"), "type", "", name + ": decoder") == "ByteLevel";
     }
     if (!byte_level) {
       throw Error(name +
@@ -114,15 +118,19 @@ std::unique_ptr<BpeTokenizer::Impl> bpe::parse_tokenizer_json(const std::string&
       impl->regexes.push_back(std::make_unique<Regex>(kLlama3PreTokenizerRegex, name));
     }
 
-    const json& vocab = model.at("vocab");
-    if (!vocab.is_object() || vocab.empty()) throw Error(name + ": model.vocab is missing or empty");
+    const json* vocab_node = json_optional(model, "vocab", name + ": model");
+    if (!vocab_node || !vocab_node->is_object() || vocab_node->empty()) {
+      throw Error(name + ": model.vocab is missing or empty");
+    }
+    const json& vocab = *vocab_node;
     std::unordered_map<std::string, int> vocab_ids;  // vocabulary spelling -> id
     vocab_ids.reserve(vocab.size() * 2);
     long long max_id = -1;
     for (const auto& [text, id_value] : vocab.items()) {
-      const long long id = id_value.get<long long>();
+      const std::string where = name + ": model.vocab[\"" + detail::printable(text, false, 40) + "\"]";
+      const long long id = json_integer(id_value, where);
       if (id < 0 || id > INT_MAX / 2) {
-        throw Error(name + ": vocab id " + std::to_string(id) + " is out of range");
+        throw Error(where + ": id " + std::to_string(id) + " is out of range");
       }
       vocab_ids.emplace(text, static_cast<int>(id));
       max_id = std::max(max_id, id);
@@ -134,13 +142,16 @@ std::unique_ptr<BpeTokenizer::Impl> bpe::parse_tokenizer_json(const std::string&
     };
     std::vector<AddedEntry> added_entries;
     if (root.contains("added_tokens") && root.at("added_tokens").is_array()) {
-      for (const json& token : root.at("added_tokens")) {
-        const long long id = token.at("id").get<long long>();
+      const json& tokens = root.at("added_tokens");
+      for (size_t i = 0; i < tokens.size(); ++i) {
+        const json& token = tokens[i];
+        const std::string where = name + ": added_tokens[" + std::to_string(i) + "]";
+        const long long id = json_integer(json_member(token, "id", where), where + ".id");
         if (id < 0 || id > INT_MAX / 2) {
-          throw Error(name + ": added token id " + std::to_string(id) + " out of range");
+          throw Error(where + ": id " + std::to_string(id) + " is out of range");
         }
-        added_entries.push_back(
-            {token.at("content").get<std::string>(), static_cast<int>(id), token.value("special", false)});
+        added_entries.push_back({json_string(json_member(token, "content", where), where + ".content"),
+                                 static_cast<int>(id), json_bool_or(token, "special", false, where)});
         max_id = std::max(max_id, id);
       }
     }
@@ -175,23 +186,27 @@ std::unique_ptr<BpeTokenizer::Impl> bpe::parse_tokenizer_json(const std::string&
     }
     std::sort(regular_ids.begin(), regular_ids.end());
 
-    const json& merges = model.at("merges");
+    const json* merges_node = json_optional(model, "merges", name + ": model");
+    if (!merges_node || !merges_node->is_array()) throw Error(name + ": model.merges is missing or not an array");
+    const json& merges = *merges_node;
     impl->merges.reserve(merges.size() * 2);
     int rank = 0;
     for (const json& merge : merges) {
       std::string left;
       std::string right;
       if (merge.is_string()) {
-        const std::string text = merge.get<std::string>();
+        const std::string& text = merge.get_ref<const std::string&>();
         const size_t space = text.find(' ');
         if (space == std::string::npos || text.find(' ', space + 1) != std::string::npos) {
-          throw Error(name + ": merge " + std::to_string(rank) + " (\"" + text + "\") is not \"a b\"");
+          throw Error(name + ": merge " + std::to_string(rank) + " (\"" + detail::printable(text, false, 80) +
+                      "\") is not \"a b\"");
         }
         left = text.substr(0, space);
         right = text.substr(space + 1);
       } else if (merge.is_array() && merge.size() == 2) {
-        left = merge.at(0).get<std::string>();
-        right = merge.at(1).get<std::string>();
+        const std::string where = name + ": model.merges[" + std::to_string(rank) + "]";
+        left = json_string(merge.at(0), where + "[0]");
+        right = json_string(merge.at(1), where + "[1]");
       } else {
         throw Error(name + ": merge " + std::to_string(rank) + " is neither \"a b\" nor [a, b]");
       }
@@ -199,15 +214,16 @@ std::unique_ptr<BpeTokenizer::Impl> bpe::parse_tokenizer_json(const std::string&
       const auto right_id = vocab_ids.find(right);
       const auto merged_id = vocab_ids.find(left + right);
       if (left_id == vocab_ids.end() || right_id == vocab_ids.end() || merged_id == vocab_ids.end()) {
-        throw Error(name + ": merge " + std::to_string(rank) + " (\"" + left + "\" + \"" + right +
-                    "\") uses a token that is not in the vocabulary");
+        throw Error(name + ": merge " + std::to_string(rank) + " (\"" + detail::printable(left, false, 40) +
+                    "\" + \"" + detail::printable(right, false, 40) + "\") uses a token that is not in the vocabulary");
       }
       impl->merges.emplace(pair_key(left_id->second, right_id->second), Merge{rank, merged_id->second});
       ++rank;
     }
     impl->finish(regular_ids);
   } catch (const json::exception& e) {
-    throw Error(name + ": unexpected tokenizer.json structure: " + e.what());
+    // Every read above is typed; this is a safety net that still names the file, not a path for messages.
+    throw Error(name + ": unexpected tokenizer.json structure (" + json_error_text(e) + ")");
   }
   if (auto id = impl->lookup("<|begin_of_text|>")) impl->bos = *id;
   if (auto id = impl->lookup("<|end_of_text|>")) impl->eos = *id;

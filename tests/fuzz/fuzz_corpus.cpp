@@ -1,0 +1,16 @@
+// Prompt JSON Lines as the exemplar builder reads its corpus: {"text": ...} per line, read to the end.
+#include "exemplars/corpus_reader.h"
+#include "fuzz_target.h"
+
+CE_FUZZ_TARGET(corpus) {
+  const std::string path = ce::fuzz::write_scratch("corpus.jsonl", data, size);
+  ce::fuzz::run_guarded(
+      [&] {
+        ce::core::CorpusReader reader(path);
+        std::string doc;
+        while (reader.next(doc)) {
+        }
+        (void)reader.fraction();
+      },
+      path);
+}
