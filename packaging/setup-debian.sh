@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package that building, running and testing Circuit Explorer needs.
 # Idempotent: packages already present are skipped by apt.
+#   --fuzz  also clang-14 and its sanitizer/libFuzzer runtime, for the `fuzz` preset (tests/fuzz)
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -11,6 +12,7 @@ PKGS=(
   libsentencepiece-dev nlohmann-json3-dev libpcre2-dev
   xvfb xauth fonts-dejavu-core file dpkg-dev
 )
+if [ "${1:-}" = "--fuzz" ]; then PKGS+=(clang-14 libclang-rt-14-dev); fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -102,9 +102,11 @@ int main(int argc, char** argv) {
   if (parser.isSet(selectOption)) {
     try {
       selected = ce::core::parse_node_name(parser.value(selectOption).toStdString());
-      if (selected.pos < 0) throw ce::core::Error("--select needs a position: LAYER/INDEX@POS");
+      if (selected.pos < 0) throw ce::core::Error("a node needs its position here");
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "circuit-explorer: %s\n", e.what());
+      // The node syntax is the graph's (L3/N701@9), not the steering syntax of circuit-trace.
+      std::fprintf(stderr, "circuit-explorer: --select: %s; give LAYER/INDEX@POS, e.g. --select L3/N701@9\n",
+                   e.what());
       return 2;
     }
   }

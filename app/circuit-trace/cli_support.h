@@ -55,7 +55,4 @@ class InterruptCancels {
 std::string format_seconds(double seconds);  // "4m05s", "1h02m"; "?" when unknown (negative)
 double seconds_since(std::chrono::steady_clock::time_point t0);
 
-// First line only: LibTorch errors carry multi-line backtraces, and an error is one line on stderr.
-std::string first_line(const std::string& s);
-
 }  // namespace ce::trace

@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
     c->run(args);
     return 0;
   } catch (const std::exception& e) {
-    err("circuit-trace: error: " + first_line(e.what()) + "\n");
+    err("circuit-trace: error: " + ce::core::user_message(e) + "\n");
     return 2;
   }
 }

@@ -3,6 +3,7 @@
 #include "fuzz_target.h"
 
 CE_FUZZ_TARGET(corpus) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
   const std::string path = ce::fuzz::write_scratch("corpus.jsonl", data, size);
   ce::fuzz::run_guarded(
       [&] {
@@ -12,5 +13,5 @@ CE_FUZZ_TARGET(corpus) {
         }
         (void)reader.fraction();
       },
-      path);
+      path, input);
 }

@@ -7,6 +7,7 @@
 #include "fuzz_target.h"
 
 CE_FUZZ_TARGET(exemplar_index) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
   const std::string path = ce::fuzz::write_scratch("index.cexi", data, size);
   ce::fuzz::run_guarded(
       [&] {
@@ -15,10 +16,10 @@ CE_FUZZ_TARGET(exemplar_index) {
         for (int layer = 0; layer < std::min(info.layers, 4); ++layer) {
           for (int neuron = 0; neuron < std::min(info.neurons, 8); ++neuron) {
             for (auto polarity : {ce::core::Polarity::Positive, ce::core::Polarity::Negative}) {
-              ce::fuzz::run_guarded([&] { (void)index->exemplars(layer, neuron, polarity); }, path);
+              ce::fuzz::run_guarded([&] { (void)index->exemplars(layer, neuron, polarity); }, path, input);
             }
           }
         }
       },
-      path);
+      path, input);
 }

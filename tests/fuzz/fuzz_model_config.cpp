@@ -6,6 +6,7 @@
 #include "fuzz_target.h"
 
 CE_FUZZ_TARGET(model_config) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
   const std::string text(reinterpret_cast<const char*>(data), size);
   ce::fuzz::run_guarded(
       [&] {
@@ -19,5 +20,5 @@ CE_FUZZ_TARGET(model_config) {
           std::abort();
         }
       },
-      "config.json");
+      "config.json", input);
 }

@@ -4,6 +4,7 @@
 #include "io/safetensors_file.h"
 
 CE_FUZZ_TARGET(safetensors) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
   const std::string path = ce::fuzz::write_scratch("model.safetensors", data, size);
   ce::fuzz::run_guarded(
       [&] {
@@ -17,5 +18,5 @@ CE_FUZZ_TARGET(safetensors) {
         }
         (void)sum;
       },
-      path);
+      path, input);
 }

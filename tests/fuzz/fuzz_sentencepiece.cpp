@@ -6,11 +6,12 @@
 #include "fuzz_tokenizers.h"
 
 CE_FUZZ_TARGET(sentencepiece) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
   const std::string path = ce::fuzz::write_scratch("tokenizer.model", data, size);
   ce::fuzz::run_guarded(
       [&] {
         const auto tok = ce::core::Tokenizer::from_file(path);
         ce::fuzz::exercise_tokenizer(*tok);
       },
-      path);
+      path, input);
 }

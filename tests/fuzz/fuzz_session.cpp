@@ -5,6 +5,7 @@
 #include "state/session.h"
 
 CE_FUZZ_TARGET(session) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
   const std::string path = ce::fuzz::write_scratch("session.json", data, size);
   ce::fuzz::run_guarded(
       [&] {
@@ -17,5 +18,5 @@ CE_FUZZ_TARGET(session) {
           std::abort();
         }
       },
-      path);
+      path, input);
 }

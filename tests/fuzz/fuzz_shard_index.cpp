@@ -24,7 +24,8 @@ std::string shard_dir() {
 }  // namespace
 
 CE_FUZZ_TARGET(shard_index) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
   const std::string dir = shard_dir();
   ce::fuzz::write_scratch("sharded/model.safetensors.index.json", data, size);
-  ce::fuzz::run_guarded([&] { (void)ce::core::WeightStore::open_dir(dir); }, "model.safetensors.index.json");
+  ce::fuzz::run_guarded([&] { (void)ce::core::WeightStore::open_dir(dir); }, "model.safetensors.index.json", input);
 }

@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 
 namespace ce::fuzz {
 
@@ -35,18 +36,21 @@ const std::string& scratch_dir();
 // Writes `size` bytes to scratch_dir()/<name> (replacing it) and returns that path.
 std::string write_scratch(const std::string& name, const uint8_t* data, size_t size);
 
-// Runs `body`. ce::core::Error is an accepted rejection when its message passes check_message(); anything
-// else thrown aborts with the exception's text, which both libFuzzer and the replay suite report.
-void run_guarded(const std::function<void()>& body, const std::string& must_name);
+// Runs `body` on `input` (the target's bytes). ce::core::Error is an accepted rejection when its message passes
+// message_problem(); anything else thrown aborts with the exception's text, which both libFuzzer and the
+// replay suite report.
+void run_guarded(const std::function<void()>& body, const std::string& must_name, std::string_view input);
 
-// The message of the last Error run_guarded accepted on this thread ("" when the last body succeeded): the
+// The message of the last Error run_guarded accepted on this thread since its outermost call began ("" when
+// nothing was rejected): the
 // replay suite requires seeds and real files to load, not only to be rejected politely.
 const std::string& last_rejection();
 
 // Why a rejection message breaks the error rule, or "" when it is fine: it must mention `must_name` (the
-// file's path or name), be at most 1500 bytes (no hostile value echoed whole), and carry no raw library text ("[json.exception", "basic_string",
-// "bad_alloc", "std::", torch's "Exception raised from").
-std::string message_problem(const std::string& message, const std::string& must_name);
+// file's path or name), be at most 1500 bytes (no hostile value echoed whole), and carry no raw library text
+// ("[json.exception", "basic_string", "bad_alloc", "std::", a source location "x.cc(", torch's "Exception
+// raised from") unless `input` holds that text itself (a message may quote the file).
+std::string message_problem(const std::string& message, const std::string& must_name, std::string_view input);
 
 // Where the fuzz seeds and dictionaries live in the source tree (tests/fuzz).
 std::string source_dir();

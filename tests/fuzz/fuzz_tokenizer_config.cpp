@@ -24,6 +24,7 @@ std::string model_dir() {
 }  // namespace
 
 CE_FUZZ_TARGET(tokenizer_config) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
   const std::string dir = model_dir();
   ce::fuzz::write_scratch("tokcfg/tokenizer_config.json", data, size);
   (void)ce::core::has_chat_template(dir);  // throws nothing, by contract
@@ -32,5 +33,5 @@ CE_FUZZ_TARGET(tokenizer_config) {
         const auto tok = ce::core::Tokenizer::from_model_dir(dir);
         ce::fuzz::exercise_tokenizer(*tok);
       },
-      "tokenizer_config.json");
+      "tokenizer_config.json", input);
 }

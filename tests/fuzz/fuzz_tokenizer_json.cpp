@@ -7,11 +7,12 @@
 #include "tokenizer/bpe_tokenizer.h"
 
 CE_FUZZ_TARGET(tokenizer_json) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
   const std::string text(reinterpret_cast<const char*>(data), size);
   ce::fuzz::run_guarded(
       [&] {
         const auto tok = ce::core::BpeTokenizer::from_tokenizer_json(text, "tokenizer.json");
         ce::fuzz::exercise_tokenizer(*tok);
       },
-      "tokenizer.json");
+      "tokenizer.json", input);
 }

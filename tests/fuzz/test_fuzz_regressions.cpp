@@ -35,6 +35,21 @@ const std::map<std::string, QStringList>& real_files() {
   return files;
 }
 
+// A safetensors file: 8-byte little-endian header length, the header, then `data`.
+QByteArray safetensors(const QByteArray& header, const QByteArray& data = {}) {
+  QByteArray out(8, '\0');
+  const quint64 n = static_cast<quint64>(header.size());
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((n >> (8 * i)) & 0xff);
+  return out + header + data;
+}
+
+// The small seed index with 4 bytes at `offset` replaced by the little-endian `value`.
+QByteArray patched_index(int offset, quint32 value) {
+  QByteArray bytes = read_all(QString::fromStdString(ce::fuzz::source_dir()) + "/seeds/exemplar_index/small.cexi");
+  for (int i = 0; i < 4; ++i) bytes[offset + i] = static_cast<char>((value >> (8 * i)) & 0xff);
+  return bytes;
+}
+
 }  // namespace
 
 class TestFuzzRegressions : public QObject {
@@ -79,6 +94,141 @@ class TestFuzzRegressions : public QObject {
         }
       }
     }
+  }
+
+  // The five most common rejection kinds of each parser in the campaign (README, Robustness), message by
+  // message: one line naming the file (scratch folder shown as DIR) and the field, in the program's words.
+  void rejectionMessages_data() {
+    QTest::addColumn<QString>("target");
+    QTest::addColumn<QByteArray>("input");
+    QTest::addColumn<QString>("expected");
+    auto row = [](const char* target, const char* tag, const QByteArray& input, const char* expected) {
+      QTest::addRow("%s: %s", target, tag) << QString::fromLatin1(target) << input << QString::fromUtf8(expected);
+    };
+    const QByteArray st = "DIR/model.safetensors: ";
+    row("safetensors", "header not JSON", safetensors("{\"a\" 1}  "),
+        "DIR/model.safetensors: header is not valid JSON (parse error at line 1, column 6: syntax error while parsing object separator - unexpected number literal; expected ':')");
+    row("safetensors", "header beyond file", safetensors("{}").replace(0, 1, "\x40") ,
+        "DIR/model.safetensors: header length 64 extends beyond the end of the file (10 bytes)");
+    row("safetensors", "offsets beyond file",
+        safetensors(R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})", QByteArray(4, 'x')),
+        "DIR/model.safetensors: w: data_offsets [0, 8] extend beyond the end of the file (data section is 4 bytes)");
+    row("safetensors", "dtype missing", safetensors(R"({"w": {"shape": [1], "data_offsets": [0, 4]}})", "abcd"),
+        "DIR/model.safetensors: w: dtype missing or not a string");
+    row("safetensors", "tensor twice",
+        safetensors(R"({"w": {"dtype": "F32", "shape": [], "data_offsets": [0, 4]}, "w": {"dtype": "F32", "shape": [], "data_offsets": [0, 4]}})", "abcd"),
+        "DIR/model.safetensors: w: appears twice in the header");
+    row("shard_index", "not JSON", "{",
+        "DIR/sharded/model.safetensors.index.json: not valid JSON (parse error at line 1, column 2: syntax error while parsing object key - unexpected end of input; expected string literal)");
+    row("shard_index", "not an object", "[1]",
+        "DIR/sharded/model.safetensors.index.json: not a JSON object");
+    row("shard_index", "no weight_map", R"({"metadata": {}})",
+        "DIR/sharded/model.safetensors.index.json: weight_map missing or not an object");
+    row("shard_index", "shard outside the folder", R"({"weight_map": {"a.weight": "../x.safetensors"}})",
+        "DIR/sharded/model.safetensors.index.json: a.weight: shard file name '../x.safetensors' is not a plain file name in the model folder");
+    row("shard_index", "missing shard", R"({"weight_map": {"a.weight": "model-00009-of-00009.safetensors"}})",
+        "DIR/sharded/model.safetensors.index.json: a.weight: shard model-00009-of-00009.safetensors does not exist (DIR/sharded/model-00009-of-00009.safetensors)");
+    row("model_config", "not JSON", "{\"hidden_size\": }",
+        "config.json: not valid JSON (parse error at line 1, column 17: syntax error while parsing value - unexpected '}'; expected '[', '{', or a literal)");
+    row("model_config", "not an object", "42",
+        "config.json: not a JSON object");
+    row("model_config", "missing field", R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 64})",
+        "config.json: intermediate_size is missing");
+    row("model_config", "wrong type", R"({"architectures": ["LlamaForCausalLM"], "hidden_size": "64"})",
+        "config.json: hidden_size = \"64\" is not an integer");
+    row("model_config", "number overflow", R"({"hidden_size": 1e999})",
+        "config.json: not valid JSON (number overflow parsing '1e999')");
+    row("tokenizer_json", "not JSON", "{\"model\": [}",
+        "tokenizer.json: not valid JSON (parse error at line 1, column 12: syntax error while parsing value - unexpected '}'; expected '[', '{', or a literal)");
+    row("tokenizer_json", "merge outside vocab",
+        R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": ["a b"]}, "decoder": {"type": "ByteLevel"}})",
+        "tokenizer.json: merge 0 (\"a\" + \"b\") uses a token that is not in the vocabulary");
+    row("tokenizer_json", "vocab id repeats",
+        R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 0}, "merges": []}, "decoder": {"type": "ByteLevel"}})",
+        "tokenizer.json: vocab id 0 repeats");
+    row("tokenizer_json", "not byte-level",
+        R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "pre_tokenizer": {"type": "Whitespace"}})",
+        "tokenizer.json: pre_tokenizer: type \"Whitespace\" is not supported (byte-level BPE needs Split/ByteLevel)");
+    row("tokenizer_json", "vocab id not a number",
+        R"({"model": {"type": "BPE", "vocab": {"a": "0"}, "merges": []}, "decoder": {"type": "ByteLevel"}})",
+        "tokenizer.json: model.vocab[\"a\"]: expected an integer, found a string");
+    row("tiktoken", "no ranks", "\n\n",
+        "tokenizer.model: no tiktoken ranks in the file");
+    row("tiktoken", "bad line", "YQ== 0\nYg==1\n",
+        "tokenizer.model: line 2 is not \"<base64 token bytes> <rank>\"");
+    row("tiktoken", "rank repeats", "YQ== 0\nYg== 0\n",
+        "tokenizer.model: rank 0 repeats");
+    row("tiktoken", "same bytes twice", "YQ== 0\nYQ== 1\n",
+        "tokenizer.model: the same token bytes appear twice");
+    row("tiktoken", "rank far beyond", "YQ== 0\nYg== 99999\n",
+        "tokenizer.model: rank 99999 is far beyond the number of ranks (2)");
+    row("sentencepiece", "protobuf", QByteArray("\x0a\x05\x0a\x03" "abc\xff\xff", 9),
+        "DIR/tokenizer.model: not a valid SentencePiece model: the protobuf does not parse (truncated or not a model)");
+    row("sentencepiece", "not a tokenizer", "hello",
+        "DIR/tokenizer.model: not a tokenizer file (expected a SentencePiece model, tiktoken ranks or an HF tokenizer.json)");
+    row("sentencepiece", "JSON", "{\"model\": 1",
+        "DIR/tokenizer.model: not valid JSON (parse error at line 1, column 12: syntax error while parsing object - unexpected end of input; expected '}')");
+    row("sentencepiece", "empty", "",
+        "DIR/tokenizer.model: empty file");
+    row("sentencepiece", "tiktoken line", "YQ== 0\nnot base64\n",
+        "DIR/tokenizer.model: line 2 is not \"<base64 token bytes> <rank>\"");
+    row("exemplar_index", "window out of range", patched_index(168 + 4, 0xfffffffe),
+        "DIR/index.cexi: corrupted exemplar index: window 4294967294 out of range");
+    row("exemplar_index", "position beyond window", patched_index(168 + 8, 7),
+        "DIR/index.cexi: corrupted exemplar index: position 7 is beyond its window of 4 tokens");
+    row("exemplar_index", "bad magic", "CEXJ" + read_all(QString::fromStdString(ce::fuzz::source_dir()) + "/seeds/exemplar_index/small.cexi").mid(4),
+        "DIR/index.cexi: not an exemplar index (bad magic)");
+    row("exemplar_index", "truncated", read_all(QString::fromStdString(ce::fuzz::source_dir()) + "/seeds/exemplar_index/small.cexi").left(200),
+        "DIR/index.cexi: corrupted exemplar index: header says 528 bytes, file has 200 (truncated)");
+    row("exemplar_index", "too short", "CEXI",
+        "DIR/index.cexi: not an exemplar index (4 bytes, shorter than the 160-byte header)");
+    row("session", "not JSON", "{",
+        "DIR/session.json: not a session file (unterminated object at byte 1)");
+    row("session", "unknown format", R"({"format": 7})",
+        "DIR/session.json: format 7 is not supported (this program reads format 1)");
+    row("session", "groups not an array", R"({"format": 1, "groups": "oops", "trace": {}})",
+        "DIR/session.json: groups: expected an array, found a string");
+    row("session", "bad basis", R"({"format": 1, "groups": [{"name": "g", "nodes": [{"basis": "x", "layer": 0, "pos": 0, "index": 0}]}]})",
+        "DIR/session.json: groups[0].nodes[0].basis: unknown basis 'x' (expected mlp_act, mlp_out, attn or resid)");
+    row("session", "node not an object", R"({"format": 1, "groups": [{"name": "g", "nodes": [3]}]})",
+        "DIR/session.json: groups[0].nodes[0]: expected an object, found a number");
+    row("paired_dataset", "not JSON", "{\"clean_prefix\": \n",
+        "DIR/data.jsonl:1: not valid JSON (parse error at line 1, column 18: syntax error while parsing value - unexpected end of input; expected '[', '{', or a literal)");
+    row("paired_dataset", "missing field", R"({"clean_prefix": "a", "patch_prefix": "b", "clean_answer": " a"})",
+        "DIR/data.jsonl:1: missing field \"patch_answer\"");
+    row("paired_dataset", "field not a string", R"({"clean_prefix": 1, "patch_prefix": "b", "clean_answer": " a", "patch_answer": " b"})",
+        "DIR/data.jsonl:1: field \"clean_prefix\" must be a string");
+    row("paired_dataset", "no usable example", R"({"clean_prefix": "ab", "patch_prefix": "ab", "clean_answer": " ab", "patch_answer": " ab"})",
+        "DIR/data.jsonl: no usable example among 1 (0 with a multi-token answer, 0 with clean and patch prefixes of unequal token length, 1 with equal answers)");
+    row("paired_dataset", "no examples", "\n\n",
+        "DIR/data.jsonl: the data file has no examples");
+    row("corpus", "not JSON", "{\"text\": \"a\"\n",
+        "DIR/corpus.jsonl:1: not valid JSON (parse error at line 1, column 13: syntax error while parsing object - unexpected end of input; expected '}')");
+    row("corpus", "no text", R"({"txt": "a"})",
+        "DIR/corpus.jsonl:1: no \"text\" string in this JSON line");
+    row("corpus", "text not a string", R"({"text": 5})",
+        "DIR/corpus.jsonl:1: no \"text\" string in this JSON line");
+    row("tokenizer_config", "not JSON", "{bos_token}",
+        "DIR/tokcfg/tokenizer_config.json: not valid JSON (parse error at line 1, column 2: syntax error while parsing object key - invalid literal; last read: '{b'; expected string literal)");
+    row("tokenizer_config", "bos not in vocab", R"({"bos_token": "<s>"})",
+        "DIR/tokcfg/tokenizer_config.json: bos_token \"<s>\" is not in the vocabulary of DIR/tokcfg/tokenizer.json");
+    row("tokenizer_config", "eos not in vocab", R"({"eos_token": {"content": "</s>"}})",
+        "DIR/tokcfg/tokenizer_config.json: eos_token \"</s>\" is not in the vocabulary of DIR/tokcfg/tokenizer.json");
+    row("tokenizer_config", "add_bos_token not a bool", R"({"add_bos_token": "yes"})",
+        "DIR/tokcfg/tokenizer_config.json: add_bos_token: expected true or false, found a string");
+    row("tokenizer_config", "bos_token a number", R"({"bos_token": 1})",
+        "DIR/tokcfg/tokenizer_config.json: bos_token: expected a string, found a number");
+  }
+
+  void rejectionMessages() {
+    QFETCH(QString, target);
+    QFETCH(QByteArray, input);
+    QFETCH(QString, expected);
+    ce::fuzz::targets().at(target.toStdString())(reinterpret_cast<const uint8_t*>(input.constData()),
+                                                 static_cast<size_t>(input.size()));
+    QString message = QString::fromStdString(ce::fuzz::last_rejection());
+    message.replace(QString::fromStdString(ce::fuzz::scratch_dir()), QStringLiteral("DIR"));
+    QCOMPARE(message, expected);
   }
 
   void replay() {

@@ -187,7 +187,11 @@ void TestGuiDesktop::selectOptionInspects() {
   QVERIFY(!QImage(png).isNull());
   r = runExplorer({QStringLiteral("--select"), QStringLiteral("3/701"), QStringLiteral("--screenshot"), png});
   QCOMPARE(r.code, 2);
-  QVERIFY2(r.err.contains(QStringLiteral("--select needs a position")), qPrintable(r.err));
+  QVERIFY2(r.err.contains(QStringLiteral("--select: a node needs its position here; give LAYER/INDEX@POS")),
+           qPrintable(r.err));
+  r = runExplorer({QStringLiteral("--select"), QStringLiteral("x"), QStringLiteral("--screenshot"), png});
+  QCOMPARE(r.code, 2);
+  QVERIFY2(r.err.contains(QStringLiteral("--select: bad node 'x' (expected LAYER/INDEX")), qPrintable(r.err));
   r = runExplorer(
       {QStringLiteral("--select"), QStringLiteral("L0/N0@0"), QStringLiteral("--screenshot"), png});
   QCOMPARE(r.code, 1);

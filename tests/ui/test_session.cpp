@@ -273,46 +273,59 @@ void TestSession::badFilesAreRefused_data() {
                             {QStringLiteral("trace"), QJsonObject{{QLatin1String(field), v}}}});
   };
   QTest::newRow("not json") << QByteArray("{ not json")
-                            << QStringLiteral("not a session file (unterminated object)");
-  QTest::newRow("empty") << QByteArray() << QStringLiteral("not a session file (illegal value)");
+                            << QStringLiteral("not a session file (unterminated object at byte 3)");
+  QTest::newRow("empty") << QByteArray() << QStringLiteral("not a session file (illegal value at byte 0)");
   QTest::newRow("an array") << QByteArray("[1, 2]")
-                            << QStringLiteral("not a session file (no error occurred)");
+                            << QStringLiteral("not a session file (a JSON array, not an object)");
   QTest::newRow("no format") << json(QJsonObject{{QStringLiteral("model_dir"), QString()}})
-                             << QStringLiteral("session: unsupported format (expected 1)");
+                             << QStringLiteral("no \"format\" field: not a session file of this program");
   QTest::newRow("format 2") << json(QJsonObject{{QStringLiteral("format"), 2}})
-                            << QStringLiteral("session: unsupported format (expected 1)");
+                            << QStringLiteral("format 2 is not supported (this program reads format 1)");
   QTest::newRow("negative threshold")
-      << withTrace("threshold", -0.5) << QStringLiteral("session: the threshold must be a number >= 0");
+      << withTrace("threshold", -0.5) << QStringLiteral("trace.threshold: must be a number >= 0");
   QTest::newRow("unknown method") << withTrace("method", QStringLiteral("magic"))
                                   << QStringLiteral(
-                                         "unknown method 'magic' (expected atp, ig, relp or exact)");
+                                         "trace.method: unknown method 'magic' (expected atp, ig, relp or exact)");
   QTest::newRow("unknown basis") << withTrace("basis", QStringLiteral("mlp"))
                                  << QStringLiteral(
-                                        "unknown basis 'mlp' (expected mlp_act, mlp_out, attn or resid)");
+                                        "trace.basis: unknown basis 'mlp' (expected mlp_act, mlp_out, attn or resid)");
   QTest::newRow("unknown metric") << withTrace("metric", QStringLiteral("prob"))
-                                  << QStringLiteral("unknown metric 'prob' (expected diff, logit or topk)");
+                                  << QStringLiteral("trace.metric: unknown metric 'prob' (expected diff, logit or topk)");
   QTest::newRow("node not an object")
-      << withGroupNode(QJsonValue(3)) << QStringLiteral("session: a node is not an object");
+      << withGroupNode(QJsonValue(3)) << QStringLiteral("groups[0].nodes[0]: expected an object, found a number");
   QJsonObject noPos = node;
   noPos.remove(QStringLiteral("pos"));
   QTest::newRow("node without pos") << withGroupNode(noPos)
-                                    << QStringLiteral("session: a node lacks the number 'pos'");
+                                    << QStringLiteral("groups[0].nodes[0]: missing the number \"pos\"");
   QJsonObject textLayer = node;
   textLayer.insert(QStringLiteral("layer"), QStringLiteral("3"));
   QTest::newRow("node layer as text")
-      << withGroupNode(textLayer) << QStringLiteral("session: a node lacks the number 'layer'");
+      << withGroupNode(textLayer) << QStringLiteral("groups[0].nodes[0].layer: expected an integer, found a string");
   QJsonObject badBasis = node;
   badBasis.insert(QStringLiteral("basis"), QStringLiteral("neurons"));
   QTest::newRow("node basis") << withGroupNode(badBasis)
                               << QStringLiteral(
-                                     "unknown basis 'neurons' (expected mlp_act, mlp_out, attn or resid)");
+                                     "groups[0].nodes[0].basis: unknown basis 'neurons' (expected mlp_act, mlp_out, attn "
+                                     "or resid)");
   QJsonObject noIndex = node;
   noIndex.remove(QStringLiteral("index"));
   noIndex.insert(QStringLiteral("factor"), 0);
   QTest::newRow("edit without index")
       << json(QJsonObject{{QStringLiteral("format"), 1},
                           {QStringLiteral("node_interventions"), QJsonArray{noIndex}}})
-      << QStringLiteral("session: a node lacks the number 'index'");
+      << QStringLiteral("node_interventions[0]: missing the number \"index\"");
+  QTest::newRow("groups not an array")  // used to load silently and wipe the groups
+      << QByteArray(R"({"format": 1, "groups": "oops", "prompt": 42})")
+      << QStringLiteral("groups: expected an array, found a string");
+  QTest::newRow("prompt a number")
+      << withTrace("prompt", 42) << QStringLiteral("trace.prompt: expected a string, found a number");
+  QTest::newRow("fractional layer")
+      << withGroupNode(QJsonObject{{QStringLiteral("layer"), 1.5}, {QStringLiteral("pos"), 2}, {QStringLiteral("index"), 3}})
+      << QStringLiteral("groups[0].nodes[0].layer: 1.5 is not an integer >= -1");
+  QTest::newRow("bad colour")
+      << json(QJsonObject{{QStringLiteral("format"), 1},
+                          {QStringLiteral("groups"), QJsonArray{QJsonObject{{QStringLiteral("color"), QStringLiteral("blue-ish")}}}}})
+      << QStringLiteral("groups[0].color: 'blue-ish' is not a colour (#rrggbb)");
 }
 
 void TestSession::badFilesAreRefused() {

@@ -4,6 +4,8 @@
 #include <QMetaObject>
 #include <exception>
 
+#include "ce/core/base/error.h"
+
 namespace ce::ui {
 
 JobRunner::JobRunner(QObject* parent) : QObject(parent) {
@@ -55,10 +57,7 @@ quint64 JobRunner::startErased(const QString& name, Work work, Done done) {
     } catch (const ce::core::Cancelled&) {
       wasCancelled = true;
     } catch (const std::exception& e) {
-      error = QString::fromStdString(e.what());
-      // LibTorch messages carry a backtrace after the first line.
-      error = error.section(QLatin1Char('\n'), 0, 0);
-      if (error.isEmpty()) error = QStringLiteral("unknown error");
+      error = QString::fromStdString(ce::core::user_message(e));
     } catch (...) {
       error = QStringLiteral("unknown error");
     }

@@ -24,21 +24,100 @@ QJsonObject nodeJson(const NodeKey& k) {
                      {QStringLiteral("index"), k.node.index}};
 }
 
-NodeKey nodeFromJson(const QJsonValue& v) {
-  if (!v.isObject()) throw Error("session: a node is not an object");
-  const QJsonObject o = v.toObject();
-  NodeKey k;
-  k.basis = ce::core::parse_basis(
-      o.value(QStringLiteral("basis")).toString(QStringLiteral("mlp_act")).toStdString());
-  for (const char* f : {"layer", "pos", "index"}) {
-    if (!o.value(QLatin1String(f)).isDouble())
-      throw Error(std::string("session: a node lacks the number '") + f + "'");
+// Typed reads of a session's fields, each error naming the field ("groups[0].nodes[2].layer: expected an
+// integer, found a string"): a field of the wrong kind is refused, never defaulted, since a silently dropped
+// group or edit would lose the user's work without a word. Absent or null fields take their defaults.
+std::string kindOf(const QJsonValue& v) {
+  switch (v.type()) {
+    case QJsonValue::Null: return "null";
+    case QJsonValue::Bool: return "true or false";
+    case QJsonValue::Double: return "a number";
+    case QJsonValue::String: return "a string";
+    case QJsonValue::Array: return "an array";
+    case QJsonValue::Object: return "an object";
+    default: return "nothing";
   }
-  k.node.layer = o.value(QStringLiteral("layer")).toInt();
-  k.node.pos = o.value(QStringLiteral("pos")).toInt();
-  k.node.index = o.value(QStringLiteral("index")).toInt();
+}
+
+[[noreturn]] void wrongKind(const std::string& where, const char* expected, const QJsonValue& v) {
+  throw Error(where + ": expected " + expected + ", found " + kindOf(v));
+}
+
+std::string at(const std::string& where, const char* key) { return where.empty() ? key : where + "." + key; }
+
+// The field `key` of `o`, or an undefined value when it is absent or null.
+QJsonValue field(const QJsonObject& o, const char* key) {
+  const QJsonValue v = o.value(QLatin1String(key));
+  return v.isNull() ? QJsonValue(QJsonValue::Undefined) : v;
+}
+
+QString textOr(const QJsonObject& o, const char* key, const QString& fallback, const std::string& where) {
+  const QJsonValue v = field(o, key);
+  if (v.isUndefined()) return fallback;
+  if (!v.isString()) wrongKind(at(where, key), "a string", v);
+  return v.toString();
+}
+
+double numberOr(const QJsonObject& o, const char* key, double fallback, const std::string& where) {
+  const QJsonValue v = field(o, key);
+  if (v.isUndefined()) return fallback;
+  if (!v.isDouble()) wrongKind(at(where, key), "a number", v);
+  return v.toDouble();
+}
+
+bool flagOr(const QJsonObject& o, const char* key, bool fallback, const std::string& where) {
+  const QJsonValue v = field(o, key);
+  if (v.isUndefined()) return fallback;
+  if (!v.isBool()) wrongKind(at(where, key), "true or false", v);
+  return v.toBool();
+}
+
+QJsonArray arrayOr(const QJsonObject& o, const char* key, const std::string& where) {
+  const QJsonValue v = field(o, key);
+  if (v.isUndefined()) return {};
+  if (!v.isArray()) wrongKind(at(where, key), "an array", v);
+  return v.toArray();
+}
+
+QJsonObject objectOf(const QJsonValue& v, const std::string& where) {
+  if (!v.isObject()) wrongKind(where, "an object", v);
+  return v.toObject();
+}
+
+// A required integer (layer, position, index; -1 is a position meaning "every position").
+int integer(const QJsonObject& o, const char* key, const std::string& where) {
+  const QJsonValue v = field(o, key);
+  if (v.isUndefined()) throw Error(where + ": missing the number \"" + key + "\"");
+  const double d = v.toDouble();
+  if (!v.isDouble() || d != static_cast<double>(static_cast<long long>(d)) || d < -1 || d > 1e9) {
+    if (v.isDouble()) throw Error(at(where, key) + ": " + QString::number(d).toStdString() + " is not an integer >= -1");
+    wrongKind(at(where, key), "an integer", v);
+  }
+  return static_cast<int>(d);
+}
+
+// parse_basis and friends name the bad value; the field's path says where it is.
+template <typename F>
+auto named(const std::string& where, F&& parse) {
+  try {
+    return parse();
+  } catch (const Error& e) {
+    throw Error(where + ": " + e.what());
+  }
+}
+
+NodeKey nodeFromJson(const QJsonValue& v, const std::string& where) {
+  const QJsonObject o = objectOf(v, where);
+  NodeKey k;
+  const std::string basis = textOr(o, "basis", QStringLiteral("mlp_act"), where).toStdString();
+  k.basis = named(at(where, "basis"), [&] { return ce::core::parse_basis(basis); });
+  k.node.layer = integer(o, "layer", where);
+  k.node.pos = integer(o, "pos", where);
+  k.node.index = integer(o, "index", where);
   return k;
 }
+
+std::string indexed(const char* name, qsizetype i) { return std::string(name) + "[" + std::to_string(i) + "]"; }
 
 }  // namespace
 
@@ -86,44 +165,62 @@ QJsonObject Session::toJson() const {
 }
 
 Session Session::fromJson(const QJsonObject& json) {
-  if (json.value(QStringLiteral("format")).toInt() != kFormat)
-    throw Error("session: unsupported format (expected " + std::to_string(kFormat) + ")");
+  const QJsonValue format = field(json, "format");
+  if (format.isUndefined()) throw Error("no \"format\" field: not a session file of this program");
+  if (!format.isDouble() || format.toDouble() != kFormat) {
+    throw Error("format " + (format.isDouble() ? QString::number(format.toDouble()).toStdString() : kindOf(format)) +
+                " is not supported (this program reads format " + std::to_string(kFormat) + ")");
+  }
   Session s;
-  s.programVersion = json.value(QStringLiteral("program_version")).toString();
-  s.modelDir = json.value(QStringLiteral("model_dir")).toString();
-  s.modelHash = json.value(QStringLiteral("model_hash")).toString();
-  const QJsonObject t = json.value(QStringLiteral("trace")).toObject();
-  s.trace.prompt = t.value(QStringLiteral("prompt")).toString();
-  s.trace.answer = t.value(QStringLiteral("answer")).toString();
-  s.trace.contrast = t.value(QStringLiteral("contrast")).toString();
-  s.trace.patch = t.value(QStringLiteral("patch_prompt")).toString();
-  s.trace.method = ce::core::parse_method(
-      t.value(QStringLiteral("method")).toString(QStringLiteral("relp")).toStdString());
-  s.trace.basis = ce::core::parse_basis(
-      t.value(QStringLiteral("basis")).toString(QStringLiteral("mlp_act")).toStdString());
-  s.trace.metric = ce::core::parse_metric(
-      t.value(QStringLiteral("metric")).toString(QStringLiteral("diff")).toStdString());
-  s.trace.topK = t.value(QStringLiteral("top_k")).toInt(60);
-  s.trace.threshold = t.value(QStringLiteral("threshold")).toDouble(0);
-  if (!(s.trace.threshold >= 0)) throw Error("session: the threshold must be a number >= 0");
-  s.trace.edges = t.value(QStringLiteral("edges")).toBool(true);
-  s.trace.chat = t.value(QStringLiteral("chat_template")).toBool(false);
-  for (const QJsonValue& gv : json.value(QStringLiteral("groups")).toArray()) {
-    const QJsonObject g = gv.toObject();
+  s.programVersion = textOr(json, "program_version", {}, "");
+  s.modelDir = textOr(json, "model_dir", {}, "");
+  s.modelHash = textOr(json, "model_hash", {}, "");
+  const QJsonValue traceValue = field(json, "trace");
+  const QJsonObject t = traceValue.isUndefined() ? QJsonObject() : objectOf(traceValue, "trace");
+  s.trace.prompt = textOr(t, "prompt", {}, "trace");
+  s.trace.answer = textOr(t, "answer", {}, "trace");
+  s.trace.contrast = textOr(t, "contrast", {}, "trace");
+  s.trace.patch = textOr(t, "patch_prompt", {}, "trace");
+  const std::string method = textOr(t, "method", QStringLiteral("relp"), "trace").toStdString();
+  s.trace.method = named("trace.method", [&] { return ce::core::parse_method(method); });
+  const std::string basis = textOr(t, "basis", QStringLiteral("mlp_act"), "trace").toStdString();
+  s.trace.basis = named("trace.basis", [&] { return ce::core::parse_basis(basis); });
+  const std::string metric = textOr(t, "metric", QStringLiteral("diff"), "trace").toStdString();
+  s.trace.metric = named("trace.metric", [&] { return ce::core::parse_metric(metric); });
+  const double topK = numberOr(t, "top_k", 60, "trace");
+  if (!(topK >= 1 && topK <= 1e6) || topK != static_cast<double>(static_cast<int>(topK))) {
+    throw Error("trace.top_k: " + QString::number(topK).toStdString() + " is not an integer from 1 to 1000000");
+  }
+  s.trace.topK = static_cast<int>(topK);
+  s.trace.threshold = numberOr(t, "threshold", 0, "trace");
+  if (!(s.trace.threshold >= 0)) throw Error("trace.threshold: must be a number >= 0");
+  s.trace.edges = flagOr(t, "edges", true, "trace");
+  s.trace.chat = flagOr(t, "chat_template", false, "trace");
+  const QJsonArray groups = arrayOr(json, "groups", "");
+  for (qsizetype i = 0; i < groups.size(); ++i) {
+    const std::string where = indexed("groups", i);
+    const QJsonObject g = objectOf(groups[i], where);
     SteeringGroup group;
-    group.name = g.value(QStringLiteral("name")).toString();
-    group.color = QColor(g.value(QStringLiteral("color")).toString());
-    group.factor = g.value(QStringLiteral("factor")).toDouble(1.0);
-    for (const QJsonValue& n : g.value(QStringLiteral("nodes")).toArray())
-      group.nodes.push_back(nodeFromJson(n));
+    group.name = textOr(g, "name", {}, where);
+    const QString color = textOr(g, "color", {}, where);
+    group.color = QColor(color);
+    if (!color.isEmpty() && !group.color.isValid()) {
+      throw Error(at(where, "color") + ": '" + color.left(40).toStdString() + "' is not a colour (#rrggbb)");
+    }
+    group.factor = numberOr(g, "factor", 1.0, where);
+    const QJsonArray nodes = arrayOr(g, "nodes", where);
+    for (qsizetype n = 0; n < nodes.size(); ++n) group.nodes.push_back(nodeFromJson(nodes[n], where + "." + indexed("nodes", n)));
     s.groups.push_back(std::move(group));
   }
-  for (const QJsonValue& e : json.value(QStringLiteral("node_interventions")).toArray()) {
-    const QJsonValue value = e.toObject().value(QStringLiteral("value"));
-    if (value.isDouble()) {
-      s.nodeValues[nodeFromJson(e)] = static_cast<float>(value.toDouble());
+  const QJsonArray edits = arrayOr(json, "node_interventions", "");
+  for (qsizetype i = 0; i < edits.size(); ++i) {
+    const std::string where = indexed("node_interventions", i);
+    const QJsonObject e = objectOf(edits[i], where);
+    const NodeKey key = nodeFromJson(e, where);
+    if (!field(e, "value").isUndefined()) {
+      s.nodeValues[key] = static_cast<float>(numberOr(e, "value", 0, where));
     } else {
-      s.nodeFactors[nodeFromJson(e)] = e.toObject().value(QStringLiteral("factor")).toDouble(1.0);
+      s.nodeFactors[key] = numberOr(e, "factor", 1.0, where);
     }
   }
   return s;
@@ -158,10 +255,18 @@ Session Session::load(const QString& path) {
   QFile file(path);
   if (!file.open(QIODevice::ReadOnly))
     throw Error(path.toStdString() + ": " + file.errorString().toStdString());
+  // A session is a few kilobytes; the bound keeps /dev/zero-sized mistakes out of memory.
+  constexpr qint64 kMaxSessionBytes = qint64{64} << 20;
+  if (file.size() > kMaxSessionBytes) {
+    throw Error(path.toStdString() + ": " + std::to_string(file.size()) + " bytes is too large for a session");
+  }
   QJsonParseError err{};
-  const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &err);
-  if (err.error != QJsonParseError::NoError || !doc.isObject())
-    throw Error(path.toStdString() + ": not a session file (" + err.errorString().toStdString() + ")");
+  const QJsonDocument doc = QJsonDocument::fromJson(file.read(kMaxSessionBytes), &err);
+  if (err.error != QJsonParseError::NoError) {
+    throw Error(path.toStdString() + ": not a session file (" + err.errorString().toStdString() + " at byte " +
+                std::to_string(err.offset) + ")");
+  }
+  if (!doc.isObject()) throw Error(path.toStdString() + ": not a session file (a JSON array, not an object)");
   try {
     return fromJson(doc.object());
   } catch (const Error& e) {

@@ -26,7 +26,9 @@ class Session {
   QString programVersion;
 
   QJsonObject toJson() const;
-  // Throws ce::core::Error naming what is wrong (unknown format, bad field).
+  // Every present field must have its kind (absent or null ones take defaults: an older or hand-written file
+  // loads). Throws ce::core::Error("<field path>: <problem>"), e.g. "groups[0].nodes[2].layer: expected an
+  // integer, found a string", or for a missing or unknown format.
   static Session fromJson(const QJsonObject& json);
 
   // Written atomically (QSaveFile): a crash or a full disk never leaves half a session behind.
@@ -34,6 +36,7 @@ class Session {
   void save(const QString& path) const;
   // modelHash of the model folder `dir` (empty when it has no config.json).
   static QString hashModelDir(const QString& dir);
+  // Reads at most 64 MiB; throws Error("<path>: <problem>"), where the problem is fromJson's or the file's.
   static Session load(const QString& path);
 };
 

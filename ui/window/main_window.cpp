@@ -238,7 +238,8 @@ void MainWindow::wireEdits() {
 
 void MainWindow::showError(const QString& message, bool dialog) {
   lastError_ = message;
-  statusBar()->showMessage(message, 15000);
+  // The status bar has one line; the dialog (and lastError_) keep every line of a multi-line reason.
+  statusBar()->showMessage(QString(message).replace(QLatin1Char('\n'), QStringLiteral("; ")), 15000);
   if (dialog) {
     // Window-modal and non-blocking: a worker's error must never stall the event loop.
     auto* box = new QMessageBox(QMessageBox::Warning, tr("Circuit Explorer"), message, QMessageBox::Ok, this);

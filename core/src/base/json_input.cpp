@@ -45,6 +45,12 @@ namespace {
               (value.is_null() ? found : (vowel ? "an " : "a ") + found));
 }
 
+// The `where` of a member: "tokenizer.json: model" + "vocab" -> "tokenizer.json: model.vocab", and for a
+// file's top level "tokenizer_config.json" + "bos_token" -> "tokenizer_config.json: bos_token".
+std::string member_where(const std::string& where, const char* key) {
+  return where + (where.find(": ") == std::string::npos ? ": " : ".") + key;
+}
+
 }  // namespace
 
 std::string json_string(const nlohmann::json& value, const std::string& where) {
@@ -85,12 +91,12 @@ const nlohmann::json& json_member(const nlohmann::json& object, const char* key,
 std::string json_string_or(const nlohmann::json& object, const char* key, const std::string& fallback,
                            const std::string& where) {
   const nlohmann::json* v = json_optional(object, key, where);
-  return v ? json_string(*v, where + "." + key) : fallback;
+  return v ? json_string(*v, member_where(where, key)) : fallback;
 }
 
 bool json_bool_or(const nlohmann::json& object, const char* key, bool fallback, const std::string& where) {
   const nlohmann::json* v = json_optional(object, key, where);
-  return v ? json_bool(*v, where + "." + key) : fallback;
+  return v ? json_bool(*v, member_where(where, key)) : fallback;
 }
 
 }  // namespace ce::core

@@ -33,11 +33,12 @@ long long json_integer(const nlohmann::json& value, const std::string& where);
 bool json_bool(const nlohmann::json& value, const std::string& where);
 
 // The member `key` of `object`: Error("<where>: expected an object, found ...") when `object` is not one,
-// Error("<where>: missing \"<key>\"") when the key is absent. The member's `where` is "<where>.<key>".
+// Error("<where>: missing \"<key>\"") when the key is absent.
 const nlohmann::json& json_member(const nlohmann::json& object, const char* key, const std::string& where);
 // The member `key` when present and not null, else nullptr (an object is required as for json_member).
 const nlohmann::json* json_optional(const nlohmann::json& object, const char* key, const std::string& where);
-// json_string / json_bool of the member `key`, or `fallback` when it is absent or null.
+// json_string / json_bool of the member `key`, or `fallback` when it is absent or null. The member is named
+// "<where>.<key>", or "<where>: <key>" when `where` is a bare file name (a document's top level).
 std::string json_string_or(const nlohmann::json& object, const char* key, const std::string& fallback,
                            const std::string& where);
 bool json_bool_or(const nlohmann::json& object, const char* key, bool fallback, const std::string& where);

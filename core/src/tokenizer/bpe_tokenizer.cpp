@@ -2,6 +2,8 @@
 // files it is read from are parsed in tiktoken.cpp and tokenizer_json.cpp, the merge loop is bpe_merges.cpp.
 #include "tokenizer/bpe_tokenizer.h"
 
+#include "io/loader_util.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <string_view>
@@ -146,7 +148,8 @@ void BpeTokenizer::set_bos_eos(const std::string& bos, const std::string& eos, c
   auto resolve = [&](const std::string& text, const char* what) {
     const auto id = impl_->lookup(text);
     if (!id) {
-      throw Error(source + ": " + what + " \"" + text + "\" is not in the vocabulary of " + impl_->name);
+      throw Error(source + ": " + what + " \"" + detail::printable(text, false, 80) + "\" is not in the vocabulary of " +
+                  impl_->name);
     }
     return *id;
   };

@@ -1,6 +1,7 @@
 #include "tokenizer/sentencepiece_tokenizer.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "ce/core/base/error.h"
@@ -17,6 +18,11 @@ std::string spm_reason(const std::string& message) {
   const size_t source = message.find("./src/");
   const size_t bracket = source == std::string::npos ? std::string::npos : message.find("] ", source);
   std::string reason = bracket == std::string::npos ? message : message.substr(bracket + 2);
+  // absl-style status codes ("Internal: ", "Invalid argument: ") name SentencePiece's category, not the problem.
+  for (const char* code : {"Internal: ", "Invalid argument: ", "Out of range: ", "Not found: ", "Unknown: ",
+                           "Failed precondition: ", "Data loss: "}) {
+    if (reason.rfind(code, 0) == 0) reason.erase(0, std::strlen(code));
+  }
   while (!reason.empty() && (reason.back() == ' ' || reason.back() == '\n')) reason.pop_back();
   if (reason.empty()) reason = "SentencePiece refused it";
   return reason.size() > 300 ? reason.substr(0, 300) + "..." : reason;

@@ -49,15 +49,14 @@ std::unique_ptr<Tokenizer> load(const std::string& content, Format format, const
               "tokenizer.json)");
 }
 
-// bos_token/eos_token of tokenizer_config.json: a string or an AddedToken object {"content": ...}.
-std::string token_string(const json& config, const char* key) {
-  if (!config.contains(key)) return {};
-  const json& value = config.at(key);
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_object() && value.contains("content") && value.at("content").is_string()) {
-    return value.at("content").get<std::string>();
-  }
-  return {};
+// bos_token/eos_token of tokenizer_config.json: a string or an AddedToken object {"content": ...}; absent or
+// null means "not named". Anything else is an error: ignoring it would silently change the prompt's ids.
+std::string token_string(const json& config, const char* key, const std::string& config_path) {
+  const json* value = json_optional(config, key, config_path);
+  if (!value) return {};
+  const std::string where = config_path + ": " + key;
+  if (value->is_object()) return json_string(json_member(*value, "content", where), where + ".content");
+  return json_string(*value, where);
 }
 
 }  // namespace
@@ -117,13 +116,13 @@ std::unique_ptr<Tokenizer> Tokenizer::from_model_dir(const std::string& dir) {
     throw Error(dir + ": no usable tokenizer: " + reasons);
   }
 
-  if (config.contains("add_bos_token") && config.at("add_bos_token").is_boolean()) {
-    tokenizer->set_default_add_bos(config.at("add_bos_token").get<bool>());
-  }
+  tokenizer->set_default_add_bos(
+      json_bool_or(config, "add_bos_token", tokenizer->default_add_bos(), config_path));
   // SentencePiece models carry their own BOS/EOS; byte-level BPE files do not, so the config decides
   // (e.g. Llama 3 Instruct names <|eot_id|> as its EOS).
   if (auto* bpe = dynamic_cast<BpeTokenizer*>(tokenizer.get())) {
-    bpe->set_bos_eos(token_string(config, "bos_token"), token_string(config, "eos_token"), config_path);
+    bpe->set_bos_eos(token_string(config, "bos_token", config_path), token_string(config, "eos_token", config_path),
+                     config_path);
   }
   return tokenizer;
 }

@@ -13,4 +13,9 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
+// What a front end shows for an exception `e`: an Error's whole message (a reason may take several lines, as
+// a model folder's tokenizer candidates do), and only the first line of anything else (LibTorch's messages
+// carry a C++ backtrace after it). Never empty. Thread-safe.
+std::string user_message(const std::exception& e);
+
 }  // namespace ce::core
