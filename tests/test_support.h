@@ -31,12 +31,19 @@ struct CliResult {
   QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
 };
 
-// build/bin/circuit-trace with `args`, waited for up to two minutes.
+// build/bin/circuit-trace with `args`, waited for up to ten minutes (a loaded 2-core machine runs the slowest
+// command in about two). A run that does not finish is killed and returned with code -1 and a message, so
+// that a test never reads the exit code of a process still running (0) as success.
 inline CliResult run_cli(const QStringList& args) {
   QProcess p;
   p.start(QStringLiteral(CE_BIN_DIR "/circuit-trace"), args);
-  p.waitForFinished(120000);
-  return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
+  if (!p.waitForFinished(600000)) {
+    p.kill();
+    p.waitForFinished();
+    return {-1, p.readAllStandardOutput(), "circuit-trace did not finish within 10 minutes: " + args.join(' ').toUtf8()};
+  }
+  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
+          p.readAllStandardError()};
 }
 
 }  // namespace ce::test

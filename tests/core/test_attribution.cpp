@@ -378,7 +378,7 @@ class TestAttribution : public QObject {
     write_lines(p, R"({"clean_prefix": "The uncles", "patch_prefix": "The uncle", "clean_answer": " do"})" "\n");
     QVERIFY(QString::fromStdString(error_of(load)).endsWith("d.jsonl:1: missing field \"patch_answer\""));
     write_lines(p, "\n{not json\n");
-    QVERIFY(QString::fromStdString(error_of(load)).endsWith("d.jsonl:2: not valid JSON (parse error at line 1, column 2: syntax error while parsing object key - invalid literal; last read: '{n'; expected string literal)"));
+    QVERIFY(QString::fromStdString(error_of(load)).endsWith("d.jsonl:2: not valid JSON (parse error at line 1, column 3: syntax error while parsing object key - invalid literal; last read: '{no'; expected string literal)"));
     write_lines(p, R"({"clean_prefix": "The uncles", "patch_prefix": "The uncle", "clean_answer": " do so", "patch_answer": " does"})" "\n");
     QVERIFY2(QString::fromStdString(error_of(load)).contains("no usable example among 1 (1 with a multi-token answer, 0 with"),
              error_of(load).c_str());

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "ce/core/base/error.h"
 #include "ce/core/base/resources.h"
 #include "ce/core/circuits/attribution_example.h"
 #include "ce/core/circuits/basis.h"
@@ -37,6 +38,16 @@ class TestRules : public QObject {
     o.threads = 1;
     geo_ = Model::open(default_model_dir(), o);
     QVERIFY(tmp_.isValid());
+  }
+
+  // What the CLI and the explorer show of an exception: an Error whole (its reasons may take lines), anything
+  // else (LibTorch's c10::Error with its backtrace) to its first line.
+  void userMessages() {
+    QCOMPARE(ce::core::user_message(ce::core::Error("dir: no usable tokenizer:\n a\n b")),
+             std::string("dir: no usable tokenizer:\n a\n b"));
+    QCOMPARE(ce::core::user_message(std::runtime_error("shape mismatch\nException raised from x at y.cpp:1")),
+             std::string("shape mismatch"));
+    QCOMPARE(ce::core::user_message(std::runtime_error("")), std::string("unknown error"));
   }
 
   void nodeNames() {
