@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
@@ -33,6 +34,10 @@ struct Registrar {
 // a file there first.
 const std::string& scratch_dir();
 
+// scratch_dir()/<name>, created once with copies of the named files of fixtures/ (a model folder that the
+// fuzzed file joins), and returned.
+std::string scratch_folder(const std::string& name, std::initializer_list<const char*> fixtures);
+
 // Writes `size` bytes to scratch_dir()/<name> (replacing it) and returns that path.
 std::string write_scratch(const std::string& name, const uint8_t* data, size_t size);
 
@@ -47,7 +52,8 @@ void run_guarded(const std::function<void()>& body, const std::string& must_name
 const std::string& last_rejection();
 
 // Why a rejection message breaks the error rule, or "" when it is fine: it must mention `must_name` (the
-// file's path or name), be at most 1500 bytes (no hostile value echoed whole), and carry no raw library text
+// file's path or name), be at most 1500 bytes and echo no 350 bytes of the input (a quoted value is cut
+// short), and carry no raw library text
 // ("[json.exception", "basic_string", "bad_alloc", "std::", a source location "x.cc(", torch's "Exception
 // raised from") unless `input` holds that text itself (a message may quote the file).
 std::string message_problem(const std::string& message, const std::string& must_name, std::string_view input);

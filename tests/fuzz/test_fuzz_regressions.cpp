@@ -73,6 +73,20 @@ class TestFuzzRegressions : public QObject {
     }
   }
 
+  // The rule every target checks, on its own: a finding must be reported, a fine message must not.
+  void messageRule() {
+    using ce::fuzz::message_problem;
+    QCOMPARE(message_problem("DIR/a.json: groups: expected an array, found a string", "a.json", "{}"), std::string());
+    QVERIFY(!message_problem("DIR/b.json: bad", "a.json", "").empty());
+    QVERIFY(!message_problem("a.json: [json.exception.type_error.302] type must be number", "a.json", "{}").empty());
+    // Raw text the input itself holds may be quoted back.
+    QCOMPARE(message_problem("a.json: unknown key 'std::x'", "a.json", R"({"std::x": 1})"), std::string());
+    const std::string hostile(1000, 'q');
+    QVERIFY(!message_problem("a.json: bad value '" + hostile + "'", "a.json", "{\"v\": \"" + hostile + "\"}").empty());
+    QCOMPARE(message_problem("a.json: bad value '" + hostile.substr(0, 200) + "...'", "a.json", hostile), std::string());
+    QVERIFY(!message_problem("a.json: " + std::string(2000, 'x'), "a.json", "").empty());
+  }
+
   void replay_data() {
     QTest::addColumn<QString>("target");
     QTest::addColumn<QString>("path");
