@@ -127,10 +127,13 @@ std::unique_ptr<BpeTokenizer::Impl> bpe::parse_tokenizer_json(const std::string&
     vocab_ids.reserve(vocab.size() * 2);
     long long max_id = -1;
     for (const auto& [text, id_value] : vocab.items()) {
-      const std::string where = name + ": model.vocab[\"" + detail::printable(text, false, 40) + "\"]";
-      const long long id = json_integer(id_value, where);
+      // The field's name is built only for a message: Llama 3 has 128,000 entries.
+      auto where = [&] { return name + ": model.vocab[\"" + detail::printable(text, false, 40) + "\"]"; };
+      const long long id = id_value.is_number_integer() && !id_value.is_number_unsigned()
+                               ? id_value.get<long long>()
+                               : json_integer(id_value, where());
       if (id < 0 || id > INT_MAX / 2) {
-        throw Error(where + ": id " + std::to_string(id) + " is out of range");
+        throw Error(where() + ": id " + std::to_string(id) + " is out of range");
       }
       vocab_ids.emplace(text, static_cast<int>(id));
       max_id = std::max(max_id, id);
@@ -204,9 +207,13 @@ std::unique_ptr<BpeTokenizer::Impl> bpe::parse_tokenizer_json(const std::string&
         left = text.substr(0, space);
         right = text.substr(space + 1);
       } else if (merge.is_array() && merge.size() == 2) {
-        const std::string where = name + ": model.merges[" + std::to_string(rank) + "]";
-        left = json_string(merge.at(0), where + "[0]");
-        right = json_string(merge.at(1), where + "[1]");
+        if (!merge[0].is_string() || !merge[1].is_string()) {
+          const std::string where = name + ": model.merges[" + std::to_string(rank) + "]";
+          (void)json_string(merge[0], where + "[0]");
+          (void)json_string(merge[1], where + "[1]");
+        }
+        left = merge[0].get_ref<const std::string&>();
+        right = merge[1].get_ref<const std::string&>();
       } else {
         throw Error(name + ": merge " + std::to_string(rank) + " is neither \"a b\" nor [a, b]");
       }
