@@ -246,7 +246,7 @@ void TestSession::saveFailureNamesThePath() {
 void TestSession::missingFileNamesThePath() {
   const QString path = tmp_.filePath(QStringLiteral("never-saved.json"));
   const std::string e = ce::test::error_of([&] { Session::load(path); });
-  QCOMPARE(QString::fromStdString(e), path + QStringLiteral(": No such file or directory"));
+  QCOMPARE(QString::fromStdString(e), path + QStringLiteral(": cannot open file: No such file or directory"));
 }
 
 void TestSession::fifoIsRefusedAtOnce() {

@@ -7,6 +7,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSaveFile>
+#include <cmath>
 
 #include "ce/core/base/error.h"
 #include "ce/core/base/files.h"
@@ -89,7 +90,8 @@ int integer(const QJsonObject& o, const char* key, const std::string& where) {
   const QJsonValue v = field(o, key);
   if (v.isUndefined()) throw Error(where + ": missing the number \"" + key + "\"");
   const double d = v.toDouble();
-  if (!v.isDouble() || d != static_cast<double>(static_cast<long long>(d)) || d < -1 || d > 1e9) {
+  // Range first: converting 4.9e124 to an integer is undefined behaviour (found by the fuzz campaign).
+  if (!v.isDouble() || !(d >= -1 && d <= 1e9) || d != std::floor(d)) {
     if (v.isDouble()) throw Error(at(where, key) + ": " + QString::number(d).toStdString() + " is not an integer >= -1");
     wrongKind(at(where, key), "an integer", v);
   }
@@ -250,18 +252,14 @@ void Session::save(const QString& path) const {
 }
 
 Session Session::load(const QString& path) {
-  // A FIFO would block open() below; check_regular_file refuses it, a folder and a device by name.
-  ce::core::refuse_special_file(path.toStdString());
-  QFile file(path);
-  if (!file.open(QIODevice::ReadOnly))
-    throw Error(path.toStdString() + ": " + file.errorString().toStdString());
-  // A session is a few kilobytes; the bound keeps /dev/zero-sized mistakes out of memory.
-  constexpr qint64 kMaxSessionBytes = qint64{64} << 20;
-  if (file.size() > kMaxSessionBytes) {
-    throw Error(path.toStdString() + ": " + std::to_string(file.size()) + " bytes is too large for a session");
-  }
+  // The one bounded reader of core (regular files only, opened non-blocking: a FIFO cannot hang the load): a
+  // session is a few kilobytes, and /dev/zero-sized mistakes stay out of memory. (QFile::read(limit) would
+  // allocate the whole limit on every load: 80 ms a load under ASan, found by the fuzz campaign.)
+  constexpr uint64_t kMaxSessionBytes = uint64_t{64} << 20;
+  const QByteArray bytes =
+      QByteArray::fromStdString(ce::core::read_file(path.toStdString(), kMaxSessionBytes, "a session"));
   QJsonParseError err{};
-  const QJsonDocument doc = QJsonDocument::fromJson(file.read(kMaxSessionBytes), &err);
+  const QJsonDocument doc = QJsonDocument::fromJson(bytes, &err);
   if (err.error != QJsonParseError::NoError) {
     throw Error(path.toStdString() + ": not a session file (" + err.errorString().toStdString() + " at byte " +
                 std::to_string(err.offset) + ")");

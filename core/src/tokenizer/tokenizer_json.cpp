@@ -126,7 +126,9 @@ std::unique_ptr<BpeTokenizer::Impl> bpe::parse_tokenizer_json(const std::string&
     std::unordered_map<std::string, int> vocab_ids;  // vocabulary spelling -> id
     vocab_ids.reserve(vocab.size() * 2);
     long long max_id = -1;
-    for (const auto& [text, id_value] : vocab.items()) {
+    for (const auto& item : vocab.items()) {
+      const std::string& text = item.key();  // named, not a structured binding: the lambda below captures it
+      const json& id_value = item.value();
       // The field's name is built only for a message: Llama 3 has 128,000 entries.
       auto where = [&] { return name + ": model.vocab[\"" + detail::printable(text, false, 40) + "\"]"; };
       const long long id = id_value.is_number_integer() && !id_value.is_number_unsigned()
