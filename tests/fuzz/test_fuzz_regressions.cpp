@@ -110,8 +110,8 @@ class TestFuzzRegressions : public QObject {
     }
   }
 
-  // The five most common rejection kinds of each parser in the campaign (README, Robustness), message by
-  // message: one line naming the file (scratch folder shown as DIR) and the field, in the program's words.
+  // The five most common rejection kinds of each parser over the campaign's corpora (README, Robustness) and
+  // the issue's cases, message by message: one line naming the file (scratch folder shown as DIR) and the field, in the program's words.
   void rejectionMessages_data() {
     QTest::addColumn<QString>("target");
     QTest::addColumn<QByteArray>("input");
@@ -232,6 +232,26 @@ class TestFuzzRegressions : public QObject {
         "DIR/tokcfg/tokenizer_config.json: add_bos_token: expected true or false, found a string");
     row("tokenizer_config", "bos_token a number", R"({"bos_token": 1})",
         "DIR/tokcfg/tokenizer_config.json: bos_token: expected a string, found a number");
+    row("model_config", "no architecture", R"({"hidden_size": 64})",
+        "config.json: neither model_type nor architectures is given (only Llama / LlamaForCausalLM is supported)");
+    row("model_config", "not llama", R"({"architectures": ["GPT2LMHeadModel"]})",
+        "config.json: architectures = [\"GPT2LMHeadModel\"] does not name LlamaForCausalLM (the only supported architecture)");
+    row("tokenizer_json", "no model", R"({"vocab": {}})",
+        "tokenizer.json: no \"model\" in tokenizer.json");
+    row("tiktoken", "rank too large", "YQ== 99999999999\n",
+        "tokenizer.model: line 1: rank too large");
+    row("exemplar_index", "token outside vocabulary", patched_index(528 - 16, 999),
+        "DIR/index.cexi: corrupted exemplar index: token id 999 outside the vocabulary");
+    row("exemplar_index", "version", patched_index(4, 9),
+        "DIR/index.cexi: exemplar index version 9 is not supported (expected 1); rebuild it with circuit-trace exemplars");
+    row("session", "huge layer", R"({"format": 1, "node_interventions": [{"layer": 4.9e124, "pos": 0, "index": 0}]})",
+        "DIR/session.json: node_interventions[0].layer: 4.9e+124 is not an integer >= -1");
+    row("paired_dataset", "not an object", "[1]\n",
+        "DIR/data.jsonl:1: not a JSON object");
+    row("corpus", "nested too deep", QByteArray("{\"text\": ") + QByteArray(300, '[') + QByteArray(300, ']') + "}\n",
+        "DIR/corpus.jsonl:1: JSON nested deeper than 256 levels");
+    row("tokenizer_config", "eos_token object without content", R"({"eos_token": {"id": 3}})",
+        "DIR/tokcfg/tokenizer_config.json: eos_token: missing \"content\"");
   }
 
   void rejectionMessages() {
