@@ -1,6 +1,5 @@
 #include "ce/core/exemplars/exemplar_builder.h"
 
-
 #include <algorithm>
 #include <cerrno>
 #include <chrono>

@@ -14,7 +14,9 @@ namespace {
 // [model_proto->ParseFromArray(...)] " says only that protobuf parsing failed; "... [cond] explanation" keeps
 // the explanation.
 std::string spm_reason(const std::string& message) {
-  if (message.find("ParseFromArray") != std::string::npos) return "the protobuf does not parse (truncated or not a model)";
+  if (message.find("ParseFromArray") != std::string::npos) {
+    return "the protobuf does not parse (truncated or not a model)";
+  }
   const size_t source = message.find("./src/");
   const size_t bracket = source == std::string::npos ? std::string::npos : message.find("] ", source);
   std::string reason = bracket == std::string::npos ? message : message.substr(bracket + 2);
