@@ -3,6 +3,8 @@
 #include <climits>
 #include <cstring>
 
+#include "io/loader_util.h"
+
 namespace ce::core {
 
 std::string json_error_text(const std::exception& e) {
@@ -11,16 +13,7 @@ std::string json_error_text(const std::exception& e) {
     const char* end = std::strstr(text, "] ");
     if (end) text = end + 2;
   }
-  std::string out;
-  for (const char* p = text; *p; ++p) {
-    if (out.size() >= 200) {
-      out += "...";
-      break;
-    }
-    const auto u = static_cast<unsigned char>(*p);
-    out.push_back(u >= 0x20 && u < 0x7f ? *p : '?');
-  }
-  return out;
+  return detail::printable(text, true);  // nlohmann quotes the raw bytes it choked on
 }
 
 nlohmann::json parse_json(const std::string& text, const std::string& name) {
