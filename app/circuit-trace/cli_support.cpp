@@ -16,6 +16,8 @@ using ce::core::Error;
 
 Option threads_option() { return value("threads", "N", "compute threads, 0 = all cores", "0"); }
 
+Option progress_option() { return flag("progress", "progress on stderr"); }
+
 std::vector<Option> model_options() {
   return {value("model", "DIR", "model folder (default: the embedded demo model)"),
           value("dtype", "f32|bf16",

@@ -26,6 +26,8 @@ std::vector<Option> model_options();
 std::vector<Option> prompt_options();
 // The help line of --threads, shared with the commands that take --threads without a model.
 Option threads_option();
+// --progress: the long commands' progress on stderr (InterruptCancels prints it).
+Option progress_option();
 
 std::unique_ptr<ce::core::Model> open_model(const Args& a);
 // --ids verbatim, or --text tokenized (in the chat format with --chat).

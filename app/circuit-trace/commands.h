@@ -7,9 +7,10 @@
 
 namespace ce::trace {
 
-std::vector<Command> model_commands();     // info, tokenize, logits, generate
-std::vector<Command> circuit_commands();   // attribute, evaluate, edges, steer, steer-pairs
-std::vector<Command> exemplar_commands();  // exemplars, exemplars-merge, neuron, activations, ...
-std::vector<Command> demo_commands();      // train-demo, eval-demo, write-datasets
+std::vector<Command> model_commands();       // info, tokenize, logits, generate
+std::vector<Command> circuit_commands();     // attribute, evaluate, edges, steer, steer-pairs
+std::vector<Command> prompt_set_commands();  // trace-set, cluster, hypothesis, sweep
+std::vector<Command> exemplar_commands();    // exemplars, exemplars-merge, neuron, activations, ...
+std::vector<Command> demo_commands();        // train-demo, eval-demo, write-datasets
 
 }  // namespace ce::trace

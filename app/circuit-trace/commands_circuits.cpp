@@ -51,8 +51,6 @@ std::vector<Option> attribution_option_list() {
       value("batch", "B", "examples per forward pass", std::to_string(d.batch))};
 }
 
-Option progress_option() { return flag("progress", "progress on stderr"); }
-
 struct LoadedData {
   std::vector<ce::core::AttributionExample> examples;
   json summary;
