@@ -146,8 +146,9 @@ Batch make_batch(const std::vector<AttributionExample>& ex, const std::vector<si
 class Attributor {
  public:
   Attributor(const Model& model, const std::vector<AttributionExample>& examples, const AttributionOptions& o,
-             const JobControl& control)
-      : engine_(engine_of(model)), examples_(examples), o_(o), control_(control), site_(site_of(o.basis)) {
+             const JobControl& control, const ExampleSink* sink)
+      : engine_(engine_of(model)), examples_(examples), o_(o), control_(control), sink_(sink),
+        site_(site_of(o.basis)) {
     const ModelConfig& c = engine_.config();
     L_ = static_cast<int>(c.num_hidden_layers);
     W_ = basis_width(o.basis, c);
@@ -172,7 +173,9 @@ class Attributor {
       const JobControl sub = control_.sub(static_cast<double>(k) / static_cast<double>(batches.size()),
                                           static_cast<double>(k + 1) / static_cast<double>(batches.size()));
       Batch B = make_batch(examples_, batches[k]);
+      rows_ = &batches[k];
       m_sum += run_batch(B, sub);
+      if (sink_ != nullptr) hand_over(B.t);
       sub.report(1.0);
     }
     AttributionResult r;
@@ -270,6 +273,7 @@ class Attributor {
       torch::Tensor g = grads[static_cast<size_t>(l)].defined() ? grads[static_cast<size_t>(l)] : torch::zeros_like(a);
       accumulate(l, B.t, g * (baseline(l, a) - a), a);
     }
+    batch_m_ = m.detach();
     return m.detach().sum().item<double>();
   }
 
@@ -279,7 +283,8 @@ class Attributor {
     const Capture clean = capture(B.clean, true);
     torch::Tensor clean_logits = clean.logits.squeeze(1);  // [b, vocab]
     torch::Tensor topk = topk_ids(clean_logits);           // [b, 5]
-    const double m_clean = metric_rows(clean_logits, o_.metric, B.answer, B.contrast, topk).sum().item<double>();
+    batch_m_ = metric_rows(clean_logits, o_.metric, B.answer, B.contrast, topk);  // [b]
+    const double m_clean = batch_m_.sum().item<double>();
     const int64_t S = o_.ig_steps;
     torch::Tensor alpha = torch::arange(S, torch::kFloat32).div(static_cast<double>(S)).view({1, S, 1, 1});  // [1, S, 1, 1]
     auto rep = [S](const torch::Tensor& x) { return x.repeat_interleave(S, 0); };  // [b, ...] -> [b*S, ...]
@@ -382,12 +387,34 @@ class Attributor {
   void accumulate(int l, int64_t t, const torch::Tensor& effect, const torch::Tensor& act) {
     effect_[l].narrow(0, 0, t).add_(effect.sum(0));   // [t, W]
     activation_[l].narrow(0, 0, t).add_(act.sum(0));  // [t, W]
+    if (sink_ != nullptr) {
+      rows_effect_.push_back(effect);  // [b, t, W]
+      rows_act_.push_back(act);        // [b, t, W]
+    }
+  }
+
+  // Gives each example of the batch just run its own [L, t, W] effects and activations.
+  void hand_over(int64_t t) {
+    torch::Tensor e = torch::stack(rows_effect_, 1).contiguous();  // [b, L, t, W]
+    torch::Tensor a = torch::stack(rows_act_, 1).contiguous();     // [b, L, t, W]
+    rows_effect_.clear();
+    rows_act_.clear();
+    const int64_t per_row = static_cast<int64_t>(L_) * t * W_;
+    for (size_t r = 0; r < rows_->size(); ++r) {
+      const int64_t off = static_cast<int64_t>(r) * per_row;
+      (*sink_)((*rows_)[r], static_cast<int>(t), e.data_ptr<float>() + off, a.data_ptr<float>() + off,
+               batch_m_[static_cast<int64_t>(r)].item<double>());
+    }
   }
 
   const LlamaModel& engine_;
   const std::vector<AttributionExample>& examples_;
   const AttributionOptions& o_;
   const JobControl& control_;
+  const ExampleSink* sink_ = nullptr;
+  const std::vector<size_t>* rows_ = nullptr;     // the example indices of the batch being run
+  std::vector<torch::Tensor> rows_effect_, rows_act_;  // sink only: L x [b, t, W] of that batch
+  torch::Tensor batch_m_;                         // [b] that batch's clean metric
   Site site_;
   int L_ = 0;
   int64_t W_ = 0, T_ = 0;
@@ -396,8 +423,11 @@ class Attributor {
 
 }  // namespace
 
-AttributionResult attribute(const Model& model, const std::vector<AttributionExample>& examples,
-                            const AttributionOptions& options, const JobControl& control) {
+namespace {
+
+AttributionResult run_attribution(const Model& model, const std::vector<AttributionExample>& examples,
+                                  const AttributionOptions& options, const JobControl& control,
+                                  const ExampleSink* sink) {
   if (examples.empty()) throw Error("attribution needs at least one example");
   if (options.batch < 1) throw Error("batch must be >= 1");
   const int64_t vocab = model.config().vocab_size;
@@ -411,8 +441,21 @@ AttributionResult attribute(const Model& model, const std::vector<AttributionExa
     }
   }
   ensure_compute_threads();
-  Attributor a(model, examples, options, control);
+  Attributor a(model, examples, options, control, sink);
   return a.run();
+}
+
+}  // namespace
+
+AttributionResult attribute(const Model& model, const std::vector<AttributionExample>& examples,
+                            const AttributionOptions& options, const JobControl& control) {
+  return run_attribution(model, examples, options, control, nullptr);
+}
+
+AttributionResult attribute(const Model& model, const std::vector<AttributionExample>& examples,
+                            const AttributionOptions& options, const JobControl& control, const ExampleSink& sink) {
+  if (options.method == Method::Exact) throw Error("per-example effects need atp, ig or relp, not exact");
+  return run_attribution(model, examples, options, control, sink ? &sink : nullptr);
 }
 
 }  // namespace ce::core

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -100,5 +101,14 @@ std::vector<NodeEffect> top_nodes(const AttributionResult& result, int n);
 // Thread rules: any thread; the Model is shared read-only, so several attributions may run at once.
 AttributionResult attribute(const Model& model, const std::vector<AttributionExample>& examples,
                             const AttributionOptions& options, const JobControl& control = {});
+
+// One example's own effects, handed over while attribute() runs: `effect` and `activation` are dense
+// [layers][positions][width] arrays (positions = the example's clean length), valid during the call only;
+// `m` is the example's clean metric. Called on the computing thread, once per example, in batch order.
+using ExampleSink = std::function<void(size_t example, int positions, const float* effect, const float* activation,
+                                       double m)>;
+// attribute() that also hands every example's effects to `sink` (AtP, IG and RelP; Error for Exact).
+AttributionResult attribute(const Model& model, const std::vector<AttributionExample>& examples,
+                            const AttributionOptions& options, const JobControl& control, const ExampleSink& sink);
 
 }  // namespace ce::core

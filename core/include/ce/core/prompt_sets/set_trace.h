@@ -1,0 +1,82 @@
+// Tracing a prompt set: every prompt attributed on its own, each neuron's effects collected across prompts
+// into its attribution profile, the neurons that matter on any prompt kept, and RelP edges between them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ce/core/circuits/attribution.h"
+#include "ce/core/prompt_sets/prompt_set.h"
+
+namespace ce::core {
+
+enum class SetBaseline {
+  Zero,   // gradient x activation (the paper's choice for case studies)
+  Patch,  // each line's "patch_prompt" (same token length as its prompt)
+};
+const char* set_baseline_name(SetBaseline baseline);      // "zero", "patch"
+SetBaseline parse_set_baseline(const std::string& name);  // Error for anything else
+
+struct SetTraceOptions {
+  Metric target = Metric::TopK;  // topk: the model's own top-5 logits; logit: logit(answer); diff: logit(answer) -
+                                 // logit(contrast)
+  SetBaseline baseline = SetBaseline::Zero;
+  Method method = Method::RelP;  // atp, ig or relp (exact is refused: too slow for a set)
+  RelpRules rules;
+  int ig_steps = 10;
+  double keep = 0.005;  // keep a neuron when max over positions of |effect| >= keep * |m| on some prompt
+  PromptFormat format = PromptFormat::Plain;
+  int edge_targets = 64;  // pairwise edges into this many kept neurons of largest total |profile| (0: none)
+  int batch = 32;
+};
+
+// One kept neuron. Vectors over prompts have the set's prompt order.
+struct SetNeuron {
+  int layer = 0, index = 0;
+  std::vector<float> profile;       // [prompts] effect summed over positions (the attribution profile)
+  std::vector<float> contribution;  // [prompts] effect through its edges into later kept neurons
+  std::vector<float> peak;          // [prompts] signed effect at the position of largest |effect|
+  std::vector<std::vector<float>> activation;  // [prompts][that prompt's tokens] clean activation
+  double total = 0;                 // sum over prompts of |profile|
+};
+
+// An edge between kept neurons, positions collapsed: per prompt the sum over source and target positions of the
+// RelP edge score (compute_edges' score: weight x the target's effect).
+struct SetEdge {
+  int src = 0, dst = 0;          // indices into SetTrace::neurons, src's layer < dst's layer
+  std::vector<float> profile;    // [prompts]
+  double mean = 0;               // mean over prompts (signed)
+};
+
+struct SetPrompt {
+  LabelledPrompt text;
+  std::vector<int> ids;  // as traced (BOS, chat format)
+  double m = 0;          // the target on the clean prompt
+};
+
+struct SetTrace {
+  SetTraceOptions options;
+  std::string source;       // the data file
+  std::vector<std::string> columns;
+  std::vector<SetPrompt> prompts;
+  std::vector<SetNeuron> neurons;  // kept, by (layer, index)
+  std::vector<SetEdge> edges;      // by (src, dst)
+  int layers = 0, width = 0;       // the model's mlp_act shape
+  int neuron_of(int layer, int index) const;  // index into neurons, or -1
+};
+
+// Traces `set` on `model`: per prompt one attribution (mlp_act basis) with `options`, batched by length.
+// Progress: attributions in [0, 0.6], activations [0.6, 0.7], edges [0.7, 1]. Throws Error for an empty set,
+// a prompt without the answer (or patch prompt, patch answer) its options need, an answer that is not one token,
+// options out of range; Cancelled when cancelled. Thread rules as attribute().
+SetTrace trace_set(const Model& model, const PromptSet& set, const SetTraceOptions& options,
+                   const JobControl& control = {});
+
+// The profiles file (JSON): options, prompts (text, answer, labels, ids, m), neurons (layer, index, profile,
+// contribution, peak, activation, total) and edges. save throws Error naming the file when it cannot be
+// written; load validates every field (types, lengths against the prompt count, ranges) and throws
+// Error "<path>: <field path>: ..." naming the first bad one.
+void save_set_trace(const SetTrace& trace, const std::string& path);
+SetTrace load_set_trace(const std::string& path);
+
+}  // namespace ce::core

@@ -1,0 +1,110 @@
+#include "ce/core/prompt_sets/prompt_set.h"
+
+#include <algorithm>
+#include <fstream>
+
+#include "base/json_input.h"
+#include "ce/core/base/error.h"
+#include "ce/core/base/files.h"
+
+namespace ce::core {
+
+namespace {
+
+// The first of `names` present (a set may use the prompt-set names or the paired-data names of Marks et al.).
+const nlohmann::json* first_of(const nlohmann::json& j, std::initializer_list<const char*> names,
+                               const std::string& where, std::string* used) {
+  for (const char* n : names) {
+    if (const nlohmann::json* v = json_optional(j, n, where)) {
+      *used = n;
+      return v;
+    }
+  }
+  return nullptr;
+}
+
+bool is_reserved(const std::string& key) {
+  static const char* const reserved[] = {"prompt",        "clean_prefix", "answer",       "clean_answer",
+                                         "contrast",      "patch_answer", "patch_prompt", "patch_prefix"};
+  return std::find(std::begin(reserved), std::end(reserved), key) != std::end(reserved);
+}
+
+std::string optional_text(const nlohmann::json& j, std::initializer_list<const char*> names, const std::string& where) {
+  std::string used;
+  const nlohmann::json* v = first_of(j, names, where, &used);
+  return v ? json_string(*v, where + ": \"" + used + "\"") : std::string();
+}
+
+}  // namespace
+
+PromptSet load_prompt_set(const std::string& path, size_t limit) {
+  refuse_special_file(path);  // a FIFO would block the stream below
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(path + ": cannot open the prompt set");
+  PromptSet set;
+  set.path = path;
+  std::string line;
+  size_t number = 0;
+  bool first = true;
+  while (std::getline(f, line)) {
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = path + ":" + std::to_string(number);
+    const nlohmann::json j = parse_json(line, where);
+    if (!j.is_object()) throw Error(where + ": not a JSON object");
+    LabelledPrompt p;
+    std::string used;
+    const nlohmann::json* prompt = first_of(j, {"prompt", "clean_prefix"}, where, &used);
+    if (!prompt) throw Error(where + ": missing \"prompt\"");
+    p.prompt = json_string(*prompt, where + ": \"" + used + "\"");
+    p.answer = optional_text(j, {"answer", "clean_answer"}, where);
+    p.contrast = optional_text(j, {"contrast", "patch_answer"}, where);
+    p.patch_prompt = optional_text(j, {"patch_prompt", "patch_prefix"}, where);
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (is_reserved(it.key())) continue;
+      const nlohmann::json& v = it.value();
+      if (v.is_object() || v.is_array()) {
+        throw Error(where + ": label \"" + it.key() + "\" must be a string, number or boolean");
+      }
+      p.labels[it.key()] = v.is_string() ? v.get<std::string>() : v.dump();
+      if (first) set.columns.push_back(it.key());
+    }
+    first = false;
+    set.prompts.push_back(std::move(p));
+    if (limit > 0 && set.prompts.size() >= limit) break;
+  }
+  if (set.prompts.empty()) throw Error(path + ": the prompt set has no prompts");
+  // A column counts only when every prompt has it: a sweep or a hypothesis needs a value per prompt.
+  set.columns.erase(std::remove_if(set.columns.begin(), set.columns.end(),
+                                   [&set](const std::string& c) {
+                                     return std::any_of(set.prompts.begin(), set.prompts.end(),
+                                                        [&c](const LabelledPrompt& p) { return !p.labels.count(c); });
+                                   }),
+                    set.columns.end());
+  return set;
+}
+
+std::vector<std::string> label_values(const PromptSet& set, const std::string& column) {
+  std::vector<std::string> out;
+  out.reserve(set.prompts.size());
+  for (size_t i = 0; i < set.prompts.size(); ++i) {
+    auto it = set.prompts[i].labels.find(column);
+    if (it == set.prompts[i].labels.end()) {
+      std::string cols;
+      for (const std::string& c : set.columns) cols += (cols.empty() ? "" : ", ") + c;
+      throw Error(set.path + ": no label column '" + column + "' (columns: " + (cols.empty() ? "none" : cols) + ")");
+    }
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+int first_answer_token(const Tokenizer& tok, bool add_bos, const std::string& prompt, const std::string& text) {
+  if (text.empty()) throw Error("an answer class has an empty value");
+  const std::string spoken = text[0] == ' ' ? text : " " + text;
+  const std::vector<int> ids = split_prompt_answer(tok, add_bos, prompt, spoken).second;
+  if (ids.empty()) throw Error("the value '" + text + "' has no tokens");
+  return ids.front();
+}
+
+}  // namespace ce::core

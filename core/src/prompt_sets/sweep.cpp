@@ -1,0 +1,158 @@
+#include "ce/core/prompt_sets/sweep.h"
+
+#include <cmath>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "circuits/attribution_util.h"
+#include "ce/core/base/error.h"
+#include "ce/core/base/threading.h"
+#include "ce/core/model/model.h"
+
+namespace ce::core {
+
+namespace {
+
+// (layer -> mlp_act columns) of a neuron list, checked against the model.
+std::map<int, std::vector<int64_t>> by_layer(const Model& model, const std::vector<std::pair<int, int>>& neurons) {
+  const int64_t L = model.config().num_hidden_layers, W = model.config().intermediate_size;
+  std::map<int, std::vector<int64_t>> out;
+  for (const auto& [l, i] : neurons) {
+    if (l < 0 || l >= L || i < 0 || i >= W) {
+      throw Error("sweep: neuron " + node_name(l, i) + " is outside the model (layers 0.." + std::to_string(L - 1) +
+                  ", neurons 0.." + std::to_string(W - 1) + ")");
+    }
+    out[l].push_back(i);
+  }
+  return out;
+}
+
+}  // namespace
+
+SweepResult sweep(const Model& model, const PromptSet& set, const std::vector<std::pair<int, int>>& neurons,
+                  const SweepOptions& o, const JobControl& control) {
+  if (set.prompts.empty()) throw Error("sweep: the prompt set has no prompts");
+  if (neurons.empty()) throw Error("sweep: no neurons to steer");
+  if (o.multipliers.empty()) throw Error("sweep: no multipliers");
+  for (double m : o.multipliers) {
+    if (!std::isfinite(m)) throw Error("sweep: multipliers must be finite numbers");
+  }
+  if (o.batch < 1) throw Error("sweep: batch must be >= 1");
+  const auto group = by_layer(model, neurons), ablate = by_layer(model, o.ablate);
+  const Tokenizer& tok = model.tokenizer();
+  const bool bos = tok.default_add_bos();
+  const size_t P = set.prompts.size();
+
+  // Answer classes: per column the prompt's own value's first token, and the set of every value's first token.
+  SweepResult r;
+  r.multipliers = o.multipliers;
+  r.prompts = static_cast<int>(P);
+  std::vector<std::vector<int>> own;               // [column][prompt] token id
+  std::vector<std::vector<int64_t>> any;           // [column] distinct token ids
+  for (const std::string& c : o.columns) {
+    const std::vector<std::string> values = label_values(set, c);
+    std::vector<int> ids;
+    std::set<int64_t> distinct;
+    for (size_t i = 0; i < P; ++i) {
+      ids.push_back(first_answer_token(tok, bos, set.prompts[i].prompt, values[i]));
+      distinct.insert(ids.back());
+    }
+    own.push_back(std::move(ids));
+    any.emplace_back(distinct.begin(), distinct.end());
+    r.classes.push_back(c);
+    r.classes.push_back("any " + c);
+  }
+  const size_t C = r.classes.size(), M = o.multipliers.size();
+  r.probability.assign(C, std::vector<double>(M, 0.0));
+  r.top1.assign(C, std::vector<double>(M, 0.0));
+
+  std::vector<AttributionExample> rows(P);  // only the ids, to reuse the length batching
+  for (size_t i = 0; i < P; ++i) {
+    rows[i].clean = prompt_ids(tok, set.prompts[i].prompt, o.format);
+    if (rows[i].clean.empty()) throw Error("sweep: prompt " + std::to_string(i + 1) + " is empty");
+  }
+  const auto batches = length_batches(rows, o.batch);
+  ensure_compute_threads();
+  torch::NoGradGuard no_grad;
+  const LlamaModel& engine = engine_of(model);
+  // Layers below the first edited one compute the same thing at every multiplier: run them once per batch.
+  int first = group.begin()->first;
+  if (!ablate.empty()) first = std::min(first, ablate.begin()->first);
+  double mult = 1;
+  const HookFn edit = [&](Site s, int l, const torch::Tensor& x) {
+    if (s != Site::MlpAct) return x;
+    auto g = group.find(l);
+    auto a = ablate.find(l);
+    if (g == group.end() && a == ablate.end()) return x;
+    torch::Tensor y = x.clone();  // [b, t, W]
+    if (a != ablate.end()) y.index_fill_(2, torch::tensor(a->second, torch::kInt64), 0.0);
+    if (g != group.end()) {
+      torch::Tensor idx = torch::tensor(g->second, torch::kInt64);
+      y.index_copy_(2, idx, x.index_select(2, idx) * mult);
+    }
+    return y;
+  };
+  for (size_t bi = 0; bi < batches.size(); ++bi) {
+    const std::vector<size_t>& idx = batches[bi];
+    std::vector<const std::vector<int>*> ids;
+    for (size_t i : idx) ids.push_back(&rows[i].clean);
+    const torch::Tensor tokens = ids_tensor(ids);  // [b, t]
+    torch::Tensor resid;                           // [b, t, d] input of layer `first`
+    ForwardOptions head;
+    head.logits = LogitsMode::None;
+    head.hook = cancellable(control, [&](Site s, int l, const torch::Tensor& x) {
+      if (s == Site::ResidPre && l == first) resid = x;
+      return x;
+    });
+    if (first > 0) engine.forward(tokens, head);
+    for (size_t k = 0; k < M; ++k) {
+      mult = o.multipliers[k];
+      ForwardOptions fo;
+      fo.logits = LogitsMode::Last;
+      fo.hook = cancellable(control, edit);
+      if (first > 0) {
+        fo.first_layer = first;
+        fo.resid = resid;
+      }
+      torch::Tensor probs = torch::softmax(engine.forward(tokens, fo).logits.squeeze(1), -1);  // [b, vocab]
+      torch::Tensor top = probs.argmax(-1, true);                                              // [b, 1]
+      for (size_t c = 0; c < own.size(); ++c) {
+        std::vector<int64_t> own_c;
+        for (size_t i : idx) own_c.push_back(own[c][i]);
+        torch::Tensor own_t = torch::tensor(own_c, torch::kInt64).unsqueeze(1);  // [b, 1]
+        torch::Tensor any_t = torch::tensor(any[c], torch::kInt64);              // [n]
+        r.probability[2 * c][k] += probs.gather(1, own_t).sum().item<double>();
+        r.probability[2 * c + 1][k] += probs.index_select(1, any_t).sum().item<double>();
+        r.top1[2 * c][k] += top.eq(own_t).sum().item<double>();
+        r.top1[2 * c + 1][k] += top.eq(any_t.unsqueeze(0)).any(1).sum().item<double>();
+      }
+      control.report(static_cast<double>(bi * M + k + 1) / static_cast<double>(batches.size() * M), "sweep");
+    }
+  }
+  for (size_t c = 0; c < C; ++c) {
+    for (size_t k = 0; k < M; ++k) {
+      r.probability[c][k] /= static_cast<double>(P);
+      r.top1[c][k] /= static_cast<double>(P);
+    }
+  }
+  return r;
+}
+
+std::string sweep_csv(const SweepResult& r) {
+  std::ostringstream out;
+  out.precision(9);
+  out << "multiplier";
+  for (const std::string& c : r.classes) out << "," << c << " p";
+  for (const std::string& c : r.classes) out << "," << c << " top1";
+  out << "\n";
+  for (size_t k = 0; k < r.multipliers.size(); ++k) {
+    out << r.multipliers[k];
+    for (const auto& v : r.probability) out << "," << v[k];
+    for (const auto& v : r.top1) out << "," << v[k];
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace ce::core
