@@ -206,6 +206,33 @@ class TestPromptSets : public QObject {
     QCOMPARE(halves[0].members.size() + halves[1].members.size(), big.members.size());
   }
 
+  // A group whose attribution sits on the Texas prompts is named after them; one spread evenly is not.
+  void labelsNameAConcentratedValue() {
+    SetTrace t;
+    t.columns = {"state"};
+    for (const char* state : {"Texas", "Texas", "Ohio", "Utah", "Iowa", "Maine", "Idaho", "Ohio"}) {
+      SetPrompt p;
+      p.text.labels["state"] = state;
+      t.prompts.push_back(p);
+    }
+    SetNeuron texas, spread;
+    texas.layer = 1;
+    texas.profile = {3, 1, 0, 0, 0, 0, 0, 0};
+    spread.layer = 2;
+    spread.profile = {1, 1, 1, 1, 1, 1, 1, 1};
+    t.neurons = {texas, texas, spread};
+    std::vector<NeuronGroup> groups(2);
+    groups[0].members = {0, 1};
+    groups[1].members = {2};
+    label_groups(groups, t, *model_, nullptr);
+    QCOMPARE(QString::fromStdString(groups[0].label), QString::fromUtf8("state=Texas 100% \u00b7 L1 \u00b7 2 neurons"));
+    QCOMPARE(QString::fromStdString(groups[1].label), QString::fromUtf8("L2 \u00b7 1 neuron"));
+    t.neurons[0].profile = {3, 1, 1, 0, 0, 0, 0, 0};  // 80% on Texas, lift 3.2
+    t.neurons[1] = t.neurons[0];
+    label_groups(groups, t, *model_, nullptr);
+    QCOMPARE(QString::fromStdString(groups[0].label), QString::fromUtf8("state=Texas 80% \u00b7 L1 \u00b7 2 neurons"));
+  }
+
   void aucEqualsTheHandValue() {
     // Pairs (positive, negative): 0.35 beats 0.1 but not 0.4; 0.8 beats both: 3 of 4.
     QCOMPARE(roc_auc({0.1f, 0.4f, 0.35f, 0.8f}, {false, false, true, true}), 0.75);

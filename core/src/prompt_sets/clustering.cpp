@@ -200,9 +200,62 @@ std::vector<NeuronGroup> split_group(const SetTrace& trace, const NeuronGroup& g
   return groups_of(trace, group.members, cluster_rows(profile_rows(trace, group.members, on), 2, -1));
 }
 
+namespace {
+
+// The label value that carries the largest share of the group's |attribution|, when that share is at least a
+// quarter and three times the value's share of the prompts ("state=Texas 40%"); "" otherwise.
+std::string concentration(const NeuronGroup& g, const SetTrace& trace) {
+  const size_t P = trace.prompts.size();
+  std::vector<double> mass(P, 0.0);
+  for (int m : g.members) {
+    for (size_t i = 0; i < P; ++i) mass[i] += std::abs(trace.neurons[static_cast<size_t>(m)].profile[i]);
+  }
+  const double total = std::accumulate(mass.begin(), mass.end(), 0.0);
+  if (total <= 0) return {};
+  std::string best;
+  double best_lift = 3;
+  for (const std::string& column : trace.columns) {
+    std::map<std::string, std::pair<double, int>> by_value;  // value -> (mass, prompts)
+    for (size_t i = 0; i < P; ++i) {
+      auto& v = by_value[trace.prompts[i].text.labels.at(column)];
+      v.first += mass[i];
+      ++v.second;
+    }
+    if (by_value.size() < 2) continue;
+    for (const auto& [value, mp] : by_value) {
+      const double share = mp.first / total, lift = share / (static_cast<double>(mp.second) / static_cast<double>(P));
+      if (share >= 0.25 && lift > best_lift) {
+        best_lift = lift;
+        best = column + "=" + value + " " + std::to_string(static_cast<int>(std::lround(100 * share))) + "%";
+      }
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
 void label_groups(std::vector<NeuronGroup>& groups, const SetTrace& trace, const Model& model,
                   const ExemplarIndex* index) {
   constexpr int kPerNeuron = 5;  // exemplars per neuron and polarity that vote for the label
+  // Votes of every kept neuron, so that a group is named by the tokens that set it apart (tf-idf), not by the
+  // function words that top most neurons' exemplars.
+  std::map<std::pair<int, int>, std::map<int, int>> votes;  // (neuron, polarity) -> token -> count
+  std::map<int, int> all_votes[2];
+  int all_neurons = 0;
+  if (index != nullptr) {
+    for (size_t k = 0; k < trace.neurons.size(); ++k) {
+      for (Polarity pol : {Polarity::Positive, Polarity::Negative}) {
+        const int p = static_cast<int>(pol);
+        std::map<int, int>& v = votes[{static_cast<int>(k), p}];
+        for (const Exemplar& e : index->exemplars(trace.neurons[k].layer, trace.neurons[k].index, pol, kPerNeuron)) {
+          ++v[e.tokens[static_cast<size_t>(e.position)]];
+        }
+        for (const auto& [token, n] : v) all_votes[p][token] += 1;  // neurons voting for the token
+      }
+      ++all_neurons;
+    }
+  }
   for (NeuronGroup& g : groups) {
     if (g.members.empty()) continue;
     g.layer_lo = g.layer_hi = trace.neurons[static_cast<size_t>(g.members.front())].layer;
@@ -213,19 +266,22 @@ void label_groups(std::vector<NeuronGroup>& groups, const SetTrace& trace, const
     const std::string span = g.layer_lo == g.layer_hi
                                  ? "L" + std::to_string(g.layer_lo)
                                  : "L" + std::to_string(g.layer_lo) + "\u2013L" + std::to_string(g.layer_hi);
+    std::string label = concentration(g, trace);
     if (index == nullptr) {
-      g.label = span + " \u00b7 " + std::to_string(g.members.size()) + " neurons";
+      g.label = (label.empty() ? "" : label + " \u00b7 ") + span + " \u00b7 " + std::to_string(g.members.size()) +
+                (g.members.size() == 1 ? " neuron" : " neurons");
       continue;
     }
     auto top_tokens = [&](Polarity pol) {
-      std::map<int, int> votes;
+      const int p = static_cast<int>(pol);
+      std::map<int, int> count;  // token -> members voting for it
       for (int m : g.members) {
-        const SetNeuron& n = trace.neurons[static_cast<size_t>(m)];
-        for (const Exemplar& e : index->exemplars(n.layer, n.index, pol, kPerNeuron)) {
-          ++votes[e.tokens[static_cast<size_t>(e.position)]];
-        }
+        for (const auto& [token, n] : votes[{m, p}]) count[token] += 1;
       }
-      std::vector<std::pair<int, int>> order(votes.begin(), votes.end());  // (token, votes)
+      std::vector<std::pair<int, double>> order;  // (token, tf-idf)
+      for (const auto& [token, n] : count) {
+        order.push_back({token, n * std::log((1.0 + all_neurons) / (1.0 + all_votes[p][token]))});
+      }
       std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
       std::string out;
       for (size_t k = 0; k < order.size() && k < 3; ++k) {
@@ -237,7 +293,7 @@ void label_groups(std::vector<NeuronGroup>& groups, const SetTrace& trace, const
       return out;
     };
     const std::string pos = top_tokens(Polarity::Positive), neg = top_tokens(Polarity::Negative);
-    g.label = pos + (neg.empty() ? "" : " / \u2212" + neg) + " \u00b7 " + span;
+    g.label = (label.empty() ? "" : label + " \u00b7 ") + pos + (neg.empty() ? "" : " / \u2212" + neg) + " \u00b7 " + span;
   }
 }
 

@@ -32,9 +32,11 @@ struct NeuronGroup {
 // length, joined). Groups are ordered by their first member; labels are "group N" until label_groups names them.
 std::vector<NeuronGroup> cluster_neurons(const SetTrace& trace, ClusterOn on, int groups, double distance);
 
-// Fills each group's layer span and label: the tokens most often at its members' strongest activations (up to
-// three, positive exemplars; then "−" and the negative ones), then "L{lo}–L{hi}" ("L{lo}" for one layer).
-// Without an index the label is the layer span and the group's size. Thread-safe.
+// Fills each group's layer span and label: the label value that carries most of the group's |attribution| when
+// it stands out ("state=Texas 40%": at least a quarter of the mass and three times the value's share of prompts),
+// the tokens that most set its members' strongest exemplars apart from the other kept neurons' (tf-idf, up to
+// three positive, then "−" and up to three negative), and "L{lo}–L{hi}". Without an index the tokens are left
+// out and the group's size is given. Throws Error for a damaged index. Thread-safe.
 void label_groups(std::vector<NeuronGroup>& groups, const SetTrace& trace, const Model& model,
                   const ExemplarIndex* index);
 
