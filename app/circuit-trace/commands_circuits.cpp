@@ -1,6 +1,8 @@
 // Circuits: node attribution, circuit evaluation, edges between neurons, and steering by neurons.
 #include <chrono>
 #include <fstream>
+#include <map>
+#include <memory>
 
 #include "ce/core/base/error.h"
 #include "ce/core/base/resources.h"
@@ -12,6 +14,8 @@
 #include "ce/core/circuits/specific_neurons.h"
 #include "ce/core/model/continuation.h"
 #include "ce/core/model/model.h"
+#include "ce/core/prompt_sets/hypothesis.h"
+#include "ce/core/prompt_sets/set_trace.h"
 #include "ce/core/tokenizer/tokenizer.h"
 #include "cli_support.h"
 #include "commands.h"
@@ -289,6 +293,19 @@ void steer_pairs(const Args& a) {
   ce::core::AttributionOptions o;
   o.method = ce::core::parse_method(a.get("method"));
   if (o.method == ce::core::Method::Exact) throw Error("steer-pairs: use atp, ig or relp");
+  // With a traced prompt set, each prompt's group is its label value's high-AUC neurons (hypothesis) instead
+  // of the pair's own top-K difference.
+  std::unique_ptr<ce::core::SetTrace> trace;
+  const std::string column = a.get("column");
+  const double auc = a.get_double("auc");
+  if (!(auc >= 0.5 && auc <= 1)) throw Error("--auc must be in [0.5, 1]");
+  std::map<std::string, std::vector<std::pair<int, int>>> groups;
+  if (a.has("profiles")) trace = std::make_unique<ce::core::SetTrace>(ce::core::load_set_trace(a.get("profiles")));
+  auto state_group = [&](const std::string& value) {
+    auto it = groups.find(value);
+    if (it == groups.end()) it = groups.emplace(value, ce::core::value_neurons(*trace, column, value, auc)).first;
+    return it->second;
+  };
   const InterruptCancels interrupt(a.flag("progress"));
   const ce::core::JobControl& control = interrupt.control();
   int flipped = 0, correct_before = 0;
@@ -299,7 +316,13 @@ void steer_pairs(const Args& a) {
     other.clean = e.patch;
     other.answer = e.contrast;
     other.contrast = e.answer;
-    const ce::core::SpecificNeurons sn = ce::core::specific_neurons(*model, e, other, top, o, control);
+    ce::core::SpecificNeurons sn;
+    if (trace) {
+      sn.mine = state_group(ce::core::label_of(*trace, e.clean, column));
+      sn.theirs = state_group(ce::core::label_of(*trace, e.patch, column));
+    } else {
+      sn = ce::core::specific_neurons(*model, e, other, top, o, control);
+    }
     std::vector<ce::core::Intervention> ivs;
     auto scale = [&ivs](const std::vector<std::pair<int, int>>& neurons, double factor) {
       for (const auto& [l, i] : neurons) {
@@ -337,6 +360,7 @@ void steer_pairs(const Args& a) {
          {"pairs", n},
          {"method", ce::core::method_name(o.method)},
          {"top", top},
+         {"groups", trace ? "hypothesis " + column + " auc >= " + a.get("auc") : std::string("pairwise top-K difference")},
          {"suppress", suppress},
          {"boost", boost},
          {"correct_before", correct_before},
@@ -407,7 +431,13 @@ std::vector<Command> circuit_commands() {
                  value("top", "K", "the top K neurons of each prompt", "20"),
                  value("suppress", "F", "factor of A's specific neurons", "0"),
                  value("boost", "F", "factor of B's specific neurons", "4"),
-                 value("method", "atp|ig|relp", "attribution method", relp), progress_option()},
+                 value("method", "atp|ig|relp", "attribution method", relp),
+                 value("profiles", "PROFILES",
+                       "instead of each pair's top-K difference, steer the groups of a trace-set file: the "
+                       "neurons whose ROC-AUC for the prompt's --column value reaches --auc"),
+                 value("column", "C", "with --profiles: the label column naming a prompt's group", "state"),
+                 value("auc", "T", "with --profiles: the AUC a neuron needs to join its value's group", "0.8"),
+                 progress_option()},
                 model_options()}),
        steer_pairs, ""},
   };

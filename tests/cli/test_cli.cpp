@@ -16,6 +16,7 @@
 #include <set>
 
 #include "ce/core/circuits/basis.h"
+#include "ce/core/prompt_sets/hypothesis.h"
 #include "ce/core/prompt_sets/set_trace.h"
 #include "test_support.h"
 
@@ -463,6 +464,27 @@ class TestCli : public QObject {
     const double p0 = plain.json()["classes"].toObject()["capital"].toArray()[0].toDouble();
     const double p1 = comp.json()["classes"].toObject()["capital"].toArray()[0].toDouble();
     QVERIFY2(std::abs(p0 - p1) > 1e-3, qPrintable(QString("%1 vs %2").arg(p0).arg(p1)));
+  }
+
+  // steer-pairs --profiles: each prompt's group is its state's high-AUC neurons from the trace-set file.
+  void steerPairsWithValueGroups() {
+    QTemporaryDir dir;
+    const QString pairs = dir.path() + "/pairs.jsonl";
+    QFile f(pairs);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"clean_prefix": "Fact: the capital of the state containing Sitka is", "patch_prefix": "Fact: the capital of the state containing Tempe is", "clean_answer": " Juneau", "patch_answer": " Phoenix"})"
+            "\n");
+    f.close();
+    const CliResult r = run_cli({"steer-pairs", "--data", pairs, "--profiles", profiles(), "--auc", "0.9"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const ce::core::SetTrace t = ce::core::load_set_trace(profiles().toStdString());
+    const QJsonObject e = r.json()["examples"].toArray()[0].toObject();
+    QCOMPARE(e["suppressed"].toInt(), static_cast<int>(ce::core::value_neurons(t, "state", "Alaska", 0.9).size()));
+    QCOMPARE(e["boosted"].toInt(), static_cast<int>(ce::core::value_neurons(t, "state", "Arizona", 0.9).size()));
+    QCOMPARE(r.json()["groups"].toString(), QString("hypothesis state auc >= 0.9"));
+    const CliResult bad = run_cli({"steer-pairs", "--limit", "1", "--profiles", profiles()});
+    QCOMPARE(bad.code, 2);
+    QVERIFY2(bad.err.contains("a prompt of the pairs is not among the traced prompts"), bad.err.constData());
   }
 
   void traceSetEmptyFile() {

@@ -271,6 +271,20 @@ class TestPromptSets : public QObject {
     QVERIFY(error_of([] { ActivationPick::parse("last"); }).find("neither max nor an integer") != std::string::npos);
   }
 
+  void valueGroupsAndLabelsOfPrompts() {
+    const auto scores = hypothesis_scores(trace_, "state", "Alaska");
+    std::vector<std::pair<int, int>> expected;
+    for (const HypothesisScore& h : scores) {
+      if (h.auc >= 0.8) expected.push_back({trace_.neurons[static_cast<size_t>(h.neuron)].layer, trace_.neurons[static_cast<size_t>(h.neuron)].index});
+    }
+    std::sort(expected.begin(), expected.end());
+    QVERIFY(!expected.empty());
+    QCOMPARE(value_neurons(trace_, "state", "Alaska", 0.8), expected);
+    QCOMPARE(label_of(trace_, trace_.prompts[5].ids, "city"), set_.prompts[5].labels.at("city"));
+    QCOMPARE(error_of([&] { label_of(trace_, {1, 2, 3}, "city"); }),
+             "a prompt of the pairs is not among the traced prompts (" + capitals() + ")");
+  }
+
   // Multiplier 1 is the plain model; multiplier 0 is zero-ablation through the intervention path.
   void sweepMatchesTheInterventionPath() {
     const std::vector<std::pair<int, int>> group = {{trace_.neurons[0].layer, trace_.neurons[0].index},

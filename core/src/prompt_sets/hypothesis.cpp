@@ -92,4 +92,26 @@ std::vector<HypothesisScore> hypothesis_scores(const SetTrace& trace, const std:
   return out;
 }
 
+std::vector<std::pair<int, int>> value_neurons(const SetTrace& trace, const std::string& column,
+                                               const std::string& value, double threshold,
+                                               const ActivationPick& pick) {
+  std::vector<std::pair<int, int>> out;
+  for (const HypothesisScore& s : hypothesis_scores(trace, column, value, pick)) {
+    if (s.auc >= threshold) out.emplace_back(trace.neurons[static_cast<size_t>(s.neuron)].layer,
+                                             trace.neurons[static_cast<size_t>(s.neuron)].index);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+const std::string& label_of(const SetTrace& trace, const std::vector<int>& ids, const std::string& column) {
+  for (const SetPrompt& p : trace.prompts) {
+    if (p.ids != ids) continue;
+    auto it = p.text.labels.find(column);
+    if (it == p.text.labels.end()) throw Error("the traced prompts have no label column '" + column + "'");
+    return it->second;
+  }
+  throw Error("a prompt of the pairs is not among the traced prompts (" + trace.source + ")");
+}
+
 }  // namespace ce::core

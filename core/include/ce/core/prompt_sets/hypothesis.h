@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ce/core/prompt_sets/set_trace.h"
@@ -30,5 +31,15 @@ struct HypothesisScore {
 // Throws Error for an unknown column, a value no prompt (or every prompt) has, or a position outside a prompt.
 std::vector<HypothesisScore> hypothesis_scores(const SetTrace& trace, const std::string& column,
                                                const std::string& value, const ActivationPick& pick = {});
+
+// The neurons whose AUC for `column` == `value` is >= `threshold` (more active on those prompts), as
+// (layer, index) ascending: a value's group, the set-wide counterpart of specific_neurons(). Errors as
+// hypothesis_scores.
+std::vector<std::pair<int, int>> value_neurons(const SetTrace& trace, const std::string& column,
+                                               const std::string& value, double threshold,
+                                               const ActivationPick& pick = {});
+
+// The `column` label of the traced prompt whose ids are `ids`. Throws Error when no traced prompt has them.
+const std::string& label_of(const SetTrace& trace, const std::vector<int>& ids, const std::string& column);
 
 }  // namespace ce::core
