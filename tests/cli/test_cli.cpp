@@ -9,8 +9,6 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 
-#include <signal.h>
-
 #include <algorithm>
 #include <cmath>
 #include <set>
