@@ -103,7 +103,12 @@ void trace_set_command(const Args& a) {
   const int limit = limit_of(a);
   const std::string data = a.get_or("data", shipped_capitals()), out = a.get("out");
   auto model = open_model(a);
-  const ce::core::PromptSet set = ce::core::load_prompt_set(data, static_cast<size_t>(limit));
+  ce::core::PromptSet set = ce::core::load_prompt_set(data, static_cast<size_t>(limit));
+  if (a.has("answer-column")) {
+    // The shipped capitals carry multi-token answers (" Little Rock") and their first words in a column.
+    const std::vector<std::string> answers = ce::core::label_values(set, a.get("answer-column"));
+    for (size_t i = 0; i < answers.size(); ++i) set.prompts[i].answer = answers[i];
+  }
   const InterruptCancels interrupt(a.flag("progress"));
   const auto t0 = std::chrono::steady_clock::now();
   const ce::core::SetTrace trace = ce::core::trace_set(*model, set, o, interrupt.control());
@@ -304,6 +309,9 @@ std::vector<Command> prompt_set_commands() {
                        "per prompt: the sum of its top-5 logits, logit(answer), or logit(answer) - "
                        "logit(contrast)",
                        ce::core::metric_name(t.target)),
+                 value("answer-column", "C",
+                       "take each prompt's answer from label column C (e.g. answer_first_word) instead of "
+                       "\"answer\""),
                  value("baseline", "zero|patch", "activations of 0, or each line's patch_prompt",
                        ce::core::set_baseline_name(t.baseline)),
                  value("method", "atp|ig|relp", "attribution method", ce::core::method_name(t.method)),

@@ -227,6 +227,21 @@ class TestCliPromptSets : public QObject {
     QVERIFY2(bad.err.contains("a prompt of the pairs is not among the traced prompts"), bad.err.constData());
   }
 
+  // The logit target needs one-token answers: " Little Rock" fails, its answer_first_word column traces.
+  void traceSetAnswerColumn() {
+    QTemporaryDir dir;
+    const QString out = dir.path() + "/p.json";
+    const QStringList common{"trace-set", "--limit", "14", "--target", "logit", "--edge-targets", "0", "--out", out};
+    const CliResult multi = run_cli(common);
+    QCOMPARE(multi.code, 2);
+    QVERIFY2(multi.err.contains("prompt 13: the answer ' Little Rock' is 2 tokens"), multi.err.constData());
+    const CliResult first = run_cli(common + QStringList{"--answer-column", "answer_first_word"});
+    QVERIFY2(first.code == 0, first.err.constData());
+    const ce::core::SetTrace t = ce::core::load_set_trace(out.toStdString());
+    QCOMPARE(t.prompts[12].text.answer, std::string(" Little"));
+    QCOMPARE(t.prompts[12].text.labels.at("capital"), std::string("Little Rock"));
+  }
+
   void traceSetEmptyFile() {
     QTemporaryDir dir;
     QFile f(dir.path() + "/empty.jsonl");
