@@ -228,8 +228,30 @@ void hypothesis_command(const Args& a) {
          {"neurons", listed}});
 }
 
+// The neurons of --group N: the Nth group (from 1) that `cluster` lists for the same profiles and cut, which
+// clustering reproduces exactly (same input, same groups).
+std::vector<std::pair<int, int>> cluster_group(const Args& a) {
+  if (!a.has("profiles")) throw Error("--group needs --profiles PROFILES.json and --groups K or --distance D");
+  if (a.has("groups") == a.has("distance")) throw Error("--group needs one of --groups K or --distance D");
+  const ce::core::SetTrace trace = ce::core::load_set_trace(a.get("profiles"));
+  const auto groups = ce::core::cluster_neurons(trace, ce::core::parse_cluster_on(a.get("on")),
+                                                a.has("groups") ? a.get_int("groups") : 0,
+                                                a.has("distance") ? a.get_double("distance") : -1);
+  const int n = a.get_int("group");
+  if (n < 1 || static_cast<size_t>(n) > groups.size()) {
+    throw Error("--group " + std::to_string(n) + ": the cut has groups 1.." + std::to_string(groups.size()));
+  }
+  std::vector<std::pair<int, int>> neurons;
+  for (int m : groups[static_cast<size_t>(n - 1)].members) {
+    neurons.emplace_back(trace.neurons[static_cast<size_t>(m)].layer, trace.neurons[static_cast<size_t>(m)].index);
+  }
+  return neurons;
+}
+
 void sweep_command(const Args& a) {
-  const std::vector<std::pair<int, int>> neurons = parse_neurons(a.get("neurons"));
+  if (a.has("neurons") == a.has("group")) throw Error("give the group as --neurons L/N,... or as --group N");
+  const std::vector<std::pair<int, int>> neurons =
+      a.has("neurons") ? parse_neurons(a.get("neurons")) : cluster_group(a);
   ce::core::SweepOptions o;
   o.multipliers = parse_double_list(a.get("multipliers"), "--multipliers");
   o.columns = split_list(a.get("classes"), "--classes");
@@ -239,7 +261,7 @@ void sweep_command(const Args& a) {
     throw Error(
         "--complement needs --profiles PROFILES.json (its kept neurons outside --neurons are ablated)");
   }
-  if (!complement && a.has("profiles")) throw Error("--profiles applies to --complement only");
+  if (!complement && a.has("profiles") && !a.has("group")) throw Error("--profiles applies to --complement and --group only");
   const int limit = limit_of(a);
   const std::string data = a.get_or("data", shipped_capitals());
   auto model = open_model(a);
@@ -343,12 +365,16 @@ std::vector<Command> prompt_set_commands() {
        hypothesis_command, ""},
       {"sweep", "answer-class probabilities over a prompt set as a group of neurons is scaled",
        options(
-           {{data, limit, required("neurons", "L/N,L/N", "the group, scaled at every position"),
+           {{data, limit, value("neurons", "L/N,L/N", "the group, scaled at every position (or --group)"),
+             value("group", "N", "instead of --neurons: group N (from 1) of cluster's cut of --profiles"),
+             value("groups", "K", "with --group: the cut into K groups, as given to cluster"),
+             value("distance", "D", "with --group: the cut at distance D, as given to cluster"),
+             value("on", "attr|contrib|both", "with --group: the profiles clustered, as given to cluster", "attr"),
              value("multipliers", "M,M", "the factors", multipliers),
              value("classes", "C,C",
                    "label columns naming answer classes: each prompt's own value and any value", columns),
              flag("complement", "also ablate every kept neuron of --profiles outside the group"),
-             value("profiles", "PROFILES", "with --complement: the trace-set file whose neurons are kept"),
+             value("profiles", "PROFILES", "with --complement or --group: the trace-set file"),
              value("csv", "FILE", "also write the result as CSV"), chat, progress_option()},
             model_options()}),
        sweep_command, ""},

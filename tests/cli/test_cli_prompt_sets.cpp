@@ -242,6 +242,22 @@ class TestCliPromptSets : public QObject {
     QCOMPARE(t.prompts[12].text.labels.at("capital"), std::string("Little Rock"));
   }
 
+  // --group N sweeps the Nth group of cluster's listing for the same cut.
+  void sweepClusterGroup() {
+    const CliResult c = run_cli({"cluster", "--profiles", profiles(), "--groups", "3"});
+    QVERIFY2(c.code == 0, c.err.constData());
+    const QJsonArray second = c.json()["groups"].toArray()[1].toObject()["neurons"].toArray();
+    const QStringList common{"sweep", "--data", capitals(), "--limit", "4", "--multipliers", "0", "--classes", "capital"};
+    const CliResult by_group = run_cli(common + QStringList{"--group", "2", "--profiles", profiles(), "--groups", "3"});
+    QVERIFY2(by_group.code == 0, by_group.err.constData());
+    QCOMPARE(by_group.json()["neurons"].toArray(), second);
+    const CliResult bad = run_cli(common + QStringList{"--group", "4", "--profiles", profiles(), "--groups", "3"});
+    QCOMPARE(bad.code, 2);
+    QVERIFY2(bad.err.contains("--group 4: the cut has groups 1..3"), bad.err.constData());
+    const CliResult both = run_cli(common + QStringList{"--group", "1", "--neurons", "L0/N1"});
+    QVERIFY2(both.err.contains("give the group as --neurons L/N,... or as --group N"), both.err.constData());
+  }
+
   void traceSetEmptyFile() {
     QTemporaryDir dir;
     QFile f(dir.path() + "/empty.jsonl");
