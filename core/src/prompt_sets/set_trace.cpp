@@ -100,7 +100,7 @@ class EdgePass {
     leaves_.assign(L, {});
     ForwardOptions fo;
     fo.logits = LogitsMode::Last;
-    fo.rules = grad_rules(RelpRules{});
+    fo.rules = grad_rules(trace_.options.rules);  // the rules the node effects were traced with
     fo.hook = cancellable(control, [&](Site s, int l, const torch::Tensor& x) {
       if (s == Site::ResidPre && l == 0) return x.detach().requires_grad_(true);
       if (s != Site::MlpAct) return x;

@@ -34,7 +34,7 @@ struct SetTraceOptions {
 struct SetNeuron {
   int layer = 0, index = 0;
   std::vector<float> profile;       // [prompts] effect summed over positions (the attribution profile)
-  std::vector<float> contribution;  // [prompts] effect through its edges into later kept neurons
+  std::vector<float> contribution;  // [prompts] sum of its edge scores into every later kept neuron (listed or not)
   std::vector<float> peak;          // [prompts] signed effect at the position of largest |effect|
   std::vector<std::vector<float>> activation;  // [prompts][that prompt's tokens] clean activation
   double total = 0;                 // sum over prompts of |profile|
@@ -60,7 +60,7 @@ struct SetTrace {
   std::vector<std::string> columns;
   std::vector<SetPrompt> prompts;
   std::vector<SetNeuron> neurons;  // kept, by (layer, index)
-  std::vector<SetEdge> edges;      // by (src, dst)
+  std::vector<SetEdge> edges;      // by (src, dst): into each edge target, its 24 sources of largest |mean|
   int layers = 0, width = 0;       // the model's mlp_act shape
   int neuron_of(int layer, int index) const;  // index into neurons, or -1
 };
