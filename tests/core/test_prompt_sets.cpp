@@ -82,6 +82,32 @@ class TestPromptSets : public QObject {
     }
   }
 
+  // Marks et al.'s paired names (clean_prefix, patch_prefix, clean_answer, patch_answer) with the patch baseline
+  // and the diff target: the profile is again the paired single-prompt trace summed over positions.
+  void pairedSetWithPatchBaseline() {
+    const PromptSet paired = load_prompt_set(default_datasets_dir() + "/capitals_paired.jsonl", 3);
+    QCOMPARE(paired.columns, std::vector<std::string>{"case"});
+    QCOMPARE(paired.prompts[0].contrast, std::string(" Carson"));
+    SetTraceOptions o;
+    o.target = Metric::Diff;
+    o.baseline = SetBaseline::Patch;
+    o.keep = 0.05;
+    o.edge_targets = 0;
+    const SetTrace t = trace_set(*model_, paired, o);
+    QVERIFY(!t.neurons.empty());
+    const LabelledPrompt& p = paired.prompts[2];
+    const AttributionExample e = make_example(model_->tokenizer(), p.prompt, p.answer, p.contrast, p.patch_prompt);
+    AttributionOptions ao;
+    ao.metric = Metric::Diff;
+    const AttributionResult single = attribute(*model_, {e}, ao);
+    QVERIFY(std::abs(t.prompts[2].m - single.m) < 1e-4 * std::abs(single.m));
+    for (const SetNeuron& n : t.neurons) {
+      double sum = 0;
+      for (int q = 0; q < single.positions; ++q) sum += single.effect[single.offset(n.layer, q, n.index)];
+      QVERIFY2(std::abs(n.profile[2] - sum) <= 1e-4 + 1e-4 * std::abs(sum), node_name(n.layer, n.index).c_str());
+    }
+  }
+
   // Keep rule: a neuron is kept iff some prompt's peak |effect| reaches keep x |m|.
   void keptNeuronsPassTheKeepRule() {
     for (const SetNeuron& n : trace_.neurons) {
