@@ -53,6 +53,25 @@ Session fullSession() {
   s.groups = {a, b};
   s.nodeFactors = {{key(1, 4, 100), 4.0}, {key(2, 7, 8, Basis::Attn), -8.0}};
   s.nodeValues = {{key(3, 9, 11), -3.25f}, {key(0, 0, 0), 1.0e-3f}};
+  auto& p = s.promptSet;
+  p.data = QStringLiteral("/data/my capitals.jsonl");
+  p.profiles = QStringLiteral("/data/profiles \u00e9.json");
+  p.target = ce::core::Metric::Diff;
+  p.baseline = QStringLiteral("patch");
+  p.keep = 0.0125;
+  p.chat = true;
+  p.traced = true;
+  p.groups = {{QStringLiteral("say Austin"), QColor(0x1f, 0x9e, 0x89), {QStringLiteral("L3/N701"), QStringLiteral("L0/N5")}},
+              {QStringLiteral("Texas"), QColor(0xe6, 0x7e, 0x22), {QStringLiteral("L1/N2")}}};
+  p.column = QStringLiteral("state");
+  p.value = QStringLiteral("Texas");
+  p.position = QStringLiteral("-1");
+  p.threshold = 0.9;
+  p.sweepGroup = QStringLiteral("Texas");
+  p.multipliers = {-8, 0.5, 3};
+  p.classes = {QStringLiteral("capital"), QStringLiteral("city")};
+  p.complement = true;
+  p.top1 = true;
   return s;
 }
 
@@ -78,6 +97,8 @@ class TestSession : public QObject {
   void everyFieldRoundTrips();
   void jsonNamesTheFields();
   void missingFieldsTakeDefaults();
+  void promptSetRoundTrips();
+  void promptSetDefaults();
   void saveReplacesTheFileAtomically();
   void saveFailureNamesThePath();
   void missingFileNamesThePath();
@@ -206,6 +227,67 @@ void TestSession::missingFieldsTakeDefaults() {
   QVERIFY(t.nodeValues.empty());
 }
 
+void TestSession::promptSetRoundTrips() {
+  const Session a = fullSession();
+  const QString path = tmp_.filePath(QStringLiteral("prompt_set.json"));
+  a.save(path);
+  const auto& p = a.promptSet;
+  const auto q = Session::load(path).promptSet;
+  QCOMPARE(q.data, p.data);
+  QCOMPARE(q.profiles, p.profiles);
+  QVERIFY(q.target == ce::core::Metric::Diff);
+  QCOMPARE(q.baseline, QStringLiteral("patch"));
+  QCOMPARE(q.keep, 0.0125);
+  QCOMPARE(q.chat, true);
+  QCOMPARE(q.traced, true);
+  QCOMPARE(q.groups.size(), size_t{2});
+  for (size_t i = 0; i < 2; ++i) {
+    QCOMPARE(q.groups[i].label, p.groups[i].label);
+    QCOMPARE(q.groups[i].color, p.groups[i].color);
+    QCOMPARE(q.groups[i].neurons, p.groups[i].neurons);
+  }
+  QCOMPARE(q.column, QStringLiteral("state"));
+  QCOMPARE(q.value, QStringLiteral("Texas"));
+  QCOMPARE(q.position, QStringLiteral("-1"));
+  QCOMPARE(q.threshold, 0.9);
+  QCOMPARE(q.sweepGroup, QStringLiteral("Texas"));
+  QVERIFY(q.multipliers == p.multipliers);
+  QCOMPARE(q.classes, p.classes);
+  QCOMPARE(q.complement, true);
+  QCOMPARE(q.top1, true);
+  // The names are the format.
+  const QJsonObject o = a.toJson()[QStringLiteral("prompt_set")].toObject();
+  QCOMPARE(o[QStringLiteral("target")].toString(), QStringLiteral("diff"));
+  QCOMPARE(o[QStringLiteral("groups")].toArray()[0].toObject()[QStringLiteral("neurons")].toArray()[0].toString(),
+           QStringLiteral("L3/N701"));
+  QCOMPARE(o[QStringLiteral("hypothesis")].toObject()[QStringLiteral("column")].toString(), QStringLiteral("state"));
+  QCOMPARE(o[QStringLiteral("sweep")].toObject()[QStringLiteral("multipliers")].toArray().size(), 3);
+}
+
+void TestSession::promptSetDefaults() {
+  // A session from before the prompt sets has none: the view's defaults, nothing to retrace.
+  const auto p = Session::fromJson(QJsonObject{{QStringLiteral("format"), 1}}).promptSet;
+  QVERIFY(p.data.isEmpty() && p.profiles.isEmpty() && !p.traced && p.groups.empty());
+  QVERIFY(p.target == ce::core::Metric::TopK);
+  QCOMPARE(p.baseline, QStringLiteral("zero"));
+  QCOMPARE(p.keep, 0.005);
+  QCOMPARE(p.position, QStringLiteral("max"));
+  QCOMPARE(p.threshold, 0.8);
+  QVERIFY((p.multipliers == std::vector<double>{-4, -2, -1, 0, 1, 2, 4}));
+  QCOMPARE(p.classes, (QStringList{QStringLiteral("capital"), QStringLiteral("state"), QStringLiteral("city")}));
+  // The shipped Texas session still opens, with no prompt set.
+  const Session shipped = Session::load(QStringLiteral(CE_SOURCE_DIR "/resources/sessions/texas_to_california.json"));
+  QCOMPARE(shipped.groups.size(), size_t{2});
+  QVERIFY(!shipped.promptSet.traced);
+  // Neuron names are normalised ("3/701" reads as L3/N701).
+  const auto named = Session::fromJson(QJsonObject{
+      {QStringLiteral("format"), 1},
+      {QStringLiteral("prompt_set"),
+       QJsonObject{{QStringLiteral("groups"),
+                    QJsonArray{QJsonObject{{QStringLiteral("neurons"), QJsonArray{QStringLiteral("3/701")}}}}}}}});
+  QCOMPARE(named.promptSet.groups[0].neurons, QStringList{QStringLiteral("L3/N701")});
+}
+
 void TestSession::saveReplacesTheFileAtomically() {
   QTemporaryDir dir;
   const QString path = dir.filePath(QStringLiteral("s.json"));
@@ -322,6 +404,31 @@ void TestSession::badFilesAreRefused_data() {
   QTest::newRow("fractional layer")
       << withGroupNode(QJsonObject{{QStringLiteral("layer"), 1.5}, {QStringLiteral("pos"), 2}, {QStringLiteral("index"), 3}})
       << QStringLiteral("groups[0].nodes[0].layer: 1.5 is not an integer >= -1");
+  auto withSet = [](const QJsonObject& set) {
+    return json(QJsonObject{{QStringLiteral("format"), 1}, {QStringLiteral("prompt_set"), set}});
+  };
+  QTest::newRow("prompt set not an object")
+      << json(QJsonObject{{QStringLiteral("format"), 1}, {QStringLiteral("prompt_set"), 3}})
+      << QStringLiteral("prompt_set: expected an object, found a number");
+  QTest::newRow("prompt set target")
+      << withSet({{QStringLiteral("target"), QStringLiteral("prob")}})
+      << QStringLiteral("prompt_set.target: unknown metric 'prob' (expected diff, logit or topk)");
+  QTest::newRow("prompt set keep")
+      << withSet({{QStringLiteral("keep"), 0}}) << QStringLiteral("prompt_set.keep: must be a fraction in (0, 1]");
+  QTest::newRow("prompt set neuron a number")
+      << withSet({{QStringLiteral("groups"),
+                   QJsonArray{QJsonObject{{QStringLiteral("neurons"), QJsonArray{QStringLiteral("L1/N2"), 7}}}}}})
+      << QStringLiteral("prompt_set.groups[0].neurons[1]: expected a string, found a number");
+  QTest::newRow("prompt set neuron with a position")
+      << withSet({{QStringLiteral("groups"),
+                   QJsonArray{QJsonObject{{QStringLiteral("neurons"), QJsonArray{QStringLiteral("L1/N2@3")}}}}}})
+      << QStringLiteral("prompt_set.groups[0].neurons[0]: 'L1/N2@3' names a position; give L/N");
+  QTest::newRow("prompt set threshold")
+      << withSet({{QStringLiteral("hypothesis"), QJsonObject{{QStringLiteral("threshold"), 0.3}}}})
+      << QStringLiteral("prompt_set.hypothesis.threshold: must be a number from 0.5 to 1");
+  QTest::newRow("prompt set multiplier")
+      << withSet({{QStringLiteral("sweep"), QJsonObject{{QStringLiteral("multipliers"), QJsonArray{1, QStringLiteral("x")}}}}})
+      << QStringLiteral("prompt_set.sweep.multipliers[1]: expected a number, found a string");
   QTest::newRow("bad colour")
       << json(QJsonObject{{QStringLiteral("format"), 1},
                           {QStringLiteral("groups"), QJsonArray{QJsonObject{{QStringLiteral("color"), QStringLiteral("blue-ish")}}}}})

@@ -11,6 +11,8 @@
 
 #include "ce/core/base/error.h"
 #include "ce/core/base/files.h"
+#include "ce/core/prompt_sets/hypothesis.h"
+#include "ce/core/prompt_sets/set_trace.h"
 
 namespace ce::ui {
 
@@ -121,6 +123,110 @@ NodeKey nodeFromJson(const QJsonValue& v, const std::string& where) {
 
 std::string indexed(const char* name, qsizetype i) { return std::string(name) + "[" + std::to_string(i) + "]"; }
 
+QJsonObject promptSetJson(const PromptSetSettings& p) {
+  QJsonArray groups;
+  for (const auto& g : p.groups) {
+    groups.append(QJsonObject{{QStringLiteral("label"), g.label},
+                              {QStringLiteral("color"), g.color.isValid() ? g.color.name() : QString()},
+                              {QStringLiteral("neurons"), QJsonArray::fromStringList(g.neurons)}});
+  }
+  QJsonArray multipliers;
+  for (double m : p.multipliers) multipliers.append(m);
+  return QJsonObject{
+      {QStringLiteral("data"), p.data},
+      {QStringLiteral("profiles"), p.profiles},
+      {QStringLiteral("target"), QString::fromLatin1(ce::core::metric_name(p.target))},
+      {QStringLiteral("baseline"), p.baseline},
+      {QStringLiteral("keep"), p.keep},
+      {QStringLiteral("chat_template"), p.chat},
+      {QStringLiteral("traced"), p.traced},
+      {QStringLiteral("groups"), groups},
+      {QStringLiteral("hypothesis"), QJsonObject{{QStringLiteral("column"), p.column},
+                                                 {QStringLiteral("value"), p.value},
+                                                 {QStringLiteral("position"), p.position},
+                                                 {QStringLiteral("threshold"), p.threshold}}},
+      {QStringLiteral("sweep"), QJsonObject{{QStringLiteral("group"), p.sweepGroup},
+                                            {QStringLiteral("multipliers"), multipliers},
+                                            {QStringLiteral("classes"), QJsonArray::fromStringList(p.classes)},
+                                            {QStringLiteral("complement"), p.complement},
+                                            {QStringLiteral("top1"), p.top1}}}};
+}
+
+QString textAt(const QJsonArray& a, qsizetype i, const std::string& where) {
+  if (!a[i].isString()) wrongKind(where + "[" + std::to_string(i) + "]", "a string", a[i]);
+  return a[i].toString();
+}
+
+QJsonObject objectOr(const QJsonObject& o, const char* key, const std::string& where) {
+  const QJsonValue v = field(o, key);
+  return v.isUndefined() ? QJsonObject() : objectOf(v, at(where, key));
+}
+
+PromptSetSettings promptSetFromJson(const QJsonObject& o) {
+  const std::string where = "prompt_set";
+  PromptSetSettings p;
+  p.data = textOr(o, "data", {}, where);
+  p.profiles = textOr(o, "profiles", {}, where);
+  const std::string target = textOr(o, "target", QStringLiteral("topk"), where).toStdString();
+  p.target = named(at(where, "target"), [&] { return ce::core::parse_metric(target); });
+  p.baseline = textOr(o, "baseline", QStringLiteral("zero"), where);
+  named(at(where, "baseline"), [&] { return ce::core::parse_set_baseline(p.baseline.toStdString()); });
+  p.keep = numberOr(o, "keep", 0.005, where);
+  if (!(p.keep > 0 && p.keep <= 1)) throw Error(at(where, "keep") + ": must be a fraction in (0, 1]");
+  p.chat = flagOr(o, "chat_template", false, where);
+  p.traced = flagOr(o, "traced", false, where);
+  const QJsonArray groups = arrayOr(o, "groups", where);
+  for (qsizetype i = 0; i < groups.size(); ++i) {
+    const std::string g = at(where, indexed("groups", i).c_str());
+    const QJsonObject go = objectOf(groups[i], g);
+    SetGroupSettings group;
+    group.label = textOr(go, "label", {}, g);
+    const QString color = textOr(go, "color", {}, g);
+    group.color = QColor(color);
+    if (!color.isEmpty() && !group.color.isValid())
+      throw Error(at(g, "color") + ": '" + color.left(40).toStdString() + "' is not a colour (#rrggbb)");
+    const QJsonArray neurons = arrayOr(go, "neurons", g);
+    const std::string n = at(g, "neurons");
+    for (qsizetype k = 0; k < neurons.size(); ++k) {
+      const QString name = textAt(neurons, k, n);
+      const std::string here = n + "[" + std::to_string(k) + "]";
+      const auto ref = named(here, [&] { return ce::core::parse_node_name(name.toStdString()); });
+      // A group of the set holds neurons, not nodes: positions are collapsed in the profiles.
+      if (ref.pos >= 0) throw Error(here + ": '" + name.left(40).toStdString() + "' names a position; give L/N");
+      group.neurons << QString::fromStdString(ce::core::node_name(ref.layer, ref.index));
+    }
+    p.groups.push_back(std::move(group));
+  }
+  const std::string h = at(where, "hypothesis");
+  const QJsonObject ho = objectOr(o, "hypothesis", where);
+  p.column = textOr(ho, "column", {}, h);
+  p.value = textOr(ho, "value", {}, h);
+  p.position = textOr(ho, "position", QStringLiteral("max"), h);
+  named(at(h, "position"), [&] { return ce::core::ActivationPick::parse(p.position.toStdString()); });
+  p.threshold = numberOr(ho, "threshold", 0.8, h);
+  if (!(p.threshold >= 0.5 && p.threshold <= 1)) throw Error(at(h, "threshold") + ": must be a number from 0.5 to 1");
+  const std::string sw = at(where, "sweep");
+  const QJsonObject so = objectOr(o, "sweep", where);
+  p.sweepGroup = textOr(so, "group", {}, sw);
+  if (!field(so, "multipliers").isUndefined()) {
+    const QJsonArray m = arrayOr(so, "multipliers", sw);
+    p.multipliers.clear();
+    for (qsizetype i = 0; i < m.size(); ++i) {
+      const std::string here = at(sw, indexed("multipliers", i).c_str());
+      if (!m[i].isDouble()) wrongKind(here, "a number", m[i]);
+      p.multipliers.push_back(m[i].toDouble());
+    }
+  }
+  if (!field(so, "classes").isUndefined()) {
+    const QJsonArray c = arrayOr(so, "classes", sw);
+    p.classes.clear();
+    for (qsizetype i = 0; i < c.size(); ++i) p.classes << textAt(c, i, at(sw, "classes"));
+  }
+  p.complement = flagOr(so, "complement", false, sw);
+  p.top1 = flagOr(so, "top1", false, sw);
+  return p;
+}
+
 }  // namespace
 
 QJsonObject Session::toJson() const {
@@ -163,7 +269,8 @@ QJsonObject Session::toJson() const {
                      {QStringLiteral("model_hash"), modelHash},
                      {QStringLiteral("trace"), traceJson},
                      {QStringLiteral("groups"), groupArray},
-                     {QStringLiteral("node_interventions"), edits}};
+                     {QStringLiteral("node_interventions"), edits},
+                     {QStringLiteral("prompt_set"), promptSetJson(promptSet)}};
 }
 
 Session Session::fromJson(const QJsonObject& json) {
@@ -225,6 +332,7 @@ Session Session::fromJson(const QJsonObject& json) {
       s.nodeFactors[key] = numberOr(e, "factor", 1.0, where);
     }
   }
+  s.promptSet = promptSetFromJson(objectOr(json, "prompt_set", ""));
   return s;
 }
 

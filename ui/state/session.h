@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "state/intervention_state.h"
+#include "state/prompt_set_settings.h"
 #include "state/trace_settings.h"
 
 namespace ce::ui {
@@ -23,6 +24,7 @@ class Session {
   std::vector<SteeringGroup> groups;
   std::map<NodeKey, double> nodeFactors;
   std::map<NodeKey, float> nodeValues;  // mean ablations ("value" in node_interventions)
+  PromptSetSettings promptSet;          // "prompt_set"; absent in older files (then the defaults)
   QString programVersion;
 
   QJsonObject toJson() const;
