@@ -9,6 +9,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTimer>
 #include <algorithm>
 #include <cmath>
@@ -21,6 +22,7 @@
 #include "panels/prompt_panel.h"
 #include "panels/steering_panel.h"
 #include "panels/token_chart.h"
+#include "prompt_sets/prompt_set_view.h"
 #include "state/session.h"
 
 namespace ce::ui {
@@ -65,17 +67,19 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
       steering_(new SteeringPanel(state_, this)),
       curves_(new CurvesView(this)),
       inspector_(new NeuronInspector(this)),
+      promptSet_(new PromptSetView(this)),
       progress_(new QProgressBar(this)),
       cancel_(new QPushButton(tr("Cancel"), this)),
       jobLabel_(new QLabel(this)) {
   setWindowTitle(tr("Circuit Explorer[*]"));
   setAcceptDrops(true);
-  setCentralWidget(graph_);
+  buildCentralTabs();
   prompt_->setSettings(texasPrompt());
   buildDocks();
   buildStatusBar();
   wireControllers();
   wireEdits();
+  wirePromptSets();
   buildMenus();
   resize(1400, 860);
   resizeDocks({promptDock_, chartDock_}, {340, 400}, Qt::Horizontal);
@@ -258,6 +262,8 @@ void MainWindow::onModelLoaded(bool chatTemplate) {
   scoreRunner()->cancel();
   state_->clear();
   prompt_->setChatTemplateAvailable(chatTemplate);
+  promptSet_->setModel(models_->model(), models_->index());
+  promptSet_->setChatTemplateAvailable(chatTemplate);
   setWindowModified(false);
   graph_->clearCircuit();
   traces_->reset();
@@ -337,7 +343,10 @@ void MainWindow::circuitEdited() {
   if (!traces_->score(mask)) curves_->setPromptScore(QString());
 }
 
-void MainWindow::cancelJob() { heavyRunner()->cancel(); }
+void MainWindow::cancelJob() {
+  heavyRunner()->cancel();
+  if (central_->currentWidget() == promptSet_) promptSet_->cancel();
+}
 
 int MainWindow::currentCircuitSize() const {
   return traces_->circuit(prompt_->settings().threshold, *state_).kept;

@@ -22,6 +22,7 @@ class QLabel;
 class QMenu;
 class QProgressBar;
 class QPushButton;
+class QTabWidget;
 
 namespace ce::ui {
 
@@ -31,6 +32,7 @@ class InterventionState;
 class JobRunner;
 class NeuronInspector;
 class PromptPanel;
+class PromptSetView;
 class Session;
 class SteeringPanel;
 class TokenChart;
@@ -52,6 +54,10 @@ class MainWindow : public QMainWindow {
   NeuronInspector* inspector() const { return inspector_; }
   SteeringPanel* steeringPanel() const { return steering_; }
   PromptPanel* promptPanel() const { return prompt_; }
+  // The Prompt Set tab (a traced prompt set: its graph, groups, hypotheses and sweeps).
+  PromptSetView* promptSetView() const { return promptSet_; }
+  // Shows the Prompt Set tab (true) or the circuit graph (false).
+  void showPromptSetTab(bool show);
   InterventionState* interventions() const { return state_; }
   // Model loading and tracing (progress bar, Cancel).
   JobRunner* heavyRunner() const { return models_->heavyRunner(); }
@@ -116,6 +122,10 @@ class MainWindow : public QMainWindow {
 
  private:
   void buildDocks();
+  // The central tabs (circuit graph, prompt set) and the prompt set's wiring (main_window_prompt_sets.cpp).
+  void buildCentralTabs();
+  void wirePromptSets();
+  void addViewTabActions(QMenu* view);
   void buildStatusBar();
   void buildMenus();
   void wireControllers();
@@ -152,6 +162,11 @@ class MainWindow : public QMainWindow {
   SteeringPanel* steering_;
   CurvesView* curves_;
   NeuronInspector* inspector_;
+  PromptSetView* promptSet_;
+  QTabWidget* central_ = nullptr;
+  // The docks the Prompt Set tab hid to have the window's width, shown again when the circuit tab returns;
+  // `raisedDocks_` were the front tabs of their dock areas.
+  std::vector<QDockWidget*> hiddenDocks_, raisedDocks_;
   QProgressBar* progress_;
   QPushButton* cancel_;
   QLabel* jobLabel_;

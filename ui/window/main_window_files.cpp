@@ -16,6 +16,7 @@
 #include "panels/curves_view.h"
 #include "panels/prompt_panel.h"
 #include "panels/token_chart.h"
+#include "prompt_sets/prompt_set_view.h"
 #include "state/session.h"
 #include "window/exporter.h"
 #include "window/main_window.h"
@@ -31,6 +32,7 @@ Session MainWindow::currentSession() const {
   s.groups = state_->groups();
   s.nodeFactors = state_->nodeFactors();
   s.nodeValues = state_->nodeValues();
+  s.promptSet = promptSet_->settings();
   s.programVersion = QStringLiteral(CE_VERSION);
   return s;
 }
@@ -61,14 +63,16 @@ void MainWindow::applySession(const Session& session) {
     auto factors = session.nodeFactors;
     auto values = session.nodeValues;
     const TraceSettings settings = session.trace;
+    const PromptSetSettings promptSet = session.promptSet;
     auto connection = std::make_shared<QMetaObject::Connection>();
     *connection =
-        connect(this, &MainWindow::modelLoaded, this, [this, groups, factors, values, settings, connection] {
+        connect(this, &MainWindow::modelLoaded, this, [this, groups, factors, values, settings, promptSet, connection] {
           QObject::disconnect(*connection);
           applyingSession_ = true;
           // Loading set the chat box to the model's default; the session's choice wins.
           prompt_->setSettings(settings);
           state_->setAll(groups, factors, values);
+          promptSet_->applySettings(promptSet);
           applyingSession_ = false;
           setWindowModified(false);
         });
@@ -76,6 +80,7 @@ void MainWindow::applySession(const Session& session) {
   }
   applyingSession_ = true;
   state_->setAll(session.groups, session.nodeFactors, session.nodeValues);
+  promptSet_->applySettings(session.promptSet);
   applyingSession_ = false;
   setWindowModified(false);
   updateTokenStrip();

@@ -11,6 +11,8 @@
 
 #include "graph/circuit_graph_view.h"
 #include "panels/prompt_panel.h"
+#include "prompt_sets/prompt_set_view.h"
+#include "prompt_sets/set_graph_view.h"
 #include "window/main_window.h"
 
 namespace ce::ui {
@@ -79,7 +81,13 @@ void MainWindow::buildMenus() {
   quit->setShortcut(QKeySequence::Quit);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
-  view->addAction(tr("&Fit Graph"), graph_, &CircuitGraphView::fitAll)->setShortcut(QKeySequence(Qt::Key_F));
+  view->addAction(tr("&Fit Graph"), this, [this] {
+        if (central_->currentWidget() == promptSet_) {
+          promptSet_->graph()->fitAll();
+        } else {
+          graph_->fitAll();
+        }
+      })->setShortcut(QKeySequence(Qt::Key_F));
   view->addAction(tr("Zoom &In"), graph_, [this] { graph_->zoomBy(1.25); })
       ->setShortcut(QKeySequence::ZoomIn);
   view->addAction(tr("Zoom &Out"), graph_, [this] { graph_->zoomBy(0.8); })
@@ -89,6 +97,8 @@ void MainWindow::buildMenus() {
   edgesAction_->setChecked(true);
   edgesAction_->setShortcut(QKeySequence(Qt::Key_E));
   connect(edgesAction_, &QAction::toggled, graph_, &CircuitGraphView::setEdgesVisible);
+  view->addSeparator();
+  addViewTabActions(view);
 
   QMenu* circuit = menuBar()->addMenu(tr("&Circuit"));
   circuit->addAction(tr("&Trace"), this, &MainWindow::trace)->setShortcut(QKeySequence(Qt::Key_F5));
