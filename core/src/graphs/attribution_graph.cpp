@@ -80,7 +80,11 @@ AttributionGraph graph_from_edges(const EdgeResult& edges, const std::vector<int
     GraphNode node;
     node.node_id = neuron_id(n.node.layer, n.node.index, n.node.pos);
     const uint64_t feature = cantor_pair(static_cast<uint64_t>(n.node.layer), static_cast<uint64_t>(n.node.index));
-    node.feature = static_cast<int64_t>(feature);  // < 2^63 for any int layer and index
+    if (feature > static_cast<uint64_t>(INT64_MAX)) {  // only near INT_MAX for both: the format's int is signed
+      throw Error("graph export: the feature id of " + node_name(n.node.layer, n.node.index, n.node.pos) +
+                  " exceeds 63 bits");
+    }
+    node.feature = static_cast<int64_t>(feature);
     node.layer = std::to_string(n.node.layer);
     node.ctx_idx = n.node.pos;
     node.feature_type = kNeuronType;

@@ -103,7 +103,8 @@ struct GraphExportOptions {
 // the target neuron (the RelP weight is that contribution divided by the activation, up to its ε) and, into
 // the logit, the edge's score (∂̃m/∂a_src · a_src). Influence is then filled in as circuit-tracer does
 // (set_graph_influence, influence.h). Throws Error when the token lists differ in length or are empty, when
-// options.layers < 1 or target_token < 0, or when an edge names a neuron or position the graph lacks.
+// options.layers < 1 or target_token < 0, for a neuron outside the prompt or the model's layers, when an edge
+// names a neuron or position the graph lacks, and when a Cantor id exceeds 63 bits (the format's int is signed).
 // Pure; thread-safe.
 AttributionGraph graph_from_edges(const EdgeResult& edges, const std::vector<int>& token_ids,
                                   const std::vector<std::string>& token_texts, const std::string& prompt,
@@ -119,7 +120,9 @@ std::string write_graph_json(const AttributionGraph& graph);
 // supported (only 1)", duplicate node ids, and the file errors of read_file / parse_json. Optional fields
 // circuit-tracer may omit (jsNodeId, clerp, influence, activation, token_prob, is_target_logit, run_idx,
 // reverse_ctx_idx, qParams, metadata.info, node_threshold) take their defaults; unknown feature types are kept
-// (GraphNodeKind::Other). Unknown members are ignored. Thread-safe.
+// (GraphNodeKind::Other). Unknown members are ignored. Pinned ids and supernode members are not checked
+// against the nodes (the viewer skips ids it lacks, and a hand-edited file may pin a pruned node); a caller
+// that shows them looks each one up. Thread-safe.
 AttributionGraph read_graph_json(const std::string& path);
 
 // The same on text already in memory; `name` stands for the file in messages.
