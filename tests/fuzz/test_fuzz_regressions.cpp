@@ -16,7 +16,7 @@ QByteArray read_all(const QString& path) {
   return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
-// Real files each target must accept (absent ones are skipped: ../shared is optional). Datasets and
+// Real files each target must accept (absent ones are skipped: ../shared is optional). Paired datasets and
 // tokenizer_config.json files are left out: the targets pair them with the small tokenizer of fixtures/.
 const std::map<std::string, QStringList>& real_files() {
   static const std::map<std::string, QStringList> files = {
@@ -31,6 +31,7 @@ const std::map<std::string, QStringList>& real_files() {
       {"safetensors", {QStringLiteral(CE_SHARED_DATA_DIR "/stories260K/hf/model.safetensors")}},
       {"exemplar_index", {QStringLiteral(CE_SOURCE_DIR "/resources/exemplars/geo_mlp_act.cexi")}},
       {"session", {QStringLiteral(CE_SOURCE_DIR "/resources/sessions/texas_to_california.json")}},
+      {"prompt_set", {QStringLiteral(CE_SOURCE_DIR "/resources/datasets/capitals.jsonl")}},
   };
   return files;
 }
@@ -50,6 +51,11 @@ QByteArray patched_index(int offset, quint32 value) {
   return bytes;
 }
 
+// The head of a profiles file, up to and with its options (valid ones by default); the caller closes it.
+QByteArray profiles_head(const QByteArray& options = R"({"target": "diff", "baseline": "zero", "method": "relp", "rules": "all", "ig_steps": 10, "keep": 0.005, "chat": false, "edge_targets": 64})") {
+  return R"({"format": "circuit-explorer prompt-set trace", "version": 1, "source": "s", "layers": 2, "width": 4, "options": )" + options;
+}
+
 }  // namespace
 
 class TestFuzzRegressions : public QObject {
@@ -60,7 +66,7 @@ class TestFuzzRegressions : public QObject {
   // would otherwise be skipped without a word.
   void foldersNameTargets() {
     const auto& targets = ce::fuzz::targets();
-    QCOMPARE(targets.size(), size_t{11});
+    QCOMPARE(targets.size(), size_t{13});
     for (const char* kind : {"seeds", "regressions"}) {
       const QDir dir(QString::fromStdString(ce::fuzz::source_dir()) + "/" + kind);
       for (const QString& name : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
@@ -252,6 +258,40 @@ class TestFuzzRegressions : public QObject {
         "DIR/corpus.jsonl:1: JSON nested deeper than 256 levels");
     row("tokenizer_config", "eos_token object without content", R"({"eos_token": {"id": 3}})",
         "DIR/tokcfg/tokenizer_config.json: eos_token: missing \"content\"");
+    row("prompt_set", "not JSON", "{\"prompt\": \"a\"\n",
+        "DIR/prompts.jsonl:1: not valid JSON (parse error at line 1, column 15: syntax error while parsing object - unexpected end of input; expected '}')");
+    row("prompt_set", "not an object", "[1]\n",
+        "DIR/prompts.jsonl:1: not a JSON object");
+    row("prompt_set", "no prompt", "{\"prompt\": \"a\"}\n{\"answer\": \" b\"}\n",
+        "DIR/prompts.jsonl:2: missing \"prompt\"");
+    row("prompt_set", "answer not a string", R"({"prompt": "a", "answer": true})",
+        "DIR/prompts.jsonl:1: \"answer\": expected a string, found a boolean");
+    row("prompt_set", "label an array", R"({"prompt": "a", "state": ["Texas"]})",
+        "DIR/prompts.jsonl:1: label \"state\" must be a string, number or boolean");
+    const std::string k1000 = "DIR/prompts.jsonl:1: label \"" + std::string(100, 'k') + "...\" must be a string, number or boolean";
+    row("prompt_set", "label key of 1000 characters", "{\"prompt\": \"a\", \"" + QByteArray(1000, 'k') + "\": [1]}", k1000.c_str());
+    row("set_trace", "not JSON", "{\"format\": ",
+        "DIR/profiles.json: not valid JSON (parse error at line 1, column 12: syntax error while parsing value - unexpected end of input; expected '[', '{', or a literal)");
+    row("set_trace", "not an object", "[]",
+        "DIR/profiles.json: expected a JSON object");
+    row("set_trace", "no version", R"({"format": "circuit-explorer prompt-set trace"})",
+        "DIR/profiles.json: missing \"version\"");
+    row("set_trace", "options empty", profiles_head("{}") + "}",
+        "DIR/profiles.json: options: missing \"target\"");
+    row("set_trace", "prompt without text", profiles_head() + R"(, "columns": [], "prompts": [{}]})",
+        "DIR/profiles.json: prompts[0]: missing \"prompt\"");
+    const QByteArray one_prompt = R"(, "prompts": [{"prompt": "p", "labels": {}, "ids": [1], "m": 0}])";
+    const std::string q1000 = "DIR/profiles.json: options.method: unknown value '" + std::string(100, 'q') + "...'";
+    row("set_trace", "method of 1000 characters",
+        profiles_head("{\"target\": \"diff\", \"baseline\": \"zero\", \"method\": \"" + QByteArray(1000, 'q') + "\"}") + "}",
+        q1000.c_str());
+    const std::string c1000 = "DIR/profiles.json: prompts[0].labels: missing column \"" + std::string(100, 'c') + "...\"";
+    row("set_trace", "column of 1000 characters",
+        profiles_head() + ", \"columns\": [\"" + QByteArray(1000, 'c') + "\"]" + one_prompt + "}", c1000.c_str());
+    row("set_trace", "profile beyond float",
+        profiles_head() + R"(, "columns": [])" + one_prompt +
+            R"(, "neurons": [{"layer": 0, "index": 0, "total": 1, "profile": [1e300]}]})",
+        "DIR/profiles.json: neurons[0].profile[0]: 1e+300 is beyond the range of a 32-bit float");
   }
 
   void rejectionMessages() {

@@ -6,6 +6,7 @@
 #include "base/json_input.h"
 #include "ce/core/base/error.h"
 #include "ce/core/base/files.h"
+#include "io/loader_util.h"
 
 namespace ce::core {
 
@@ -64,7 +65,8 @@ PromptSet load_prompt_set(const std::string& path, size_t limit) {
       if (is_reserved(it.key())) continue;
       const nlohmann::json& v = it.value();
       if (v.is_object() || v.is_array()) {
-        throw Error(where + ": label \"" + it.key() + "\" must be a string, number or boolean");
+        throw Error(where + ": label \"" + detail::printable(it.key(), false, 100) +
+                    "\" must be a string, number or boolean");
       }
       p.labels[it.key()] = v.is_string() ? v.get<std::string>() : v.dump();
       if (first) set.columns.push_back(it.key());
@@ -90,9 +92,17 @@ std::vector<std::string> label_values(const PromptSet& set, const std::string& c
   for (size_t i = 0; i < set.prompts.size(); ++i) {
     auto it = set.prompts[i].labels.find(column);
     if (it == set.prompts[i].labels.end()) {
+      // The list is cut after a few hundred bytes: a set may have hundreds of columns, or very long names.
       std::string cols;
-      for (const std::string& c : set.columns) cols += (cols.empty() ? "" : ", ") + c;
-      throw Error(set.path + ": no label column '" + column + "' (columns: " + (cols.empty() ? "none" : cols) + ")");
+      for (size_t c = 0; c < set.columns.size(); ++c) {
+        if (cols.size() > 300) {
+          cols += ", ... (" + std::to_string(set.columns.size()) + " in all)";
+          break;
+        }
+        cols += (cols.empty() ? "" : ", ") + detail::printable(set.columns[c], false, 100);
+      }
+      throw Error(set.path + ": no label column '" + detail::printable(column, false, 100) +
+                  "' (columns: " + (cols.empty() ? "none" : cols) + ")");
     }
     out.push_back(it->second);
   }

@@ -8,11 +8,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <limits>
 
 #include "base/json_input.h"
 #include "ce/core/base/error.h"
 #include "ce/core/base/files.h"
 #include "ce/core/prompt_sets/set_trace.h"
+#include "io/loader_util.h"
 
 namespace ce::core {
 
@@ -60,12 +62,35 @@ double number(const nlohmann::json& j, const std::string& where) {
   return v;
 }
 
+// A float of a profile: a finite double beyond float's range would load as infinity and be written back as null.
+float single(const nlohmann::json& j, const std::string& where) {
+  const double v = number(j, where);
+  if (std::fabs(v) > std::numeric_limits<float>::max()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    throw Error(where + ": " + buf + " is beyond the range of a 32-bit float");
+  }
+  return static_cast<float>(v);
+}
+
 std::vector<float> floats(const nlohmann::json& j, const std::string& where, size_t size = SIZE_MAX) {
   std::vector<float> out;
   array_of(j, where, size);
   out.reserve(j.size());
-  for (size_t i = 0; i < j.size(); ++i) out.push_back(static_cast<float>(number(j[i], at(where, i))));
+  for (size_t i = 0; i < j.size(); ++i) out.push_back(single(j[i], at(where, i)));
   return out;
+}
+
+// A key or value of the file in a message: made printable and cut, so that a hostile one is not echoed whole.
+std::string quote(const std::string& text) { return detail::printable(text, false, 100); }
+
+// The option `key` as a string. The parsers' messages quote the name whole, and no valid name is long, so a long
+// one is refused here with a cut quote.
+std::string option_name(const nlohmann::json& j, const char* key, const std::string& where) {
+  const std::string w = where + "." + key;
+  std::string name = json_string(json_member(j, key, where), w);
+  if (name.size() > 100) throw Error(w + ": unknown value '" + quote(name) + "'");
+  return name;
 }
 
 int bounded(const nlohmann::json& j, const std::string& where, long long lo, long long hi) {
@@ -78,11 +103,13 @@ int bounded(const nlohmann::json& j, const std::string& where, long long lo, lon
 
 SetTraceOptions read_options(const nlohmann::json& j, const std::string& where) {
   SetTraceOptions o;
+  const std::string target = option_name(j, "target", where), baseline = option_name(j, "baseline", where),
+                    method = option_name(j, "method", where), rules = option_name(j, "rules", where);
   try {
-    o.target = parse_metric(json_string(json_member(j, "target", where), where + ".target"));
-    o.baseline = parse_set_baseline(json_string(json_member(j, "baseline", where), where + ".baseline"));
-    o.method = parse_method(json_string(json_member(j, "method", where), where + ".method"));
-    o.rules = RelpRules::parse(json_string(json_member(j, "rules", where), where + ".rules"));
+    o.target = parse_metric(target);
+    o.baseline = parse_set_baseline(baseline);
+    o.method = parse_method(method);
+    o.rules = RelpRules::parse(rules);
   } catch (const Error& e) {
     const std::string what = e.what();
     throw Error(what.rfind(where, 0) == 0 ? what : where + ": " + what);
@@ -180,10 +207,10 @@ SetTrace load_set_trace(const std::string& path) {
     const nlohmann::json& labels = json_member(p, "labels", w);
     if (!labels.is_object()) throw Error(w + ".labels: expected an object, found " + kind(labels));
     for (auto it = labels.begin(); it != labels.end(); ++it) {
-      sp.text.labels[it.key()] = json_string(it.value(), w + ".labels." + it.key());
+      sp.text.labels[it.key()] = json_string(it.value(), w + ".labels." + quote(it.key()));
     }
     for (const std::string& c : t.columns) {
-      if (!sp.text.labels.count(c)) throw Error(w + ".labels: missing column \"" + c + "\"");
+      if (!sp.text.labels.count(c)) throw Error(w + ".labels: missing column \"" + quote(c) + "\"");
     }
     const nlohmann::json& ids = array_of(json_member(p, "ids", w), w + ".ids");
     if (ids.empty()) throw Error(w + ".ids: no tokens");
