@@ -1,8 +1,10 @@
 // Circuits: node attribution, circuit evaluation, edges between neurons, and steering by neurons.
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "ce/core/base/error.h"
 #include "ce/core/base/resources.h"
@@ -13,6 +15,10 @@
 #include "ce/core/circuits/intervention.h"
 #include "ce/core/circuits/specific_neurons.h"
 #include "ce/core/model/continuation.h"
+#include "ce/core/exemplars/exemplar_index.h"
+#include "ce/core/graphs/attribution_graph.h"
+#include "ce/core/graphs/cantor.h"
+#include "ce/core/graphs/feature_file.h"
 #include "ce/core/model/model.h"
 #include "ce/core/prompt_sets/hypothesis.h"
 #include "ce/core/prompt_sets/set_trace.h"
@@ -195,6 +201,9 @@ void evaluate(const Args& a) {
          {"points", points}});
 }
 
+void write_graph_files(const Args& a, const ce::core::Model& model, const ce::core::AttributionExample& e,
+                       ce::core::EdgeResult r, const std::vector<ce::core::Edge>& edges);
+
 void edges(const Args& a) {
   auto model = open_model(a);
   const LoadedData d = load_examples(a, *model);
@@ -232,7 +241,53 @@ void edges(const Args& a) {
     }
     out["curve"] = curve;
   }
+  if (a.has("graph-json")) {
+    write_graph_files(a, *model, d.examples.at(0), r, edges);
+  } else if (a.has("feature-dir")) {
+    throw Error("--feature-dir goes with --graph-json");
+  }
   print(out);
+}
+
+// --graph-json: the edges as circuit-tracer's graph file, the answer (or, for topk, the top token) as its target
+// logit; --feature-dir: one feature file per neuron of the graph, from the model's exemplar index.
+void write_graph_files(const Args& a, const ce::core::Model& model, const ce::core::AttributionExample& e,
+                       ce::core::EdgeResult r, const std::vector<ce::core::Edge>& edges) {
+  r.edges = edges;
+  const std::vector<float> logits = model.next_logits(e.clean);
+  ce::core::GraphExportOptions o;
+  o.scan = std::filesystem::path(model.dir()).filename().string();
+  o.layers = static_cast<int>(model.config().num_hidden_layers);
+  o.target_token = e.answer >= 0 ? e.answer : model.top_k(logits, 1)[0].id;
+  o.target_text = model.token_text(o.target_token);
+  for (const auto& t : model.top_k(logits, static_cast<int>(logits.size()))) {
+    if (t.id == o.target_token) o.target_prob = t.prob;
+  }
+  o.generator_version = CE_VERSION;
+  std::vector<std::string> texts;
+  for (int id : e.clean) texts.push_back(model.token_text(id));
+  const std::string path = a.get("graph-json");
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << ce::core::write_graph_json(ce::core::graph_from_edges(r, e.clean, texts, a.get("text"), o));
+  f.close();
+  if (!f) throw Error(path + ": cannot write the graph file");
+  if (!a.has("feature-dir")) return;
+  const std::string dir = a.get("feature-dir");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw Error(dir + ": cannot create the folder: " + ec.message());
+  const auto index = ce::core::find_exemplar_index(model, ce::core::Basis::MlpAct);
+  if (!index) throw Error("--feature-dir: the model has no exemplar index for mlp_act (build one with exemplars)");
+  std::set<std::pair<int, int>> done;
+  for (const auto& n : r.nodes) {
+    if (!done.insert({n.node.layer, n.node.index}).second) continue;
+    const std::string text = ce::core::feature_json(model, *index, n.node.layer, n.node.index);
+    const std::string file = dir + "/" + std::to_string(ce::core::cantor_pair(n.node.layer, n.node.index)) + ".json";
+    std::ofstream ff(file, std::ios::binary | std::ios::trunc);
+    ff << text;
+    ff.close();
+    if (!ff) throw Error(file + ": cannot write the feature file");
+  }
 }
 
 json top_json(const ce::core::Model& model, const std::vector<float>& logits, int k) {
@@ -408,6 +463,8 @@ std::vector<Command> circuit_commands() {
                        ce::core::metric_name(edge_defaults.metric)),
                  value("percent", "P", "keep the top P % of edges by |score| (default: every edge)"),
                  flag("curve", "add the faithfulness of the circuit left at 1..100 % of the edges"),
+                 value("graph-json", "FILE", "also write the graph in circuit-tracer's format (Neuronpedia's viewer)"),
+                 value("feature-dir", "DIR", "with --graph-json: one feature file per neuron from the exemplar index"),
                  progress_option()},
                 model_options()}),
        edges, ""},

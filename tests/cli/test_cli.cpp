@@ -2,6 +2,7 @@
 // table, and one stderr line with exit code 2 for every kind of bad input.
 #include <QtTest/QtTest>
 
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -14,6 +15,8 @@
 #include <set>
 
 #include "ce/core/circuits/basis.h"
+#include "ce/core/graphs/attribution_graph.h"
+#include "ce/core/graphs/cantor.h"
 #include "test_support.h"
 
 using ce::test::CliResult;
@@ -194,6 +197,33 @@ class TestCli : public QObject {
     QVERIFY2(r.code == 0, r.err.constData());
     QCOMPARE(r.json()["before"].toObject()["generated"].toString(), QString(" Austin."));
     QCOMPARE(r.json()["generated"].toString(), QString(" Austin."));
+  }
+
+  // --graph-json writes circuit-tracer's graph file (read back by core), --feature-dir one feature file per neuron.
+  void edgesGraphJson() {
+    QTemporaryDir dir;
+    const QString graph = dir.path() + "/graph.json", features = dir.path() + "/features";
+    const CliResult r = run_cli({"edges", "--text", "Fact: the capital of the state containing Dallas is", "--answer",
+                                 " Austin", "--top-nodes", "6", "--graph-json", graph, "--feature-dir", features});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const ce::core::AttributionGraph g = ce::core::read_graph_json(graph.toStdString());
+    // 6 neurons, 11 embeddings (BOS included), the target logit " Austin" at the last position.
+    QCOMPARE(g.nodes.size(), size_t{6 + 11 + 1});
+    QCOMPARE(g.links.size(), static_cast<size_t>(r.json()["edges"].toArray().size()));
+    QCOMPARE(g.metadata.prompt_tokens.back(), std::string(" is"));
+    const ce::core::GraphNode& logit = g.nodes.back();
+    QVERIFY(logit.is_target_logit);
+    QVERIFY2(QString::fromStdString(logit.clerp).startsWith("Output \" Austin\" (p=0.99"), logit.clerp.c_str());
+    std::set<QString> expected;
+    for (const auto& n : r.json()["nodes"].toArray()) {
+      const QJsonObject o = n.toObject();
+      expected.insert(QString::number(ce::core::cantor_pair(o["layer"].toInt(), o["index"].toInt())) + ".json");
+    }
+    const QStringList written = QDir(features).entryList(QDir::Files);
+    QCOMPARE(std::set<QString>(written.begin(), written.end()), expected);
+    const CliResult lone = run_cli({"edges", "--text", "x", "--metric", "topk", "--top-nodes", "2", "--feature-dir", features});
+    QCOMPARE(lone.code, 2);
+    QVERIFY2(lone.err.contains("--feature-dir goes with --graph-json"), lone.err.constData());
   }
 
   // --chat: the typed prompt as one user turn of the chat format, the ids `tokenize --chat` gives.
