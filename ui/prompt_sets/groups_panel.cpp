@@ -96,7 +96,12 @@ GroupsPanel::GroupsPanel(SetGroups* groups, QWidget* parent)
     const bool byCount = cut_->currentIndex() == 0;
     Q_EMIT suggestRequested(clusterOn(), byCount ? count_->value() : 0, distance_->value());
   });
-  connect(merge_, &QPushButton::clicked, this, [this] { groups_->merge(selectedRows()); });
+  connect(merge_, &QPushButton::clicked, this, [this] {
+    const auto rows = selectedRows();
+    if (rows.size() < 2) return;
+    groups_->merge(rows);
+    selectRows({rows.front()});  // the merged group, where the first of them was
+  });
   connect(delete_, &QPushButton::clicked, this, [this] { groups_->remove(selectedRows()); });
   connect(split_, &QPushButton::clicked, this, [this] {
     const auto rows = selectedRows();
@@ -174,6 +179,8 @@ void GroupsPanel::rebuild() {
   selectRows(keep);
   rebuilding_ = false;
   updateButtons();
+  // The graph shows the rows' neurons selected: after a merge or delete, none.
+  Q_EMIT rowsSelected(selectedRows());
 }
 
 void GroupsPanel::updateButtons() {

@@ -103,7 +103,8 @@ PromptSetView::~PromptSetView() {
 
 QWidget* PromptSetView::buildInputs() {
   auto* box = new QGroupBox(tr("Prompt set"), this);
-  data_->setText(shippedCapitals());
+  // Empty means the shipped set: no build path in the field, the screenshots or the sessions.
+  data_->setPlaceholderText(tr("capitals.jsonl (shipped)"));
   data_->setToolTip(tr("JSON Lines: \"prompt\", \"answer\" and label columns (state, capital, city, ...)"));
   auto* browse = new QToolButton(box);
   browse->setText(QStringLiteral("…"));
@@ -428,7 +429,7 @@ void PromptSetView::applySettings(const PromptSetSettings& s) {
   hypothesis_->setTrace(nullptr);
   sweep_->clearResult();
   saveButton_->setEnabled(false);
-  data_->setText(s.data.isEmpty() ? shippedCapitals() : s.data);
+  data_->setText(s.data);
   target_->setCurrentIndex(std::max(0, target_->findData(static_cast<int>(s.target))));
   baseline_->setCurrentIndex(std::max(0, baseline_->findText(s.baseline)));
   keep_->setValue(s.keep);

@@ -126,6 +126,8 @@ void SetGraphView::showSet(std::shared_ptr<const ce::core::SetTrace> trace, cons
   scene_ = freshScene();
   trace_ = std::move(trace);
   groups_ = groups;
+  zoomed_ = false;
+  laidOutHidden_ = !isVisible();
   const auto& neurons = trace_->neurons;
   const int layers = trace_->layers;
   byNeuron_.assign(neurons.size(), nullptr);
@@ -155,7 +157,7 @@ void SetGraphView::showSet(std::shared_ptr<const ce::core::SetTrace> trace, cons
   for (const auto& n : neurons) maxTotal = std::max(maxTotal, n.total);
   if (maxTotal <= 0) maxTotal = 1;
 
-  // Pass 1, across: each band as wide as needed for its most crowded layer in lines about three times as long
+  // Each band as wide as needed for its most crowded layer in lines about three times as long
   // as they are many, so that a band of 500 neurons is a block, not a strip.
   std::vector<int> cols(static_cast<size_t>(bands), 0);
   for (int b = 0; b < bands; ++b) {
@@ -170,11 +172,24 @@ void SetGraphView::showSet(std::shared_ptr<const ce::core::SetTrace> trace, cons
     if (maxCount > 0)
       cols[static_cast<size_t>(b)] = std::min(maxCount, static_cast<int>(std::ceil(std::sqrt(3.0 * maxCount))));
   }
-  // Labels are in scene units, sized by the scene so that they read at the zoom that fits it; a band is at least
-  // a few words wide, so that neighbouring small groups keep their labels apart.
+  // Each layer's row is as tall as its most crowded band.
+  std::vector<int> lines(static_cast<size_t>(layers), 1);
+  double nodesHeight = 0;
+  for (int l = 0; l < layers; ++l) {
+    for (int b = 0; b < bands; ++b) {
+      const int c = cols[static_cast<size_t>(b)];
+      const int n = static_cast<int>(members[static_cast<size_t>(b)][static_cast<size_t>(l)].size());
+      if (c > 0) lines[static_cast<size_t>(l)] = std::max(lines[static_cast<size_t>(l)], (n + c - 1) / c);
+    }
+    nodesHeight += lines[static_cast<size_t>(l)] * kPitch;
+  }
+  // Labels are in scene units, sized by the scene's extent as the view will fit it (a tall scene is scaled by its
+  // height), so that they read at that zoom; a band is at least a few words wide, so that neighbouring small
+  // groups keep their labels apart.
   double nodesWidth = 0;
   for (int c : cols) nodesWidth += c > 0 ? (c + 2) * kPitch : 0;
-  const double font = std::clamp(nodesWidth / 70, 13.0, 48.0);
+  const double aspect = std::clamp(static_cast<double>(viewport()->width()) / std::max(1, viewport()->height()), 0.5, 4.0);
+  const double font = std::clamp(std::max(nodesWidth, nodesHeight * 1.3 * aspect) / 70, 13.0, 60.0);
   std::vector<double> bandX(static_cast<size_t>(bands), 0), bandWidth(static_cast<size_t>(bands), 0);
   double x = 0;
   for (int b = 0; b < bands; ++b) {
@@ -185,18 +200,12 @@ void SetGraphView::showSet(std::shared_ptr<const ce::core::SetTrace> trace, cons
     x += bandWidth[static_cast<size_t>(b)] + 2 * kPitch;
   }
   const double gap = 2.4 * font;
-  // Pass 2, up: each layer's row as tall as its most crowded band, layer 0 at the bottom.
+  // Layer 0 at the bottom.
   std::vector<double> rowTop(static_cast<size_t>(layers)), rowBottom(static_cast<size_t>(layers));
   double y = 0;
   for (int l = 0; l < layers; ++l) {
-    int lines = 1;
-    for (int b = 0; b < bands; ++b) {
-      const int c = cols[static_cast<size_t>(b)];
-      const int n = static_cast<int>(members[static_cast<size_t>(b)][static_cast<size_t>(l)].size());
-      if (c > 0) lines = std::max(lines, (n + c - 1) / c);
-    }
     rowBottom[static_cast<size_t>(l)] = y;
-    y -= lines * kPitch;
+    y -= lines[static_cast<size_t>(l)] * kPitch;
     rowTop[static_cast<size_t>(l)] = y;
     y -= gap;
   }
@@ -277,13 +286,13 @@ void SetGraphView::showSet(std::shared_ptr<const ce::core::SetTrace> trace, cons
   std::sort(strongest.begin(), strongest.end(),
             [](const auto* a, const auto* b) { return std::fabs(a->mean) > std::fabs(b->mean); });
   if (strongest.size() > static_cast<size_t>(kMaxEdges)) strongest.resize(static_cast<size_t>(kMaxEdges));
-  std::vector<EdgeLayerItem::Line> lines;
+  std::vector<EdgeLayerItem::Line> edgeLines;
   for (const auto* e : strongest) {
     const QPointF a = nodePos(e->src), b = nodePos(e->dst);
-    if (!a.isNull() && !b.isNull()) lines.push_back({a, b, static_cast<float>(e->mean)});
+    if (!a.isNull() && !b.isNull()) edgeLines.push_back({a, b, static_cast<float>(e->mean)});
   }
   edges_ = new EdgeLayerItem();
-  edges_->setLines(std::move(lines));
+  edges_->setLines(std::move(edgeLines));
   scene_->addItem(edges_);
 
   const QRectF all = scene_->itemsBoundingRect();
@@ -350,6 +359,7 @@ QString SetGraphView::toolTipFor(const SetNodeItem* item) const {
 }
 
 void SetGraphView::fitAll() {
+  zoomed_ = false;
   if (!scene_->sceneRect().isEmpty()) fitInView(scene_->sceneRect(), Qt::KeepAspectRatio);
 }
 
@@ -357,8 +367,28 @@ void SetGraphView::wheelEvent(QWheelEvent* event) {
   const double steps = event->angleDelta().y() / 120.0;
   const double current = transform().m11();
   const double factor = std::pow(1.2, steps);
-  if (steps != 0 && !((current > 40 && factor > 1) || (current < 0.002 && factor < 1))) scale(factor, factor);
+  if (steps != 0 && !((current > 40 && factor > 1) || (current < 0.002 && factor < 1))) {
+    scale(factor, factor);
+    zoomed_ = true;
+  }
   event->accept();
+}
+
+void SetGraphView::showEvent(QShowEvent* event) {
+  QGraphicsView::showEvent(event);
+  // Label sizes depend on the viewport's shape, unknown while hidden.
+  if (laidOutHidden_ && trace_) {
+    const auto trace = trace_;
+    const auto groups = groups_;
+    showSet(trace, groups);
+  } else if (!zoomed_) {
+    fitAll();
+  }
+}
+
+void SetGraphView::resizeEvent(QResizeEvent* event) {
+  QGraphicsView::resizeEvent(event);
+  if (!zoomed_) fitAll();
 }
 
 void SetGraphView::mousePressEvent(QMouseEvent* event) {

@@ -61,6 +61,9 @@ class SetGraphView : public QGraphicsView {
   void contextMenuEvent(QContextMenuEvent* event) override;
   bool viewportEvent(QEvent* event) override;
   void changeEvent(QEvent* event) override;
+  // The whole set stays in view as the view is shown and resized, until the user zooms.
+  void showEvent(QShowEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
 
  private:
   QGraphicsSimpleTextItem* addLabel(const QString& text, double pixels);
@@ -76,6 +79,8 @@ class SetGraphView : public QGraphicsView {
   std::vector<QGraphicsSimpleTextItem*> labels_;  // in the palette's text colour
   EdgeLayerItem* edges_ = nullptr;
   int boxes_ = 0;
+  bool zoomed_ = false;      // the user zoomed: resizing keeps the zoom
+  bool laidOutHidden_ = false;  // laid out for an unknown viewport (a session opened on the other tab)
 };
 
 }  // namespace ce::ui

@@ -198,7 +198,8 @@ void SweepPanel::plot() {
   export_->setEnabled(result_.has_value());
   if (!result_) {
     chart->setTitle(QString());
-    caption_->clear();
+    caption_->setText(tr("Sweep a group: its neurons scaled by each multiplier at every position of every prompt, "
+                         "the mean probability of each answer class plotted against the multiplier."));
     return;
   }
   const ce::core::SweepResult& r = result_->result;
