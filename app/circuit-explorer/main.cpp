@@ -1,6 +1,6 @@
 // circuit-explorer: the Qt front end. Options: --model DIR, --session FILE (open a saved session: model,
 // prompt, groups and interventions), --screenshot FILE (render the window after the start-up trace and exit),
-// --select NODE (inspect a node after that trace).
+// --select NODE (inspect a node after that trace), --plot-sweep CSV --out FIG (draw a saved sweep and exit).
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
@@ -10,13 +10,37 @@
 #include <memory>
 
 #include "ce/core/base/error.h"
+#include "ce/core/base/files.h"
 #include "ce/core/circuits/basis.h"
+#include "ce/core/prompt_sets/sweep.h"
+#include "prompt_sets/sweep_panel.h"
 #include "state/intervention_state.h"
 #include "controllers/job_runner.h"
 #include "window/main_window.h"
 #include "panels/token_chart.h"
 
 namespace {
+
+// The prompt-set view's sweep chart for a CSV that `circuit-trace sweep --csv` wrote, exported by the view's
+// own code (PNG, SVG or PDF by suffix): the README's sweep figures.
+int plotSweep(const QString& csv, const QString& out, const QString& group) {
+  try {
+    ce::core::SweepResult r = ce::core::parse_sweep_csv(
+        ce::core::read_file(csv.toStdString(), 1 << 20, "a sweep CSV"), csv.toStdString());
+    ce::ui::SweepPanel panel;
+    panel.resize(820, 640);
+    panel.showResult({group, false, std::move(r)});
+    // The chart takes its size from the laid-out view: lay the panel out (offscreen) before drawing it.
+    panel.show();
+    for (int i = 0; i < 3; ++i) QApplication::processEvents();
+    panel.exportTo(out);
+  } catch (const ce::core::Error& e) {
+    std::fprintf(stderr, "circuit-explorer: %s\n", e.what());
+    return 2;
+  }
+  std::printf("circuit-explorer: saved %s\n", qPrintable(out));
+  return 0;
+}
 
 void addOptions(QCommandLineParser& parser, QCommandLineOption& model, QCommandLineOption& session,
                 QCommandLineOption& screenshot, QCommandLineOption& select) {
@@ -97,7 +121,24 @@ int main(int argc, char** argv) {
 
   QCommandLineParser parser;
   addOptions(parser, modelOption, sessionOption, screenshotOption, selectOption);
+  const QCommandLineOption plotOption(QStringLiteral("plot-sweep"),
+                                      QStringLiteral("Draw the sweep CSV that circuit-trace sweep --csv wrote into --out "
+                                                     "(PNG, SVG or PDF), then exit."),
+                                      QStringLiteral("CSV"));
+  const QCommandLineOption outOption(QStringLiteral("out"), QStringLiteral("With --plot-sweep: the figure."),
+                                     QStringLiteral("FIG"));
+  const QCommandLineOption groupOption(QStringLiteral("group-label"),
+                                       QStringLiteral("With --plot-sweep: the group's name in the title."),
+                                       QStringLiteral("TEXT"));
+  parser.addOptions({plotOption, outOption, groupOption});
   parser.process(app);
+  if (parser.isSet(plotOption)) {
+    if (!parser.isSet(outOption)) {
+      std::fprintf(stderr, "circuit-explorer: --plot-sweep needs --out FIG\n");
+      return 2;
+    }
+    return plotSweep(parser.value(plotOption), parser.value(outOption), parser.value(groupOption));
+  }
   ce::core::NodeRef selected;
   if (parser.isSet(selectOption)) {
     try {

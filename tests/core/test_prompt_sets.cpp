@@ -347,6 +347,20 @@ class TestPromptSets : public QObject {
     const std::string csv = sweep_csv(r);
     QVERIFY(csv.rfind("multiplier,capital p,any capital p,state p,any state p,capital top1,", 0) == 0);
     QCOMPARE(std::count(csv.begin(), csv.end(), '\n'), 4L);
+    const SweepResult back = parse_sweep_csv(csv, "s.csv");
+    QCOMPARE(back.classes, r.classes);
+    QCOMPARE(back.multipliers, r.multipliers);
+    QCOMPARE(back.prompts, 8);
+    for (size_t c = 0; c < r.classes.size(); ++c) {
+      for (size_t k = 0; k < 3; ++k) {
+        QVERIFY(std::abs(back.probability[c][k] - r.probability[c][k]) < 1e-8);
+        QCOMPARE(back.top1[c][k], r.top1[c][k]);
+      }
+    }
+    QCOMPARE(error_of([] { parse_sweep_csv("a,b\n", "s.csv"); }),
+             std::string("s.csv: not a sweep CSV (expected multiplier,<class> p,...,<class> top1,...,prompts)"));
+    QCOMPARE(error_of([] { parse_sweep_csv("multiplier,x p,x top1,prompts\n1,0.5,x,8\n", "s.csv"); }),
+             std::string("s.csv:2: 'x' is not a number"));
   }
 
   void sweepComplementAblatesTheRest() {

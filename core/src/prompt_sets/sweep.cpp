@@ -145,14 +145,68 @@ std::string sweep_csv(const SweepResult& r) {
   out << "multiplier";
   for (const std::string& c : r.classes) out << "," << c << " p";
   for (const std::string& c : r.classes) out << "," << c << " top1";
-  out << "\n";
+  out << ",prompts\n";
   for (size_t k = 0; k < r.multipliers.size(); ++k) {
     out << r.multipliers[k];
     for (const auto& v : r.probability) out << "," << v[k];
     for (const auto& v : r.top1) out << "," << v[k];
-    out << "\n";
+    out << "," << r.prompts << "\n";
   }
   return out.str();
+}
+
+SweepResult parse_sweep_csv(const std::string& text, const std::string& name) {
+  auto cells = [](const std::string& line) {
+    std::vector<std::string> out;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) out.push_back(cell);
+    if (!line.empty() && line.back() == ',') out.emplace_back();
+    return out;
+  };
+  std::stringstream in(text);
+  std::string line;
+  if (!std::getline(in, line)) throw Error(name + ": empty sweep CSV");
+  const std::vector<std::string> head = cells(line);
+  const auto ends = [](const std::string& s, const std::string& tail) {
+    return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  const size_t C = head.size() >= 2 ? (head.size() - 2) / 2 : 0;
+  bool ok = C > 0 && head.size() == 2 * C + 2 && head.front() == "multiplier" && head.back() == "prompts";
+  SweepResult r;
+  for (size_t c = 0; ok && c < C; ++c) {
+    ok = ends(head[1 + c], " p") && head[1 + C + c] == head[1 + c].substr(0, head[1 + c].size() - 2) + " top1";
+    if (ok) r.classes.push_back(head[1 + c].substr(0, head[1 + c].size() - 2));
+  }
+  if (!ok) throw Error(name + ": not a sweep CSV (expected multiplier,<class> p,...,<class> top1,...,prompts)");
+  r.probability.assign(C, {});
+  r.top1.assign(C, {});
+  for (size_t row = 2; std::getline(in, line); ++row) {
+    if (line.empty()) continue;
+    const std::vector<std::string> v = cells(line);
+    const std::string where = name + ":" + std::to_string(row);
+    if (v.size() != head.size()) throw Error(where + ": " + std::to_string(v.size()) + " values, expected " + std::to_string(head.size()));
+    std::vector<double> x;
+    for (const std::string& cell : v) {
+      size_t used = 0;
+      double d = 0;
+      try {
+        d = std::stod(cell, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == 0 || used != cell.size() || !std::isfinite(d)) throw Error(where + ": '" + cell.substr(0, 40) + "' is not a number");
+      x.push_back(d);
+    }
+    r.multipliers.push_back(x[0]);
+    for (size_t c = 0; c < C; ++c) {
+      r.probability[c].push_back(x[1 + c]);
+      r.top1[c].push_back(x[1 + C + c]);
+    }
+    r.prompts = static_cast<int>(x.back());
+  }
+  if (r.multipliers.empty()) throw Error(name + ": the sweep CSV has no rows");
+  return r;
 }
 
 }  // namespace ce::core

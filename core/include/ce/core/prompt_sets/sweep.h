@@ -40,7 +40,10 @@ struct SweepResult {
 SweepResult sweep(const Model& model, const PromptSet& set, const std::vector<std::pair<int, int>>& neurons,
                   const SweepOptions& options, const JobControl& control = {});
 
-// The result as CSV: "multiplier,<class> p,...,<class> top1,..." one row per multiplier.
+// The result as CSV: "multiplier,<class> p,...,<class> top1,...,prompts" one row per multiplier.
 std::string sweep_csv(const SweepResult& result);
+// The inverse of sweep_csv, for plotting a saved sweep. Throws Error "<name>: ..." for a header not made by
+// sweep_csv, a row of the wrong length, or a value that is not a number.
+SweepResult parse_sweep_csv(const std::string& text, const std::string& name);
 
 }  // namespace ce::core
