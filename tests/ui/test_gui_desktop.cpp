@@ -6,6 +6,7 @@
 #include <QChart>
 #include <QChartView>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
 #include <QImage>
@@ -16,6 +17,7 @@
 #include <memory>
 
 #include "ce/core/base/resources.h"
+#include "ce/core/prompt_sets/sweep.h"
 #include "graph/circuit_graph_view.h"
 #include "gui_support.h"
 #include "panels/curves_view.h"
@@ -36,6 +38,7 @@ class TestGuiDesktop : public QObject {
   void sessionOptionScreenshot();
   void highDpiScreenshot();
   void selectOptionInspects();
+  void plotSweepOption();
 
  private:
   std::unique_ptr<MainWindow> w_;
@@ -197,6 +200,38 @@ void TestGuiDesktop::selectOptionInspects() {
   QCOMPARE(r.code, 1);
   const QString& err = r.err;
   QVERIFY2(err.contains(QStringLiteral("L0/N0@0 is not in the traced graph")), qPrintable(err));
+}
+
+void TestGuiDesktop::plotSweepOption() {
+  // `--plot-sweep CSV --out FIG`: a sweep CSV drawn by the Prompt Set tab's chart (the README's sweep figures).
+  ce::core::SweepResult r;
+  r.multipliers = {-1, 0, 1};
+  r.classes = {"capital", "any capital"};
+  r.probability = {{0.1, 0.2, 0.9}, {0.3, 0.4, 0.95}};
+  r.top1 = {{0, 0, 1}, {0, 0.5, 1}};
+  r.prompts = 4;
+  const QString csv = tmp_.filePath(QStringLiteral("sweep.csv")), png = tmp_.filePath(QStringLiteral("sweep.png"));
+  QFile f(csv);
+  QVERIFY(f.open(QIODevice::WriteOnly));
+  f.write(QByteArray::fromStdString(ce::core::sweep_csv(r)));
+  f.close();
+  Run run = runExplorer({QStringLiteral("--plot-sweep"), csv, QStringLiteral("--out"), png}, QStringLiteral("1"));
+  QVERIFY2(run.code == 0, qPrintable(run.err));
+  const QImage image(png);
+  QVERIFY(image.width() >= 800 && image.height() >= 500);
+  const QString svg = tmp_.filePath(QStringLiteral("sweep.svg"));
+  run = runExplorer({QStringLiteral("--plot-sweep"), csv, QStringLiteral("--out"), svg}, QStringLiteral("1"));
+  QVERIFY2(run.code == 0, qPrintable(run.err));
+  QFile s(svg);
+  QVERIFY(s.open(QIODevice::ReadOnly));
+  QVERIFY(s.readAll().contains("Steering"));  // the title is drawn as text, so the figure stays vector
+  f.setFileName(csv);
+  QVERIFY(f.open(QIODevice::WriteOnly));
+  f.write("multiplier,x\n");
+  f.close();
+  run = runExplorer({QStringLiteral("--plot-sweep"), csv, QStringLiteral("--out"), png}, QStringLiteral("1"));
+  QCOMPARE(run.code, 2);
+  QVERIFY2(run.err.contains(QStringLiteral("not a sweep CSV")), qPrintable(run.err));
 }
 
 QTEST_MAIN(TestGuiDesktop)
