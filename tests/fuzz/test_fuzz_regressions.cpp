@@ -66,7 +66,7 @@ class TestFuzzRegressions : public QObject {
   // would otherwise be skipped without a word.
   void foldersNameTargets() {
     const auto& targets = ce::fuzz::targets();
-    QCOMPARE(targets.size(), size_t{13});
+    QCOMPARE(targets.size(), size_t{14});
     for (const char* kind : {"seeds", "regressions"}) {
       const QDir dir(QString::fromStdString(ce::fuzz::source_dir()) + "/" + kind);
       for (const QString& name : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
@@ -292,6 +292,26 @@ class TestFuzzRegressions : public QObject {
         profiles_head() + R"(, "columns": [])" + one_prompt +
             R"(, "neurons": [{"layer": 0, "index": 0, "total": 1, "profile": [1e300]}]})",
         "DIR/profiles.json: neurons[0].profile[0]: 1e+300 is beyond the range of a 32-bit float");
+    const QByteArray graph_meta = R"({"metadata": {"slug": "s", "prompt_tokens": ["a"], "prompt": "a"}, )";
+    const QByteArray graph_node = R"({"node_id": "E_1_0", "feature": 0, "layer": "E", "ctx_idx": 0, "feature_type": "embedding"})";
+    row("graph_json", "not JSON", R"({"metadata": {"slug" 1}})",
+        "DIR/graph.json: not valid JSON (parse error at line 1, column 22: syntax error while parsing object separator - unexpected number literal; expected ':')");
+    row("graph_json", "node without ctx_idx",
+        graph_meta + R"("nodes": [{"node_id": "E_1_0", "feature": 0, "layer": "E", "feature_type": "embedding"}], "links": []})",
+        "DIR/graph.json: nodes[0]: missing \"ctx_idx\"");
+    row("graph_json", "supernode row an object", graph_meta + R"("qParams": {"supernodes": [{"a": 1}]}, "nodes": [], "links": []})",
+        "DIR/graph.json: qParams.supernodes[0]: expected [label, node id, ...], found an object");
+    row("graph_json", "nested too deep", "{\"metadata\": " + QByteArray(300, '[') + QByteArray(300, ']') + "}",
+        "DIR/graph.json: JSON nested deeper than 256 levels");
+    row("graph_json", "link to an unknown node",
+        graph_meta + "\"nodes\": [" + graph_node + R"(], "links": [{"source": "E_1_0", "target": "3_9_2", "weight": 1}]})",
+        "DIR/graph.json: links[0].target: unknown node \"3_9_2\"");
+    row("graph_json", "nodes an object", graph_meta + R"("nodes": {}, "links": []})",
+        "DIR/graph.json: nodes: expected an array, found an object");
+    const std::string d1000 = "DIR/graph.json: nodes[1].node_id: duplicate node \"" + std::string(200, 'd') + "...\"";
+    const QByteArray long_node = QByteArray(graph_node).replace("E_1_0", QByteArray(1000, 'd'));
+    row("graph_json", "node id of 1000 characters twice",
+        graph_meta + "\"nodes\": [" + long_node + ", " + long_node + "], \"links\": []}", d1000.c_str());
   }
 
   void rejectionMessages() {

@@ -202,19 +202,26 @@ std::string write_graph_json(const AttributionGraph& g) {
 
 namespace {
 
+// "null", "a string", "an object", ... for a value of the wrong kind.
+std::string found_kind(const nlohmann::json& v) {
+  if (v.is_null()) return "null";
+  const std::string kind = v.type_name();
+  return (kind[0] == 'a' || kind[0] == 'o' ? "an " : "a ") + kind;
+}
+
 // The array `key` of `object`; `member` names it in messages ("g.json: nodes", "g.json: metadata.prompt_tokens").
 const nlohmann::json& array_member(const nlohmann::json& object, const char* key, const std::string& where,
                                    const std::string& member) {
   const nlohmann::json& v = json_member(object, key, where);
   if (!v.is_array()) {
-    throw Error(member + ": expected an array, found " + (v.is_null() ? "null" : std::string("a ") + v.type_name()));
+    throw Error(member + ": expected an array, found " + found_kind(v));
   }
   return v;
 }
 
 double json_number(const nlohmann::json& v, const std::string& where) {
   if (!v.is_number()) {
-    throw Error(where + ": expected a number, found " + (v.is_null() ? "null" : std::string("a ") + v.type_name()));
+    throw Error(where + ": expected a number, found " + found_kind(v));
   }
   return v.get<double>();
 }
@@ -299,7 +306,7 @@ AttributionGraph parse_graph_json(const std::string& text, const std::string& na
       for (size_t i = 0; i < rows.size(); ++i) {
         const std::string rw = sw + "[" + std::to_string(i) + "]";
         if (!rows[i].is_array() || rows[i].empty()) {
-          throw Error(rw + ": expected [label, node id, ...], found " + detail::printable(rows[i].dump()));
+          throw Error(rw + ": expected [label, node id, ...], found " + detail::json_excerpt(rows[i]));
         }
         GraphSupernode s;
         s.label = json_string(rows[i][0], rw + "[0]");
