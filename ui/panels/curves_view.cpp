@@ -28,6 +28,7 @@
 #include "ce/core/circuits/attribution.h"
 #include "ce/core/circuits/attribution_example.h"
 #include "controllers/job_runner.h"
+#include "panels/chart_style.h"
 
 namespace ce::ui {
 
@@ -180,16 +181,9 @@ void CurvesView::changeEvent(QEvent* event) {
 }
 
 void CurvesView::applyPalette() {
-  // Qt Charts draws with its own theme; the text follows the widget's palette so that a dark desktop shows
-  // light labels on the transparent background.
   const QColor text = palette().color(QPalette::WindowText);
   QChart* chart = chart_->chart();
-  chart->setTitleBrush(text);
-  chart->legend()->setLabelColor(text);
-  for (QAbstractAxis* axis : {static_cast<QAbstractAxis*>(x_), static_cast<QAbstractAxis*>(y_)}) {
-    axis->setLabelsBrush(text);
-    axis->setTitleBrush(text);
-  }
+  applyChartText(chart, {x_, y_}, text);
   marker_->setColor(text);
 }
 

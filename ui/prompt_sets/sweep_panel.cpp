@@ -20,6 +20,7 @@
 #include <cmath>
 
 #include "ce/core/base/error.h"
+#include "panels/chart_style.h"
 #include "window/exporter.h"
 
 namespace ce::ui {
@@ -272,15 +273,7 @@ void SweepPanel::changeEvent(QEvent* event) {
 }
 
 void SweepPanel::applyPalette() {
-  // As the curves chart: Qt Charts' own theme would draw dark labels on a dark desktop.
-  const QColor text = palette().color(QPalette::WindowText);
-  QChart* chart = chart_->chart();
-  chart->setTitleBrush(text);
-  chart->legend()->setLabelColor(text);
-  for (QAbstractAxis* axis : {static_cast<QAbstractAxis*>(x_), static_cast<QAbstractAxis*>(y_)}) {
-    axis->setLabelsBrush(text);
-    axis->setTitleBrush(text);
-  }
+  applyChartText(chart_->chart(), {x_, y_}, palette().color(QPalette::WindowText));
 }
 
 }  // namespace ce::ui

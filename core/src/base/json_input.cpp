@@ -2,7 +2,9 @@
 
 #include <climits>
 #include <cstring>
+#include <fstream>
 
+#include "ce/core/base/files.h"
 #include "io/loader_util.h"
 
 namespace ce::core {
@@ -90,6 +92,21 @@ std::string json_string_or(const nlohmann::json& object, const char* key, const 
 bool json_bool_or(const nlohmann::json& object, const char* key, bool fallback, const std::string& where) {
   const nlohmann::json* v = json_optional(object, key, where);
   return v ? json_bool(*v, member_where(where, key)) : fallback;
+}
+
+void for_each_json_line(const std::string& path, const std::string& what,
+                        const std::function<bool(const nlohmann::json& line, const std::string& where)>& each) {
+  refuse_special_file(path);  // a FIFO would block the stream below
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(path + ": cannot open " + what);
+  std::string line;
+  for (size_t number = 1; std::getline(f, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = path + ":" + std::to_string(number);
+    const nlohmann::json j = parse_json(line, where);
+    if (!j.is_object()) throw Error(where + ": not a JSON object");
+    if (!each(j, where)) return;
+  }
 }
 
 }  // namespace ce::core

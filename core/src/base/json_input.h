@@ -2,6 +2,7 @@
 // and the field. Internal to ce_core.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -42,5 +43,12 @@ const nlohmann::json* json_optional(const nlohmann::json& object, const char* ke
 std::string json_string_or(const nlohmann::json& object, const char* key, const std::string& fallback,
                            const std::string& where);
 bool json_bool_or(const nlohmann::json& object, const char* key, bool fallback, const std::string& where);
+
+// The one reader of JSON Lines files (paired datasets, prompt sets): every non-blank line of `path` must be a JSON
+// object; `each` receives it with its name "<path>:<line>" and returns false to stop reading. Throws Error
+// "<path>: cannot open <what>" (and refuses FIFOs and devices as refuse_special_file), parse_json's errors, and
+// "<path>:<line>: not a JSON object"; whatever `each` throws passes through.
+void for_each_json_line(const std::string& path, const std::string& what,
+                        const std::function<bool(const nlohmann::json& line, const std::string& where)>& each);
 
 }  // namespace ce::core

@@ -1,13 +1,11 @@
 #include "ce/core/circuits/attribution_example.h"
 
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "ce/core/tokenizer/chat_format.h"
 #include "ce/core/base/error.h"
 #include "base/json_input.h"
-#include "ce/core/base/files.h"
 
 namespace ce::core {
 
@@ -40,38 +38,28 @@ std::string answer_list(const Tokenizer& tok, const std::vector<int>& ids) {
 }  // namespace
 
 PairedDataset load_paired_dataset(const std::string& path, const Tokenizer& tok, size_t limit) {
-  refuse_special_file(path);  // a FIFO would block the stream below
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error(path + ": cannot open the data file");
   PairedDataset d;
-  std::string line;
-  size_t number = 0;
   const bool bos = tok.default_add_bos();
-  while (std::getline(f, line)) {
-    ++number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = path + ":" + std::to_string(number);
-    const nlohmann::json j = parse_json(line, where);
-    if (!j.is_object()) throw Error(where + ": not a JSON object");
+  for_each_json_line(path, "the data file", [&](const nlohmann::json& j, const std::string& where) {
     const std::string clean = field(j, "clean_prefix", where), patch = field(j, "patch_prefix", where);
     const std::string ca = field(j, "clean_answer", where), pa = field(j, "patch_answer", where);
     ++d.lines;
-    if (limit > 0 && d.examples.size() >= limit) continue;  // keep validating every line
+    if (limit > 0 && d.examples.size() >= limit) return true;  // keep validating every line
     auto [c_ids, c_ans] = split_prompt_answer(tok, bos, clean, ca);
     auto [p_ids, p_ans] = split_prompt_answer(tok, bos, patch, pa);
     // The contrast answer is scored after the clean prompt, so tokenize it there.
     const std::vector<int> contrast = split_prompt_answer(tok, bos, clean, pa).second;
     if (c_ans.size() != 1 || contrast.size() != 1) {
       ++d.multi_token;
-      continue;
+      return true;
     }
     if (c_ids.size() != p_ids.size()) {
       ++d.unequal_length;
-      continue;
+      return true;
     }
     if (c_ans[0] == contrast[0]) {
       ++d.same_answer;
-      continue;
+      return true;
     }
     AttributionExample e;
     e.clean = std::move(c_ids);
@@ -80,7 +68,8 @@ PairedDataset load_paired_dataset(const std::string& path, const Tokenizer& tok,
     e.contrast = contrast[0];
     e.label = j.contains("case") && j["case"].is_string() ? j["case"].get<std::string>() : clean;
     d.examples.push_back(std::move(e));
-  }
+    return true;
+  });
   if (d.lines == 0) throw Error(path + ": the data file has no examples");
   if (d.examples.empty()) {
     throw Error(path + ": no usable example among " + std::to_string(d.lines) + " (" +

@@ -1,11 +1,9 @@
 #include "ce/core/prompt_sets/prompt_set.h"
 
 #include <algorithm>
-#include <fstream>
 
 #include "base/json_input.h"
 #include "ce/core/base/error.h"
-#include "ce/core/base/files.h"
 #include "io/loader_util.h"
 
 namespace ce::core {
@@ -39,20 +37,10 @@ std::string optional_text(const nlohmann::json& j, std::initializer_list<const c
 }  // namespace
 
 PromptSet load_prompt_set(const std::string& path, size_t limit) {
-  refuse_special_file(path);  // a FIFO would block the stream below
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error(path + ": cannot open the prompt set");
   PromptSet set;
   set.path = path;
-  std::string line;
-  size_t number = 0;
   bool first = true;
-  while (std::getline(f, line)) {
-    ++number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = path + ":" + std::to_string(number);
-    const nlohmann::json j = parse_json(line, where);
-    if (!j.is_object()) throw Error(where + ": not a JSON object");
+  for_each_json_line(path, "the prompt set", [&](const nlohmann::json& j, const std::string& where) {
     LabelledPrompt p;
     std::string used;
     const nlohmann::json* prompt = first_of(j, {"prompt", "clean_prefix"}, where, &used);
@@ -73,8 +61,8 @@ PromptSet load_prompt_set(const std::string& path, size_t limit) {
     }
     first = false;
     set.prompts.push_back(std::move(p));
-    if (limit > 0 && set.prompts.size() >= limit) break;
-  }
+    return limit == 0 || set.prompts.size() < limit;
+  });
   if (set.prompts.empty()) throw Error(path + ": the prompt set has no prompts");
   // A column counts only when every prompt has it: a sweep or a hypothesis needs a value per prompt.
   set.columns.erase(std::remove_if(set.columns.begin(), set.columns.end(),
