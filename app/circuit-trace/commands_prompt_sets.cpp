@@ -79,17 +79,6 @@ int limit_of(const Args& a) {
   return limit;
 }
 
-// A profiles file carries neuron indices of the model it was traced on; another model would silently give
-// other neurons' exemplars or ablate other neurons.
-void check_traced_on(const ce::core::SetTrace& trace, const ce::core::Model& model, const std::string& path) {
-  const ce::core::ModelInfo info = model.info();
-  if (trace.layers != info.layers || trace.width != info.d_mlp) {
-    throw Error(path + ": traced on a model of " + std::to_string(trace.layers) + " layers x " +
-                std::to_string(trace.width) + " MLP neurons, not this one's " + std::to_string(info.layers) +
-                " x " + std::to_string(info.d_mlp) + " (give the --model it was traced on)");
-  }
-}
-
 std::string neuron_name(const ce::core::SetNeuron& n) { return ce::core::node_name(n.layer, n.index); }
 
 void trace_set_command(const Args& a) {
@@ -167,7 +156,7 @@ void cluster_command(const Args& a) {
   const std::string path = a.get("profiles");
   const ce::core::SetTrace trace = ce::core::load_set_trace(path);
   auto model = open_model(a);
-  check_traced_on(trace, *model, path);
+  ce::core::check_traced_on(trace, *model, path);
   const auto index = label_index(a, *model);
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<ce::core::NeuronGroup> found = ce::core::cluster_neurons(trace, on, groups, distance);
@@ -269,7 +258,7 @@ void sweep_command(const Args& a) {
   if (complement) {
     const std::string path = a.get("profiles");
     const ce::core::SetTrace trace = ce::core::load_set_trace(path);
-    check_traced_on(trace, *model, path);
+    ce::core::check_traced_on(trace, *model, path);
     const std::set<std::pair<int, int>> group(neurons.begin(), neurons.end());
     for (const auto& n : trace.neurons) {
       if (!group.count({n.layer, n.index})) o.ablate.emplace_back(n.layer, n.index);

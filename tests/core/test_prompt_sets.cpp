@@ -161,6 +161,15 @@ class TestPromptSets : public QObject {
     QCOMPARE(back.edges.back().profile, trace_.edges.back().profile);
   }
 
+  void profilesOfAnotherModelAreRefused() {
+    check_traced_on(trace_, *model_, "p.json");  // the demo model's own trace
+    SetTrace other = trace_;
+    other.width = 512;
+    QCOMPARE(error_of([&] { check_traced_on(other, *model_, "p.json"); }),
+             std::string("p.json: traced on a model of 4 layers x 512 MLP neurons, not this one's 4 x 768 (give the "
+                         "model it was traced on)"));
+  }
+
   void badProfilesFilesNameTheField() {
     const QString path = dir_.filePath("bad.json");
     save_set_trace(trace_, path.toStdString());

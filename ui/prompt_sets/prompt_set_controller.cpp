@@ -89,13 +89,7 @@ void PromptSetController::openProfiles(const QString& path) {
       [model, file](const ce::core::JobControl& control) -> TracePtr {
         control.report(0, "reading " + file);
         auto t = std::make_shared<ce::core::SetTrace>(ce::core::load_set_trace(file));
-        const auto info = model->info();
-        // Neuron indices only mean something on the model they were traced on.
-        if (t->layers != info.layers || t->width != info.d_mlp) {
-          throw ce::core::Error(file + ": traced on a model with " + std::to_string(t->layers) + " layers of " +
-                                std::to_string(t->width) + " neurons; this one has " + std::to_string(info.layers) +
-                                " of " + std::to_string(info.d_mlp));
-        }
+        ce::core::check_traced_on(*t, *model, file);
         return t;
       },
       [this](TracePtr& t) { acceptTrace(std::move(t), true); });

@@ -27,6 +27,15 @@ int SetTrace::neuron_of(int layer, int index) const {
   return it != neurons.end() && it->layer == layer && it->index == index ? static_cast<int>(it - neurons.begin()) : -1;
 }
 
+void check_traced_on(const SetTrace& trace, const Model& model, const std::string& path) {
+  const ModelInfo info = model.info();
+  if (trace.layers != info.layers || trace.width != info.d_mlp) {
+    throw Error(path + ": traced on a model of " + std::to_string(trace.layers) + " layers x " +
+                std::to_string(trace.width) + " MLP neurons, not this one's " + std::to_string(info.layers) + " x " +
+                std::to_string(info.d_mlp) + " (give the model it was traced on)");
+  }
+}
+
 namespace {
 
 void check_options(const SetTraceOptions& o) {

@@ -72,6 +72,10 @@ struct SetTrace {
 SetTrace trace_set(const Model& model, const PromptSet& set, const SetTraceOptions& options,
                    const JobControl& control = {});
 
+// Throws Error "<path>: traced on a model of L layers x W MLP neurons, not this one's ..." unless `trace` was made
+// on a model of `model`'s shape: its neuron indices mean nothing on another model.
+void check_traced_on(const SetTrace& trace, const Model& model, const std::string& path);
+
 // The profiles file (JSON): options, prompts (text, answer, labels, ids, m), neurons (layer, index, profile,
 // contribution, peak, activation, total) and edges. save throws Error naming the file when it cannot be
 // written; load validates every field (types, lengths against the prompt count, ranges) and throws
