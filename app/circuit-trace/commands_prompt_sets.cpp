@@ -219,10 +219,11 @@ void hypothesis_command(const Args& a) {
 
 // The neurons of --group N: the Nth group (from 1) that `cluster` lists for the same profiles and cut, which
 // clustering reproduces exactly (same input, same groups).
-std::vector<std::pair<int, int>> cluster_group(const Args& a) {
+std::vector<std::pair<int, int>> cluster_group(const Args& a, const ce::core::Model& model) {
   if (!a.has("profiles")) throw Error("--group needs --profiles PROFILES.json and --groups K or --distance D");
   if (a.has("groups") == a.has("distance")) throw Error("--group needs one of --groups K or --distance D");
   const ce::core::SetTrace trace = ce::core::load_set_trace(a.get("profiles"));
+  ce::core::check_traced_on(trace, model, a.get("profiles"));
   const auto groups = ce::core::cluster_neurons(trace, ce::core::parse_cluster_on(a.get("on")),
                                                 a.has("groups") ? a.get_int("groups") : 0,
                                                 a.has("distance") ? a.get_double("distance") : -1);
@@ -239,8 +240,9 @@ std::vector<std::pair<int, int>> cluster_group(const Args& a) {
 
 void sweep_command(const Args& a) {
   if (a.has("neurons") == a.has("group")) throw Error("give the group as --neurons L/N,... or as --group N");
+  auto model = open_model(a);
   const std::vector<std::pair<int, int>> neurons =
-      a.has("neurons") ? parse_neurons(a.get("neurons")) : cluster_group(a);
+      a.has("neurons") ? parse_neurons(a.get("neurons")) : cluster_group(a, *model);
   ce::core::SweepOptions o;
   o.multipliers = parse_double_list(a.get("multipliers"), "--multipliers");
   o.columns = split_list(a.get("classes"), "--classes");
@@ -253,7 +255,6 @@ void sweep_command(const Args& a) {
   if (!complement && a.has("profiles") && !a.has("group")) throw Error("--profiles applies to --complement and --group only");
   const int limit = limit_of(a);
   const std::string data = a.get_or("data", shipped_capitals());
-  auto model = open_model(a);
   const ce::core::PromptSet set = ce::core::load_prompt_set(data, static_cast<size_t>(limit));
   if (complement) {
     const std::string path = a.get("profiles");
