@@ -140,18 +140,27 @@ std::shared_ptr<const ce::core::ExemplarIndex> label_index(const Args& a, const 
   return index;
 }
 
-void cluster_command(const Args& a) {
-  // Checked before any file is read, so the message is about the options whatever the files hold.
-  if (a.has("groups") == a.has("distance")) throw Error("give exactly one of --groups K or --distance D");
+// The cut of a clustering, --groups K or --distance D, as `cluster` and `sweep --group` both take it: checked
+// before any file is read, so the message is about the options whatever the files hold.
+struct Cut {
   int groups = 0;
-  double distance = 0;
+  double distance = -1;
+};
+Cut cut_of(const Args& a) {
+  if (a.has("groups") == a.has("distance")) throw Error("give exactly one of --groups K or --distance D");
+  Cut c;
   if (a.has("groups")) {
-    groups = a.get_int("groups");
-    if (groups < 1) throw Error("--groups must be >= 1");
+    c.groups = a.get_int("groups");
+    if (c.groups < 1) throw Error("--groups must be >= 1");
   } else {
-    distance = a.get_double("distance");
-    if (!(distance >= 0 && distance <= 2)) throw Error("--distance must be in [0, 2] (a cosine distance)");
+    c.distance = a.get_double("distance");
+    if (!(c.distance >= 0 && c.distance <= 2)) throw Error("--distance must be in [0, 2] (a cosine distance)");
   }
+  return c;
+}
+
+void cluster_command(const Args& a) {
+  const Cut cut = cut_of(a);
   const ce::core::ClusterOn on = ce::core::parse_cluster_on(a.get("on"));
   const std::string path = a.get("profiles");
   const ce::core::SetTrace trace = ce::core::load_set_trace(path);
@@ -159,7 +168,7 @@ void cluster_command(const Args& a) {
   ce::core::check_traced_on(trace, *model, path);
   const auto index = label_index(a, *model);
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<ce::core::NeuronGroup> found = ce::core::cluster_neurons(trace, on, groups, distance);
+  std::vector<ce::core::NeuronGroup> found = ce::core::cluster_neurons(trace, on, cut.groups, cut.distance);
   ce::core::label_groups(found, trace, *model, index.get());
   const double seconds = seconds_since(t0);
   json gj = json::array();
@@ -221,12 +230,11 @@ void hypothesis_command(const Args& a) {
 // clustering reproduces exactly (same input, same groups).
 std::vector<std::pair<int, int>> cluster_group(const Args& a, const ce::core::Model& model) {
   if (!a.has("profiles")) throw Error("--group needs --profiles PROFILES.json and --groups K or --distance D");
-  if (a.has("groups") == a.has("distance")) throw Error("--group needs one of --groups K or --distance D");
+  const Cut cut = cut_of(a);
   const ce::core::SetTrace trace = ce::core::load_set_trace(a.get("profiles"));
   ce::core::check_traced_on(trace, model, a.get("profiles"));
-  const auto groups = ce::core::cluster_neurons(trace, ce::core::parse_cluster_on(a.get("on")),
-                                                a.has("groups") ? a.get_int("groups") : 0,
-                                                a.has("distance") ? a.get_double("distance") : -1);
+  const auto groups =
+      ce::core::cluster_neurons(trace, ce::core::parse_cluster_on(a.get("on")), cut.groups, cut.distance);
   const int n = a.get_int("group");
   if (n < 1 || static_cast<size_t>(n) > groups.size()) {
     throw Error("--group " + std::to_string(n) + ": the cut has groups 1.." + std::to_string(groups.size()));

@@ -52,9 +52,7 @@ std::string ActivationPick::to_string() const { return max ? "max" : std::to_str
 std::vector<HypothesisScore> hypothesis_scores(const SetTrace& trace, const std::string& column,
                                                const std::string& value, const ActivationPick& pick) {
   if (std::find(trace.columns.begin(), trace.columns.end(), column) == trace.columns.end()) {
-    std::string cols;
-    for (const std::string& c : trace.columns) cols += (cols.empty() ? "" : ", ") + c;
-    throw Error("no label column '" + column + "' (columns: " + (cols.empty() ? "none" : cols) + ")");
+    throw Error(missing_column_message(trace.columns, column));
   }
   std::vector<bool> positive;
   std::set<std::string> values;

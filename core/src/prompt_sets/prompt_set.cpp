@@ -80,21 +80,24 @@ std::vector<std::string> label_values(const PromptSet& set, const std::string& c
   for (size_t i = 0; i < set.prompts.size(); ++i) {
     auto it = set.prompts[i].labels.find(column);
     if (it == set.prompts[i].labels.end()) {
-      // The list is cut after a few hundred bytes: a set may have hundreds of columns, or very long names.
-      std::string cols;
-      for (size_t c = 0; c < set.columns.size(); ++c) {
-        if (cols.size() > 300) {
-          cols += ", ... (" + std::to_string(set.columns.size()) + " in all)";
-          break;
-        }
-        cols += (cols.empty() ? "" : ", ") + detail::printable(set.columns[c], false, 100);
-      }
-      throw Error(set.path + ": no label column '" + detail::printable(column, false, 100) +
-                  "' (columns: " + (cols.empty() ? "none" : cols) + ")");
+      throw Error(set.path + ": " + missing_column_message(set.columns, column));
     }
     out.push_back(it->second);
   }
   return out;
+}
+
+std::string missing_column_message(const std::vector<std::string>& columns, const std::string& column) {
+  std::string cols;
+  for (size_t c = 0; c < columns.size(); ++c) {
+    if (cols.size() > 300) {
+      cols += ", ... (" + std::to_string(columns.size()) + " in all)";
+      break;
+    }
+    cols += (cols.empty() ? "" : ", ") + detail::printable(columns[c], false, 100);
+  }
+  return "no label column '" + detail::printable(column, false, 100) + "' (columns: " + (cols.empty() ? "none" : cols) +
+         ")";
 }
 
 int first_answer_token(const Tokenizer& tok, bool add_bos, const std::string& prompt, const std::string& text) {

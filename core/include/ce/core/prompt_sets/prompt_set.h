@@ -36,6 +36,10 @@ PromptSet load_prompt_set(const std::string& path, size_t limit = 0);
 // when a prompt lacks it.
 std::vector<std::string> label_values(const PromptSet& set, const std::string& column);
 
+// "no label column 'X' (columns: a, b, ...)": the one message for a column a set or a trace lacks, names made
+// printable and the list cut after about 300 bytes (a set may have hundreds of columns).
+std::string missing_column_message(const std::vector<std::string>& columns, const std::string& column);
+
 // The first token id of " <text>" continuing `prompt_ids` (the way the model would say it after the prompt):
 // how a label value ("Austin") becomes an answer class. Throws Error for an empty text.
 int first_answer_token(const Tokenizer& tok, bool add_bos, const std::string& prompt, const std::string& text);
