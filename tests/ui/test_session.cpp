@@ -12,6 +12,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "ce/core/base/error.h"
 #include "node_key.h"
 #include "state/session.h"
 #include "test_support.h"
@@ -53,6 +54,8 @@ Session fullSession() {
   s.groups = {a, b};
   s.nodeFactors = {{key(1, 4, 100), 4.0}, {key(2, 7, 8, Basis::Attn), -8.0}};
   s.nodeValues = {{key(3, 9, 11), -3.25f}, {key(0, 0, 0), 1.0e-3f}};
+  s.labels = {{{3, 701}, QStringLiteral("say a capital \u00e9")}, {{0, 5}, QStringLiteral("Dallas")}};
+  s.pins = {key(3, 10, 701), key(1, 2, 3, Basis::Resid)};
   auto& p = s.promptSet;
   p.data = QStringLiteral("/data/my capitals.jsonl");
   p.profiles = QStringLiteral("/data/profiles \u00e9.json");
@@ -98,6 +101,7 @@ class TestSession : public QObject {
   void jsonNamesTheFields();
   void missingFieldsTakeDefaults();
   void promptSetRoundTrips();
+  void labelsAndPinsRoundTrip();
   void promptSetDefaults();
   void saveReplacesTheFileAtomically();
   void saveFailureNamesThePath();
@@ -225,6 +229,45 @@ void TestSession::missingFieldsTakeDefaults() {
   QVERIFY(t.groups[0].nodes[0] == key(2, 4, 6));
   QCOMPARE(t.nodeFactors.at(key(2, 4, 6)), 1.0);
   QVERIFY(t.nodeValues.empty());
+}
+
+void TestSession::labelsAndPinsRoundTrip() {
+  const Session a = fullSession();
+  const QString path = tmp_.filePath(QStringLiteral("labels.json"));
+  a.save(path);
+  const Session b = Session::load(path);
+  QCOMPARE(b.labels.size(), size_t{2});
+  QCOMPARE(b.labels.at({3, 701}), QStringLiteral("say a capital \u00e9"));
+  QCOMPARE(b.labels.at({0, 5}), QStringLiteral("Dallas"));
+  QVERIFY(b.pins == a.pins);
+  QVERIFY(b.pins.count(key(1, 2, 3, Basis::Resid)) == 1);
+  // An older session has neither: it loads with none.
+  QJsonObject old = a.toJson();
+  old.remove(QStringLiteral("labels"));
+  old.remove(QStringLiteral("pins"));
+  const Session c = Session::fromJson(old);
+  QVERIFY(c.labels.empty() && c.pins.empty());
+  QCOMPARE(c.groups.size(), size_t{2});
+  // A label is a neuron's, at every position; a bad one is named.
+  QJsonObject bad = a.toJson();
+  bad[QStringLiteral("labels")] = QJsonArray{QJsonObject{{QStringLiteral("layer"), -1},
+                                                         {QStringLiteral("index"), 3},
+                                                         {QStringLiteral("label"), QStringLiteral("x")}}};
+  try {
+    Session::fromJson(bad);
+    QFAIL("a label of layer -1 loaded");
+  } catch (const ce::core::Error& e) {
+    QCOMPARE(QString::fromUtf8(e.what()),
+             QStringLiteral("labels[0]: a label belongs to a neuron (layer and index >= 0)"));
+  }
+  bad[QStringLiteral("pins")] = QJsonArray{QStringLiteral("L3/N701")};
+  bad.remove(QStringLiteral("labels"));
+  try {
+    Session::fromJson(bad);
+    QFAIL("a pin given as a string loaded");
+  } catch (const ce::core::Error& e) {
+    QCOMPARE(QString::fromUtf8(e.what()), QStringLiteral("pins[0]: expected an object, found a string"));
+  }
 }
 
 void TestSession::promptSetRoundTrips() {

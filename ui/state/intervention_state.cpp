@@ -83,7 +83,71 @@ void InterventionState::clear() {
   groups_.clear();
   nodeFactors_.clear();
   nodeValues_.clear();
+  const bool annotated = !labels_.empty() || !pins_.empty();
+  labels_.clear();
+  pins_.clear();
   Q_EMIT changed();
+  if (annotated) Q_EMIT annotationsChanged();
+}
+
+QString InterventionState::label(int layer, int index) const {
+  const auto it = labels_.find({layer, index});
+  return it == labels_.end() ? QString() : it->second;
+}
+
+void InterventionState::setLabel(int layer, int index, const QString& text) {
+  const QString t = text.trimmed();
+  if (t.isEmpty()) {
+    if (labels_.erase({layer, index}) == 0) return;
+  } else {
+    QString& slot = labels_[{layer, index}];
+    if (slot == t) return;
+    slot = t;
+  }
+  Q_EMIT annotationsChanged();
+}
+
+void InterventionState::setPinned(const NodeKey& key, bool pinned) {
+  const bool changedPins = pinned ? pins_.insert(key).second : pins_.erase(key) > 0;
+  if (changedPins) Q_EMIT annotationsChanged();
+}
+
+bool CircuitSnapshot::operator==(const CircuitSnapshot& o) const {
+  if (groups.size() != o.groups.size()) return false;
+  for (size_t i = 0; i < groups.size(); ++i) {
+    const auto &a = groups[i], &b = o.groups[i];
+    if (a.name != b.name || a.color != b.color || a.nodes != b.nodes || a.factor != b.factor) return false;
+  }
+  return nodeFactors == o.nodeFactors && nodeValues == o.nodeValues && labels == o.labels && pins == o.pins &&
+         threshold == o.threshold;
+}
+
+CircuitSnapshot InterventionState::snapshot() const {
+  CircuitSnapshot s;
+  s.groups = groups_;
+  s.nodeFactors = nodeFactors_;
+  s.nodeValues = nodeValues_;
+  s.labels = labels_;
+  s.pins = pins_;
+  return s;
+}
+
+void InterventionState::restore(const CircuitSnapshot& s) {
+  CircuitSnapshot now = snapshot();
+  now.threshold = s.threshold;
+  if (now == s) return;
+  const bool annotations = labels_ != s.labels || pins_ != s.pins;
+  CircuitSnapshot interventionsOnly = now;
+  interventionsOnly.labels = s.labels;
+  interventionsOnly.pins = s.pins;
+  const bool interventions = !(interventionsOnly == s);
+  groups_ = s.groups;
+  nodeFactors_ = s.nodeFactors;
+  nodeValues_ = s.nodeValues;
+  labels_ = s.labels;
+  pins_ = s.pins;
+  if (interventions) Q_EMIT changed();
+  if (annotations) Q_EMIT annotationsChanged();
 }
 
 void InterventionState::setAll(std::vector<SteeringGroup> groups, std::map<NodeKey, double> nodeFactors,

@@ -5,6 +5,8 @@
 #include <QObject>
 #include <QString>
 #include <map>
+#include <set>
+#include <utility>
 #include <vector>
 
 #include "ce/core/circuits/basis.h"
@@ -29,8 +31,27 @@ struct SteeringGroup {
   double factor = 1.0;  // 1 = no change, 0 = ablate, negative flips
 };
 
-// Single source of truth for every active intervention; the graph, the steering panel and the live
-// next-token computation all read it, and changed() tells them to refresh.
+// A neuron of the model, every position: (layer, index). User labels attach to neurons, as circuit-tracer's
+// clerps attach to features.
+using NeuronId = std::pair<int, int>;
+
+// The whole edited circuit in one value: what one undo step restores. The threshold lives in the prompt
+// panel; CircuitHistory fills it in.
+struct CircuitSnapshot {
+  std::vector<SteeringGroup> groups;
+  std::map<NodeKey, double> nodeFactors;
+  std::map<NodeKey, float> nodeValues;
+  std::map<NeuronId, QString> labels;
+  std::set<NodeKey> pins;
+  double threshold = 0;
+  bool operator==(const CircuitSnapshot& o) const;
+  bool operator!=(const CircuitSnapshot& o) const { return !(*this == o); }
+};
+
+// Single source of truth for every edit of the circuit: the interventions (groups, node factors, mean
+// ablations) and the annotations (user labels by neuron, pinned nodes). The graph, the steering panel and the
+// live next-token computation read it; changed() tells them the interventions moved, annotationsChanged()
+// that only labels or pins did (no forward pass needed). GUI thread only.
 class InterventionState : public QObject {
   Q_OBJECT
  public:
@@ -73,13 +94,30 @@ class InterventionState : public QObject {
   bool isEmpty() const { return interventions().empty(); }
   QString nextGroupName() const;
 
+  // User labels by neuron; an empty (or blank) text removes the label. A group's name is its label.
+  const std::map<NeuronId, QString>& labels() const { return labels_; }
+  QString label(int layer, int index) const;
+  void setLabel(int layer, int index, const QString& text);
+  // Pinned nodes stay in the graph and the circuit whatever the threshold.
+  const std::set<NodeKey>& pins() const { return pins_; }
+  bool isPinned(const NodeKey& key) const { return pins_.count(key) > 0; }
+  void setPinned(const NodeKey& key, bool pinned);
+
+  // Everything but the threshold (left 0). restore() replaces it all and emits changed() and
+  // annotationsChanged() for the parts that differ.
+  CircuitSnapshot snapshot() const;
+  void restore(const CircuitSnapshot& s);
+
  Q_SIGNALS:
   void changed();
+  void annotationsChanged();
 
  private:
   std::vector<SteeringGroup> groups_;
   std::map<NodeKey, double> nodeFactors_;
   std::map<NodeKey, float> nodeValues_;
+  std::map<NeuronId, QString> labels_;
+  std::set<NodeKey> pins_;
 };
 
 }  // namespace ce::ui

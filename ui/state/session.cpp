@@ -250,6 +250,14 @@ QJsonObject Session::toJson() const {
     o.insert(QStringLiteral("value"), static_cast<double>(v));
     edits.append(o);
   }
+  QJsonArray labelArray;
+  for (const auto& [neuron, text] : labels) {
+    labelArray.append(QJsonObject{{QStringLiteral("layer"), neuron.first},
+                                  {QStringLiteral("index"), neuron.second},
+                                  {QStringLiteral("label"), text}});
+  }
+  QJsonArray pinArray;
+  for (const auto& k : pins) pinArray.append(nodeJson(k));
   const QJsonObject traceJson{
       {QStringLiteral("prompt"), trace.prompt},
       {QStringLiteral("answer"), trace.answer},
@@ -270,6 +278,8 @@ QJsonObject Session::toJson() const {
                      {QStringLiteral("trace"), traceJson},
                      {QStringLiteral("groups"), groupArray},
                      {QStringLiteral("node_interventions"), edits},
+                     {QStringLiteral("labels"), labelArray},
+                     {QStringLiteral("pins"), pinArray},
                      {QStringLiteral("prompt_set"), promptSetJson(promptSet)}};
 }
 
@@ -332,6 +342,17 @@ Session Session::fromJson(const QJsonObject& json) {
       s.nodeFactors[key] = numberOr(e, "factor", 1.0, where);
     }
   }
+  const QJsonArray labels = arrayOr(json, "labels", "");
+  for (qsizetype i = 0; i < labels.size(); ++i) {
+    const std::string where = indexed("labels", i);
+    const QJsonObject l = objectOf(labels[i], where);
+    const int layer = integer(l, "layer", where), index = integer(l, "index", where);
+    if (layer < 0 || index < 0) throw Error(where + ": a label belongs to a neuron (layer and index >= 0)");
+    const QString text = textOr(l, "label", {}, where).trimmed();
+    if (!text.isEmpty()) s.labels[{layer, index}] = text;
+  }
+  const QJsonArray pins = arrayOr(json, "pins", "");
+  for (qsizetype i = 0; i < pins.size(); ++i) s.pins.insert(nodeFromJson(pins[i], indexed("pins", i)));
   s.promptSet = promptSetFromJson(objectOr(json, "prompt_set", ""));
   return s;
 }

@@ -4,6 +4,7 @@
 #include <QJsonObject>
 #include <QString>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "state/intervention_state.h"
@@ -24,6 +25,9 @@ class Session {
   std::vector<SteeringGroup> groups;
   std::map<NodeKey, double> nodeFactors;
   std::map<NodeKey, float> nodeValues;  // mean ablations ("value" in node_interventions)
+  // "labels" [{layer, index, label}] and "pins" [node]; absent in older files (then none).
+  std::map<NeuronId, QString> labels;
+  std::set<NodeKey> pins;
   PromptSetSettings promptSet;          // "prompt_set"; absent in older files (then the defaults)
   QString programVersion;
 
