@@ -19,6 +19,7 @@
 #include "ce/core/graphs/attribution_graph.h"
 #include "ce/core/graphs/cantor.h"
 #include "ce/core/graphs/feature_file.h"
+#include "ce/core/graphs/model_graph.h"
 #include "ce/core/model/model.h"
 #include "ce/core/prompt_sets/hypothesis.h"
 #include "ce/core/prompt_sets/set_trace.h"
@@ -254,18 +255,10 @@ void edges(const Args& a) {
 void write_graph_files(const Args& a, const ce::core::Model& model, const ce::core::AttributionExample& e,
                        ce::core::EdgeResult r, const std::vector<ce::core::Edge>& edges) {
   r.edges = edges;
-  const std::vector<float> logits = model.next_logits(e.clean);
   ce::core::GraphExportOptions o;
-  o.scan = std::filesystem::path(model.dir()).filename().string();
-  o.layers = static_cast<int>(model.config().num_hidden_layers);
-  o.target_token = e.answer >= 0 ? e.answer : model.top_k(logits, 1)[0].id;
-  o.target_text = model.token_text(o.target_token);
-  for (const auto& t : model.top_k(logits, static_cast<int>(logits.size()))) {
-    if (t.id == o.target_token) o.target_prob = t.prob;
-  }
+  ce::core::set_model_graph_options(model, e, o);
   o.generator_version = CE_VERSION;
-  std::vector<std::string> texts;
-  for (int id : e.clean) texts.push_back(model.token_text(id));
+  const std::vector<std::string> texts = ce::core::prompt_token_texts(model, e);
   const std::string path = a.get("graph-json");
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f << ce::core::write_graph_json(ce::core::graph_from_edges(r, e.clean, texts, a.get("text"), o));

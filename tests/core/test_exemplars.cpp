@@ -20,6 +20,7 @@
 #include "ce/core/base/error.h"
 #include "ce/core/exemplars/exemplar_builder.h"
 #include "ce/core/exemplars/exemplar_index.h"
+#include "ce/core/exemplars/exemplar_label.h"
 #include "ce/core/exemplars/layer_activations.h"
 #include "ce/core/model/model.h"
 #include "ce/core/tokenizer/tokenizer.h"
@@ -336,6 +337,31 @@ class TestExemplars : public QObject {
     const CliResult all = run_cli({"activations", "--threads", "1", "--text", "The capital of Texas is Austin.", "--layer", "0"});
     QCOMPARE(all.code, 0);
     QCOMPARE(all.json()["values"].toArray()[1].toArray().size(), 768);
+  }
+
+  void automaticLabelCountsMaxTokens() {
+    // The graph's automatic label of L3/N701 from the shipped index: its top 20 exemplars of each polarity,
+    // counted by the token each peaks on.
+    const auto index = ExemplarIndex::open(kShipped);
+    for (const Polarity p : {Polarity::Positive, Polarity::Negative}) {
+      const auto ex = index->exemplars(3, 701, p, 20);
+      const auto counts = max_token_counts(*model_, *index, 3, 701, p, 20);
+      int total = 0;
+      for (size_t i = 0; i < counts.size(); ++i) {
+        total += counts[i].count;
+        if (i) QVERIFY(counts[i - 1].count >= counts[i].count);
+        const int id = counts[i].id;
+        QCOMPARE(counts[i].count, static_cast<int>(std::count_if(ex.begin(), ex.end(), [id](const Exemplar& e) {
+                   return e.tokens[static_cast<size_t>(e.position)] == id;
+                 })));
+        QCOMPARE(counts[i].text, model_->token_text(id));
+      }
+      QCOMPARE(total, static_cast<int>(ex.size()));
+      QCOMPARE(total, 20);
+    }
+    QCOMPARE(QString::fromStdString(exemplar_label(*model_, *index, 3, 701)), QStringLiteral("+ in, is / \u2212 is"));
+    QCOMPARE(QString::fromStdString(error_of([&] { exemplar_label(*model_, *index, 4, 0); })),
+             QStringLiteral("layer 4 is out of range (index has 4 layers)"));
   }
 
   void corruptedIndexGivesClearErrors() {
