@@ -141,6 +141,83 @@ std::string curves_csv(const std::vector<LabelledCurve>& curves) {
   return out;
 }
 
+std::vector<CurveRecord> parse_curves_csv(const std::string& text, const std::string& source) {
+  static const char* kColumns[] = {"method",       "basis",        "ablation",  "threshold", "nodes",
+                                   "faithfulness", "completeness", "m_circuit", "m_complement"};
+  auto cells = [](const std::string& line) {
+    std::vector<std::string> out(1);
+    for (char c : line) {
+      if (c == ',') {
+        out.emplace_back();
+      } else if (c != '\r') {
+        out.back() += c;
+      }
+    }
+    return out;
+  };
+  size_t at = 0;
+  auto next_line = [&](std::string& line) {
+    if (at >= text.size()) return false;
+    const size_t end = std::min(text.find('\n', at), text.size());
+    line = text.substr(at, end - at);
+    at = end + 1;
+    return true;
+  };
+  std::string line;
+  if (!next_line(line) || cells(line) == std::vector<std::string>{""}) throw Error(source + ": empty file");
+  const std::vector<std::string> head = cells(line);
+  bool ok = head.size() == 7 || head.size() == 9;
+  for (size_t i = 0; ok && i < head.size(); ++i) ok = head[i] == kColumns[i];
+  if (!ok) {
+    std::string shown = line.substr(0, 120);
+    if (!shown.empty() && shown.back() == '\r') shown.pop_back();
+    throw Error(source + ": line 1: the header is '" + shown +
+                "', expected 'method,basis,ablation,threshold,nodes,faithfulness,completeness[,m_circuit,"
+                "m_complement]' (the CSV of circuit-trace evaluate --csv or the explorer's Export Curves)");
+  }
+  std::vector<CurveRecord> out;
+  for (size_t row = 2; next_line(line); ++row) {
+    if (line.empty() || line == "\r") continue;
+    const std::vector<std::string> v = cells(line);
+    const std::string where = source + ": line " + std::to_string(row) + ": ";
+    if (v.size() != head.size())
+      throw Error(where + std::to_string(v.size()) + " values, expected " + std::to_string(head.size()));
+    double x[9] = {};
+    for (size_t i = 3; i < v.size(); ++i) {
+      size_t used = 0;
+      try {
+        x[i] = std::stod(v[i], &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == 0 || used != v[i].size() || !std::isfinite(x[i]))
+        throw Error(where + "'" + v[i].substr(0, 40) + "' is not a number");
+    }
+    CurveRecord key;
+    try {
+      key.method = parse_method(v[0]);
+      key.basis = parse_basis(v[1]);
+      key.ablation = parse_ablation(v[2]);
+    } catch (const Error& e) {
+      throw Error(where + e.what());
+    }
+    auto it = std::find_if(out.begin(), out.end(), [&](const CurveRecord& r) {
+      return r.method == key.method && r.basis == key.basis && r.ablation == key.ablation;
+    });
+    if (it == out.end()) it = out.insert(out.end(), key);
+    CurvePoint p;
+    p.threshold = x[3];
+    p.nodes = static_cast<int>(x[4]);
+    p.faithfulness = x[5];
+    p.completeness = x[6];
+    p.m_circuit = x[7];
+    p.m_complement = x[8];
+    it->curve.points.push_back(p);
+  }
+  if (out.empty()) throw Error(source + ": no curve points");
+  return out;
+}
+
 CurvePoint CircuitEvaluator::score(const std::vector<bool>& keep, const JobControl& control) const {
   std::vector<bool> complement(keep.size());
   for (size_t i = 0; i < keep.size(); ++i) complement[i] = !keep[i];

@@ -49,6 +49,22 @@ struct LabelledCurve {
 // row per point of each curve in order (numbers with 8 significant digits; threshold -1 for count-based points).
 std::string curves_csv(const std::vector<LabelledCurve>& curves);
 
+// A curve read back from a curves CSV, owning its points.
+struct CurveRecord {
+  Method method = Method::RelP;
+  Basis basis = Basis::MlpAct;
+  Ablation ablation = Ablation::Mean;
+  CurveResult curve;  // points only: the CSV holds no m_full / m_empty / test_examples
+};
+// Reads what curves_csv writes (also the older header without m_circuit,m_complement): one record per
+// method × basis × ablation, in the order each first appears, its points in file order. `source` names the
+// file in errors. Throws Error "<source>: empty file", "<source>: line 1: the header is '<...>', expected
+// 'method,basis,ablation,threshold,nodes,faithfulness,completeness[,m_circuit,m_complement]' (the CSV of
+// circuit-trace evaluate --csv or the explorer's Export Curves)", "<source>: line N: <k> values, expected
+// <n>", "<source>: line N: '<cell>' is not a number", an unknown method/basis/ablation as
+// "<source>: line N: <parse error>", and "<source>: no curve points". Pure; thread-safe.
+std::vector<CurveRecord> parse_curves_csv(const std::string& text, const std::string& source);
+
 // The thresholds of the paper's curves: 0 followed by logspace(-6, 0, 30).
 std::vector<double> default_thresholds();
 
