@@ -6,6 +6,7 @@
 #include "ce/core/base/error.h"
 #include "ce/core/circuits/mean_ablation.h"
 #include "ce/core/circuits/specific_neurons.h"
+#include "ce/core/exemplars/exemplar_label.h"
 #include "controllers/job_runner.h"
 #include "controllers/model_controller.h"
 
@@ -25,7 +26,7 @@ struct ScoreOutput {
 }  // namespace
 
 TraceController::TraceController(ModelController* models, QObject* parent)
-    : QObject(parent), models_(models), score_(new JobRunner(this)) {
+    : QObject(parent), models_(models), score_(new JobRunner(this)), labels_(new JobRunner(this)) {
   connect(score_, &JobRunner::failed, this, [this](const QString&, const QString& message) {
     scoredKeep_.clear();  // the next edit tries again
     Q_EMIT scoreFailed(message);
@@ -33,11 +34,43 @@ TraceController::TraceController(ModelController* models, QObject* parent)
 }
 
 TraceController::~TraceController() {
-  score_->cancel();
-  score_->waitForIdle();
+  for (JobRunner* r : {score_, labels_}) r->cancel();
+  for (JobRunner* r : {score_, labels_}) r->waitForIdle();
 }
 
-void TraceController::reset() { trace_ = TraceOutput(); }
+void TraceController::reset() {
+  labels_->cancel();
+  trace_ = TraceOutput();
+}
+
+void TraceController::requestAutoLabels() {
+  auto model = models_->model();
+  auto index = models_->index();
+  if (!model || !index || trace_.nodes.empty() || trace_.basis != ce::core::Basis::MlpAct) return;
+  std::set<NeuronId> neurons;
+  for (const auto& n : trace_.nodes) neurons.insert({n.node.layer, n.node.index});
+  const quint64 serial = traceSerial_;
+  labels_->start<std::map<NeuronId, QString>>(
+      tr("Labels from exemplars"),
+      [model, index, neurons](const ce::core::JobControl& control) {
+        std::map<NeuronId, QString> out;
+        for (const auto& [layer, neuron] : neurons) {
+          control.check();
+          // A damaged record costs that neuron its label, never the rest (the inspector reports it).
+          try {
+            const std::string label = ce::core::exemplar_label(*model, *index, layer, neuron);
+            if (!label.empty()) out[{layer, neuron}] = QString::fromStdString(label);
+          } catch (const ce::core::Error&) {
+          }
+        }
+        return out;
+      },
+      [this, serial](std::map<NeuronId, QString>& labels) {
+        if (serial != traceSerial_) return;  // labels of an older trace's neurons
+        trace_.autoLabels = std::move(labels);
+        Q_EMIT autoLabelsReady();
+      });
+}
 
 void TraceController::start(const TraceSettings& s, const QString& meanDataset) {
   auto model = models_->model();
@@ -82,7 +115,9 @@ void TraceController::start(const TraceSettings& s, const QString& meanDataset) 
           ce::core::EdgeOptions eo;
           eo.top_nodes = std::min(kEdgeNeurons, s.topK);
           eo.metric = s.metric;
-          out.edges = ce::core::compute_edges(*model, ex, eo, control.sub(0.35, 0.9)).edges;
+          auto er = ce::core::compute_edges(*model, ex, eo, control.sub(0.35, 0.9));
+          out.edges = std::move(er.edges);
+          out.edgeNodes = std::move(er.nodes);
         }
         if (index && s.basis == ce::core::Basis::MlpAct)
           out.firstExemplars = firstExemplarTexts(*model, *index, out.nodes, control);
@@ -94,6 +129,7 @@ void TraceController::start(const TraceSettings& s, const QString& meanDataset) 
           out.meanValues[NodeKey{s.basis, refs[i]}] = means.values[i];
         out.meanSource = QString::fromStdString(means.source);
         out.example = ex;
+        out.prompt = s.prompt;
         return out;
       },
       [this](TraceOutput& out) {
@@ -141,10 +177,12 @@ void TraceController::findSpecificGroups(const TraceSettings& s, const QString& 
       [this](SpecificGroups& g) { Q_EMIT specificGroupsFound(g); });
 }
 
-std::vector<ce::core::NodeEffect> TraceController::shownNodes(double threshold) const {
+std::vector<ce::core::NodeEffect> TraceController::shownNodes(double threshold,
+                                                              const std::set<NodeKey>& pinned) const {
   std::vector<ce::core::NodeEffect> out;
   for (const auto& n : trace_.nodes) {
-    if (std::abs(static_cast<double>(n.effect)) >= threshold) out.push_back(n);
+    if (std::abs(static_cast<double>(n.effect)) >= threshold || pinned.count(NodeKey{trace_.basis, n.node}))
+      out.push_back(n);
   }
   return out;
 }
@@ -153,7 +191,7 @@ CircuitMask TraceController::circuit(double threshold, const InterventionState& 
   const size_t T = static_cast<size_t>(trace_.positions), W = static_cast<size_t>(trace_.width);
   CircuitMask mask;
   mask.keep.assign(static_cast<size_t>(trace_.layers) * T * W, false);
-  for (const auto& n : shownNodes(threshold)) {
+  for (const auto& n : shownNodes(threshold, state.pins())) {
     if (state.displayFactor(NodeKey{trace_.basis, n.node}) == 0.0) continue;
     mask.keep[ce::core::dense_offset(n.node, T, W)] = true;
     ++mask.kept;

@@ -7,6 +7,7 @@
 #include <QStringList>
 #include <map>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "ce/core/circuits/attribution.h"
@@ -33,11 +34,18 @@ struct TraceOutput {
   double m = 0;
   std::vector<ce::core::NodeEffect> nodes;
   std::vector<ce::core::Edge> edges;
+  // The neurons the edges were computed between (EdgeResult::nodes): a graph export's neuron nodes.
+  std::vector<ce::core::NodeEffect> edgeNodes;
+  // The prompt as typed (the graph file's metadata.prompt).
+  QString prompt;
   // The dense result for the neuron inspector: [layers][positions][width].
   int positions = 0, width = 0;
   std::vector<float> activation, effect;
   // The first positive exemplar of each traced neuron, by (layer, index), for the hover text.
   FirstExemplars firstExemplars;
+  // Automatic labels from the exemplar index by (layer, index), "+ in, at / − the" (exemplar_label), made by
+  // requestAutoLabels() after the trace; empty without an index.
+  std::map<NeuronId, QString> autoLabels;
   // Mean-ablation values of the traced nodes, and where they come from (or why there are none).
   std::map<NodeKey, float> meanValues;
   QString meanSource;
@@ -91,9 +99,12 @@ class TraceController : public QObject {
   // A new model: the trace is forgotten and a running score dropped.
   void reset();
   void setFirstExemplars(const FirstExemplars& texts) { trace_.firstExemplars = texts; }
+  // Labels the traced neurons from the model's exemplar index on a lane of its own (a newer request or
+  // trace supersedes it); autoLabelsReady() follows. Nothing happens without an index or a trace.
+  void requestAutoLabels();
 
-  // The traced nodes with |effect| >= threshold, descending |effect|.
-  std::vector<ce::core::NodeEffect> shownNodes(double threshold) const;
+  // The traced nodes with |effect| >= threshold, and the pinned ones whatever their effect, descending |effect|.
+  std::vector<ce::core::NodeEffect> shownNodes(double threshold, const std::set<NodeKey>& pinned = {}) const;
   CircuitMask circuit(double threshold, const InterventionState& state) const;
   // Rescores `mask` on the traced prompt unless it is the circuit scored last; false when there is nothing
   // to score (no trace), so the caller clears the score shown.
@@ -105,10 +116,13 @@ class TraceController : public QObject {
   // lastScore() is current; `text` says it in a sentence.
   void scored(const QString& text);
   void scoreFailed(const QString& message);
+  // trace().autoLabels is current.
+  void autoLabelsReady();
 
  private:
   ModelController* models_;
   JobRunner* score_;
+  JobRunner* labels_;
   TraceOutput trace_;
   CircuitScore lastScore_;
   quint64 traceSerial_ = 0;  // counts finished traces: a score job's evaluator belongs to one of them
