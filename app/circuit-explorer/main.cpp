@@ -13,7 +13,9 @@
 #include "ce/core/base/files.h"
 #include "ce/core/circuits/basis.h"
 #include "ce/core/prompt_sets/sweep.h"
-#include "prompt_sets/sweep_panel.h"
+#include "figures/chart_figures.h"
+#include "figures/figure_export_dialog.h"
+#include "figures/figure_writer.h"
 #include "state/intervention_state.h"
 #include "controllers/job_runner.h"
 #include "window/main_window.h"
@@ -21,19 +23,20 @@
 
 namespace {
 
-// The prompt-set view's sweep chart for a CSV that `circuit-trace sweep --csv` wrote, exported by the view's
-// own code (PNG, SVG or PDF by suffix): the README's sweep figures.
+// The printed sweep figure (ui/figures, as the Prompt Set tab's Export draws it) of a CSV that
+// `circuit-trace sweep --csv` wrote, at the sweep's default size (12 × 8 cm, PNG at 300 DPI): the README's
+// sweep figures.
 int plotSweep(const QString& csv, const QString& out, const QString& group) {
   try {
-    ce::core::SweepResult r = ce::core::parse_sweep_csv(
-        ce::core::read_file(csv.toStdString(), 1 << 20, "a sweep CSV"), csv.toStdString());
-    ce::ui::SweepPanel panel;
-    panel.resize(820, 640);
-    panel.showResult({group, false, std::move(r)});
-    // The chart takes its size from the laid-out view: lay the panel out (offscreen) before drawing it.
-    panel.show();
-    for (int i = 0; i < 3; ++i) QApplication::processEvents();
-    panel.exportTo(out);
+    ce::ui::figures::SweepFigure figure;
+    figure.result = ce::core::parse_sweep_csv(ce::core::read_file(csv.toStdString(), 1 << 20, "a sweep CSV"),
+                                              csv.toStdString());
+    figure.group = group;
+    ce::ui::figures::FigureSpec spec = ce::ui::figures::defaultSpec(ce::ui::figures::FigureKind::Sweep);
+    spec.path = out;
+    ce::ui::figures::writeFigure(spec, [&](QPainter& painter, const QRectF& page) {
+      ce::ui::figures::drawSweepFigure(painter, page, figure);
+    });
   } catch (const ce::core::Error& e) {
     std::fprintf(stderr, "circuit-explorer: %s\n", e.what());
     return 2;

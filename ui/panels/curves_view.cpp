@@ -114,6 +114,7 @@ CurvesView::CurvesView(QWidget* parent)
   marker_->attachAxis(x_);
   marker_->attachAxis(y_);
   chart->setBackgroundVisible(false);
+  chart->legend()->setMarkerShape(QLegend::MarkerShapeFromSeries);
   chart->setTitle(tr("Faithfulness (solid) and completeness (dashed), mean ablation"));
   chart_->setChart(chart);
   chart_->setRenderHint(QPainter::Antialiasing);

@@ -5,7 +5,6 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QEvent>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -13,7 +12,6 @@
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <algorithm>
@@ -21,7 +19,8 @@
 
 #include "ce/core/base/error.h"
 #include "panels/chart_style.h"
-#include "window/exporter.h"
+#include "figures/figure_export_dialog.h"
+#include "figures/figure_writer.h"
 
 namespace ce::ui {
 
@@ -73,6 +72,8 @@ SweepPanel::SweepPanel(QWidget* parent)
   chart->addAxis(x_, Qt::AlignBottom);
   chart->addAxis(y_, Qt::AlignLeft);
   chart->legend()->setAlignment(Qt::AlignRight);
+  // Each entry drawn as its line (solid own value, dashed any value, dotted top-1), not a colour square.
+  chart->legend()->setMarkerShape(QLegend::MarkerShapeFromSeries);
   chart_->setChart(chart);
   chart_->setRenderHint(QPainter::Antialiasing);
   chart_->setMinimumHeight(220);
@@ -116,11 +117,10 @@ SweepPanel::SweepPanel(QWidget* parent)
     Q_EMIT settingsEdited();
   });
   connect(export_, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export Sweep"), QStringLiteral("sweep.svg"),
-                                                      tr("SVG (*.svg);;PDF (*.pdf);;PNG (*.png);;CSV (*.csv)"));
-    if (path.isEmpty()) return;
+    const auto spec = figures::FigureExportDialog::ask(this, figures::FigureKind::Sweep, tr("Export Sweep"), true);
+    if (!spec) return;
     try {
-      exportTo(path);
+      exportTo(*spec);
     } catch (const std::exception& e) {
       Q_EMIT errorOccurred(QString::fromStdString(e.what()));
     }
@@ -255,16 +255,28 @@ void SweepPanel::plot() {
   applyPalette();
 }
 
-void SweepPanel::exportTo(const QString& path) const {
-  if (!result_) throw ce::core::Error(path.toStdString() + ": no sweep to export yet");
-  if (QFileInfo(path).suffix().compare(QLatin1String("csv"), Qt::CaseInsensitive) != 0) {
-    Exporter::exportScene(chart_->scene(), path);
+figures::SweepFigure SweepPanel::figure() const {
+  figures::SweepFigure f;
+  if (!result_) return f;
+  f.result = result_->result;
+  f.group = result_->group;
+  f.complement = result_->complement;
+  f.top1 = top1_->isChecked();
+  return f;
+}
+
+void SweepPanel::exportTo(const figures::FigureSpec& spec) const {
+  if (!result_) throw ce::core::Error(spec.path.toStdString() + ": no sweep to export yet");
+  if (QFileInfo(spec.path).suffix().compare(QLatin1String("csv"), Qt::CaseInsensitive) == 0) {
+    figures::writeFileAtomically(spec.path, QByteArray::fromStdString(ce::core::sweep_csv(result_->result)));
     return;
   }
-  QSaveFile f(path);
-  const QByteArray bytes = QByteArray::fromStdString(ce::core::sweep_csv(result_->result));
-  if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit())
-    throw ce::core::Error(path.toStdString() + ": " + f.errorString().toStdString());
+  const figures::SweepFigure f = figure();
+  figures::writeFigure(spec, [&f](QPainter& painter, const QRectF& page) { figures::drawSweepFigure(painter, page, f); });
+}
+
+void SweepPanel::exportTo(const QString& path) const {
+  exportTo(figures::rememberedSpec(figures::FigureKind::Sweep, path));
 }
 
 void SweepPanel::changeEvent(QEvent* event) {

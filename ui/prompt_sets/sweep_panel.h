@@ -1,6 +1,6 @@
 // The steering sweep of one group over the whole prompt set: multipliers, answer-class columns, complement
 // mode; the mean probability of each class against the multiplier (Qt Charts), top-1 shares optionally;
-// exported as a figure or CSV.
+// exported as a printed figure (ui/figures, through the export dialog) or CSV.
 #pragma once
 
 #include <QStringList>
@@ -8,6 +8,8 @@
 #include <optional>
 #include <vector>
 
+#include "figures/chart_figures.h"
+#include "figures/figure_style.h"
 #include "prompt_sets/prompt_set_controller.h"
 #include "prompt_sets/set_groups.h"
 
@@ -51,8 +53,13 @@ class SweepPanel : public QWidget {
   QPushButton* runButton() const { return run_; }
   QChartView* chartView() const { return chart_; }
   int lineSeriesCount() const;
-  // By suffix: .png, .svg, .pdf (the chart) or .csv (sweep_csv). Throws ce::core::Error with the reason.
+  // By the path's suffix: .svg, .pdf, .png (the printed sweep figure at spec's size) or .csv (sweep_csv).
+  // Throws ce::core::Error with the reason.
+  void exportTo(const figures::FigureSpec& spec) const;
+  // exportTo at the size the export dialog last remembered for sweeps.
   void exportTo(const QString& path) const;
+  // The result as the printed figure draws it (the top-1 box decides whether shares are drawn).
+  figures::SweepFigure figure() const;
 
  Q_SIGNALS:
   void runRequested(int row);
