@@ -86,7 +86,8 @@ DrawnFigure drawNextTokenFigure(QPainter& painter, const QRectF& page, const Nex
       const QRectF bar(QPointF(plot.area().left(), centre + b.offset - barHeight / 2),
                        QPointF(right, centre + b.offset + barHeight / 2));
       painter.fillRect(bar, b.color);
-      const QString label = QString::number(b.p, 'f', 3);
+      // Three decimals, and "<0.001" rather than a row of "0.000" for the long tail.
+      const QString label = b.p < 0.0005 ? QStringLiteral("<0.001") : QString::number(b.p, 'f', 3);
       const double w = fm.horizontalAdvance(label) + 2;
       // Inside the bar's end in white where it would run past the axis, else just after it.
       const bool inside = right + w + 2 > plot.area().right();

@@ -81,6 +81,7 @@ FigureExportDialog::FigureExportDialog(FigureKind kind, const QString& title, bo
   dpi_->setSingleStep(50);
   dpi_->setSuffix(QStringLiteral(" DPI"));
   dpi_->setToolTip(tr("PNG only: pixels per inch (the image is width × DPI pixels across)"));
+  path_->setMinimumWidth(320);
   error_->setStyleSheet(QStringLiteral("color: #b00020"));
   error_->setWordWrap(true);
   auto* browse = new QPushButton(tr("Browse…"), this);
