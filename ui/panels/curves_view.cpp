@@ -28,6 +28,7 @@
 #include "ce/core/circuits/attribution.h"
 #include "ce/core/circuits/attribution_example.h"
 #include "controllers/job_runner.h"
+#include "figures/figure_style.h"
 #include "panels/chart_style.h"
 
 namespace ce::ui {
@@ -167,13 +168,8 @@ CurvesView::CurvesView(QWidget* parent)
 }
 
 namespace {
-// One colour per method × basis; faithfulness and completeness of a curve share it.
-QColor curveColor(size_t i) {
-  static const QColor colors[] = {QColor(0x1f77b4), QColor(0xd62728), QColor(0x2ca02c), QColor(0x9467bd),
-                                  QColor(0xff7f0e), QColor(0x17becf), QColor(0x8c564b), QColor(0xe377c2),
-                                  QColor(0x7f7f7f), QColor(0xbcbd22), QColor(0x393b79), QColor(0xad494a)};
-  return colors[i % (sizeof colors / sizeof colors[0])];
-}
+// One colour per method × basis, the printed figure's (faithfulness and completeness of a curve share it).
+QColor curveColor(size_t i) { return figures::FigureStyle::seriesColor(i); }
 }  // namespace
 
 void CurvesView::changeEvent(QEvent* event) {

@@ -25,12 +25,9 @@
 namespace ce::ui {
 
 namespace {
-// One hue per label column: its own-value class solid, its any-value class dashed, top-1 shares dotted.
-QColor columnColor(size_t i) {
-  static const QColor colors[] = {QColor(0x1f77b4), QColor(0xd62728), QColor(0x2ca02c), QColor(0x9467bd),
-                                  QColor(0xff7f0e), QColor(0x17becf), QColor(0x8c564b), QColor(0xe377c2)};
-  return colors[i % (sizeof colors / sizeof colors[0])];
-}
+// One hue per label column, the printed figure's: its own-value class solid, its any-value class dashed,
+// top-1 shares dotted.
+QColor columnColor(size_t i) { return figures::FigureStyle::seriesColor(i); }
 
 QString joined(const std::vector<double>& values) {
   QStringList parts;
