@@ -31,6 +31,9 @@ TokenChart::TokenChart(QWidget* parent)
   axis_->setRange(0, 1.2);
   axis_->setTickCount(7);
   axis_->setLabelFormat(QStringLiteral("%.1f"));
+  // Qt Charts elides category labels it measured before the tokens arrived ("…" for every token) and keeps
+  // them so after the dock grows: the tokens are short, drawn whole.
+  categories_->setTruncateLabels(false);
   chart->legend()->hide();
   chart->setTitle(tr("Next token"));
   // Follow the system palette (dark too) rather than the chart theme's fixed white.
