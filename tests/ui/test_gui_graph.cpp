@@ -23,6 +23,7 @@
 #include "ce/core/base/resources.h"
 #include "ce/core/exemplars/exemplar_index.h"
 #include "graph/circuit_graph_view.h"
+#include "graph/graph_style.h"
 #include "graph/node_item.h"
 #include "gui_support.h"
 #include "panels/curves_view.h"
@@ -50,6 +51,7 @@ class TestGuiGraph : public QObject {
   void cleanup();
   void demoModelLoads();
   void traceFillsGraph();
+  void texasCaptionsAndColours();
   void clickSelectsNode();
   void inspectorShowsExemplars();
   void rubberBandSelects();
@@ -107,6 +109,32 @@ void TestGuiGraph::traceFillsGraph() {
   QVERIFY2(tip.contains((*big)->label()) && tip.contains(QStringLiteral("activation")) &&
                tip.contains(w_->lastTrace().tokens[(*big)->key().node.pos]),
            qPrintable(tip));
+}
+
+void TestGuiGraph::texasCaptionsAndColours() {
+  // The Texas trace at the default zoom: the top node's id is legible beside it and keeps it when ablated;
+  // nodes that raise the metric (" Austin" over the contrast) are drawn blue.
+  auto* g = w_->graphView();
+  const auto& top = w_->lastTrace().nodes.front();
+  const NodeKey key{ce::core::Basis::MlpAct, top.node};
+  QCOMPARE(ce::core::node_name(top.node.layer, top.node.index), std::string("L3/N701"));
+  // The first line is the id (an automatic label from the exemplars may follow on the second).
+  auto firstLine = [g](const NodeKey& k) { return g->captionOf(k).section(QLatin1Char('\n'), 0, 0); };
+  QCOMPARE(firstLine(key), QStringLiteral("L3/N701"));
+  int captioned = 0;
+  for (NodeItem* n : g->nodeItems()) captioned += g->captionOf(n->key()).isEmpty() ? 0 : 1;
+  qInfo("Texas trace: %d of %zu nodes captioned at the default zoom; L3/N701 effect %.3f", captioned,
+        g->nodeItems().size(), static_cast<double>(top.effect));
+  QVERIFY(captioned >= 10);
+  // Replacing L3/N701 lowers the metric (effect −1.298): it carries " Austin", and is blue.
+  QVERIFY(top.effect < 0);
+  QCOMPARE(g->nodeItem(key)->fillColor(), ce::ui::style::raises());
+  QSignalSpy live(w_.get(), &MainWindow::liveUpdated);
+  w_->interventions()->setNodeFactor(key, 0.0);
+  QCOMPARE(firstLine(key), QStringLiteral("L3/N701 ×0"));
+  w_->interventions()->setNodeFactor(key, 1.0);
+  QCOMPARE(firstLine(key), QStringLiteral("L3/N701"));
+  QVERIFY(waitLive(*w_, live));
 }
 
 void TestGuiGraph::clickSelectsNode() {

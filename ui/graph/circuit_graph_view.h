@@ -1,10 +1,15 @@
-// The circuit graph: x = token position, y = layer (embeddings at the bottom, the logit on top).
+// The circuit graph: x = token position, y = layer (embeddings at the bottom, the logit on top); the layout
+// rules are in graph_layout.h. Shows a trace of this program (setCircuit, editable) or a circuit-tracer /
+// Neuronpedia graph (showImportedGraph, read-only). Everything here runs on the GUI thread.
 #pragma once
 
+#include <QColor>
 #include <QGraphicsView>
 #include <QStringList>
 #include <functional>
 #include <map>
+#include <optional>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -16,39 +21,91 @@ class QGraphicsScene;
 class QMenu;
 class QGraphicsSimpleTextItem;
 
+namespace ce::core {
+struct AttributionGraph;
+}
+
 namespace ce::ui {
 
+namespace layout {
+struct Grid;
+}
 class NodeItem;
 class EdgeLayerItem;
+class GraphLegend;
+
+// One edge of a node as edgesOf lists it: the node at the other end, its name ("L3/N701@9",
+// "emb ' Dallas'@5", "logit", a supernode's name), the signed weight, and whether it points into the node.
+struct GraphEdgeRef {
+  NodeKey other;
+  QString name;
+  float weight = 0;
+  bool incoming = false;
+};
+
+// A group drawn as one node (setCollapsed). Members with pos −1 stand for every position of their neuron.
+struct Supernode {
+  QString name;
+  QColor color;
+  std::vector<NodeKey> members;
+};
 
 class CircuitGraphView : public QGraphicsView {
   Q_OBJECT
  public:
-  static constexpr double kColumnWidth = 140;  // the narrowest column; crowded positions get wider ones
-  static constexpr double kRowHeight =
-      280;                              // tall rows let crowded cells stack, keeping the graph near square
-  static constexpr double kPitch = 40;  // node spacing inside a cell; the largest node fills most of it
+  // Layers of the keys that are not neurons: embeddings {−1, pos, 0}; supernodes {−2, i, 0} with i the
+  // group's index in setCollapsed's list; the traced logit is {layers, last pos, 0}.
+  static constexpr int kEmbeddingLayer = -1;
+  static constexpr int kSupernodeLayer = -2;
+  static constexpr int kCaptionedNodes = 40;  // captions for the top nodes by |effect|, edited ones besides
+  static constexpr int kMaxSpecialCaptions = 200;  // pinned, edited or user-labelled nodes captioned
 
   explicit CircuitGraphView(QWidget* parent = nullptr);
   // The scene (a child) outlives this object's members: its item deletion must not reach selectedNodes().
   ~CircuitGraphView() override;
 
-  // Replaces the graph. `edges` may be empty; edges whose endpoints are not shown are skipped.
+  // Replaces the graph with a trace (editable). `edges` may be empty; edges whose endpoints are not shown
+  // are skipped. Fits the view. Labels, pins and collapsed groups set before are kept and drawn again.
   void setCircuit(ce::core::Basis basis, int layers, const QStringList& tokens,
                   const std::vector<ce::core::NodeEffect>& nodes, const std::vector<ce::core::Edge>& edges);
+  // Replaces the graph with a circuit-tracer / Neuronpedia graph, read-only: nodes whose `influence` is
+  // above `influenceThreshold` are left out (nodes without one, embeddings and logits, always stay), links
+  // between kept nodes drawn with their weights, qParams' supernodes collapsed and pinned ids pinned.
+  // Imported neurons/features get NodeKey{MlpAct, {layer, ctx_idx, index from node_id}}, error nodes index
+  // −1, logits {layer, ctx_idx, token id}; importedNodeId maps them back. The graph is read as given (the
+  // reader checked it); ids that name no kept node are skipped.
+  void showImportedGraph(const ce::core::AttributionGraph& graph, double influenceThreshold = 0.8);
+  // Empties the graph, labels, pins and collapsed groups included.
   void clearCircuit();
+  bool isImported() const { return imported_; }
+  // The JSON node_id of an imported node; empty for keys not imported.
+  QString importedNodeId(const NodeKey& key) const;
 
+  // The neurons (imported: features and error nodes), hidden members of collapsed groups included.
   const std::vector<NodeItem*>& nodeItems() const { return nodes_; }
+  // A neuron's item, or null (embeddings, logits and supernodes: see anyItem).
   NodeItem* nodeItem(const NodeKey& key) const;
+  // Any drawn item by key: neurons, embeddings, logits, supernodes.
+  NodeItem* anyItem(const NodeKey& key) const;
   std::vector<NodeKey> selectedNodes() const;
   void selectNodes(const std::vector<NodeKey>& keys);
   int edgeCount() const;
   bool edgesVisible() const { return edgesVisible_; }
   QString tokenAt(int pos) const { return pos >= 0 && pos < tokens_.size() ? tokens_[pos] : QString(); }
+  // The scene rectangle the graph's content occupies (what fitAll shows).
+  QRectF contentRect() const { return contentRect_; }
+  // The scene y of a row's line (0 = embeddings, layer l = l + 1, the logits on top); NaN outside.
+  double rowLineY(int row) const;
 
   // The hover text of a node, made on demand: formatting it for each of 10^4 nodes up front costs more
   // GUI-thread time than building the items.
   QString toolTipFor(const NodeItem* item) const;
+  // The hover text at a viewport point: the node's, else the edge's within a few pixels
+  // ("L1/N23@5 → L3/N701@9  weight −0.0123" and, for traces, "contribution to the metric +0.05"), else
+  // empty.
+  QString toolTipAt(const QPoint& viewportPoint) const;
+  // The name edges use for a node: "L3/N701@9", "emb ' Dallas'@5", "logit", a supernode's name.
+  QString nodeName(const NodeItem* item) const;
 
   // The text of each neuron's first positive exemplar, by (layer, index), for the hover text; made on a
   // worker together with the trace. Empty when no exemplar index fits the model or the basis.
@@ -67,11 +124,48 @@ class CircuitGraphView : public QGraphicsView {
     nodeMenuExtender_ = std::move(extender);
   }
 
-  // Redraws nodes as the interventions say (ablated, steered, group colour).
+  // Redraws nodes as the interventions say (ablated, steered, mean, group colour) and their captions
+  // ("L3/N701 ×0"). Ignored for imported graphs.
   void showInterventions(const InterventionState& state);
+
+  // Labels by neuron (layer, index), shown at every position under the node's id; those in `automatic`
+  // (made from exemplars) are drawn in dimmer italics. Replaces the previous labels; kept across traces.
+  void setNodeLabels(std::map<std::pair<int, int>, QString> labels, std::set<std::pair<int, int>> automatic);
+  // The label a node shows (a user or automatic label, or an imported clerp), empty when none.
+  QString labelOf(const NodeKey& key) const;
+  // Pinned nodes get a pin mark (keeping them visible is the caller's business). Kept across traces.
+  void setPinned(std::set<NodeKey> pinned);
+  // Draws each group as one node at its members' mean position, with the edges of its members summed per
+  // other endpoint (edges inside a group dropped); the members are hidden. {} expands all. Members not in
+  // the graph, or already in an earlier group, are skipped; a group with none left is not drawn.
+  // Supernodes have keys {kSupernodeLayer, index, 0}; hover, selection and edgesOf work on them.
+  void setCollapsed(std::vector<Supernode> groups);
+  const std::vector<NodeItem*>& supernodeItems() const { return supernodes_; }
+  // The edges of a drawn node (collapsed members have none: their supernode holds them), strongest
+  // |weight| first.
+  std::vector<GraphEdgeRef> edgesOf(const NodeKey& key) const;
+  // Edges drawn highlighted because an endpoint is selected.
+  int highlightedEdgeCount() const;
+
+  // Nodes matching `query`: a node name "L3/N701" (every position shown) or "L3/N701@9", case and spaces
+  // ignored; otherwise the shown nodes (and supernodes) whose label contains the query, case ignored.
+  // Sorted by key. Empty for an empty query or no match.
+  std::vector<NodeKey> findNodes(const QString& query) const;
+  // Selects `keys` and centres the view on them, keeping the zoom unless they do not fit in the view.
+  void focusNodes(const std::vector<NodeKey>& keys);
+
+  // The caption shown beside a node: "L3/N701 ×0", with its label on a second line after "\n"; empty when
+  // the node has none or it is hidden (overlapping a more important one at this zoom).
+  QString captionOf(const NodeKey& key) const;
+  // The answer the metric favours, named in the legend's colour key.
+  void setAnswer(const QString& answer);
+  GraphLegend* legend() const { return legend_; }
+  // Whether the user zoomed or panned by hand since the last fit (then resizes keep their view).
+  bool userView() const { return userView_; }
 
  public Q_SLOTS:
   void setEdgesVisible(bool visible);
+  // Fits the content into the view; resizes refit until the user zooms or pans again.
   void fitAll();
   void zoomBy(double factor);
 
@@ -81,36 +175,87 @@ class CircuitGraphView : public QGraphicsView {
   void nodeFactorRequested(const std::vector<ce::ui::NodeKey>& nodes, double factor);
   void groupRequested(const std::vector<ce::ui::NodeKey>& nodes);
   void meanAblationRequested(const std::vector<ce::ui::NodeKey>& nodes);
+  // Enter on the selection or a double-click on a node: the window opens the Neuron panel on it.
+  void nodeActivated(const ce::ui::NodeKey& node);
 
  protected:
   void wheelEvent(QWheelEvent* event) override;
   void keyPressEvent(QKeyEvent* event) override;
   void mousePressEvent(QMouseEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
   void mouseReleaseEvent(QMouseEvent* event) override;
+  void mouseDoubleClickEvent(QMouseEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
   void contextMenuEvent(QContextMenuEvent* event) override;
   bool viewportEvent(QEvent* event) override;
   // Token and layer labels follow a palette change (dark theme); nodes keep colours legible on both.
   void changeEvent(QEvent* event) override;
 
  private:
-  QPointF cellCenter(int row, int pos) const;
+  struct BaseEdge {
+    NodeItem* src;
+    NodeItem* dst;
+    float weight, score;  // score: the contribution to the metric (> 0 raises it)
+  };
+  struct ImportedInfo {
+    QString nodeId, clerp, featureType;
+    std::optional<double> influence, activation;
+  };
+
   // A token or layer label in the palette's text colour, recoloured on a palette change.
   QGraphicsSimpleTextItem* addLabel(const QString& text);
+  // Token labels under the columns, row names at the left, faint layer lines; sets contentRect_.
+  void drawAxes(const layout::Grid& grid, const std::vector<QString>& rowNames);
+  // Each token label's width in the axis font, for the grid.
+  std::vector<double> axisLabelWidths() const;
+  // Empties the scene and the per-graph state; labels, pins and groups stay.
+  void clearScene();
+  NodeItem* addNode(NodeItem* item, const QPointF& at);
+  void finishGraph();
+  // Rebuilds the drawn lines from edges_ through the collapsed groups.
+  void rebuildLines();
+  void updateHighlight();
+  // Which nodes get captions and their text; their placement follows in the next event-loop turn, so that
+  // the several edits of one trace (interventions, labels, pins) place them once.
+  void refreshCaptions();
+  // Which captions show at this zoom, and on which side. Changes the caption items only.
+  void placeCaptions() const;
+  void schedulePlacement();
+  // After any change of zoom: captions and the legend's reference circles.
+  void viewChanged();
+  void positionLegend();
+  NodeItem* neighbourOf(const NodeItem* from, int key) const;
+  void collapseGroups();
 
   QGraphicsScene* scene_;
+  GraphLegend* legend_;
   EdgeLayerItem* edgeLayer_ = nullptr;
   std::vector<NodeItem*> nodes_;
+  std::vector<NodeItem*> supernodes_;
   std::vector<QGraphicsSimpleTextItem*> labels_;
-  std::map<NodeKey, NodeItem*> byKey_;
+  std::map<NodeKey, NodeItem*> byKey_;   // neurons
+  std::map<NodeKey, NodeItem*> allByKey_;  // every drawn item
+  std::vector<BaseEdge> edges_;
+  std::map<NodeItem*, NodeItem*> collapsedInto_;  // hidden member -> its supernode
+  std::vector<NodeItem*> captioned_;  // in order of importance
+  mutable bool placementPending_ = false;
   QStringList tokens_;
   ce::core::Basis basis_ = ce::core::Basis::MlpAct;
-  std::vector<double> columnX_;  // centre of each position's column
-  std::vector<double> columnWidth_;
+  QRectF contentRect_;
+  std::vector<double> lineY_;  // per row, from the grid
+  double maxAbs_ = 1;
   bool edgesVisible_ = true;
+  bool userView_ = false;
+  bool imported_ = false;
   std::map<std::pair<int, int>, QString> firstExemplars_;
   std::map<NodeKey, float> meanValues_;
   QString meanSource_;
   std::function<void(QMenu*, const NodeKey&)> nodeMenuExtender_;
+  std::map<std::pair<int, int>, QString> nodeLabels_;
+  std::set<std::pair<int, int>> automaticLabels_;
+  std::set<NodeKey> pinned_;
+  std::vector<Supernode> groups_;
+  std::map<NodeKey, ImportedInfo> importedInfo_;
 };
 
 }  // namespace ce::ui

@@ -1,0 +1,147 @@
+#include "graph/graph_legend.h"
+
+#include <QFontMetrics>
+#include <QPainter>
+#include <algorithm>
+#include <cmath>
+
+#include "graph/graph_style.h"
+
+namespace ce::ui {
+
+namespace {
+constexpr int kPad = 6;
+constexpr int kLine = 16;  // one row of the key
+constexpr int kKey = 16;   // the swatch column's width
+constexpr double kMaxCirclePx = 22;
+}  // namespace
+
+GraphLegend::GraphLegend(QWidget* parent) : QWidget(parent) {
+  setAttribute(Qt::WA_TransparentForMouseEvents);
+  QFont f = font();
+  f.setPixelSize(11);
+  setFont(f);
+  setAnswer(QString());
+}
+
+void GraphLegend::setScale(double maxEffect, double maxRadius, double pixelsPerUnit) {
+  maxEffect_ = maxEffect;
+  maxRadius_ = maxRadius;
+  pixelsPerUnit_ = pixelsPerUnit;
+  relayout();
+}
+
+void GraphLegend::setAnswer(const QString& answer) {
+  answer_ = answer;
+  positive_ = answer.isEmpty() ? tr("raises the metric")
+                               : tr("raises the metric (e.g. \u201c%1\u201d)").arg(answer);
+  relayout();
+}
+
+void GraphLegend::setImported(bool imported) {
+  imported_ = imported;
+  relayout();
+}
+
+std::vector<double> GraphLegend::referenceEffects() const {
+  if (imported_ || maxEffect_ <= 0) return {};
+  return {maxEffect_, maxEffect_ / 4, maxEffect_ / 16};
+}
+
+void GraphLegend::relayout() {
+  const QFontMetrics fm(font());
+  const QStringList rows = {positive_,       tr("lowers it"),          tr("ablated ×0 / mean"),
+                            tr("steered ×k"),  tr("pinned"),             tr("embedding / logit"),
+                            tr("error node"),  tr("Imported graph (read-only)")};
+  int w = fm.horizontalAdvance(tr("Colour: effect on the metric"));
+  for (const auto& r : rows) w = std::max(w, kKey + 4 + fm.horizontalAdvance(r));
+  // Title, the colour or kind rows, pinned, embedding / logit.
+  const int keyRows = imported_ ? 5 : 7;
+  int h = kPad * 2 + kLine * keyRows;
+  if (!referenceEffects().empty()) {
+    h += kLine + static_cast<int>(2 * kMaxCirclePx) + fm.height() + 4;
+    w = std::max(w, 3 * static_cast<int>(2 * kMaxCirclePx + 14));
+  }
+  resize(w + 2 * kPad, h);
+  update();
+}
+
+void GraphLegend::paintEvent(QPaintEvent*) {
+  QPainter p(this);
+  p.setRenderHint(QPainter::Antialiasing);
+  QColor back = palette().color(QPalette::Base);
+  back.setAlpha(225);
+  p.setPen(palette().color(QPalette::Mid));
+  p.setBrush(back);
+  p.drawRoundedRect(QRectF(rect()).adjusted(0.5, 0.5, -0.5, -0.5), 4, 4);
+  const QColor text = palette().color(QPalette::Text);
+  const QFontMetrics fm(font());
+  int y = kPad;
+  auto textRow = [&](const QString& s, int x) {
+    p.setPen(text);
+    p.drawText(QPoint(x, y + (kLine + fm.ascent() - fm.descent()) / 2), s);
+  };
+  auto disc = [&](const QColor& c, double r) {
+    p.setPen(c.darker(150));
+    p.setBrush(c);
+    p.drawEllipse(QPointF(kPad + kKey / 2.0, y + kLine / 2.0), r, r);
+  };
+  auto row = [&](const QString& s) {
+    textRow(s, kPad + kKey + 4);
+    y += kLine;
+  };
+  const QPointF key(kPad + kKey / 2.0, 0);
+  if (imported_) {
+    textRow(tr("Imported graph (read-only)"), kPad);
+    y += kLine;
+    disc(style::feature(), 5);
+    row(tr("feature (imported)"));
+    disc(style::error(), 5);
+    p.setPen(Qt::NoPen);
+    p.setBrush(style::error().darker(170));
+    p.drawRect(QRectF(key.x() - 2.75, y + kLine / 2.0 - 2.75, 5.5, 5.5));
+    row(tr("error node"));
+  } else {
+    textRow(tr("Colour: effect on the metric"), kPad);
+    y += kLine;
+    disc(style::raises(), 5);
+    row(positive_);
+    disc(style::lowers(), 5);
+    row(tr("lowers it"));
+    disc(style::ablated(), 5);
+    p.setPen(QPen(QColor(0x40, 0x40, 0x40), 1.2));
+    p.drawLine(key + QPointF(-3.5, y + kLine / 2.0 - 3.5), key + QPointF(3.5, y + kLine / 2.0 + 3.5));
+    p.drawLine(key + QPointF(-3.5, y + kLine / 2.0 + 3.5), key + QPointF(3.5, y + kLine / 2.0 - 3.5));
+    row(tr("ablated ×0 / mean"));
+    disc(style::raises(), 5);
+    p.setPen(QPen(Qt::white, 1.2));
+    p.setBrush(Qt::NoBrush);
+    p.drawEllipse(key + QPointF(0, y + kLine / 2.0), 2.8, 2.8);
+    row(tr("steered ×k"));
+  }
+  p.setPen(Qt::NoPen);
+  p.setBrush(style::pin());
+  p.drawEllipse(key + QPointF(1, y + kLine / 2.0), 3.5, 3.5);
+  row(tr("pinned"));
+  disc(style::embedding(), 5);
+  row(tr("embedding / logit"));
+  const auto refs = referenceEffects();
+  if (refs.empty()) return;
+  textRow(tr("Size: |effect| (area)"), kPad);
+  y += kLine;
+  // Circles as large as the graph draws them now, capped so that a deep zoom keeps the legend small.
+  int x = kPad;
+  const double cy = y + kMaxCirclePx;
+  for (double e : refs) {
+    const double r = std::min(kMaxCirclePx, maxRadius_ * pixelsPerUnit_ * std::sqrt(e / maxEffect_));
+    const int cell = static_cast<int>(2 * kMaxCirclePx + 14);
+    p.setPen(text);
+    p.setBrush(Qt::NoBrush);
+    p.drawEllipse(QPointF(x + cell / 2.0, cy - r), r, r);
+    const QString v = QString::number(e, 'g', 2);
+    p.drawText(QPointF(x + (cell - fm.horizontalAdvance(v)) / 2.0, cy + fm.ascent() + 2), v);
+    x += cell;
+  }
+}
+
+}  // namespace ce::ui
