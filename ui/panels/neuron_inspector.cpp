@@ -7,7 +7,10 @@
 #include <QChartView>
 #include <QEvent>
 #include <QLabel>
+#include <QLineEdit>
+#include <QTabWidget>
 #include <QScrollArea>
+#include <QSignalBlocker>
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <algorithm>
@@ -27,7 +30,11 @@ NeuronInspector::NeuronInspector(QWidget* parent)
       series_(new QBarSeries()),
       positions_(new QBarCategoryAxis()),
       values_(new QValueAxis()),
-      exemplars_(new QLabel(this)) {
+      exemplars_(new QLabel(this)),
+      label_(new QLineEdit(this)),
+      tabs_(new QTabWidget(this)),
+      edges_(new EdgeList(this)),
+      logits_(new LogitLists(this)) {
   QFont f = title_->font();
   f.setBold(true);
   title_->setFont(f);
@@ -53,6 +60,14 @@ NeuronInspector::NeuronInspector(QWidget* parent)
   chart_->setMinimumHeight(220);
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(title_);
+  label_->setClearButtonEnabled(true);
+  label_->setToolTip(tr("Your label for this neuron (its \u201cclerp\u201d), shown in the graph at every position; "
+                        "empty: the automatic label from its exemplars"));
+  connect(label_, &QLineEdit::editingFinished, this, [this] {
+    if (hasKey_) Q_EMIT labelEdited(key_.node.layer, key_.node.index, label_->text());
+  });
+  connect(edges_, &EdgeList::nodeRequested, this, &NeuronInspector::nodeRequested);
+  layout->addWidget(label_);
   layout->addWidget(details_);
   layout->addWidget(chart_, 1);
   exemplars_->setWordWrap(true);
@@ -66,7 +81,11 @@ NeuronInspector::NeuronInspector(QWidget* parent)
   scroll->setFrameShape(QFrame::NoFrame);
   scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   scroll->setMinimumHeight(120);
-  layout->addWidget(scroll, 2);
+  tabs_->setDocumentMode(true);
+  tabs_->addTab(scroll, tr("Exemplars"));
+  tabs_->addTab(edges_, tr("Edges"));
+  tabs_->addTab(logits_, tr("Top Logits"));
+  layout->addWidget(tabs_, 2);
   clear();
 }
 
@@ -92,6 +111,32 @@ void NeuronInspector::clear() {
   positive_.clear();
   negative_.clear();
   showIndexStatus();
+  const QSignalBlocker block(label_);
+  label_->clear();
+  label_->setPlaceholderText(QString());
+  label_->setEnabled(false);
+  edges_->setEdges({});
+  logits_->setMessage(tr("No neuron selected"));
+}
+
+void NeuronInspector::setEdges(std::vector<GraphEdgeRef> edges) { edges_->setEdges(std::move(edges)); }
+
+void NeuronInspector::showTab(int tab) { tabs_->setCurrentIndex(tab); }
+
+void NeuronInspector::showLogitEffect(const NodeKey& key, const ce::core::LogitEffect& effect) {
+  if (!hasKey_ || key.node.layer != key_.node.layer || key.node.index != key_.node.index) return;
+  logits_->setEffect(effect);
+}
+
+void NeuronInspector::showLogitError(const NodeKey& key, const QString& message) {
+  if (!hasKey_ || key.node.layer != key_.node.layer || key.node.index != key_.node.index) return;
+  logits_->setMessage(message);
+}
+
+void NeuronInspector::setLabels(const QString& user, const QString& automatic) {
+  const QSignalBlocker block(label_);
+  if (!label_->hasFocus()) label_->setText(user);
+  label_->setPlaceholderText(automatic.isEmpty() ? tr("Label this neuron") : automatic);
 }
 
 void NeuronInspector::setIndexStatus(const QString& text) {
@@ -143,7 +188,9 @@ void NeuronInspector::inspect(const TraceOutput& trace, const NodeKey& key) {
     positive_.clear();
     negative_.clear();
     showIndexStatus();
+    logits_->setMessage(tr("Computing\u2026"));
   }
+  label_->setEnabled(true);
   key_ = key;
   hasKey_ = true;
   auto at = [&](const std::vector<float>& v, int pos) {

@@ -1,11 +1,15 @@
-// The selected neuron: its clean activation at every prompt position and its effect there.
+// The selected neuron: its clean activation at every prompt position and its effect there, its label (editable),
+// its top exemplars, its edges in the graph and its direct logit effect (tabs).
 #pragma once
 
 #include <QWidget>
 #include <vector>
 
 #include "ce/core/exemplars/exemplar_index.h"
+#include "ce/core/graphs/logit_effect.h"
+#include "graph/circuit_graph_view.h"
 #include "panels/exemplar_rows.h"
+#include "panels/neuron_links.h"
 #include "state/intervention_state.h"
 
 class QBarCategoryAxis;
@@ -13,6 +17,8 @@ class QBarSet;
 class QBarSeries;
 class QChartView;
 class QLabel;
+class QLineEdit;
+class QTabWidget;
 class QValueAxis;
 
 namespace ce::ui {
@@ -37,6 +43,14 @@ class NeuronInspector : public QWidget {
   // The top exemplars of the inspected neuron, looked up on a worker; ignored unless `key` is still the
   // inspected node (a late answer for an earlier selection).
   void showExemplars(const NodeKey& key, std::vector<ExemplarRow> positive, std::vector<ExemplarRow> negative);
+
+ Q_SIGNALS:
+  // The user finished editing the label of neuron (layer, index); empty text removes it.
+  void labelEdited(int layer, int index, const QString& text);
+  // A row of the edge list was clicked: go to that node.
+  void nodeRequested(const ce::ui::NodeKey& key);
+
+ public:
   const std::vector<ExemplarRow>& exemplars(ce::core::Polarity polarity) const {
     return polarity == ce::core::Polarity::Positive ? positive_ : negative_;
   }
@@ -44,6 +58,20 @@ class NeuronInspector : public QWidget {
   QString exemplarHtml() const;
   const NodeKey& inspected() const { return key_; }
   bool hasNeuron() const { return hasKey_; }
+
+  // The inspected node's edges in the graph (CircuitGraphView::edgesOf), listed in that order.
+  void setEdges(std::vector<GraphEdgeRef> edges);
+  EdgeList* edgeList() const { return edges_; }
+  // The direct logit effect of `key`'s neuron, computed on a worker; ignored unless that neuron is still the
+  // inspected one (a late answer for an earlier selection).
+  void showLogitEffect(const NodeKey& key, const ce::core::LogitEffect& effect);
+  void showLogitError(const NodeKey& key, const QString& message);
+  LogitLists* logitLists() const { return logits_; }
+  // The neuron's user label in the field, the automatic one (from exemplars) as its placeholder.
+  void setLabels(const QString& user, const QString& automatic);
+  QLineEdit* labelEdit() const { return label_; }
+  // Shows the tab of the edges (0: exemplars, 1: edges, 2: logits).
+  void showTab(int tab);
 
  protected:
   void changeEvent(QEvent* event) override;
@@ -61,6 +89,10 @@ class NeuronInspector : public QWidget {
   QBarCategoryAxis* positions_;
   QValueAxis* values_;
   QLabel* exemplars_;
+  QLineEdit* label_;
+  QTabWidget* tabs_;
+  EdgeList* edges_;
+  LogitLists* logits_;
   QString indexStatus_;
   NodeKey key_;
   bool hasKey_ = false;

@@ -18,11 +18,13 @@
 #include "graph/circuit_graph_view.h"
 #include "graph/node_item.h"
 #include "panels/curves_view.h"
+#include "panels/find_bar.h"
 #include "panels/neuron_inspector.h"
 #include "panels/prompt_panel.h"
 #include "panels/steering_panel.h"
 #include "panels/token_chart.h"
 #include "prompt_sets/prompt_set_view.h"
+#include "state/circuit_history.h"
 #include "state/session.h"
 
 namespace ce::ui {
@@ -72,6 +74,19 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
       cancel_(new QPushButton(tr("Cancel"), this)),
       jobLabel_(new QLabel(this)) {
   setWindowTitle(tr("Circuit Explorer[*]"));
+  history_ = new CircuitHistory(
+      state_, [this] { return prompt_->settings().threshold; },
+      [this](double t) {
+        TraceSettings s = prompt_->settings();
+        if (s.threshold == t) return;
+        s.threshold = t;
+        prompt_->setSettings(s);  // silent: the threshold's signal would record a step
+        showCircuit();
+      },
+      this);
+  findBar_ = new FindBar(graph_);
+  neuronRunner_ = new JobRunner(this);
+  graphFiles_ = new JobRunner(this);
   setAcceptDrops(true);
   buildCentralTabs();
   prompt_->setSettings(texasPrompt());
@@ -80,6 +95,7 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
   wireControllers();
   wireEdits();
   wirePromptSets();
+  wireAnnotations();
   buildMenus();
   resize(1400, 860);
   resizeDocks({promptDock_, chartDock_}, {340, 400}, Qt::Horizontal);
@@ -89,8 +105,9 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
 
 MainWindow::~MainWindow() {
   // Workers hold the model by shared_ptr; stop them before the widgets they report to disappear.
-  for (JobRunner* r : {heavyRunner(), liveRunner(), exemplarRunner(), scoreRunner()}) r->cancel();
-  for (JobRunner* r : {heavyRunner(), liveRunner(), exemplarRunner(), scoreRunner()}) r->waitForIdle();
+  const auto runners = {heavyRunner(), liveRunner(), exemplarRunner(), scoreRunner(), neuronRunner_, graphFiles_};
+  for (JobRunner* r : runners) r->cancel();
+  for (JobRunner* r : runners) r->waitForIdle();
 }
 
 void MainWindow::buildDocks() {
@@ -171,8 +188,10 @@ void MainWindow::wireControllers() {
     curves_->setPromptScore(tr("No score on this prompt: %1").arg(message));
   });
   connect(traces_, &TraceController::specificGroupsFound, this, [this](const SpecificGroups& g) {
-    if (!g.mine.empty()) state_->addGroup(tr("%1-specific").arg(g.answer), g.mine);
-    if (!g.theirs.empty()) state_->addGroup(tr("%1-specific").arg(g.contrast), g.theirs);
+    history_->edit([&] {
+      if (!g.mine.empty()) state_->addGroup(tr("%1-specific").arg(g.answer), g.mine);
+      if (!g.theirs.empty()) state_->addGroup(tr("%1-specific").arg(g.contrast), g.theirs);
+    });
     statusBar()->showMessage(tr("Groups: %1 neurons only in this prompt's top %3, %2 only in the other's")
                                  .arg(g.mine.size())
                                  .arg(g.theirs.size())
@@ -200,6 +219,7 @@ void MainWindow::wireEdits() {
   connect(prompt_, &PromptPanel::thresholdChanged, this, [this] {
     if (!applyingSession_) setWindowModified(true);
     showCircuit();
+    history_->record();
   });
   connect(prompt_, &PromptPanel::promptEdited, this, [this] {
     setWindowModified(true);
@@ -210,13 +230,7 @@ void MainWindow::wireEdits() {
   connect(graph_, &CircuitGraphView::groupRequested, this, &MainWindow::onGroupRequested);
   connect(graph_, &CircuitGraphView::nodeFactorRequested, this, &MainWindow::onNodeFactorRequested);
   connect(graph_, &CircuitGraphView::meanAblationRequested, this, &MainWindow::onMeanAblationRequested);
-  graph_->setNodeMenuExtender([this](QMenu* menu, const NodeKey& key) {
-    for (int g : state_->groupsOf(key)) {
-      menu->addSeparator();
-      fillGroupMenu(
-          menu->addMenu(tr("Group \u201c%1\u201d").arg(state_->groups()[static_cast<size_t>(g)].name)), g);
-    }
-  });
+  graph_->setNodeMenuExtender([this](QMenu* menu, const NodeKey& key) { extendNodeMenu(menu, key); });
   connect(steering_, &SteeringPanel::groupMenuRequested, this, [this](int group, const QPoint& at) {
     QMenu menu(this);
     menu.addSection(state_->groups()[static_cast<size_t>(group)].name);
@@ -232,8 +246,7 @@ void MainWindow::wireEdits() {
     if (!sel.empty())
       statusBar()->showMessage(tr("%n node(s) selected", nullptr, static_cast<int>(sel.size())), 3000);
     if (sel.size() == 1) {
-      inspector_->inspect(lastTrace(), sel.front());
-      models_->requestExemplars(sel.front());
+      onNodeSelected(sel.front());
     } else if (sel.empty()) {
       inspector_->clear();
     }
@@ -261,15 +274,20 @@ void MainWindow::onModelLoaded(bool chatTemplate) {
   live_->cancel();
   scoreRunner()->cancel();
   state_->clear();
+  collapsed_.clear();
+  history_->clear();
+  tracedPrompt_.clear();
   prompt_->setChatTemplateAvailable(chatTemplate);
   promptSet_->setModel(models_->model(), models_->index());
   promptSet_->setChatTemplateAvailable(chatTemplate);
   setWindowModified(false);
   graph_->clearCircuit();
+  appliedCollapsed_.clear();
   traces_->reset();
+  importedPath_.clear();
+  setImportedMode(QString());
   const QString dir = QString::fromStdString(models_->model()->dir());
   const auto info = models_->model()->info();
-  setWindowTitle(tr("%1[*] — Circuit Explorer").arg(QFileInfo(dir).fileName()));
   statusBar()->showMessage(tr("Loaded %1: %2 layers, %3 MLP neurons per layer, vocabulary %4")
                                .arg(dir)
                                .arg(info.layers)
@@ -309,6 +327,11 @@ void MainWindow::trace() {
 void MainWindow::onTraced() {
   const TraceOutput& t = lastTrace();
   inspector_->clear();
+  if (!importedPath_.isEmpty()) setImportedMode(QString());  // a new trace returns to the live circuit
+  // Steps of another prompt's circuit name nodes of other tokens: they go with it.
+  if (t.prompt != tracedPrompt_) history_->clear();
+  tracedPrompt_ = t.prompt;
+  traces_->requestAutoLabels();
   prompt_->fillAnswers(t.answer, t.contrast);
   double maxEffect = 0;
   for (const auto& n : t.nodes) maxEffect = std::max(maxEffect, std::abs(static_cast<double>(n.effect)));
@@ -323,17 +346,23 @@ void MainWindow::onTraced() {
 }
 
 std::vector<ce::core::NodeEffect> MainWindow::shownNodes() const {
-  return traces_->shownNodes(prompt_->settings().threshold);
+  return traces_->shownNodes(prompt_->settings().threshold, state_->pins());
 }
 
 void MainWindow::showCircuit() {
+  if (!importedPath_.isEmpty()) return;  // the imported graph stays until the next trace
   const TraceOutput& t = lastTrace();
   const auto shown = shownNodes();
+  shownKeys_.clear();
+  for (const auto& n : shown) shownKeys_.push_back(NodeKey{t.basis, n.node});
   prompt_->setShownCount(static_cast<int>(shown.size()), static_cast<int>(t.nodes.size()));
   graph_->setCircuit(t.basis, t.layers, t.tokens, shown, t.edges);
   graph_->setFirstExemplars(t.firstExemplars);
   graph_->setMeanAblation(t.meanValues, t.meanSource);
   graph_->showInterventions(*state_);
+  graph_->setPinned(state_->pins());
+  showLabels();
+  applyCollapsed();
   circuitEdited();
 }
 
@@ -344,6 +373,12 @@ void MainWindow::circuitEdited() {
 }
 
 void MainWindow::cancelJob() {
+  // Esc in the find bar closes it (the Cancel Job shortcut takes the key first).
+  if (findBar_->isVisible() && findBar_->isAncestorOf(focusWidget())) {
+    findBar_->hide();
+    graph_->setFocus();
+    return;
+  }
   heavyRunner()->cancel();
   if (central_->currentWidget() == promptSet_) promptSet_->cancel();
 }
@@ -372,14 +407,18 @@ void MainWindow::makeSpecificGroups(const QString& otherPrompt) {
 
 void MainWindow::onGroupRequested(const std::vector<NodeKey>& nodes) {
   if (nodes.empty()) return;
+  if (!importedPath_.isEmpty()) return;
   state_->addGroup(state_->nextGroupName(), nodes);
 }
 
 void MainWindow::onMeanAblationRequested(const std::vector<NodeKey>& nodes) {
+  if (!importedPath_.isEmpty()) return;
   const auto& means = lastTrace().meanValues;
-  for (const auto& k : nodes) {
-    if (auto it = means.find(k); it != means.end()) state_->setNodeValue(k, it->second);
-  }
+  history_->edit([&] {
+    for (const auto& k : nodes) {
+      if (auto it = means.find(k); it != means.end()) state_->setNodeValue(k, it->second);
+    }
+  });
 }
 
 bool MainWindow::inspectNode(const NodeKey& key) {
@@ -402,6 +441,7 @@ void MainWindow::fillGroupMenu(QMenu* menu, int group) {
   for (const auto& k : state_->groups()[static_cast<size_t>(group)].nodes)
     means += t.meanValues.count(k) > 0 ? 1 : 0;
   steering_->fillGroupMenu(menu, group, means, t.meanSource);
+  addCollapseAction(menu, group);
 }
 
 void MainWindow::onGroupSelectionRequested(int group) {
@@ -424,8 +464,11 @@ void MainWindow::onGroupSelectionRequested(int group) {
 
 void MainWindow::onNodeFactorRequested(const std::vector<NodeKey>& nodes, double factor) {
   // One changed() for the whole selection would be nicer, but each call is cheap and the live
-  // computation is coalesced by the live controller.
-  for (const auto& k : nodes) state_->setNodeFactor(k, factor);
+  // computation is coalesced by the live controller; the history makes them one step.
+  if (!importedPath_.isEmpty()) return;
+  history_->edit([&] {
+    for (const auto& k : nodes) state_->setNodeFactor(k, factor);
+  });
 }
 
 }  // namespace ce::ui

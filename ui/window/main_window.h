@@ -6,6 +6,7 @@
 #include <QStringList>
 #include <functional>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "ce/core/exemplars/exemplar_index.h"
@@ -13,6 +14,7 @@
 #include "controllers/live_controller.h"
 #include "controllers/model_controller.h"
 #include "controllers/trace_controller.h"
+#include "graph/circuit_graph_view.h"
 #include "state/intervention_state.h"
 #include "state/trace_settings.h"
 
@@ -27,7 +29,9 @@ class QTabWidget;
 namespace ce::ui {
 
 class CircuitGraphView;
+class CircuitHistory;
 class CurvesView;
+class FindBar;
 class InterventionState;
 class JobRunner;
 class NeuronInspector;
@@ -81,6 +85,23 @@ class MainWindow : public QMainWindow {
   CircuitScore lastCircuitScore() const { return traces_->lastScore(); }
   JobRunner* scoreRunner() const { return traces_->scoreRunner(); }
 
+  // Undo/redo of every circuit edit (Edit menu). Cleared when a session is opened, a model loaded or another
+  // prompt traced.
+  CircuitHistory* history() const { return history_; }
+  QAction* undoAction() const { return undo_; }
+  QAction* redoAction() const { return redo_; }
+  // The graph's find bar (Ctrl+F).
+  FindBar* findBar() const { return findBar_; }
+  // The direct logit effects of the Neuron panel.
+  JobRunner* neuronRunner() const { return neuronRunner_; }
+  // Exports and imports of graph JSON files.
+  JobRunner* graphFileRunner() const { return graphFiles_; }
+  // The graph JSON file shown read-only instead of the traced circuit; empty when the live circuit is shown.
+  QString importedGraphPath() const { return importedPath_; }
+  // The names of the groups drawn collapsed into one node.
+  const std::set<QString>& collapsedGroups() const { return collapsed_; }
+  void setGroupCollapsed(const QString& name, bool collapsed);
+
   Session currentSession() const;
   // Applies a session: its model is opened when it is not the current one, then its prompt is traced.
   void applySession(const Session& session);
@@ -106,6 +127,21 @@ class MainWindow : public QMainWindow {
   // The next-token chart or the curves chart as a figure (.png, .svg, .pdf); curves also as .csv.
   bool exportNextTokenChart(const QString& path);
   bool exportCurves(const QString& path);
+  // Finds "L3/N701", "L3/N701@9" or a label in the graph, selects and centres what it finds, and says the
+  // outcome in the find bar ("no node matches 'x'"). Returns the nodes found.
+  std::vector<NodeKey> findInGraph(const QString& query);
+  // Selects `key`, centres the graph on it and shows it in the Neuron panel (an edge row's click).
+  void goToNode(const NodeKey& key);
+  // The traced circuit as circuit-tracer's graph JSON (pins, groups as supernodes, labels as clerps) and, with
+  // an exemplar index, its feature files, written on a worker; graphJsonSaved or an error box follows. False
+  // when there is nothing to export.
+  bool exportGraphJson(const QString& path);
+  // Where exportGraphJson writes the feature files when an exemplar index is open: "<dir>/<name>_features"
+  // beside the graph file, one "<cantor(layer, index)>.json" per neuron (core feature_json).
+  static QString featureFolderOf(const QString& graphPath);
+  // Reads a graph JSON file on a worker and shows it read-only (graphJsonOpened), or says in one message box
+  // why it cannot (the current graph stays).
+  void openGraphJson(const QString& path);
 
  Q_SIGNALS:
   void modelLoaded();
@@ -114,6 +150,10 @@ class MainWindow : public QMainWindow {
   void liveUpdated();
   // lastCircuitScore() is current.
   void circuitScored();
+  void graphJsonSaved(const QString& path);
+  void graphJsonOpened(const QString& path);
+  // The Neuron panel shows the direct logit effect of the inspected neuron.
+  void logitEffectShown();
 
  protected:
   void dragEnterEvent(QDragEnterEvent* event) override;
@@ -146,6 +186,20 @@ class MainWindow : public QMainWindow {
   void showCircuit();
   // The circuit changed (threshold, ablations): the curves' marker and the prompt score follow.
   void circuitEdited();
+  // Edit menu, annotations, find, collapse and the Neuron panel's wiring (main_window_circuit.cpp).
+  void buildEditMenu();
+  void wireAnnotations();
+  void updateUndoActions();
+  void extendNodeMenu(QMenu* menu, const NodeKey& key);
+  void addCollapseAction(QMenu* menu, int group);
+  void applyCollapsed();
+  void showLabels();
+  void refreshInspectorLabel();
+  void onNodeSelected(const NodeKey& key);
+  void requestLogitEffect(const NodeKey& key);
+  // Graph JSON (main_window_graph_json.cpp): read-only mode while an imported graph is shown.
+  void setImportedMode(const QString& path);
+  void updateTitle();
   // Runs `write` and reports it in the status bar, or shows its error: the exports' one way to end.
   bool reportExport(const QString& path, const std::function<void()>& write);
 
@@ -176,6 +230,18 @@ class MainWindow : public QMainWindow {
   QDockWidget* chartDock_ = nullptr;
   QDockWidget* steerDock_ = nullptr;
   QDockWidget* inspectorDock_ = nullptr;
+  CircuitHistory* history_ = nullptr;
+  FindBar* findBar_ = nullptr;
+  JobRunner* neuronRunner_ = nullptr;
+  JobRunner* graphFiles_ = nullptr;
+  QAction* undo_ = nullptr;
+  QAction* redo_ = nullptr;
+  std::vector<QAction*> editActions_;  // disabled while an imported graph is shown
+  std::set<QString> collapsed_;
+  std::vector<Supernode> appliedCollapsed_;  // what the graph was last given
+  std::vector<NodeKey> shownKeys_;           // the nodes showCircuit last drew (pins may change them)
+  QString importedPath_;
+  QString tracedPrompt_;  // another prompt's trace clears the undo stack
 };
 
 }  // namespace ce::ui

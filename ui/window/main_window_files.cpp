@@ -17,11 +17,24 @@
 #include "panels/prompt_panel.h"
 #include "panels/token_chart.h"
 #include "prompt_sets/prompt_set_view.h"
+#include "state/circuit_history.h"
 #include "state/session.h"
 #include "window/exporter.h"
 #include "window/main_window.h"
 
 namespace ce::ui {
+
+namespace {
+CircuitSnapshot snapshotOf(const Session& s) {
+  CircuitSnapshot c;
+  c.groups = s.groups;
+  c.nodeFactors = s.nodeFactors;
+  c.nodeValues = s.nodeValues;
+  c.labels = s.labels;
+  c.pins = s.pins;
+  return c;
+}
+}  // namespace
 
 Session MainWindow::currentSession() const {
   Session s;
@@ -32,6 +45,8 @@ Session MainWindow::currentSession() const {
   s.groups = state_->groups();
   s.nodeFactors = state_->nodeFactors();
   s.nodeValues = state_->nodeValues();
+  s.labels = state_->labels();
+  s.pins = state_->pins();
   s.promptSet = promptSet_->settings();
   s.programVersion = QStringLiteral(CE_VERSION);
   return s;
@@ -59,28 +74,28 @@ void MainWindow::applySession(const Session& session) {
   if (!sameModel) {
     // The interventions refer to the new model's nodes: applied once it has loaded.
     openModel(modelDir);
-    auto groups = session.groups;
-    auto factors = session.nodeFactors;
-    auto values = session.nodeValues;
+    const CircuitSnapshot circuit = snapshotOf(session);
     const TraceSettings settings = session.trace;
     const PromptSetSettings promptSet = session.promptSet;
     auto connection = std::make_shared<QMetaObject::Connection>();
     *connection =
-        connect(this, &MainWindow::modelLoaded, this, [this, groups, factors, values, settings, promptSet, connection] {
+        connect(this, &MainWindow::modelLoaded, this, [this, circuit, settings, promptSet, connection] {
           QObject::disconnect(*connection);
           applyingSession_ = true;
           // Loading set the chat box to the model's default; the session's choice wins.
           prompt_->setSettings(settings);
-          state_->setAll(groups, factors, values);
+          state_->restore(circuit);
           promptSet_->applySettings(promptSet);
+          history_->clear();  // a session starts a history of its own
           applyingSession_ = false;
           setWindowModified(false);
         });
     return;
   }
   applyingSession_ = true;
-  state_->setAll(session.groups, session.nodeFactors, session.nodeValues);
+  state_->restore(snapshotOf(session));
   promptSet_->applySettings(session.promptSet);
+  history_->clear();
   applyingSession_ = false;
   setWindowModified(false);
   updateTokenStrip();

@@ -64,6 +64,16 @@ void MainWindow::buildMenus() {
         this, tr("Export Circuit"), QStringLiteral("circuit.json"), tr("JSON (*.json);;CSV (*.csv)"));
     if (!path.isEmpty()) exportCircuit(path);
   });
+  file->addAction(tr("Export Graph &JSON…"), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export Graph JSON"), QStringLiteral("graph.json"),
+                                                      tr("Graph JSON (*.json)"));
+    if (!path.isEmpty()) exportGraphJson(path);
+  });
+  file->addAction(tr("Open Graph JSON…"), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Graph JSON"), QString(),
+                                                      tr("Graph JSON (*.json)"));
+    if (!path.isEmpty()) openGraphJson(path);
+  });
   file->addAction(tr("Export &Next-Token Chart…"), this, [this] {
     const QString path =
         QFileDialog::getSaveFileName(this, tr("Export Next-Token Chart"), QStringLiteral("next-token.svg"),
@@ -79,6 +89,8 @@ void MainWindow::buildMenus() {
   file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);
+
+  buildEditMenu();
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   view->addAction(tr("&Fit Graph"), this, [this] {
@@ -105,15 +117,15 @@ void MainWindow::buildMenus() {
   circuit->addAction(tr("&Cancel Job"), this, &MainWindow::cancelJob)
       ->setShortcut(QKeySequence(Qt::Key_Escape));
   circuit->addSeparator();
-  circuit->addAction(tr("&Group Selection"), this, [this] { onGroupRequested(graph_->selectedNodes()); })
-      ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
-  circuit
-      ->addAction(tr("&Ablate Selection"), this,
-                  [this] { onNodeFactorRequested(graph_->selectedNodes(), 0.0); })
-      ->setShortcut(QKeySequence(Qt::Key_A));
-  circuit->addAction(tr("&Reset Interventions"), state_, &InterventionState::reset);
+  QAction* group =
+      circuit->addAction(tr("&Group Selection"), this, [this] { onGroupRequested(graph_->selectedNodes()); });
+  group->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
+  QAction* ablate = circuit->addAction(tr("&Ablate Selection"), this,
+                                       [this] { onNodeFactorRequested(graph_->selectedNodes(), 0.0); });
+  ablate->setShortcut(QKeySequence(Qt::Key_A));
+  QAction* reset = circuit->addAction(tr("&Reset Interventions"), state_, &InterventionState::reset);
   circuit->addSeparator();
-  circuit->addAction(tr("Make &Specific Groups…"), this, [this] {
+  QAction* specific = circuit->addAction(tr("Make &Specific Groups…"), this, [this] {
     bool ok = false;
     const QString other = QInputDialog::getText(
         this, tr("Make Specific Groups"),
@@ -122,6 +134,7 @@ void MainWindow::buildMenus() {
         QLineEdit::Normal, prompt_->settings().patch, &ok);
     if (ok && !other.isEmpty()) makeSpecificGroups(other);
   });
+  editActions_.insert(editActions_.end(), {group, ablate, reset, specific});
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&About Circuit Explorer"), this, [this] {
