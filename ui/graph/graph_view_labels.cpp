@@ -103,8 +103,9 @@ void CircuitGraphView::schedulePlacement() {
 
 void CircuitGraphView::placeCaptions() const {
   placementPending_ = false;
-  // Greedy, most important first: a caption goes right of its node, else left, where it covers neither a
-  // caption already placed nor another node's disc; else it is hidden at this zoom. Overlap depends on the
+  // Greedy, most important first: a caption goes right of its node, else left, where it stays inside the
+  // content and covers neither a caption already placed nor another node's disc; else it is hidden at this
+  // zoom. Overlap depends on the
   // zoom only (panning moves all alike), so this runs after zooms and edits, not on scrolls.
   if (captioned_.empty()) return;
   const QTransform t = transform();
@@ -129,7 +130,10 @@ void CircuitGraphView::placeCaptions() const {
   for (const auto& [key, n] : allByKey_)
     if (n->kind() == NodeItem::Kind::Embedding || n->kind() == NodeItem::Kind::Logit) addDisc(n);
   std::vector<QRectF> placed;
+  // Inside the content (what fitAll shows), so that a fitted view never cuts a caption off.
+  const QRectF content = t.mapRect(contentRect_);
   auto free = [&](const QRectF& r, const NodeItem* own) {
+    if (!content.contains(r)) return false;
     for (const QRectF& o : placed)
       if (o.intersects(r)) return false;
     for (double x = std::floor(r.left() / kBucket); x <= std::floor(r.right() / kBucket); ++x) {
