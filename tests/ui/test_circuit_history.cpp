@@ -21,6 +21,7 @@ class TestCircuitHistory : public QObject {
   void sliderDragIsOneStep();
   void draggedBackLeavesNoStep();
   void batchedEditIsOneStep();
+  void mergeIsOneStep();
   void unrecordedChangeAndClear();
   void textsNameTheEdit();
 };
@@ -135,6 +136,25 @@ void TestCircuitHistory::batchedEditIsOneStep() {
   QCOMPARE(r.history.stack()->undoText(), QStringLiteral("Ablate 5 Nodes"));
   r.history.stack()->undo();
   QVERIFY(r.state.nodeFactors().empty());
+}
+
+void TestCircuitHistory::mergeIsOneStep() {
+  Rig r;
+  r.state.addGroup(QStringLiteral("a"), {key(1, 2, 3), key(1, 2, 4)});
+  r.state.addGroup(QStringLiteral("b"), {key(1, 2, 4), key(2, -1, 7)});
+  r.state.setGroupFactor(1, 0.0);
+  const CircuitSnapshot before = r.history.current();
+  r.state.mergeGroups(0, 1);
+  QCOMPARE(r.state.groups().size(), size_t{1});
+  QVERIFY(r.state.groups()[0].nodes == (std::vector<ce::ui::NodeKey>{key(1, 2, 3), key(1, 2, 4), key(2, -1, 7)}));
+  QCOMPARE(r.state.groups()[0].factor, 1.0);  // the target keeps its own factor
+  QCOMPARE(r.history.stack()->undoText(), QStringLiteral("Merge Group \u201cb\u201d into \u201ca\u201d"));
+  r.history.stack()->undo();
+  QVERIFY(r.history.current() == before);
+  QCOMPARE(r.state.groups()[1].factor, 0.0);
+  r.state.mergeGroups(0, 0);  // refused
+  r.state.mergeGroups(0, 5);
+  QCOMPARE(r.state.groups().size(), size_t{2});
 }
 
 void TestCircuitHistory::unrecordedChangeAndClear() {

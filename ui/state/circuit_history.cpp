@@ -2,6 +2,7 @@
 
 #include <QUndoCommand>
 #include <QUndoStack>
+#include <algorithm>
 #include <set>
 
 #include "ce/core/circuits/basis.h"
@@ -196,6 +197,21 @@ QString CircuitHistory::describe(const CircuitSnapshot& before, const CircuitSna
   if (ag.size() + 1 == bg.size()) {
     size_t i = 0;
     while (i < ag.size() && sameGroup(ag[i], bg[i])) ++i;
+    // The group gone is the one whose name and colour no group after has (a merged group changed its nodes).
+    for (size_t j = 0; j < bg.size(); ++j) {
+      if (std::none_of(ag.begin(), ag.end(),
+                       [&](const SteeringGroup& g) { return g.name == bg[j].name && g.color == bg[j].color; })) {
+        i = j;
+        break;
+      }
+    }
+    // A group that grew while another went: a merge.
+    for (const auto& grown : ag) {
+      for (const auto& was : bg) {
+        if (was.name == grown.name && grown.nodes.size() > was.nodes.size())
+          return tr("Merge Group \u201c%1\u201d into \u201c%2\u201d").arg(bg[i].name, grown.name);
+      }
+    }
     return tr("Remove Group \u201c%1\u201d").arg(bg[i].name);
   }
   if (ag.size() > bg.size() + 1) return tr("Add %1 Groups").arg(ag.size() - bg.size());

@@ -43,6 +43,17 @@ void InterventionState::renameGroup(int index, const QString& name) {
   Q_EMIT changed();
 }
 
+void InterventionState::mergeGroups(int into, int from) {
+  const int n = static_cast<int>(groups_.size());
+  if (into < 0 || from < 0 || into >= n || from >= n || into == from) return;
+  auto& target = groups_[static_cast<size_t>(into)].nodes;
+  for (const auto& k : groups_[static_cast<size_t>(from)].nodes) {
+    if (std::find(target.begin(), target.end(), k) == target.end()) target.push_back(k);
+  }
+  groups_.erase(groups_.begin() + from);
+  Q_EMIT changed();
+}
+
 std::vector<int> InterventionState::groupsOf(const NodeKey& key) const {
   NodeKey every = key;
   every.node.pos = -1;

@@ -68,6 +68,9 @@ class InterventionState : public QObject {
   void setGroupFactor(int index, double factor);
   // An empty name is refused (ignored).
   void renameGroup(int index, const QString& name);
+  // Group `from`'s nodes join group `into` (keeping its name, colour and factor; nodes it already holds are not
+  // repeated) and `from` is removed. Out-of-range or equal indices are ignored.
+  void mergeGroups(int into, int from);
   // The groups holding `key` itself or its neuron at every position (pos -1), in order.
   std::vector<int> groupsOf(const NodeKey& key) const;
   // factor 1 removes the node's own edit. A node has one own edit: a factor replaces a value and back.

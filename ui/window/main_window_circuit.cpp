@@ -229,6 +229,13 @@ void MainWindow::addCollapseAction(QMenu* menu, int group) {
   menu->addSeparator();
   menu->addAction(collapsed ? tr("Expand") : tr("Collapse into One Node"), this,
                   [this, name, collapsed] { setGroupCollapsed(name, !collapsed); });
+  if (state_->groups().size() < 2) return;
+  QMenu* merge = menu->addMenu(tr("Merge Into"));
+  for (size_t g = 0; g < state_->groups().size(); ++g) {
+    if (static_cast<int>(g) == group) continue;
+    merge->addAction(state_->groups()[g].name, this,
+                     [this, into = static_cast<int>(g), group] { state_->mergeGroups(into, group); });
+  }
 }
 
 void MainWindow::setGroupCollapsed(const QString& name, bool collapsed) {
