@@ -1,6 +1,7 @@
 // circuit-explorer: the Qt front end. Options: --model DIR, --session FILE (open a saved session: model,
 // prompt, groups and interventions), --screenshot FILE (render the window after the start-up trace and exit),
-// --select NODE (inspect a node after that trace), --plot-sweep CSV --out FIG (draw a saved sweep and exit).
+// --select NODE (inspect a node after that trace), --plot-sweep CSV --out FIG (draw a saved sweep and exit),
+// --export-graph FIG (the printed graph figure of the start-up trace, then exit).
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
@@ -133,7 +134,12 @@ int main(int argc, char** argv) {
   const QCommandLineOption groupOption(QStringLiteral("group-label"),
                                        QStringLiteral("With --plot-sweep: the group's name in the title."),
                                        QStringLiteral("TEXT"));
-  parser.addOptions({plotOption, outOption, groupOption});
+  const QCommandLineOption graphFigureOption(
+      QStringLiteral("export-graph"),
+      QStringLiteral("After the start-up trace (or --session's), write the printed graph figure FIG (SVG, PDF or "
+                     "PNG at 300 DPI; 17 × 12 cm), then exit."),
+      QStringLiteral("FIG"));
+  parser.addOptions({plotOption, outOption, groupOption, graphFigureOption});
   parser.process(app);
   if (parser.isSet(plotOption)) {
     if (!parser.isSet(outOption)) {
@@ -164,6 +170,32 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "circuit-explorer: %s\n", qPrintable(window.lastError()));
       return 1;
     }
+  }
+
+  if (parser.isSet(graphFigureOption)) {
+    ce::ui::figures::FigureSpec spec = ce::ui::figures::defaultSpec(ce::ui::figures::FigureKind::Graph);
+    spec.path = parser.value(graphFigureOption);
+    auto* runner = window.heavyRunner();
+    QObject::connect(&window, &ce::ui::MainWindow::traceFinished, &window, [&window, spec, runner] {
+      // After the labels and exemplars that follow a trace, so the figure shows one settled state.
+      auto* poll = new QTimer(&window);
+      QObject::connect(poll, &QTimer::timeout, &window, [&window, spec, poll, runner] {
+        if (runner->isBusy() || window.exemplarRunner()->isBusy()) return;
+        poll->stop();
+        const bool ok = window.exportFigure(ce::ui::figures::FigureKind::Graph, spec);
+        if (ok) {
+          std::printf("circuit-explorer: saved %s\n", qPrintable(spec.path));
+        } else {
+          std::fprintf(stderr, "circuit-explorer: %s\n", qPrintable(window.lastError()));
+        }
+        QApplication::exit(ok ? 0 : 1);
+      });
+      poll->start(200);
+    });
+    QObject::connect(runner, &ce::ui::JobRunner::failed, &window, [](const QString& name, const QString& message) {
+      std::fprintf(stderr, "circuit-explorer: %s failed: %s\n", qPrintable(name), qPrintable(message));
+      QApplication::exit(1);
+    });
   }
 
   const bool screenshot = parser.isSet(screenshotOption);

@@ -2,6 +2,8 @@
 // the SVG, physical sizes of PNG and PDF, the graph and sweep figures, the export dialog's memory, the one
 // write path's OS reasons, and `circuit-trace plot-curves`.
 #include <QApplication>
+#include <QBarCategoryAxis>
+#include <QChart>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFile>
@@ -9,6 +11,7 @@
 #include <QJsonArray>
 #include <QImage>
 #include <QLineEdit>
+#include <QProcess>
 #include <QRegularExpression>
 #include <QSettings>
 #include <QSpinBox>
@@ -23,7 +26,12 @@
 #include "figures/figure_export_dialog.h"
 #include "figures/figure_plot.h"
 #include "figures/figure_writer.h"
+#include "figures/graph_figure.h"
+#include "graph/circuit_graph_view.h"
+#include "gui_support.h"
+#include "panels/token_chart.h"
 #include "test_support.h"
+#include "window/exporter.h"
 
 using namespace ce::ui::figures;
 using ce::core::Ablation;
@@ -222,6 +230,11 @@ class TestFigures : public QObject {
     auto draw = [](QPainter&, const QRectF&) {};
     QCOMPARE(ce::test::error_of([&] { writeFigure(spec, draw); }),
              missing.toStdString() + ": No such file or directory");
+    // The explorer's other exports share the write path.
+    const std::string csv = tmp_.filePath(QStringLiteral("no-such-folder/c.csv")).toStdString();
+    ce::ui::NamedCurve one{QStringLiteral("relp"), QStringLiteral("mlp_act"), twelveCurves()[0].curve};
+    QCOMPARE(ce::test::error_of([&] { ce::ui::Exporter::exportCurves(QString::fromStdString(csv), {one}); }),
+             csv + ": No such file or directory");
     spec.path = tmp_.filePath(QStringLiteral("fig.bmp"));
     QCOMPARE(ce::test::error_of([&] { writeFigure(spec, draw); }),
              spec.path.toStdString() + ": unknown figure format 'bmp' (use .svg, .pdf or .png)");
@@ -309,6 +322,85 @@ class TestFigures : public QObject {
     const QStringList texts = svgTexts(readAll(spec.path));
     for (const char* t : {"\u201c Sacramento\u201d", "\u201c Austin\u201d", "\u201c Dallas\u201d", "0.905", "0.998"})
       QVERIFY2(texts.contains(QString::fromUtf8(t)), t);
+  }
+
+  void graphFigureHasTitleAndLegend() {
+    QCOMPARE(sizeReferences(3.7), (std::vector<double>{2, 1, 0.5}));
+    QCOMPARE(sizeReferences(0.8), (std::vector<double>{0.5, 0.2, 0.1}));
+    QVERIFY(sizeReferences(0).empty());
+    ce::ui::CircuitGraphView view;
+    view.resize(600, 400);
+    const QStringList tokens = {QStringLiteral("Fact"), QStringLiteral(":"), QStringLiteral(" Dallas"), QStringLiteral(" is")};
+    std::vector<ce::core::NodeEffect> nodes(3);
+    nodes[0].node = {0, 2, 7};
+    nodes[0].effect = 2.5f;
+    nodes[1].node = {1, 3, 11};
+    nodes[1].effect = -1.0f;
+    nodes[2].node = {2, 3, 5};
+    nodes[2].effect = 0.5f;
+    view.setCircuit(Basis::MlpAct, 3, tokens, nodes, {});
+    GraphFigureText text;
+    text.prompt = QStringLiteral("Fact: Dallas is");
+    text.answer = QStringLiteral(" Austin");
+    text.contrast = QStringLiteral(" Sacramento");
+    text.metric = QStringLiteral("logit(\u201c Austin\u201d) \u2212 logit(\u201c Sacramento\u201d)");
+    FigureSpec spec;
+    spec.path = tmp_.filePath(QStringLiteral("graph.svg"));
+    spec.width = 17;
+    spec.height = 12;
+    DrawnFigure drawn;
+    writeFigure(spec, [&](QPainter& p, const QRectF& page) { drawn = drawGraphFigure(p, page, view, text); });
+    QCOMPARE(drawn.titleLines.join(QLatin1Char(' ')),
+             QStringLiteral("\u201cFact: Dallas is\u201d \u2192 \u201c Austin\u201d"));
+    QCOMPARE(drawn.legend, (QStringList{QStringLiteral("raises the metric (for \u201c Austin\u201d)"),
+                                        QStringLiteral("lowers it (for \u201c Sacramento\u201d)"), QStringLiteral("2"),
+                                        QStringLiteral("1"), QStringLiteral("0.5")}));
+    const QStringList texts = svgTexts(readAll(spec.path));
+    // The token axis of the scene is in the figure.
+    QVERIFY(texts.contains(QStringLiteral("Dallas")) || texts.join(QLatin1Char('|')).contains(QStringLiteral("Dallas")));
+    for (const QString& t : drawn.legend) QVERIFY2(texts.contains(t), qPrintable(t));
+    ce::ui::CircuitGraphView empty;
+    QCOMPARE(ce::test::error_of([&] { writeFigure(spec, [&](QPainter& p, const QRectF& page) { drawGraphFigure(p, page, empty, text); }); }),
+             std::string("the graph is empty"));
+  }
+
+  void exportGraphOption() {
+    // `circuit-explorer --export-graph FIG`: the README's Texas graph figure, from the start-up trace.
+    const QString svg = tmp_.filePath(QStringLiteral("texas.svg"));
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(CE_BIN_DIR "/circuit-explorer"), {QStringLiteral("--export-graph"), svg});
+    QVERIFY(p.waitForFinished(300000));
+    QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+    const QStringList texts = svgTexts(readAll(svg));
+    QVERIFY(texts.contains(QStringLiteral("\u201cFact: the capital of the state containing Dallas is\u201d \u2192 \u201c Austin\u201d")));
+    QVERIFY(texts.contains(QStringLiteral("raises the metric (for \u201c Austin\u201d)")));
+    for (const char* token : {"Dallas", "containing", "capital"}) QVERIFY2(texts.contains(QString::fromLatin1(token)), token);
+    const QString missing = tmp_.filePath(QStringLiteral("no-such-folder/texas.svg"));
+    p.start(QStringLiteral(CE_BIN_DIR "/circuit-explorer"), {QStringLiteral("--export-graph"), missing});
+    QVERIFY(p.waitForFinished(300000));
+    QCOMPARE(p.exitCode(), 1);
+    QVERIFY2(QString::fromLocal8Bit(p.readAllStandardError())
+                 .contains(QStringLiteral("circuit-explorer: %1: No such file or directory\n").arg(missing)),
+             "the OS's reason");
+  }
+
+  void nextTokenLabelsAreWhole() {
+    // The Next Token dock of the explorer as it opens: Qt Charts elided every token to "…" (it measured
+    // the labels before the dock had its width) and kept them so.
+    std::unique_ptr<ce::ui::MainWindow> w;
+    ce::test::openExplorer(w);
+    QVERIFY(w);
+    ce::ui::TokenChart* chart = w->tokenChart();
+    chart->grab();
+    const auto axes = chart->chart()->axes(Qt::Vertical);
+    QCOMPARE(axes.size(), 1);
+    auto* categories = qobject_cast<QBarCategoryAxis*>(axes[0]);
+    QVERIFY(categories);
+    QCOMPARE(categories->categories().last(), QStringLiteral("\u201c Austin\u201d"));
+    QVERIFY(!categories->labelsTruncated());
   }
 
   void dialogRemembersSizeUnitAndDpi() {

@@ -2,6 +2,8 @@
 
 #include <QVector>
 
+#include "graph/graph_style.h"
+
 namespace ce::ui::figures {
 
 QString unitName(Unit unit) { return unit == Unit::Cm ? QStringLiteral("cm") : QStringLiteral("in"); }
@@ -53,6 +55,8 @@ QPen FigureStyle::linePen(const QColor& color, Dash dash) const {
   }
   return pen;
 }
+
+QColor FigureStyle::signColor(double effect) { return ce::ui::style::signColor(effect); }
 
 const FigureStyle& figureStyle() {
   static const FigureStyle style;

@@ -58,6 +58,9 @@ struct FigureStyle {
   // for top-1 shares: the dash patterns of every figure.
   enum class Dash { Solid, Dashed, Dotted };
   QPen linePen(const QColor& color, Dash dash) const;
+  // The sign of an effect on the metric as the circuit graph draws it: blue raises logit(answer) −
+  // logit(contrast), orange lowers it (graph_style.h is the one source).
+  static QColor signColor(double effect);
 };
 
 // The style every figure uses.

@@ -1,22 +1,13 @@
 #include "window/exporter.h"
 
 #include <QFileInfo>
-#include <QGraphicsScene>
-#include <QGuiApplication>
-#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QPageSize>
-#include <QPalette>
-#include <QPainter>
-#include <QPdfWriter>
-#include <QSaveFile>
-#include <QSvgGenerator>
 #include <QTextStream>
-#include <cmath>
 
 #include "ce/core/base/error.h"
+#include "figures/figure_writer.h"
 
 namespace ce::ui {
 
@@ -28,66 +19,10 @@ using ce::core::Error;
   throw Error(path.toStdString() + ": " + why.toStdString());
 }
 
-void writeAtomically(const QString& path, const QByteArray& bytes) {
-  QSaveFile f(path);
-  if (!f.open(QIODevice::WriteOnly)) fail(path, f.errorString());
-  f.write(bytes);
-  if (!f.commit()) fail(path, f.errorString());
-}
-
-QColor background() { return QGuiApplication::palette().color(QPalette::Base); }
+// Every file of the exporter goes through the figures' one write path (atomic, with the OS's reason).
+void writeAtomically(const QString& path, const QByteArray& bytes) { figures::writeFileAtomically(path, bytes); }
 
 }  // namespace
-
-void Exporter::exportScene(QGraphicsScene* scene, const QString& path) {
-  const QRectF source = scene->itemsBoundingRect().adjusted(-20, -20, 20, 20);
-  if (source.isEmpty()) fail(path, QStringLiteral("the graph is empty"));
-  const QString suffix = QFileInfo(path).suffix().toLower();
-  if (suffix == QLatin1String("png")) {
-    // Paper figures want ~2000 px across whatever the scene's own units are.
-    const double scale = std::min(4.0, 2400.0 / std::max(source.width(), source.height()));
-    QImage image(QSize(static_cast<int>(std::ceil(source.width() * scale)),
-                       static_cast<int>(std::ceil(source.height() * scale))),
-                 QImage::Format_ARGB32_Premultiplied);
-    // The background the scene is seen on (the palette's base, dark on a dark desktop), so that labels drawn
-    // in the palette's text colour stay legible in the figure.
-    image.fill(background());
-    {
-      QPainter p(&image);
-      p.setRenderHint(QPainter::Antialiasing);
-      p.setRenderHint(QPainter::TextAntialiasing);
-      scene->render(&p, QRectF(image.rect()), source);
-    }
-    if (!image.save(path, "PNG")) fail(path, QStringLiteral("cannot write the PNG"));
-  } else if (suffix == QLatin1String("svg")) {
-    QSvgGenerator svg;
-    svg.setFileName(path);
-    svg.setSize(source.size().toSize());
-    svg.setViewBox(QRectF(QPointF(0, 0), source.size()));
-    svg.setTitle(QStringLiteral("Circuit"));
-    svg.setDescription(QStringLiteral("Circuit Explorer graph"));
-    QPainter p;
-    if (!p.begin(&svg)) fail(path, QStringLiteral("cannot write the SVG"));
-    p.fillRect(QRectF(QPointF(0, 0), source.size()), background());
-    scene->render(&p, QRectF(QPointF(0, 0), source.size()), source);
-    p.end();
-  } else if (suffix == QLatin1String("pdf")) {
-    QPdfWriter pdf(path);
-    pdf.setTitle(QStringLiteral("Circuit"));
-    pdf.setCreator(QStringLiteral("Circuit Explorer"));
-    pdf.setResolution(72);
-    pdf.setPageSize(QPageSize(source.size(), QPageSize::Point));
-    pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
-    QPainter p;
-    if (!p.begin(&pdf)) fail(path, QStringLiteral("cannot write the PDF"));
-    p.fillRect(p.viewport(), background());
-    scene->render(&p, QRectF(), source);
-    p.end();
-  } else {
-    fail(path, QStringLiteral("unknown figure format '%1' (use .png, .svg or .pdf)").arg(suffix));
-  }
-  if (QFileInfo(path).size() <= 0) fail(path, QStringLiteral("nothing was written"));
-}
 
 void Exporter::exportCircuit(const QString& path, ce::core::Basis basis, const QStringList& tokens,
                              const std::vector<ce::core::NodeEffect>& nodes,

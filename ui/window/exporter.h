@@ -1,4 +1,5 @@
-// Figure and data export: the graph scene to PNG/SVG/PDF, the circuit's nodes and edges to JSON/CSV.
+// Data export: the circuit's nodes and edges to JSON/CSV, the curves to CSV; every file through the figures'
+// one write path (figures::writeFileAtomically: atomic, with the OS's reason). Figures: ui/figures.
 #pragma once
 
 #include <QString>
@@ -8,8 +9,6 @@
 #include "ce/core/circuits/attribution.h"
 #include "ce/core/circuits/circuit_evaluator.h"
 #include "ce/core/circuits/edge_attribution.h"
-
-class QGraphicsScene;
 
 namespace ce::ui {
 
@@ -21,8 +20,6 @@ struct NamedCurve {
 
 class Exporter {
  public:
-  // By suffix: .png (raster, 2x), .svg and .pdf (vector). Throws ce::core::Error with the reason.
-  static void exportScene(QGraphicsScene* scene, const QString& path);
   // By suffix: .json (nodes and edges with names and tokens) or .csv (one node per row).
   // Throws ce::core::Error with the reason.
   static void exportCircuit(const QString& path, ce::core::Basis basis, const QStringList& tokens,

@@ -28,6 +28,11 @@ class QTabWidget;
 
 namespace ce::ui {
 
+namespace figures {
+enum class FigureKind;
+struct FigureSpec;
+}  // namespace figures
+
 class CircuitGraphView;
 class CircuitHistory;
 class CurvesView;
@@ -127,6 +132,12 @@ class MainWindow : public QMainWindow {
   // The next-token chart or the curves chart as a figure (.png, .svg, .pdf); curves also as .csv.
   bool exportNextTokenChart(const QString& path);
   bool exportCurves(const QString& path);
+  // Figures for print (main_window_figures.cpp): the graph, the next-token chart, the curves (or, for a .csv
+  // path, their data) and the sweep, drawn by ui/figures at spec's size. False, with the error shown, when
+  // there is nothing to draw or the file cannot be written (the OS's reason).
+  bool exportFigure(figures::FigureKind kind, const figures::FigureSpec& spec);
+  // The export dialog for `kind` (size, unit, DPI, file), then exportFigure.
+  void askFigureExport(figures::FigureKind kind);
   // Finds "L3/N701", "L3/N701@9" or a label in the graph, selects and centres what it finds, and says the
   // outcome in the find bar ("no node matches 'x'"). Returns the nodes found.
   std::vector<NodeKey> findInGraph(const QString& query);

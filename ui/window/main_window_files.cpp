@@ -19,6 +19,7 @@
 #include "prompt_sets/prompt_set_view.h"
 #include "state/circuit_history.h"
 #include "state/session.h"
+#include "figures/figure_export_dialog.h"
 #include "window/exporter.h"
 #include "window/main_window.h"
 
@@ -135,8 +136,9 @@ bool MainWindow::reportExport(const QString& path, const std::function<void()>& 
   }
 }
 
+// The figures at the size the export dialog last remembered (main_window_figures.cpp draws them).
 bool MainWindow::exportGraph(const QString& path) {
-  return reportExport(path, [&] { Exporter::exportScene(graph_->scene(), path); });
+  return exportFigure(figures::FigureKind::Graph, figures::rememberedSpec(figures::FigureKind::Graph, path));
 }
 
 bool MainWindow::exportCircuit(const QString& path) {
@@ -158,17 +160,11 @@ bool MainWindow::exportCircuit(const QString& path) {
 }
 
 bool MainWindow::exportNextTokenChart(const QString& path) {
-  return reportExport(path, [&] { Exporter::exportScene(chart_->scene(), path); });
+  return exportFigure(figures::FigureKind::NextToken, figures::rememberedSpec(figures::FigureKind::NextToken, path));
 }
 
 bool MainWindow::exportCurves(const QString& path) {
-  return reportExport(path, [&] {
-    if (path.endsWith(QStringLiteral(".csv"), Qt::CaseInsensitive)) {
-      Exporter::exportCurves(path, curves_->namedCurves());
-    } else {
-      Exporter::exportScene(curves_->chartView()->scene(), path);
-    }
-  });
+  return exportFigure(figures::FigureKind::Curves, figures::rememberedSpec(figures::FigureKind::Curves, path));
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -13,6 +13,7 @@
 #include "panels/prompt_panel.h"
 #include "prompt_sets/prompt_set_view.h"
 #include "prompt_sets/set_graph_view.h"
+#include "figures/figure_export_dialog.h"
 #include "window/main_window.h"
 
 namespace ce::ui {
@@ -51,13 +52,8 @@ void MainWindow::buildMenus() {
   });
   save->setShortcut(QKeySequence::Save);
   file->addSeparator();
-  file->addAction(tr("Export &Graph…"), this,
-                  [this] {
-                    const QString path =
-                        QFileDialog::getSaveFileName(this, tr("Export Graph"), QStringLiteral("circuit.svg"),
-                                                     tr("SVG (*.svg);;PDF (*.pdf);;PNG (*.png)"));
-                    if (!path.isEmpty()) exportGraph(path);
-                  })
+  // Figures go through the export dialog (size, unit, DPI): main_window_figures.cpp.
+  file->addAction(tr("Export &Graph…"), this, [this] { askFigureExport(figures::FigureKind::Graph); })
       ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
   file->addAction(tr("Export &Circuit Data…"), this, [this] {
     const QString path = QFileDialog::getSaveFileName(
@@ -74,18 +70,8 @@ void MainWindow::buildMenus() {
                                                       tr("Graph JSON (*.json)"));
     if (!path.isEmpty()) openGraphJson(path);
   });
-  file->addAction(tr("Export &Next-Token Chart…"), this, [this] {
-    const QString path =
-        QFileDialog::getSaveFileName(this, tr("Export Next-Token Chart"), QStringLiteral("next-token.svg"),
-                                     tr("SVG (*.svg);;PDF (*.pdf);;PNG (*.png)"));
-    if (!path.isEmpty()) exportNextTokenChart(path);
-  });
-  file->addAction(tr("Export C&urves…"), this, [this] {
-    const QString path =
-        QFileDialog::getSaveFileName(this, tr("Export Curves"), QStringLiteral("curves.svg"),
-                                     tr("SVG (*.svg);;PDF (*.pdf);;PNG (*.png);;CSV (*.csv)"));
-    if (!path.isEmpty()) exportCurves(path);
-  });
+  file->addAction(tr("Export &Next-Token Chart…"), this, [this] { askFigureExport(figures::FigureKind::NextToken); });
+  file->addAction(tr("Export C&urves…"), this, [this] { askFigureExport(figures::FigureKind::Curves); });
   file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);
