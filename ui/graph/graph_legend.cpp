@@ -52,11 +52,12 @@ void GraphLegend::relayout() {
   const QFontMetrics fm(font());
   const QStringList rows = {positive_,       tr("lowers it"),          tr("ablated ×0 / mean"),
                             tr("steered ×k"),  tr("pinned"),             tr("embedding / logit"),
-                            tr("error node"),  tr("Imported graph (read-only)")};
+                            tr("error node"),  tr("Imported graph (read-only)"),
+                            tr("link weight > 0 / < 0")};
   int w = fm.horizontalAdvance(tr("Colour: effect on the metric"));
   for (const auto& r : rows) w = std::max(w, kKey + 4 + fm.horizontalAdvance(r));
   // Title, the colour or kind rows, pinned, embedding / logit.
-  const int keyRows = imported_ ? 5 : 7;
+  const int keyRows = imported_ ? 6 : 7;
   int h = kPad * 2 + kLine * keyRows;
   if (!referenceEffects().empty()) {
     h += kLine + static_cast<int>(2 * kMaxCirclePx) + fm.height() + 4;
@@ -101,6 +102,12 @@ void GraphLegend::paintEvent(QPaintEvent*) {
     p.setBrush(style::error().darker(170));
     p.drawRect(QRectF(key.x() - 2.75, y + kLine / 2.0 - 2.75, 5.5, 5.5));
     row(tr("error node"));
+    // Links carry circuit-tracer's signed weight; their colour follows its sign.
+    p.setPen(QPen(style::raises(), 2));
+    p.drawLine(key + QPointF(-6, y + kLine / 2.0 - 2), key + QPointF(6, y + kLine / 2.0 - 2));
+    p.setPen(QPen(style::lowers(), 2));
+    p.drawLine(key + QPointF(-6, y + kLine / 2.0 + 2), key + QPointF(6, y + kLine / 2.0 + 2));
+    row(tr("link weight > 0 / < 0"));
   } else {
     textRow(tr("Colour: effect on the metric"), kPad);
     y += kLine;
