@@ -53,11 +53,12 @@ void GraphLegend::relayout() {
   const QStringList rows = {positive_,       tr("lowers it"),          tr("ablated ×0 / mean"),
                             tr("steered ×k"),  tr("pinned"),             tr("embedding / logit"),
                             tr("error node"),  tr("Imported graph (read-only)"),
-                            tr("link weight > 0 / < 0")};
+                            tr("link weight > 0 / < 0"),  tr("L3/N701 ×0: id, edit"),
+                            tr("label (italic: from exemplars)") + QStringLiteral("   ")};
   int w = fm.horizontalAdvance(tr("Colour: effect on the metric"));
   for (const auto& r : rows) w = std::max(w, kKey + 4 + fm.horizontalAdvance(r));
   // Title, the colour or kind rows, pinned, embedding / logit.
-  const int keyRows = imported_ ? 6 : 7;
+  const int keyRows = imported_ ? 6 : 9;
   int h = kPad * 2 + kLine * keyRows;
   if (!referenceEffects().empty()) {
     h += kLine + static_cast<int>(2 * kMaxCirclePx) + fm.height() + 4;
@@ -125,6 +126,15 @@ void GraphLegend::paintEvent(QPaintEvent*) {
     p.setBrush(Qt::NoBrush);
     p.drawEllipse(key + QPointF(0, y + kLine / 2.0), 2.8, 2.8);
     row(tr("steered ×k"));
+    // How captions read: the id with the edit beside it, the label under it.
+    textRow(tr("L3/N701 ×0: id, edit"), kPad);
+    y += kLine;
+    QFont italic = font();
+    italic.setItalic(true);
+    p.setFont(italic);
+    textRow(tr("label (italic: from exemplars)"), kPad + 8);
+    p.setFont(font());
+    y += kLine;
   }
   p.setPen(Qt::NoPen);
   p.setBrush(style::pin());
