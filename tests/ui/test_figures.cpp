@@ -18,9 +18,11 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QXmlStreamReader>
+#include <algorithm>
 #include <cmath>
 
 #include "ce/core/circuits/circuit_evaluator.h"
+#include "ce/core/graphs/attribution_graph.h"
 #include "figures/chart_figures.h"
 #include "figures/curves_figure.h"
 #include "figures/figure_export_dialog.h"
@@ -359,6 +361,23 @@ class TestFigures : public QObject {
     // The token axis of the scene is in the figure.
     QVERIFY(texts.contains(QStringLiteral("Dallas")) || texts.join(QLatin1Char('|')).contains(QStringLiteral("Dallas")));
     for (const QString& t : drawn.legend) QVERIFY2(texts.contains(t), qPrintable(t));
+    // A circuit-tracer graph: its features have no sign, so the key names features and error nodes.
+    std::string json =
+        "{'metadata': {'slug': 'd', 'scan': 'gemma-2-2b', 'prompt': 'Dallas is', 'prompt_tokens': ['<bos>', ' Dallas', ' is']},"
+        " 'nodes': [{'node_id': 'E_651_1', 'feature': 1, 'layer': 'E', 'ctx_idx': 1, 'feature_type': 'embedding'},"
+        "  {'node_id': '0_12_1', 'feature': 12, 'layer': '0', 'ctx_idx': 1, 'feature_type': 'cross layer transcoder',"
+        "   'clerp': 'Dallas', 'influence': 0.3, 'activation': 2.5},"
+        "  {'node_id': '1_-1_1', 'feature': -1, 'layer': '1', 'ctx_idx': 1, 'feature_type': 'mlp reconstruction error', 'influence': 0.6},"
+        "  {'node_id': '3_1234_2', 'feature': 1234, 'layer': '3', 'ctx_idx': 2, 'feature_type': 'logit', 'token_prob': 0.87,"
+        "   'is_target_logit': true}],"
+        " 'links': [{'source': 'E_651_1', 'target': '0_12_1', 'weight': 0.7},"
+        "  {'source': '0_12_1', 'target': '3_1234_2', 'weight': 1.2}]}";
+    std::replace(json.begin(), json.end(), '\'', '"');
+    ce::ui::CircuitGraphView imported;
+    imported.resize(600, 400);
+    imported.showImportedGraph(ce::core::parse_graph_json(json, "d.json"), 0.8);
+    writeFigure(spec, [&](QPainter& p, const QRectF& page) { drawn = drawGraphFigure(p, page, imported, text); });
+    QCOMPARE(drawn.legend.mid(0, 2), (QStringList{QStringLiteral("feature"), QStringLiteral("reconstruction error")}));
     ce::ui::CircuitGraphView empty;
     QCOMPARE(ce::test::error_of([&] { writeFigure(spec, [&](QPainter& p, const QRectF& page) { drawGraphFigure(p, page, empty, text); }); }),
              std::string("the graph is empty"));

@@ -12,6 +12,7 @@
 #include "figures/chart_figures.h"
 #include "figures/figure_plot.h"
 #include "graph/circuit_graph_view.h"
+#include "graph/graph_style.h"
 #include "graph/node_item.h"
 
 namespace ce::ui::figures {
@@ -88,8 +89,14 @@ DrawnFigure drawGraphFigure(QPainter& painter, const QRectF& page, const Circuit
                        drawn.texts << text;
                      }});
   };
-  colourKey(FigureStyle::signColor(1), raises);
-  colourKey(FigureStyle::signColor(-1), lowers);
+  if (view.isImported()) {
+    // An imported graph's features carry no sign: one hue, and grey for reconstruction errors.
+    colourKey(ce::ui::style::feature(), QStringLiteral("feature"));
+    colourKey(ce::ui::style::error(), QStringLiteral("reconstruction error"));
+  } else {
+    colourKey(FigureStyle::signColor(1), raises);
+    colourKey(FigureStyle::signColor(-1), lowers);
+  }
   const double maxCircle = 14;  // the size key's largest circle across, in points, at most
   if (!refs.empty() && maxR > 0) {
     const QString head = QStringLiteral("|effect|:");

@@ -27,7 +27,8 @@ struct GraphFigureText {
 // 1-2-5 steps down to about a tenth of it (3.7 → 2, 1, 0.5). Empty for maxEffect ≤ 0.
 std::vector<double> sizeReferences(double maxEffect);
 
-// Draws the graph on `page`. Throws ce::core::Error "the graph is empty" when the view shows nothing.
+// Draws the graph on `page`; an imported (circuit-tracer) graph gets the feature / error key instead of the
+// sign's. Throws ce::core::Error "the graph is empty" when the view shows nothing.
 // The scene's token and layer labels are drawn in the figure's text colour whatever the desktop palette
 // (their brushes are restored afterwards).
 DrawnFigure drawGraphFigure(QPainter& painter, const QRectF& page, const CircuitGraphView& view,
