@@ -372,6 +372,9 @@ void TestGuiCircuitEdits::graphJsonRoundTrip() {
   QVERIFY(w_->importedGraphPath().isEmpty());
   QVERIFY(graph->nodeItem(kN701));
   QVERIFY(state->snapshot() == edits);
+  // The live circuit's label and pin are drawn again (the imported graph had replaced them).
+  QCOMPARE(graph->labelOf(kN701), QStringLiteral("says Austin"));
+  QVERIFY(graph->nodeItem(kN701)->pinned());
 }
 
 QTEST_MAIN(TestGuiCircuitEdits)

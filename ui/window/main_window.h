@@ -251,6 +251,7 @@ class MainWindow : public QMainWindow {
   std::set<QString> collapsed_;
   std::vector<Supernode> appliedCollapsed_;  // what the graph was last given
   std::vector<NodeKey> shownKeys_;           // the nodes showCircuit last drew (pins may change them)
+  bool annotationsStale_ = true;             // the graph lacks the state's labels and pins
   QString importedPath_;
   QString tracedPrompt_;  // another prompt's trace clears the undo stack
 };

@@ -151,6 +151,7 @@ void MainWindow::setImportedMode(const QString& path) {
   if (!live) {
     // Whatever the live circuit's collapsed groups are, the next live redraw gives them to the graph again.
     appliedCollapsed_ = {Supernode{QStringLiteral("\x01imported"), {}, {}}};
+    annotationsStale_ = true;
   }
   for (QAction* a : editActions_) a->setEnabled(live);
   steering_->setEnabled(live);
