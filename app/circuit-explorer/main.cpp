@@ -78,6 +78,20 @@ int main(int argc, char** argv) {
           "After the start-up trace, select NODE (LAYER/INDEX@POS, e.g. L3/N701@10) and show it in the "
           "Neuron panel with its exemplars."),
       QStringLiteral("NODE"));
+  const QCommandLineOption plotOption(QStringLiteral("plot-sweep"),
+                                      QStringLiteral("Draw the sweep CSV that circuit-trace sweep --csv wrote into --out "
+                                                     "(PNG, SVG or PDF), then exit."),
+                                      QStringLiteral("CSV"));
+  const QCommandLineOption outOption(QStringLiteral("out"), QStringLiteral("With --plot-sweep: the figure."),
+                                     QStringLiteral("FIG"));
+  const QCommandLineOption groupOption(QStringLiteral("group-label"),
+                                       QStringLiteral("With --plot-sweep: the group's name in the title."),
+                                       QStringLiteral("TEXT"));
+  const QCommandLineOption graphFigureOption(
+      QStringLiteral("export-graph"),
+      QStringLiteral("After the start-up trace (or --session's), write the printed graph figure FIG (SVG, PDF or "
+                     "PNG at 300 DPI; 17 × 12 cm), then exit."),
+      QStringLiteral("FIG"));
   // --help and --version print and exit; they must work without a display, before QApplication needs one.
   for (int i = 1; i < argc; ++i) {
     const QByteArray a(argv[i]);
@@ -87,6 +101,7 @@ int main(int argc, char** argv) {
       QCoreApplication::setApplicationVersion(QStringLiteral(CE_VERSION));
       QCommandLineParser parser;
       addOptions(parser, modelOption, sessionOption, screenshotOption, selectOption);
+      parser.addOptions({plotOption, outOption, groupOption, graphFigureOption});
       parser.process(core);
       return 0;
     }
@@ -125,20 +140,6 @@ int main(int argc, char** argv) {
 
   QCommandLineParser parser;
   addOptions(parser, modelOption, sessionOption, screenshotOption, selectOption);
-  const QCommandLineOption plotOption(QStringLiteral("plot-sweep"),
-                                      QStringLiteral("Draw the sweep CSV that circuit-trace sweep --csv wrote into --out "
-                                                     "(PNG, SVG or PDF), then exit."),
-                                      QStringLiteral("CSV"));
-  const QCommandLineOption outOption(QStringLiteral("out"), QStringLiteral("With --plot-sweep: the figure."),
-                                     QStringLiteral("FIG"));
-  const QCommandLineOption groupOption(QStringLiteral("group-label"),
-                                       QStringLiteral("With --plot-sweep: the group's name in the title."),
-                                       QStringLiteral("TEXT"));
-  const QCommandLineOption graphFigureOption(
-      QStringLiteral("export-graph"),
-      QStringLiteral("After the start-up trace (or --session's), write the printed graph figure FIG (SVG, PDF or "
-                     "PNG at 300 DPI; 17 × 12 cm), then exit."),
-      QStringLiteral("FIG"));
   parser.addOptions({plotOption, outOption, groupOption, graphFigureOption});
   parser.process(app);
   if (parser.isSet(plotOption)) {
