@@ -105,61 +105,75 @@ void CircuitGraphView::placeCaptions() const {
   placementPending_ = false;
   // Greedy, most important first: a caption goes right of its node, else left, where it stays inside the
   // content and covers neither a caption already placed nor another node's disc; else it is hidden at this
-  // zoom. Overlap depends on the
-  // zoom only (panning moves all alike), so this runs after zooms and edits, not on scrolls.
+  // zoom. Overlap depends on the zoom only (panning moves all alike), so this runs after zooms and edits,
+  // not on scrolls. The few candidate rectangles are bucketed and each node's disc tested against those
+  // of its buckets: one pass over 10^4 nodes, no per-node allocation.
   if (captioned_.empty()) return;
   const QTransform t = transform();
   const double scale = std::max(1e-9, t.m11());
   constexpr double kBucket = 64;  // pixels
-  auto bucketOf = [](double x, double y) {
-    return (static_cast<qint64>(std::floor(x / kBucket)) << 32) ^
-           static_cast<qint64>(static_cast<quint32>(static_cast<qint32>(std::floor(y / kBucket))));
+  auto bucketOf = [](double bx, double by) {
+    return (static_cast<qint64>(bx) << 32) ^ static_cast<qint64>(static_cast<quint32>(static_cast<qint32>(by)));
   };
-  std::unordered_map<qint64, std::vector<std::pair<QRectF, const NodeItem*>>> discs;
-  auto addDisc = [&](const NodeItem* n) {
+  auto forBuckets = [&](const QRectF& r, const auto& f) {
+    for (double x = std::floor(r.left() / kBucket); x <= std::floor(r.right() / kBucket); ++x)
+      for (double y = std::floor(r.top() / kBucket); y <= std::floor(r.bottom() / kBucket); ++y) f(bucketOf(x, y));
+  };
+  struct Candidate {
+    QRectF rect;
+    bool blocked = false;
+  };
+  // Two candidates per caption: [2i] right of the node, [2i + 1] left of it.
+  std::vector<Candidate> candidates(2 * captioned_.size());
+  std::unordered_map<qint64, std::vector<size_t>> buckets;
+  const QRectF content = t.mapRect(contentRect_);  // a fitted view shows all of it
+  for (size_t i = 0; i < captioned_.size(); ++i) {
+    const NodeItem* n = captioned_[i];
+    NodeCaptionItem* c = n->caption();
+    if (!c || !n->isVisible()) {
+      candidates[2 * i].blocked = candidates[2 * i + 1].blocked = true;
+      continue;
+    }
+    for (const bool left : {false, true}) {
+      c->setLeft(left);
+      Candidate& k = candidates[2 * i + (left ? 1 : 0)];
+      k.rect = c->boundingRect().translated(t.map(n->scenePos() + QPointF(left ? -n->radius() : n->radius(), 0)));
+      k.blocked = !content.contains(k.rect);
+      forBuckets(k.rect, [&](qint64 b) { buckets[b].push_back(2 * i + (left ? 1 : 0)); });
+    }
+  }
+  auto testDisc = [&](const NodeItem* n) {
     if (!n->isVisible()) return;
     const QPointF c = t.map(n->scenePos());
     const double r = std::max(1.0, n->radius() * scale) - 0.5;  // touching edges do not count
     const QRectF d(c.x() - r, c.y() - r, 2 * r, 2 * r);
-    for (double x = std::floor(d.left() / kBucket); x <= std::floor(d.right() / kBucket); ++x)
-      for (double y = std::floor(d.top() / kBucket); y <= std::floor(d.bottom() / kBucket); ++y)
-        discs[bucketOf(x * kBucket, y * kBucket)].push_back({d, n});
-  };
-  for (const NodeItem* n : nodes_) addDisc(n);
-  for (const NodeItem* n : supernodes_) addDisc(n);
-  for (const auto& [key, n] : allByKey_)
-    if (n->kind() == NodeItem::Kind::Embedding || n->kind() == NodeItem::Kind::Logit) addDisc(n);
-  std::vector<QRectF> placed;
-  // Inside the content (what fitAll shows), so that a fitted view never cuts a caption off.
-  const QRectF content = t.mapRect(contentRect_);
-  auto free = [&](const QRectF& r, const NodeItem* own) {
-    if (!content.contains(r)) return false;
-    for (const QRectF& o : placed)
-      if (o.intersects(r)) return false;
-    for (double x = std::floor(r.left() / kBucket); x <= std::floor(r.right() / kBucket); ++x) {
-      for (double y = std::floor(r.top() / kBucket); y <= std::floor(r.bottom() / kBucket); ++y) {
-        auto it = discs.find(bucketOf(x * kBucket, y * kBucket));
-        if (it == discs.end()) continue;
-        for (const auto& [d, n] : it->second)
-          if (n != own && d.intersects(r)) return false;
+    forBuckets(d, [&](qint64 b) {
+      auto it = buckets.find(b);
+      if (it == buckets.end()) return;
+      for (size_t k : it->second) {
+        if (captioned_[k / 2] != n && d.intersects(candidates[k].rect)) candidates[k].blocked = true;
       }
-    }
-    return true;
+    });
   };
-  for (auto* n : captioned_) {
+  for (const NodeItem* n : nodes_) testDisc(n);
+  for (const NodeItem* n : supernodes_) testDisc(n);
+  for (const auto& [key, n] : allByKey_)
+    if (n->kind() == NodeItem::Kind::Embedding || n->kind() == NodeItem::Kind::Logit) testDisc(n);
+  std::vector<QRectF> placed;
+  for (size_t i = 0; i < captioned_.size(); ++i) {
+    const NodeItem* n = captioned_[i];
     NodeCaptionItem* c = n->caption();
     if (!c) continue;
     bool shown = false;
     for (const bool left : {false, true}) {
-      if (!n->isVisible()) break;
+      const Candidate& k = candidates[2 * i + (left ? 1 : 0)];
+      if (k.blocked || std::any_of(placed.begin(), placed.end(), [&k](const QRectF& o) { return o.intersects(k.rect); }))
+        continue;
       c->setLeft(left);
       c->setPos(left ? -n->radius() : n->radius(), 0);
-      const QRectF r = c->boundingRect().translated(t.map(n->scenePos() + c->pos()));
-      if (free(r, n)) {
-        placed.push_back(r);
-        shown = true;
-        break;
-      }
+      placed.push_back(k.rect);
+      shown = true;
+      break;
     }
     c->setVisible(shown);
   }
