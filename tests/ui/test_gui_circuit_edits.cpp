@@ -54,6 +54,7 @@ class TestGuiCircuitEdits : public QObject {
   void findBarFindsNodesAndLabels();
   void neuronPanelListsEdgesAndLogits();
   void graphJsonRoundTrip();
+  void collapsedGroupFollowsItsName();
 
  private:
   std::unique_ptr<MainWindow> w_;
@@ -375,6 +376,36 @@ void TestGuiCircuitEdits::graphJsonRoundTrip() {
   // The live circuit's label and pin are drawn again (the imported graph had replaced them).
   QCOMPARE(graph->labelOf(kN701), QStringLiteral("says Austin"));
   QVERIFY(graph->nodeItem(kN701)->pinned());
+}
+
+void TestGuiCircuitEdits::collapsedGroupFollowsItsName() {
+  auto* state = w_->interventions();
+  auto* graph = w_->graphView();
+  const auto& t = w_->lastTrace();
+  const NodeKey b{ce::core::Basis::MlpAct, t.edgeNodes[1].node};
+  state->addGroup(QStringLiteral("pair"), {kN701, b});
+  w_->setGroupCollapsed(QStringLiteral("pair"), true);
+  QCOMPARE(graph->supernodeItems().size(), size_t{1});
+  const NodeKey super = graph->supernodeItems().front()->key();
+  QCOMPARE(super.node.layer, ce::ui::CircuitGraphView::kSupernodeLayer);
+  QVERIFY(!graph->edgesOf(super).empty());
+  QVERIFY(graph->edgesOf(kN701).empty());  // a member's edges belong to its supernode
+  // The group's name is its label: the find bar finds the supernode by it.
+  QCOMPARE(w_->findInGraph(QStringLiteral("pair")), std::vector<NodeKey>{super});
+  // Collapsed by name: a renamed group expands, the rename undone collapses it again.
+  state->renameGroup(0, QStringLiteral("Texas"));
+  QCOMPARE(graph->supernodeItems().size(), size_t{0});
+  w_->undoAction()->trigger();
+  QCOMPARE(state->groups().at(0).name, QStringLiteral("pair"));
+  QCOMPARE(graph->supernodeItems().size(), size_t{1});
+  // Removing the group removes its node; Expand gives the members back.
+  state->removeGroup(0);
+  QCOMPARE(graph->supernodeItems().size(), size_t{0});
+  w_->undoAction()->trigger();
+  QCOMPARE(graph->supernodeItems().size(), size_t{1});
+  w_->setGroupCollapsed(QStringLiteral("pair"), false);
+  QCOMPARE(graph->supernodeItems().size(), size_t{0});
+  QVERIFY(!graph->edgesOf(kN701).empty());
 }
 
 QTEST_MAIN(TestGuiCircuitEdits)
