@@ -144,7 +144,7 @@ void neuron(const Args& a) {
   if (k < 0) throw Error("--top must be >= 0 (0 = every stored exemplar)");
   json ex = json::array();
   const auto polarity = pol == "+" ? ce::core::Polarity::Positive : ce::core::Polarity::Negative;
-  for (const ce::core::Exemplar& e : index->exemplars(node.layer, node.index, polarity, k)) {
+  for (const ce::core::Exemplar& e : ce::core::distinct_exemplars(*index, node.layer, node.index, polarity, k)) {
     json tokens = json::array();
     for (int id : e.tokens) tokens.push_back(model->token_text(id));
     ex.push_back({{"activation", e.activation},

@@ -12,7 +12,7 @@ std::vector<ExemplarRow> exemplarRows(const ce::core::Model& model, const ce::co
   const QString colour =
       polarity == ce::core::Polarity::Positive ? QStringLiteral("#d35400") : QStringLiteral("#2471a3");
   const int bos = model.tokenizer().bos_id();
-  for (const auto& e : index.exemplars(layer, neuron, polarity, k)) {
+  for (const auto& e : ce::core::distinct_exemplars(index, layer, neuron, polarity, k)) {
     ExemplarRow row;
     row.activation = static_cast<double>(e.activation);
     for (int i = 0; i < static_cast<int>(e.tokens.size()); ++i) {

@@ -25,7 +25,8 @@ struct ExemplarRow {
   QString html;
 };
 
-// The best `k` exemplars of neuron L`layer`/N`neuron` for `polarity`. Throws ce::core::Error as
+// The best `k` distinct exemplars (ce::core::distinct_exemplars: repeats merged) of neuron L`layer`/N`neuron`
+// for `polarity`. Throws ce::core::Error as
 // ExemplarIndex::exemplars does.
 std::vector<ExemplarRow> exemplarRows(const ce::core::Model& model, const ce::core::ExemplarIndex& index,
                                       int layer, int neuron, ce::core::Polarity polarity, int k);

@@ -37,6 +37,8 @@ PromptPanel::PromptPanel(QWidget* parent)
       contrast_(new QLineEdit(this)),
       patch_(new QLineEdit(this)),
       tokens_(new QLabel(this)),
+      answerHint_(new AnswerHint(answer_, this)),
+      contrastHint_(new AnswerHint(contrast_, this)),
       method_(new QComboBox(this)),
       basis_(new QComboBox(this)),
       metric_(new QComboBox(this)),
@@ -49,7 +51,9 @@ PromptPanel::PromptPanel(QWidget* parent)
   auto* form = new QFormLayout();
   form->addRow(tr("&Prompt:"), prompt_);
   form->addRow(tr("&Answer:"), answer_);
+  form->addRow(QString(), answerHint_);
   form->addRow(tr("&Contrast:"), contrast_);
+  form->addRow(QString(), contrastHint_);
   form->addRow(tr("Patc&h prompt:"), patch_);
   form->addRow(QString(), chat_);
   setChatTemplateAvailable(false);
@@ -105,6 +109,11 @@ PromptPanel::PromptPanel(QWidget* parent)
   layout->addStretch(1);
 
   connect(prompt_, &QLineEdit::textEdited, this, &PromptPanel::promptEdited);
+  // The answer's tokens depend on the prompt before it and on the chat template, so every one of them
+  // refreshes both hints (eight short encodes: microseconds).
+  for (QLineEdit* e : {prompt_, answer_, contrast_})
+    connect(e, &QLineEdit::textChanged, this, &PromptPanel::refreshHints);
+  connect(chat_, &QCheckBox::toggled, this, &PromptPanel::refreshHints);
   connect(chat_, &QCheckBox::toggled, this, &PromptPanel::promptEdited);
   connect(trace_, &QPushButton::clicked, this, &PromptPanel::traceRequested);
   connect(threshold_, &QSlider::valueChanged, this, [this](int v) {
@@ -148,6 +157,15 @@ void PromptPanel::setSettings(const TraceSettings& s) {
   thresholdValue_ = std::max(0.0, s.threshold);
   const QSignalBlocker block(threshold_);
   threshold_->setValue(thresholdToSlider(thresholdValue_, maxEffect_));
+}
+
+void PromptPanel::setAnswerTokenizer(AnswerPieces pieces) {
+  answerPieces_ = std::move(pieces);
+  refreshHints();
+}
+
+void PromptPanel::refreshHints() {
+  for (AnswerHint* h : {answerHint_, contrastHint_}) h->refresh(answerPieces_, prompt_->text(), chat_->isChecked());
 }
 
 void PromptPanel::setEffectRange(double maxAbsEffect) {

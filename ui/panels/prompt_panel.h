@@ -3,6 +3,7 @@
 
 #include <QWidget>
 
+#include "panels/answer_hint.h"
 #include "state/trace_settings.h"
 
 class QLineEdit;
@@ -26,6 +27,13 @@ class PromptPanel : public QWidget {
   void setTokens(const QStringList& pieces);
   // Fills the answer and contrast fields where they are empty (the defaults a trace chose).
   void fillAnswers(const QString& answer, const QString& contrast);
+  // The tokenizer behind the answer and contrast hints (answerPiecesOf the loaded model); set once a model
+  // has loaded. Without one the hints are empty.
+  void setAnswerTokenizer(AnswerPieces pieces);
+  QLineEdit* answerField() const { return answer_; }
+  QLineEdit* contrastField() const { return contrast_; }
+  AnswerHint* answerHint() const { return answerHint_; }
+  AnswerHint* contrastHint() const { return contrastHint_; }
   QPushButton* traceButton() const { return trace_; }
   QCheckBox* chatBox() const { return chat_; }
   QSlider* thresholdSlider() const { return threshold_; }
@@ -47,6 +55,9 @@ class PromptPanel : public QWidget {
  private:
   QLineEdit *prompt_, *answer_, *contrast_, *patch_;
   QLabel* tokens_;
+  AnswerHint *answerHint_, *contrastHint_;
+  AnswerPieces answerPieces_;
+  void refreshHints();
   QComboBox *method_, *basis_, *metric_;
   QSpinBox* topK_;
   QSlider* threshold_;

@@ -7,10 +7,12 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSaveFile>
+#include <algorithm>
 #include <cmath>
 
 #include "ce/core/base/error.h"
 #include "ce/core/base/files.h"
+#include "ce/core/base/resources.h"
 #include "ce/core/prompt_sets/hypothesis.h"
 #include "ce/core/prompt_sets/set_trace.h"
 
@@ -100,6 +102,46 @@ int integer(const QJsonObject& o, const char* key, const std::string& where) {
   return static_cast<int>(d);
 }
 
+// An unknown key is refused with the keys this object may have: a typo ("grops") must not load as an empty field.
+void onlyKeys(const QJsonObject& o, std::initializer_list<const char*> known, const std::string& where) {
+  for (auto it = o.begin(); it != o.end(); ++it) {
+    const QString key = it.key();
+    if (std::any_of(known.begin(), known.end(), [&key](const char* k) { return key == QLatin1String(k); }))
+      continue;
+    std::string list;
+    for (const char* k : known) list += std::string(list.empty() ? "" : ", ") + k;
+    throw Error(at(where, key.left(40).toStdString().c_str()) + ": unknown key (known here: " + list + ")");
+  }
+}
+
+// The model's ranges, when a check has a model (Session::check); null while only the kinds are read.
+using Limits = const ce::core::ModelConfig*;
+
+// `noun` names the number when `where` is a neuron name's field ("layer "), empty when it is the number's own.
+void checkLayer(int layer, Limits m, const std::string& where, const char* noun = "") {
+  if (m && !(layer >= 0 && layer < m->num_hidden_layers)) {
+    throw Error(where + ": " + noun + std::to_string(layer) + " is out of range (the model has " +
+                std::to_string(m->num_hidden_layers) + " layers, 0 to " + std::to_string(m->num_hidden_layers - 1) +
+                ")");
+  }
+}
+
+void checkIndex(ce::core::Basis basis, int index, Limits m, const std::string& where, const char* noun = "") {
+  if (!m) return;
+  const int64_t width = ce::core::basis_width(basis, *m);
+  if (index >= 0 && index < width) return;
+  const std::string what = basis == ce::core::Basis::MlpAct
+                               ? "the model has " + std::to_string(width) + " neurons per layer"
+                               : "the model's " + std::string(ce::core::basis_name(basis)) + " basis has " +
+                                     std::to_string(width) + " values per layer";
+  throw Error(where + ": " + noun + std::to_string(index) + " is out of range (" + what + ")");
+}
+
+double finite(double v, const std::string& where) {
+  if (!std::isfinite(v)) throw Error(where + ": must be a finite number");
+  return v;
+}
+
 // parse_basis and friends name the bad value; the field's path says where it is.
 template <typename F>
 auto named(const std::string& where, F&& parse) {
@@ -110,7 +152,9 @@ auto named(const std::string& where, F&& parse) {
   }
 }
 
-NodeKey nodeFromJson(const QJsonValue& v, const std::string& where) {
+// A node: {basis, layer, pos, index}, and with `extra` keys (an intervention's factor or value).
+NodeKey nodeFromJson(const QJsonValue& v, const std::string& where, Limits m,
+                     std::initializer_list<const char*> keys = {"basis", "layer", "pos", "index"}) {
   const QJsonObject o = objectOf(v, where);
   NodeKey k;
   const std::string basis = textOr(o, "basis", QStringLiteral("mlp_act"), where).toStdString();
@@ -118,6 +162,9 @@ NodeKey nodeFromJson(const QJsonValue& v, const std::string& where) {
   k.node.layer = integer(o, "layer", where);
   k.node.pos = integer(o, "pos", where);
   k.node.index = integer(o, "index", where);
+  onlyKeys(o, keys, where);
+  checkLayer(k.node.layer, m, at(where, "layer"));
+  checkIndex(k.basis, k.node.index, m, at(where, "index"));
   return k;
 }
 
@@ -162,7 +209,7 @@ QJsonObject objectOr(const QJsonObject& o, const char* key, const std::string& w
   return v.isUndefined() ? QJsonObject() : objectOf(v, at(where, key));
 }
 
-PromptSetSettings promptSetFromJson(const QJsonObject& o) {
+PromptSetSettings promptSetFromJson(const QJsonObject& o, Limits m) {
   const std::string where = "prompt_set";
   PromptSetSettings p;
   p.data = textOr(o, "data", {}, where);
@@ -193,8 +240,11 @@ PromptSetSettings promptSetFromJson(const QJsonObject& o) {
       const auto ref = named(here, [&] { return ce::core::parse_node_name(name.toStdString()); });
       // A group of the set holds neurons, not nodes: positions are collapsed in the profiles.
       if (ref.pos >= 0) throw Error(here + ": '" + name.left(40).toStdString() + "' names a position; give L/N");
+      checkLayer(ref.layer, m, here, "layer ");
+      checkIndex(ce::core::Basis::MlpAct, ref.index, m, here, "neuron ");
       group.neurons << QString::fromStdString(ce::core::node_name(ref.layer, ref.index));
     }
+    onlyKeys(go, {"label", "color", "neurons"}, g);
     p.groups.push_back(std::move(group));
   }
   const std::string h = at(where, "hypothesis");
@@ -205,16 +255,17 @@ PromptSetSettings promptSetFromJson(const QJsonObject& o) {
   named(at(h, "position"), [&] { return ce::core::ActivationPick::parse(p.position.toStdString()); });
   p.threshold = numberOr(ho, "threshold", 0.8, h);
   if (!(p.threshold >= 0.5 && p.threshold <= 1)) throw Error(at(h, "threshold") + ": must be a number from 0.5 to 1");
+  onlyKeys(ho, {"column", "value", "position", "threshold"}, h);
   const std::string sw = at(where, "sweep");
   const QJsonObject so = objectOr(o, "sweep", where);
   p.sweepGroup = textOr(so, "group", {}, sw);
   if (!field(so, "multipliers").isUndefined()) {
-    const QJsonArray m = arrayOr(so, "multipliers", sw);
+    const QJsonArray values = arrayOr(so, "multipliers", sw);
     p.multipliers.clear();
-    for (qsizetype i = 0; i < m.size(); ++i) {
+    for (qsizetype i = 0; i < values.size(); ++i) {
       const std::string here = at(sw, indexed("multipliers", i).c_str());
-      if (!m[i].isDouble()) wrongKind(here, "a number", m[i]);
-      p.multipliers.push_back(m[i].toDouble());
+      if (!values[i].isDouble()) wrongKind(here, "a number", values[i]);
+      p.multipliers.push_back(finite(values[i].toDouble(), here));
     }
   }
   if (!field(so, "classes").isUndefined()) {
@@ -224,12 +275,24 @@ PromptSetSettings promptSetFromJson(const QJsonObject& o) {
   }
   p.complement = flagOr(so, "complement", false, sw);
   p.top1 = flagOr(so, "top1", false, sw);
+  onlyKeys(so, {"group", "multipliers", "classes", "complement", "top1"}, sw);
+  onlyKeys(o, {"data", "profiles", "target", "baseline", "keep", "chat_template", "traced", "groups", "hypothesis", "sweep"},
+           where);
   return p;
+}
+
+// The embedded demo model's folder, canonical ("" when the resources cannot be found).
+QString demoDir() {
+  try {
+    return QFileInfo(QString::fromStdString(ce::core::default_model_dir())).canonicalFilePath();
+  } catch (const std::exception&) {
+    return {};
+  }
 }
 
 }  // namespace
 
-QJsonObject Session::toJson() const {
+QJsonObject Session::toJson(const QString& sessionDir) const {
   QJsonArray groupArray;
   for (const auto& g : groups) {
     QJsonArray nodes;
@@ -270,10 +333,18 @@ QJsonObject Session::toJson() const {
       {QStringLiteral("threshold"), trace.threshold},
       {QStringLiteral("edges"), trace.edges},
       {QStringLiteral("chat_template"), trace.chat}};
-  return QJsonObject{{QStringLiteral("format"), kFormat},
+  // The demo by name and a model beside the session relative to it: both move with the file.
+  const QString canonical = modelDir.isEmpty() ? QString() : QFileInfo(modelDir).canonicalFilePath();
+  const bool demo = modelDir.isEmpty() || (!canonical.isEmpty() && canonical == demoDir());
+  QString storedDir = demo ? QString() : modelDir;
+  if (!demo && !sessionDir.isEmpty() && !canonical.isEmpty()) {
+    const QString base = QFileInfo(sessionDir).canonicalFilePath();
+    if (!base.isEmpty() && canonical.startsWith(base + QLatin1Char('/'))) storedDir = QDir(base).relativeFilePath(canonical);
+  }
+  QJsonObject json{{QStringLiteral("format"), kFormat},
                      {QStringLiteral("program"), QStringLiteral("circuit-explorer")},
                      {QStringLiteral("program_version"), programVersion},
-                     {QStringLiteral("model_dir"), modelDir},
+                     {QStringLiteral("model_dir"), storedDir},
                      {QStringLiteral("model_hash"), modelHash},
                      {QStringLiteral("trace"), traceJson},
                      {QStringLiteral("groups"), groupArray},
@@ -281,18 +352,29 @@ QJsonObject Session::toJson() const {
                      {QStringLiteral("labels"), labelArray},
                      {QStringLiteral("pins"), pinArray},
                      {QStringLiteral("prompt_set"), promptSetJson(promptSet)}};
+  if (demo) json.insert(QStringLiteral("model"), QStringLiteral("demo"));
+  return json;
 }
 
-Session Session::fromJson(const QJsonObject& json) {
+namespace {
+
+Session parse(const QJsonObject& json, Limits m) {
   const QJsonValue format = field(json, "format");
   if (format.isUndefined()) throw Error("no \"format\" field: not a session file of this program");
-  if (!format.isDouble() || format.toDouble() != kFormat) {
+  if (!format.isDouble() || format.toDouble() != Session::kFormat) {
     throw Error("format " + (format.isDouble() ? QString::number(format.toDouble()).toStdString() : kindOf(format)) +
-                " is not supported (this program reads format " + std::to_string(kFormat) + ")");
+                " is not supported (this program reads format " + std::to_string(Session::kFormat) + ")");
   }
   Session s;
   s.programVersion = textOr(json, "program_version", {}, "");
   s.modelDir = textOr(json, "model_dir", {}, "");
+  const QString modelName = textOr(json, "model", {}, "");
+  if (!modelName.isEmpty() && modelName != QLatin1String("demo")) {
+    throw Error("model: '" + modelName.left(40).toStdString() +
+                "' is not a model this program ships (only \"demo\"; other models go in model_dir)");
+  }
+  if (!modelName.isEmpty() && !s.modelDir.isEmpty())
+    throw Error("model_dir: must be empty when \"model\" names the demo model");
   s.modelHash = textOr(json, "model_hash", {}, "");
   const QJsonValue traceValue = field(json, "trace");
   const QJsonObject t = traceValue.isUndefined() ? QJsonObject() : objectOf(traceValue, "trace");
@@ -312,9 +394,14 @@ Session Session::fromJson(const QJsonObject& json) {
   }
   s.trace.topK = static_cast<int>(topK);
   s.trace.threshold = numberOr(t, "threshold", 0, "trace");
-  if (!(s.trace.threshold >= 0)) throw Error("trace.threshold: must be a number >= 0");
+  if (!(s.trace.threshold >= 0) || !std::isfinite(s.trace.threshold))
+    throw Error("trace.threshold: must be a finite number >= 0");
   s.trace.edges = flagOr(t, "edges", true, "trace");
   s.trace.chat = flagOr(t, "chat_template", false, "trace");
+  onlyKeys(t,
+           {"prompt", "answer", "contrast", "patch_prompt", "method", "basis", "metric", "top_k", "threshold", "edges",
+            "chat_template"},
+           "trace");
   const QJsonArray groups = arrayOr(json, "groups", "");
   for (qsizetype i = 0; i < groups.size(); ++i) {
     const std::string where = indexed("groups", i);
@@ -326,20 +413,22 @@ Session Session::fromJson(const QJsonObject& json) {
     if (!color.isEmpty() && !group.color.isValid()) {
       throw Error(at(where, "color") + ": '" + color.left(40).toStdString() + "' is not a colour (#rrggbb)");
     }
-    group.factor = numberOr(g, "factor", 1.0, where);
+    group.factor = finite(numberOr(g, "factor", 1.0, where), at(where, "factor"));
     const QJsonArray nodes = arrayOr(g, "nodes", where);
-    for (qsizetype n = 0; n < nodes.size(); ++n) group.nodes.push_back(nodeFromJson(nodes[n], where + "." + indexed("nodes", n)));
+    for (qsizetype n = 0; n < nodes.size(); ++n)
+      group.nodes.push_back(nodeFromJson(nodes[n], where + "." + indexed("nodes", n), m));
+    onlyKeys(g, {"name", "color", "factor", "nodes"}, where);
     s.groups.push_back(std::move(group));
   }
   const QJsonArray edits = arrayOr(json, "node_interventions", "");
   for (qsizetype i = 0; i < edits.size(); ++i) {
     const std::string where = indexed("node_interventions", i);
     const QJsonObject e = objectOf(edits[i], where);
-    const NodeKey key = nodeFromJson(e, where);
+    const NodeKey key = nodeFromJson(e, where, m, {"basis", "layer", "pos", "index", "factor", "value"});
     if (!field(e, "value").isUndefined()) {
-      s.nodeValues[key] = static_cast<float>(numberOr(e, "value", 0, where));
+      s.nodeValues[key] = static_cast<float>(finite(numberOr(e, "value", 0, where), at(where, "value")));
     } else {
-      s.nodeFactors[key] = numberOr(e, "factor", 1.0, where);
+      s.nodeFactors[key] = finite(numberOr(e, "factor", 1.0, where), at(where, "factor"));
     }
   }
   const QJsonArray labels = arrayOr(json, "labels", "");
@@ -348,13 +437,32 @@ Session Session::fromJson(const QJsonObject& json) {
     const QJsonObject l = objectOf(labels[i], where);
     const int layer = integer(l, "layer", where), index = integer(l, "index", where);
     if (layer < 0 || index < 0) throw Error(where + ": a label belongs to a neuron (layer and index >= 0)");
+    checkLayer(layer, m, at(where, "layer"));
+    checkIndex(ce::core::Basis::MlpAct, index, m, at(where, "index"));
+    onlyKeys(l, {"layer", "index", "label"}, where);
     const QString text = textOr(l, "label", {}, where).trimmed();
     if (!text.isEmpty()) s.labels[{layer, index}] = text;
   }
   const QJsonArray pins = arrayOr(json, "pins", "");
-  for (qsizetype i = 0; i < pins.size(); ++i) s.pins.insert(nodeFromJson(pins[i], indexed("pins", i)));
-  s.promptSet = promptSetFromJson(objectOr(json, "prompt_set", ""));
+  for (qsizetype i = 0; i < pins.size(); ++i) s.pins.insert(nodeFromJson(pins[i], indexed("pins", i), m));
+  s.promptSet = promptSetFromJson(objectOr(json, "prompt_set", ""), m);
+  onlyKeys(json,
+           {"format", "program", "program_version", "model", "model_dir", "model_hash", "trace", "groups",
+            "node_interventions", "labels", "pins", "prompt_set"},
+           "");
   return s;
+}
+
+}  // namespace
+
+Session Session::fromJson(const QJsonObject& json) {
+  Session s = parse(json, nullptr);
+  s.source_ = json;
+  return s;
+}
+
+void Session::check(const ce::core::ModelConfig& model) const {
+  (void)parse(source_.isEmpty() ? toJson() : source_, &model);
 }
 
 QString Session::hashModelDir(const QString& dir) {
@@ -376,7 +484,7 @@ void Session::save(const QString& path) const {
   QSaveFile file(path);
   if (!file.open(QIODevice::WriteOnly))
     throw Error(path.toStdString() + ": " + file.errorString().toStdString());
-  file.write(QJsonDocument(toJson()).toJson(QJsonDocument::Indented));
+  file.write(QJsonDocument(toJson(QFileInfo(path).absolutePath())).toJson(QJsonDocument::Indented));
   if (!file.commit()) throw Error(path.toStdString() + ": " + file.errorString().toStdString());
 }
 
@@ -394,11 +502,16 @@ Session Session::load(const QString& path) {
                 std::to_string(err.offset) + ")");
   }
   if (!doc.isObject()) throw Error(path.toStdString() + ": not a session file (a JSON array, not an object)");
+  Session s;
   try {
-    return fromJson(doc.object());
+    s = fromJson(doc.object());
   } catch (const Error& e) {
     throw Error(path.toStdString() + ": " + e.what());
   }
+  // A relative folder was stored beside the session file (toJson): it is found from where the file is now.
+  if (!s.modelDir.isEmpty() && QDir::isRelativePath(s.modelDir))
+    s.modelDir = QDir::cleanPath(QFileInfo(path).absoluteDir().absoluteFilePath(s.modelDir));
+  return s;
 }
 
 }  // namespace ce::ui

@@ -278,6 +278,7 @@ void MainWindow::onModelLoaded(bool chatTemplate) {
   history_->clear();
   tracedPrompt_.clear();
   prompt_->setChatTemplateAvailable(chatTemplate);
+  prompt_->setAnswerTokenizer(answerPiecesOf(models_->model()));
   promptSet_->setModel(models_->model(), models_->index());
   promptSet_->setChatTemplateAvailable(chatTemplate);
   setWindowModified(false);

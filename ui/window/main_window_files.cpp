@@ -22,6 +22,7 @@
 #include "figures/figure_export_dialog.h"
 #include "window/exporter.h"
 #include "window/main_window.h"
+#include "window/unsaved_changes.h"
 
 namespace ce::ui {
 
@@ -54,24 +55,25 @@ Session MainWindow::currentSession() const {
 }
 
 void MainWindow::applySession(const Session& session) {
-  prompt_->setSettings(session.trace);
-  // An empty model folder names the embedded demo model: shipped sessions must not carry a build path.
+  // A session loads whole or not at all: everything that can refuse it (the model folder, the ranges of its
+  // nodes against that model's config.json) is checked before the first change.
   QString modelDir = session.modelDir;
-  if (modelDir.isEmpty()) {
-    try {
-      modelDir = QString::fromStdString(ce::core::default_model_dir());
-    } catch (const std::exception& e) {
-      showError(QString::fromStdString(e.what()), true);
-      return;
-    }
+  bool sameModel = false;
+  try {
+    // An empty model folder names the embedded demo model: shipped sessions must not carry a build path.
+    if (modelDir.isEmpty()) modelDir = QString::fromStdString(ce::core::default_model_dir());
+    const auto current = models_->model();
+    sameModel = current && QFileInfo(modelDir).canonicalFilePath() ==
+                               QFileInfo(QString::fromStdString(current->dir())).canonicalFilePath();
+    session.check(sameModel ? current->config() : ce::core::ModelConfig::from_dir(modelDir.toStdString()));
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()), true);
+    return;
   }
   if (!session.modelHash.isEmpty() && Session::hashModelDir(modelDir) != session.modelHash) {
     // Still opened: the user may have re-converted the same model; node indices may no longer match.
     showError(tr("The model in %1 differs from the one this session was saved with").arg(modelDir), false);
   }
-  const auto model = models_->model();
-  const bool sameModel = model && QFileInfo(modelDir).canonicalFilePath() ==
-                                      QFileInfo(QString::fromStdString(model->dir())).canonicalFilePath();
   if (!sameModel) {
     // The interventions refer to the new model's nodes: applied once it has loaded.
     openModel(modelDir);
@@ -79,9 +81,12 @@ void MainWindow::applySession(const Session& session) {
     const TraceSettings settings = session.trace;
     const PromptSetSettings promptSet = session.promptSet;
     auto connection = std::make_shared<QMetaObject::Connection>();
+    const QString wanted = QFileInfo(modelDir).canonicalFilePath();
     *connection =
-        connect(this, &MainWindow::modelLoaded, this, [this, circuit, settings, promptSet, connection] {
+        connect(this, &MainWindow::modelLoaded, this, [this, circuit, settings, promptSet, connection, wanted] {
           QObject::disconnect(*connection);
+          // The session's model failed to load and another one loaded later: the session is not applied.
+          if (QFileInfo(QString::fromStdString(models_->model()->dir())).canonicalFilePath() != wanted) return;
           applyingSession_ = true;
           // Loading set the chat box to the model's default; the session's choice wins.
           prompt_->setSettings(settings);
@@ -93,6 +98,7 @@ void MainWindow::applySession(const Session& session) {
         });
     return;
   }
+  prompt_->setSettings(session.trace);
   applyingSession_ = true;
   state_->restore(snapshotOf(session));
   promptSet_->applySettings(session.promptSet);
@@ -168,22 +174,11 @@ bool MainWindow::exportCurves(const QString& path) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-  if (isWindowModified()) {
-    const auto answer = QMessageBox::question(
-        this, tr("Circuit Explorer"), tr("The session has unsaved changes. Save them before closing?"),
-        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
-    if (answer == QMessageBox::Cancel) {
-      event->ignore();
-      return;
-    }
-    if (answer == QMessageBox::Save) {
-      const QString path = QFileDialog::getSaveFileName(
-          this, tr("Save Session"), QStringLiteral("session.json"), tr("Sessions (*.json)"));
-      if (path.isEmpty() || !saveSession(path)) {
-        event->ignore();
-        return;
-      }
-    }
+  if (isWindowModified() &&
+      !confirmUnsavedChanges(this, tr("The session has unsaved changes. Save them before closing?"),
+                             [this](const QString& path) { return saveSession(path); })) {
+    event->ignore();
+    return;
   }
   event->accept();
 }

@@ -15,6 +15,7 @@
 #include "prompt_sets/set_graph_view.h"
 #include "figures/figure_export_dialog.h"
 #include "window/main_window.h"
+#include "window/unsaved_changes.h"
 
 namespace ce::ui {
 
@@ -40,6 +41,10 @@ void MainWindow::buildMenus() {
   file->addSeparator();
   file->addAction(tr("Open &Session…"), this,
                   [this] {
+                    if (isDirty() && !confirmUnsavedChanges(
+                                         this, tr("The session has unsaved changes. Save them before opening another?"),
+                                         [this](const QString& p) { return saveSession(p); }))
+                      return;
                     const QString path = QFileDialog::getOpenFileName(this, tr("Open Session"), QString(),
                                                                       tr("Sessions (*.json)"));
                     if (!path.isEmpty()) openSession(path);

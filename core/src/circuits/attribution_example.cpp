@@ -86,28 +86,30 @@ std::vector<int> prompt_ids(const Tokenizer& tok, const std::string& text, Promp
   return tok.encode(text, tok.default_add_bos());
 }
 
+std::vector<int> answer_ids(const Tokenizer& tok, const std::string& text, const std::string& answer,
+                            PromptFormat format) {
+  if (format != PromptFormat::Chat) return split_prompt_answer(tok, tok.default_add_bos(), text, answer).second;
+  // In a chat the answer starts the assistant's reply (format_chat_prompt's prefix, after which Llama 2 puts
+  // its own space).
+  const std::vector<int> clean = prompt_ids(tok, text, format);
+  const std::string prefix = tok.kind() == "sentencepiece"
+                                 ? answer.substr(std::min(answer.find_first_not_of(' '), answer.size()))
+                                 : answer;
+  const std::vector<int> joint = format_chat_prompt(tok, text, "", prefix);
+  if (joint.size() > clean.size() && std::equal(clean.begin(), clean.end(), joint.begin()))
+    return std::vector<int>(joint.begin() + static_cast<std::ptrdiff_t>(clean.size()), joint.end());
+  return tok.encode(answer, false);
+}
+
 AttributionExample make_example(const Tokenizer& tok, const std::string& text, const std::string& answer,
                                 const std::string& contrast, const std::string& patch_text,
                                 PromptFormat format) {
-  const bool bos = tok.default_add_bos();
-  const bool chat = format == PromptFormat::Chat;
   AttributionExample e;
   e.label = text;
   e.clean = prompt_ids(tok, text, format);
   if (e.clean.empty()) throw Error("the prompt is empty");
-  // The answer's ids as the model would see them after the prompt: in a chat, as the start of the
-  // assistant's reply (format_chat_prompt's prefix, after which Llama 2 puts its own space).
-  auto answer_ids = [&](const std::string& a) {
-    if (!chat) return split_prompt_answer(tok, bos, text, a).second;
-    const std::string prefix =
-        tok.kind() == "sentencepiece" ? a.substr(std::min(a.find_first_not_of(' '), a.size())) : a;
-    const std::vector<int> joint = format_chat_prompt(tok, text, "", prefix);
-    if (joint.size() > e.clean.size() && std::equal(e.clean.begin(), e.clean.end(), joint.begin()))
-      return std::vector<int>(joint.begin() + static_cast<std::ptrdiff_t>(e.clean.size()), joint.end());
-    return tok.encode(a, false);
-  };
   auto one = [&](const std::string& what, const std::string& a) {
-    const std::vector<int> ids = answer_ids(a);
+    const std::vector<int> ids = answer_ids(tok, text, a, format);
     if (ids.size() != 1) {
       throw Error(what + " '" + a + "' is " + std::to_string(ids.size()) + " tokens (" +
                   answer_list(tok, ids) + "); it must be exactly one");

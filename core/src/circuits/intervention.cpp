@@ -112,6 +112,8 @@ std::vector<int> generate_with(const Model& model, const std::vector<int>& ids, 
   const int eos = model.tokenizer().eos_id();
   const std::vector<int64_t>& eos_ids = model.config().eos_token_ids;
   for (int i = 0; i < max_new_tokens; ++i) {
+    // A continuation stops where the context ends; only a prompt already past it is an error (the forward's).
+    if (i > 0 && !fits_context(model.config(), static_cast<int64_t>(seq.size()))) break;
     // Full recompute per step keeps interventions (which may target any position) exact and simple.
     const int next = static_cast<int>(last_logits(model, seq, ivs, control).argmax().item<int64_t>());
     seq.push_back(next);

@@ -266,6 +266,7 @@ ForwardOutput LlamaModel::forward(const torch::Tensor& ids, const ForwardOptions
   if (ids.dim() != 2) throw Error("forward: ids must be [batch, tokens]");
   const int64_t b = ids.size(0), t = ids.size(1);
   if (t == 0) throw Error("forward: empty token sequence");
+  check_context(config_, t);
   if (ids.numel() > 0) {
     const int64_t lo = ids.min().item<int64_t>(), hi = ids.max().item<int64_t>();
     if (lo < 0 || hi >= config_.vocab_size) {

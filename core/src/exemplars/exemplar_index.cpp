@@ -208,6 +208,21 @@ void ExemplarIndex::check_basis(Basis basis) const {
   }
 }
 
+std::vector<Exemplar> distinct_exemplars(const ExemplarIndex& index, int layer, int neuron, Polarity polarity,
+                                         int k) {
+  if (k < 0) throw Error("the number of exemplars must be >= 0");
+  std::vector<Exemplar> out;
+  // Records come best first, so the first of equal ones is the one kept; top_k is at most a few hundred.
+  for (Exemplar& e : index.exemplars(layer, neuron, polarity)) {
+    if (k > 0 && static_cast<int>(out.size()) >= k) break;
+    const bool repeat = std::any_of(out.begin(), out.end(), [&e](const Exemplar& o) {
+      return o.position == e.position && o.tokens == e.tokens;
+    });
+    if (!repeat) out.push_back(std::move(e));
+  }
+  return out;
+}
+
 uint64_t model_fingerprint(const Model& model) {
   const ModelConfig& c = model.config();
   uint64_t h = kFnvOffset;

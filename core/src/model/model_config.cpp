@@ -301,6 +301,16 @@ ModelConfig ModelConfig::from_json(const std::string& json_text, const std::stri
   return c;
 }
 
+bool fits_context(const ModelConfig& config, int64_t tokens) {
+  return config.max_position_embeddings <= 0 || tokens <= config.max_position_embeddings;
+}
+
+void check_context(const ModelConfig& config, int64_t tokens) {
+  if (fits_context(config, tokens)) return;
+  throw Error("the prompt is " + std::to_string(tokens) + " tokens; this model's context is " +
+              std::to_string(config.max_position_embeddings) + " (max_position_embeddings)");
+}
+
 ModelConfig ModelConfig::from_dir(const std::string& dir) {
   const std::string path = dir.empty() || dir.back() == '/' ? dir + "config.json" : dir + "/config.json";
   struct stat st {};

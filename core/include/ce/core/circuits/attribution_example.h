@@ -68,6 +68,12 @@ enum class PromptFormat {
 // Ids of a typed prompt. Throws Error when the tokenizer lacks the chat format's special tokens. Thread-safe.
 std::vector<int> prompt_ids(const Tokenizer& tok, const std::string& text, PromptFormat format);
 
+// The ids of `answer` as the model sees it after the prompt `text`: continuing the prompt (split_prompt_answer),
+// or with PromptFormat::Chat as the start of the assistant's reply. The one rule of make_example and of the
+// explorer's live tokenization of its answer fields. Throws Error as prompt_ids. Thread-safe.
+std::vector<int> answer_ids(const Tokenizer& tok, const std::string& text, const std::string& answer,
+                            PromptFormat format);
+
 // An example from typed text. `contrast` and `patch_text` may be empty. With PromptFormat::Chat both prompts
 // are chat-formatted and an answer is what the assistant's turn starts with. Throws Error when an answer is
 // not exactly one token, the patch prompt's length differs from the prompt's, or the chat format fails.

@@ -101,6 +101,14 @@ class ExemplarIndex {
   uint64_t records_offset_ = 0, window_ids_offset_ = 0, tokens_offset_ = 0;
 };
 
+// The exemplars shown to a reader (the explorer's Neuron panel, `circuit-trace neuron`): the best min(k, stored)
+// of neuron `neuron`, layer `layer`, with repeats merged. A corpus that repeats a sentence stores one record
+// per occurrence (925 of the shipped index's top-5 rows are such repeats), and the same text peaking on the
+// same token says nothing new: of the exemplars with equal tokens and position only the best is kept, and k
+// counts distinct ones (k = 0: all stored). Throws Error as ExemplarIndex::exemplars. Thread-safe.
+std::vector<Exemplar> distinct_exemplars(const ExemplarIndex& index, int layer, int neuron, Polarity polarity,
+                                         int k = 0);
+
 // A 64-bit FNV-1a hash identifying a model's weights: its config (dimensions, RoPE, norms) and, for every
 // tensor of its folder in name order, name, dtype, shape and up to 4 KiB from the start and end of its data
 // (read from the mapping, so it is cheap even for 16 GB models). The compute dtype does not enter it.

@@ -55,4 +55,12 @@ struct ModelConfig {
   std::string to_json() const;
 };
 
+// The one context rule of every forward (CLI, explorer, evaluator): a sequence longer than the model's
+// max_position_embeddings is refused rather than run on positions the model never saw (RoPE would run, and
+// answer nonsense without a word). Throws Error("the prompt is 503 tokens; this model's context is 128
+// (max_position_embeddings)"); no limit when the config has none (0). Thread-safe.
+void check_context(const ModelConfig& config, int64_t tokens);
+// Whether `tokens` fit the context (always when the config has no limit).
+bool fits_context(const ModelConfig& config, int64_t tokens);
+
 }  // namespace ce::core
