@@ -44,6 +44,32 @@ class TestExemplarRows : public QObject {
     QVERIFY2(l3.contains(QStringLiteral("(36.6 on \u201c in\u201d)")), qPrintable(l3));
   }
 
+  void repeatedExemplarsAreMerged() {
+    // The shipped corpus repeats sentences: L0/N14's negative records 2 to 5 are one window's text peaking on
+    // the same token, four times. The panel lists it once and fills the rows with the next distinct ones.
+    const auto index = find_exemplar_index(*geo_, Basis::MlpAct);
+    QVERIFY(index);
+    const auto raw = index->exemplars(0, 14, Polarity::Negative, 8);
+    QCOMPARE(raw.size(), size_t{8});
+    for (size_t i = 3; i <= 5; ++i) {
+      QCOMPARE(raw[i].tokens, raw[2].tokens);
+      QCOMPARE(raw[i].position, raw[2].position);
+      QVERIFY(raw[i].window != raw[2].window);
+    }
+    const auto rows = ce::ui::exemplarRows(*geo_, *index, 0, 14, Polarity::Negative, 5);
+    QCOMPARE(rows.size(), size_t{5});
+    const size_t from[] = {0, 1, 2, 6, 7};  // the raw records the rows show
+    for (size_t r = 0; r < rows.size(); ++r) {
+      QCOMPARE(rows[r].activation, static_cast<double>(raw[from[r]].activation));
+      for (size_t q = 0; q < r; ++q)
+        QVERIFY(rows[q].text != rows[r].text || rows[q].maxStart != rows[r].maxStart);
+    }
+    // The CLI's `neuron` shows the same merged list (one rule: distinct_exemplars).
+    const auto distinct = distinct_exemplars(*index, 0, 14, Polarity::Negative, 5);
+    QCOMPARE(distinct.size(), size_t{5});
+    QCOMPARE(distinct[3].window, raw[6].window);
+  }
+
   void corruptedRecordsCostOnlyTheirNeuron() {
     // Every record's window points past the stored windows (the campaign's "window 4294967294 out of range").
     const std::string shipped = resources_dir() + "/exemplars/geo_mlp_act.cexi";
