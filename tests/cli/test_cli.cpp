@@ -334,6 +334,10 @@ class TestCli : public QObject {
                                         << "the answer ' Austin Texas' is 2 tokens";
     QTest::newRow("evaluate without test") << QStringList{"evaluate", "--data", CE_SOURCE_DIR "/resources/datasets/sva/simple_train.json"}
                                            << "missing required option --test";
+    // 6 + 50 * 3 tokens (BOS included) against the demo model's 128 positions: the core's one context check.
+    QTest::newRow("prompt past the context")
+        << QStringList{"attribute", "--text", "The capital of Texas is" + QString(" and so on").repeated(50), "--answer", " Austin"}
+        << "the prompt is 156 tokens; this model's context is 128 (max_position_embeddings)";
     QTest::newRow("bad scale") << QStringList{"steer", "--text", "a", "--scale", "2/x=1"} << "bad intervention '2/x=1'";
     QTest::newRow("scale out of range") << QStringList{"steer", "--text", "a", "--scale", "2/99999=1"}
                                         << "index out of range for mlp_act (0..767)";

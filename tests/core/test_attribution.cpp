@@ -485,6 +485,27 @@ class TestAttribution : public QObject {
     QCOMPARE(kept[0].dst.name(), std::string("L0/N1@0"));
     QCOMPARE(kept[1].src.name(), std::string("L0/N1@0"));
   }
+
+  // One context rule for every forward: a prompt past max_position_embeddings (128 for the demo model) is
+  // refused with both numbers; a continuation stops where the context ends.
+  void promptsBeyondTheContextAreRefused() {
+    QCOMPARE(geo_->config().max_position_embeddings, int64_t{128});
+    std::string text = kTexas;
+    while (geo_->encode(text).size() <= 128) text += " and so on";
+    const AttributionExample longer = make_example(geo_->tokenizer(), text, " Austin");
+    const std::string expected = "the prompt is " + std::to_string(longer.clean.size()) +
+                                 " tokens; this model's context is 128 (max_position_embeddings)";
+    QCOMPARE(error_of([&] { attribute(*geo_, {longer}, AttributionOptions{}); }), expected);
+    QCOMPARE(error_of([&] { geo_->next_logits(longer.clean); }), expected);
+    const std::vector<int> full(longer.clean.begin(), longer.clean.begin() + 128);
+    QCOMPARE(geo_->next_logits(full).size(), size_t{2048});
+    // 126 prompt tokens: forwards of 126, 127 and 128 tokens give 3 new ones; a fourth would need 129.
+    QCOMPARE(geo_->generate(std::vector<int>(full.begin(), full.end() - 2), 8).size(), size_t{3});
+    ModelConfig open_ended = geo_->config();
+    open_ended.max_position_embeddings = 0;
+    QVERIFY(fits_context(open_ended, 1 << 20));
+    check_context(open_ended, 1 << 20);
+  }
 };
 
 QTEST_GUILESS_MAIN(TestAttribution)

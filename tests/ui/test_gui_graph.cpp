@@ -183,7 +183,7 @@ void TestGuiGraph::inspectorShowsExemplars() {
   const auto& model = *w_->model();
   const QString html = w_->inspector()->exemplarHtml();
   for (auto polarity : {ce::core::Polarity::Positive, ce::core::Polarity::Negative}) {
-    const auto expected = index->exemplars(node.layer, node.index, polarity, 5);
+    const auto expected = ce::core::distinct_exemplars(*index, node.layer, node.index, polarity, 5);
     const auto& shown = w_->inspector()->exemplars(polarity);
     QCOMPARE(expected.size(), size_t{5});
     QCOMPARE(shown.size(), expected.size());
