@@ -1,6 +1,6 @@
 // The prompt panel and what fills it, on the demo model: the answer fields' live tokenization with its
 // one-click fix, and sessions that either load whole or change nothing (bad kinds, unknown keys, ranges
-// against the model), with the unsaved-changes question before Open Session.
+// against the model), with the unsaved-changes question before Open Session and its dialog's remembered folder.
 #include <QApplication>
 #include <QFileDialog>
 #include <QLabel>
@@ -15,6 +15,7 @@
 #include "node_key.h"
 #include "panels/prompt_panel.h"
 #include "state/intervention_state.h"
+#include "window/file_dialogs.h"
 
 using ce::test::key;
 using ce::ui::MainWindow;
@@ -137,7 +138,7 @@ class TestGuiPromptPanel : public QObject {
           seen << box->text();
           box->button(reply)->click();
         } else if (auto* files = qobject_cast<QFileDialog*>(modal)) {
-          seen << files->windowTitle();
+          seen << files->windowTitle() + QStringLiteral(" in ") + files->directory().absolutePath();
           files->reject();
         }
       });
@@ -145,6 +146,10 @@ class TestGuiPromptPanel : public QObject {
       return timer;
     };
     const QString question = QStringLiteral("The session has unsaved changes. Save them before opening another?");
+    // File dialogs open where the last one of their kind was answered.
+    QTemporaryDir last;
+    ce::ui::rememberDialogFolder(QStringLiteral("session"), last.filePath(QStringLiteral("saved.json")));
+    QCOMPARE(ce::ui::dialogFolder(QStringLiteral("session")), last.path());
     const Visible before = visible(*w_);
     {
       const auto t = answering(QMessageBox::Cancel);
@@ -158,7 +163,7 @@ class TestGuiPromptPanel : public QObject {
       const auto t = answering(QMessageBox::Discard);
       open->trigger();
     }
-    QCOMPARE(seen, (QStringList{question, QStringLiteral("Open Session")}));
+    QCOMPARE(seen, (QStringList{question, QStringLiteral("Open Session in ") + last.path()}));
     compareVisible(visible(*w_), before);
   }
 

@@ -15,6 +15,7 @@
 #include "prompt_sets/set_graph_view.h"
 #include "figures/figure_export_dialog.h"
 #include "window/main_window.h"
+#include "window/file_dialogs.h"
 #include "window/unsaved_changes.h"
 
 namespace ce::ui {
@@ -26,16 +27,16 @@ constexpr int kRecentMax = 8;
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   QAction* open = file->addAction(tr("&Open Model Folder…"), this, [this] {
-    const QString dir = QFileDialog::getExistingDirectory(
-        this, tr("Open Model Folder"), model() ? QString::fromStdString(model()->dir()) : QString());
+    const QString dir = existingFolderIn(this, QStringLiteral("model"), tr("Open Model Folder"),
+                                         model() ? QString::fromStdString(model()->dir()) : QString());
     if (!dir.isEmpty()) openModel(dir);
   });
   open->setShortcut(QKeySequence::Open);
   recentMenu_ = file->addMenu(tr("Open &Recent Model"));
   rebuildRecentMenu();
   file->addAction(tr("Open E&xemplar Index…"), this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Exemplar Index"), QString(),
-                                                      tr("Exemplar indexes (*.cexi)"));
+    const QString path = openFileIn(this, QStringLiteral("exemplars"), tr("Open Exemplar Index"),
+                                    tr("Exemplar indexes (*.cexi)"));
     if (!path.isEmpty()) openExemplarIndex(path);
   });
   file->addSeparator();
@@ -45,14 +46,14 @@ void MainWindow::buildMenus() {
                                          this, tr("The session has unsaved changes. Save them before opening another?"),
                                          [this](const QString& p) { return saveSession(p); }))
                       return;
-                    const QString path = QFileDialog::getOpenFileName(this, tr("Open Session"), QString(),
-                                                                      tr("Sessions (*.json)"));
+                    const QString path =
+                        openFileIn(this, QStringLiteral("session"), tr("Open Session"), tr("Sessions (*.json)"));
                     if (!path.isEmpty()) openSession(path);
                   })
       ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
   QAction* save = file->addAction(tr("&Save Session…"), this, [this] {
-    const QString path = QFileDialog::getSaveFileName(
-        this, tr("Save Session"), QStringLiteral("session.json"), tr("Sessions (*.json)"));
+    const QString path = saveFileIn(this, QStringLiteral("session"), tr("Save Session"),
+                                    QStringLiteral("session.json"), tr("Sessions (*.json)"));
     if (!path.isEmpty()) saveSession(path);
   });
   save->setShortcut(QKeySequence::Save);
@@ -61,18 +62,18 @@ void MainWindow::buildMenus() {
   file->addAction(tr("Export &Graph…"), this, [this] { askFigureExport(figures::FigureKind::Graph); })
       ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
   file->addAction(tr("Export &Circuit Data…"), this, [this] {
-    const QString path = QFileDialog::getSaveFileName(
-        this, tr("Export Circuit"), QStringLiteral("circuit.json"), tr("JSON (*.json);;CSV (*.csv)"));
+    const QString path = saveFileIn(this, QStringLiteral("circuit"), tr("Export Circuit"),
+                                    QStringLiteral("circuit.json"), tr("JSON (*.json);;CSV (*.csv)"));
     if (!path.isEmpty()) exportCircuit(path);
   });
   file->addAction(tr("Export Graph &JSON…"), this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export Graph JSON"), QStringLiteral("graph.json"),
-                                                      tr("Graph JSON (*.json)"));
+    const QString path = saveFileIn(this, QStringLiteral("graph-json"), tr("Export Graph JSON"),
+                                    QStringLiteral("graph.json"), tr("Graph JSON (*.json)"));
     if (!path.isEmpty()) exportGraphJson(path);
   });
   file->addAction(tr("Open Graph JSON…"), this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Graph JSON"), QString(),
-                                                      tr("Graph JSON (*.json)"));
+    const QString path =
+        openFileIn(this, QStringLiteral("graph-json"), tr("Open Graph JSON"), tr("Graph JSON (*.json)"));
     if (!path.isEmpty()) openGraphJson(path);
   });
   file->addAction(tr("Export &Next-Token Chart…"), this, [this] { askFigureExport(figures::FigureKind::NextToken); });

@@ -1,7 +1,8 @@
 #include "window/unsaved_changes.h"
 
-#include <QFileDialog>
 #include <QMessageBox>
+
+#include "window/file_dialogs.h"
 
 namespace ce::ui {
 
@@ -12,8 +13,8 @@ bool confirmUnsavedChanges(QWidget* parent, const QString& question,
                             QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
   if (answer == QMessageBox::Discard) return true;
   if (answer != QMessageBox::Save) return false;
-  const QString path = QFileDialog::getSaveFileName(parent, QObject::tr("Save Session"),
-                                                    QStringLiteral("session.json"), QObject::tr("Sessions (*.json)"));
+  const QString path = saveFileIn(parent, QStringLiteral("session"), QObject::tr("Save Session"),
+                                  QStringLiteral("session.json"), QObject::tr("Sessions (*.json)"));
   return !path.isEmpty() && saveTo(path);
 }
 
