@@ -25,6 +25,8 @@
 #include "panels/exemplar_rows.h"
 #include "panels/neuron_inspector.h"
 #include "panels/prompt_panel.h"
+#include "panels/stale_banner.h"
+#include "panels/steering_panel.h"
 #include "panels/token_chart.h"
 #include "state/intervention_state.h"
 #include "state/session.h"
@@ -47,6 +49,7 @@ class TestGuiJobs : public QObject {
   void guiThreadStaysResponsive();
   void outdatedResultIsDropped();
   void badAnswerShowsError();
+  void failuresLeaveNoStaleAnswer();
   void emptyAnswersDefaultToModelTop2();
   void bigTraceStaysResponsive();
   void chatTemplateFormatsPrompt();
@@ -151,6 +154,74 @@ void TestGuiJobs::badAnswerShowsError() {
   QVERIFY(failed.wait(30000));
   QVERIFY(!w_->lastError().isEmpty());
   w_->promptPanel()->setSettings(good);
+}
+
+// Issue #15 item 2: a failed trace or live update leaves no old answer readable. The graph, the chart and
+// the continuation are covered by a banner with the job's own error until the next success.
+void TestGuiJobs::failuresLeaveNoStaleAnswer() {
+  const auto good = w_->promptPanel()->settings();
+  QVERIFY(!w_->graphView()->nodeItems().empty());  // the Texas trace of start-up
+  QVERIFY(!w_->graphBanner()->isVisible());
+  QVERIFY(!w_->chartBanner()->isVisible());
+
+  // "Austin" without its leading space is several tokens: the trace fails with core's own message.
+  auto s = good;
+  s.answer = QStringLiteral("Austin");
+  QString coreError;
+  try {
+    const auto& model = *w_->model();
+    ce::core::make_example(model.tokenizer(), s.prompt.toStdString(), s.answer.toStdString(),
+                           s.contrast.toStdString(), s.patch.toStdString());
+  } catch (const std::exception& e) {
+    coreError = QString::fromUtf8(e.what());
+  }
+  QVERIFY2(coreError.startsWith(QStringLiteral("the answer 'Austin' is 3 tokens (")), qPrintable(coreError));
+  w_->promptPanel()->setSettings(s);
+  QSignalSpy failed(w_->heavyRunner(), &ce::ui::JobRunner::failed);
+  w_->trace();
+  QVERIFY(failed.wait(30000));
+  ce::ui::StaleBanner* graphBanner = w_->graphBanner();
+  QVERIFY(graphBanner->isVisible());
+  QCOMPARE(
+      graphBanner->reason(),
+      QStringLiteral("Trace failed: %1\n\nThe graph under this is the previous trace's.").arg(coreError));
+  QCOMPARE(graphBanner->text(), graphBanner->reason());
+  // It covers the whole graph: the old circuit is dimmed under it and takes no clicks.
+  QCOMPARE(graphBanner->geometry(), w_->graphView()->viewport()->rect());
+
+  // A live update that fails (an intervention beyond the prompt's end) replaces the bars and the text.
+  const int promptTokens = static_cast<int>(w_->lastTrace().ids.size());
+  QSignalSpy live(w_->liveRunner(), &ce::ui::JobRunner::failed);
+  w_->interventions()->setNodeFactor(NodeKey{ce::core::Basis::MlpAct, {0, 50, 1}}, 0.0);
+  QVERIFY(live.wait(30000));
+  const QString liveReason =
+      QStringLiteral(
+          "Next-token update failed: an intervention at position 50 lies beyond the prompt's %1 tokens")
+          .arg(promptTokens);
+  QVERIFY(w_->chartBanner()->isVisible());
+  QCOMPARE(w_->chartBanner()->reason(), liveReason);
+  QVERIFY(w_->tokenChart()->tokens().empty());
+  QVERIFY(w_->tokenChart()->values().empty());
+  QVERIFY(w_->continuationBanner()->isVisible());
+  QCOMPARE(w_->continuationBanner()->reason(), liveReason);
+  QCOMPARE(w_->steeringPanel()->continuation(), liveReason);
+  QVERIFY(graphBanner->isVisible());  // the live result does not speak for the graph
+
+  // Success clears each banner: the live update when the intervention goes, the graph when a trace succeeds.
+  QSignalSpy updated(w_.get(), &MainWindow::liveUpdated);
+  w_->interventions()->clear();
+  QVERIFY(ce::test::waitLive(*w_, updated));
+  QVERIFY(!w_->chartBanner()->isVisible());
+  QVERIFY(!w_->continuationBanner()->isVisible());
+  QCOMPARE(w_->chartBanner()->reason(), QString());
+  QCOMPARE(w_->tokenChart()->tokens().at(0).text, std::string(" Austin"));
+  QVERIFY(!w_->steeringPanel()->continuation().startsWith(QStringLiteral("Next-token update failed")));
+  QVERIFY(graphBanner->isVisible());
+  w_->promptPanel()->setSettings(good);
+  QVERIFY2(retrace(*w_), qPrintable(w_->lastError()));
+  QVERIFY(!graphBanner->isVisible());
+  QCOMPARE(graphBanner->reason(), QString());
+  QVERIFY(!w_->graphView()->nodeItems().empty());
 }
 
 void TestGuiJobs::emptyAnswersDefaultToModelTop2() {

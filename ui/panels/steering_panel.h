@@ -24,6 +24,8 @@ class SteeringPanel : public QWidget {
   QSlider* slider(int group) const;
   void setContinuation(const QString& text);
   QString continuation() const;
+  // The continuation's label, for a banner laid over it when the live computation fails.
+  QLabel* continuationLabel() const { return continuation_; }
   // The actions on one group: Ablate (zero), Ablate (mean), Steer ×…, Reset, Select in Graph, Rename…,
   // Remove. Shown by right-clicking a group's row here, and as a submenu of a grouped node in the graph.
   // `meanCount` of the group's nodes have a mean-ablation value (the action is disabled without any).

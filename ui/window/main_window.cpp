@@ -21,6 +21,7 @@
 #include "panels/find_bar.h"
 #include "panels/neuron_inspector.h"
 #include "panels/prompt_panel.h"
+#include "panels/stale_banner.h"
 #include "panels/steering_panel.h"
 #include "panels/token_chart.h"
 #include "prompt_sets/prompt_set_view.h"
@@ -85,6 +86,10 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
       },
       this);
   findBar_ = new FindBar(graph_);
+  graphBanner_ = new StaleBanner(graph_->viewport());
+  chartBanner_ = new StaleBanner(chart_->viewport());
+  continuationBanner_ = new StaleBanner(steering_->continuationLabel());
+  continuationBanner_->setMargin(0);  // the label holds the reason too, sized for it without a margin
   neuronRunner_ = new JobRunner(this);
   graphFiles_ = new JobRunner(this);
   setAcceptDrops(true);
@@ -163,6 +168,10 @@ void MainWindow::buildStatusBar() {
   });
   connect(heavy, &JobRunner::failed, this, [this](const QString& name, const QString& message) {
     showError(tr("%1 failed: %2").arg(name, message), name == tr("Loading model"));
+    // The graph still shows the previous trace: say so over it, where the user looks for the answer.
+    if (name == tr("Tracing"))
+      graphBanner_->showReason(
+          tr("Trace failed: %1\n\nThe graph under this is the previous trace's.").arg(message));
   });
   connect(heavy, &JobRunner::cancelled, this,
           [this](const QString& name) { statusBar()->showMessage(tr("%1 cancelled").arg(name), 5000); });
@@ -201,10 +210,18 @@ void MainWindow::wireControllers() {
   connect(live_, &LiveController::updated, this, [this](const LiveResult& out) {
     chart_->setTokens(out.top);
     steering_->setContinuation(out.continuation);
+    chartBanner_->clearReason();
+    continuationBanner_->clearReason();
     Q_EMIT liveUpdated();
   });
   connect(live_, &LiveController::failed, this, [this](const QString& message) {
     showError(tr("Next-token update failed: %1").arg(message), false);
+    // The bars and the text are another prompt's or other interventions' answer: none of it stays readable.
+    const QString reason = tr("Next-token update failed: %1").arg(message);
+    chart_->setTokens({});
+    chartBanner_->showReason(reason);
+    steering_->setContinuation(reason);  // gives the label the banner's height
+    continuationBanner_->showReason(reason);
   });
   connect(curves_, &CurvesView::errorOccurred, this, [this](const QString& m) { showError(m, false); });
 }
@@ -283,6 +300,7 @@ void MainWindow::onModelLoaded(bool chatTemplate) {
   promptSet_->setChatTemplateAvailable(chatTemplate);
   setWindowModified(false);
   graph_->clearCircuit();
+  graphBanner_->clearReason();  // nothing of the previous model's trace is shown any more
   annotationsStale_ = true;
   appliedCollapsed_.clear();
   traces_->reset();
@@ -329,6 +347,7 @@ void MainWindow::trace() {
 void MainWindow::onTraced() {
   const TraceOutput& t = lastTrace();
   inspector_->clear();
+  graphBanner_->clearReason();
   if (!importedPath_.isEmpty()) setImportedMode(QString());  // a new trace returns to the live circuit
   // Steps of another prompt's circuit name nodes of other tokens: they go with it.
   if (t.prompt != tracedPrompt_) history_->clear();

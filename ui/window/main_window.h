@@ -43,6 +43,7 @@ class NeuronInspector;
 class PromptPanel;
 class PromptSetView;
 class Session;
+class StaleBanner;
 class SteeringPanel;
 class TokenChart;
 
@@ -80,6 +81,11 @@ class MainWindow : public QMainWindow {
   std::shared_ptr<const ce::core::ExemplarIndex> exemplarIndex() const { return models_->index(); }
   const TraceOutput& lastTrace() const { return traces_->trace(); }
   QString lastError() const { return lastError_; }
+  // Banners over the graph (a failed trace), the next-token chart and the continuation (a failed live
+  // update): they say why the content under them is stale until the next success (issue #15 item 2).
+  StaleBanner* graphBanner() const { return graphBanner_; }
+  StaleBanner* chartBanner() const { return chartBanner_; }
+  StaleBanner* continuationBanner() const { return continuationBanner_; }
   // Unsaved edits (prompt, groups, interventions) since the last session save or open.
   bool isDirty() const { return isWindowModified(); }
   // The traced nodes the threshold keeps (all of them at threshold 0), descending |effect|.
@@ -235,6 +241,9 @@ class MainWindow : public QMainWindow {
   QProgressBar* progress_;
   QPushButton* cancel_;
   QLabel* jobLabel_;
+  StaleBanner* graphBanner_ = nullptr;
+  StaleBanner* chartBanner_ = nullptr;
+  StaleBanner* continuationBanner_ = nullptr;
   QMenu* recentMenu_ = nullptr;
   QAction* edgesAction_ = nullptr;
   QDockWidget* promptDock_ = nullptr;

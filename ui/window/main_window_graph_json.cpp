@@ -18,6 +18,7 @@
 #include "controllers/job_runner.h"
 #include "graph/circuit_graph_view.h"
 #include "panels/prompt_panel.h"
+#include "panels/stale_banner.h"
 #include "panels/steering_panel.h"
 #include "window/main_window.h"
 
@@ -152,6 +153,7 @@ void MainWindow::setImportedMode(const QString& path) {
     // Whatever the live circuit's collapsed groups are, the next live redraw gives them to the graph again.
     appliedCollapsed_ = {Supernode{QStringLiteral("\x01imported"), {}, {}}};
     annotationsStale_ = true;
+    graphBanner_->clearReason();  // a failed trace's banner spoke of the circuit the imported graph replaces
   }
   for (QAction* a : editActions_) a->setEnabled(live);
   steering_->setEnabled(live);
