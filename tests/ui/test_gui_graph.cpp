@@ -23,6 +23,7 @@
 #include "ce/core/base/resources.h"
 #include "ce/core/exemplars/exemplar_index.h"
 #include "graph/circuit_graph_view.h"
+#include "graph/graph_legend.h"
 #include "graph/graph_style.h"
 #include "graph/node_item.h"
 #include "gui_support.h"
@@ -98,6 +99,8 @@ void TestGuiGraph::traceFillsGraph() {
   QCOMPARE(static_cast<int>(g->nodeItems().size()), w_->promptPanel()->settings().topK);
   QVERIFY(g->edgeCount() > 0);
   QCOMPARE(w_->lastTrace().tokens.size(), 11);
+  // The legend names the answer the traced metric favours.
+  QCOMPARE(g->legend()->positiveText(), QStringLiteral("raises the metric (for \u201c Austin\u201d)"));
   // Larger |effect| draws a larger node.
   const auto& nodes = g->nodeItems();
   const auto big = std::max_element(nodes.begin(), nodes.end(), [](NodeItem* a, NodeItem* b) {

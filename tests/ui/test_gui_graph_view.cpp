@@ -273,7 +273,7 @@ void TestGuiGraphView::captionsShowIdsEditsAndLabels() {
 void TestGuiGraphView::legendStatesConvention() {
   show();
   v_->setAnswer(QStringLiteral(" Austin"));
-  QCOMPARE(v_->legend()->positiveText(), QStringLiteral("raises the metric (e.g. \u201c Austin\u201d)"));
+  QCOMPARE(v_->legend()->positiveText(), QStringLiteral("raises the metric (for \u201c Austin\u201d)"));
   // Reference circles at the largest |effect| (2.0), a quarter and a sixteenth of it.
   QCOMPARE(v_->legend()->referenceEffects(), (std::vector<double>{2.0, 0.5, 0.125}));
   QVERIFY(v_->legend()->isVisible());

@@ -92,6 +92,7 @@ void TraceController::start(const TraceSettings& s, const QString& meanDataset) 
         }
         out.answer = QString::fromStdString(answer);
         out.contrast = QString::fromStdString(contrast);
+        out.metric = s.metric;
         const auto ex = ce::core::make_example(model->tokenizer(), s.prompt.toStdString(), answer, contrast,
                                                s.patch.toStdString(), format);
         out.ids = ex.clean;

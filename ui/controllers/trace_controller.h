@@ -28,6 +28,7 @@ struct TraceOutput {
   std::vector<int> ids;
   // The answer and contrast traced: the model's own top-1 / top-2 where the fields were empty.
   QString answer, contrast;
+  ce::core::Metric metric = ce::core::Metric::Diff;
   QStringList tokens;
   ce::core::Basis basis = ce::core::Basis::MlpAct;
   int layers = 0;

@@ -34,7 +34,7 @@ void GraphLegend::setScale(double maxEffect, double maxRadius, double pixelsPerU
 void GraphLegend::setAnswer(const QString& answer) {
   answer_ = answer;
   positive_ = answer.isEmpty() ? tr("raises the metric")
-                               : tr("raises the metric (e.g. \u201c%1\u201d)").arg(answer);
+                               : tr("raises the metric (for \u201c%1\u201d)").arg(answer);
   relayout();
 }
 

@@ -354,6 +354,8 @@ void MainWindow::onTraced() {
   tracedPrompt_ = t.prompt;
   traces_->requestAutoLabels();
   prompt_->fillAnswers(t.answer, t.contrast);
+  // The top-5 metric favours no one answer: the legend then says only "raises the metric".
+  graph_->setAnswer(t.metric == ce::core::Metric::TopK ? QString() : t.answer);
   double maxEffect = 0;
   for (const auto& n : t.nodes) maxEffect = std::max(maxEffect, std::abs(static_cast<double>(n.effect)));
   prompt_->setEffectRange(maxEffect);
