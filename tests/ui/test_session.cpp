@@ -321,6 +321,9 @@ void TestSession::promptSetDefaults() {
   // The shipped Texas session still opens, with no prompt set.
   const Session shipped = Session::load(QStringLiteral(CE_SOURCE_DIR "/resources/sessions/texas_to_california.json"));
   QCOMPARE(shipped.groups.size(), size_t{2});
+  // Named as Make Specific Groups names them and as the README's walkthrough says.
+  QCOMPARE(shipped.groups[0].name, QStringLiteral("Austin-specific"));
+  QCOMPARE(shipped.groups[1].name, QStringLiteral("Sacramento-specific"));
   QVERIFY(!shipped.promptSet.traced);
   // Neuron names are normalised ("3/701" reads as L3/N701).
   const auto named = Session::fromJson(QJsonObject{
