@@ -211,12 +211,19 @@ void TestGuiGraphView::fitsOnResizeUntilUserZooms() {
     const QRectF visible = v_->mapToScene(v_->viewport()->rect()).boundingRect().adjusted(-1, -1, 1, 1);
     return visible.contains(v_->contentRect());
   };
+  // Fitted, the content (nodes, row and token labels) stays clear of the legend in the corner.
+  auto clearOfLegend = [this] {
+    const QRect legend = v_->legend()->geometry().translated(-v_->viewport()->pos());
+    return !v_->mapToScene(legend).boundingRect().intersects(v_->contentRect());
+  };
   QVERIFY(inView());
+  QVERIFY(clearOfLegend());
   const double before = v_->transform().m11();
   v_->resize(500, 360);
   QTest::qWait(20);
   QVERIFY(inView());
   QVERIFY(v_->transform().m11() < before);  // shrunk to fit
+  QVERIFY(clearOfLegend());
   v_->zoomBy(2);
   QVERIFY(v_->userView());
   const double zoomed = v_->transform().m11();

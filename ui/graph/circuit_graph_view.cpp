@@ -304,7 +304,20 @@ void CircuitGraphView::setEdgesVisible(bool visible) {
 void CircuitGraphView::fitAll() {
   userView_ = false;
   if (contentRect_.isEmpty()) return;
-  fitInView(contentRect_, Qt::KeepAspectRatio);
+  // The legend is an overlay in the top-left corner: the content goes below it or right of it, whichever
+  // draws it larger, so that no node or row label ("logit") hides under it.
+  const QSizeF view = viewport()->size();
+  const QSizeF legend = legend_->isHidden() ? QSizeF() : QSizeF(legend_->width() + 12, legend_->height() + 12);
+  const QRectF c = contentRect_;
+  const double below = std::min(view.width() / c.width(), (view.height() - legend.height()) / c.height());
+  const double beside = std::min((view.width() - legend.width()) / c.width(), view.height() / c.height());
+  QRectF target = c;
+  if (below >= beside && below > 0) {
+    target.setTop(c.top() - legend.height() / below);
+  } else if (beside > 0) {
+    target.setLeft(c.left() - legend.width() / beside);
+  }
+  fitInView(target, Qt::KeepAspectRatio);
   viewChanged();
 }
 
