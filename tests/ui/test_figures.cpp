@@ -139,6 +139,13 @@ class TestFigures : public QObject {
     QCOMPARE(decadeLabel(10000), QStringLiteral("10\u2074"));
     QCOMPARE(decadeLabel(100000), QStringLiteral("10\u2075"));
     QCOMPARE(decadeLabel(0.1), QStringLiteral("0.1"));
+    // One notation per axis: powers for all once one decade needs them.
+    QCOMPARE(decadeLabels({1, 10, 100, 1000}), (QStringList{QStringLiteral("1"), QStringLiteral("10"),
+                                                            QStringLiteral("100"), QStringLiteral("1000")}));
+    QCOMPARE(decadeLabels({1, 10, 100, 1000, 10000}),
+             (QStringList{QStringLiteral("10\u2070"), QStringLiteral("10\u00b9"), QStringLiteral("10\u00b2"),
+                          QStringLiteral("10\u00b3"), QStringLiteral("10\u2074")}));
+    QCOMPARE(decadeLabel(0.1, true), QStringLiteral("10\u207b\u00b9"));
   }
 
   void curvesSvgNamesEverySeries() {
@@ -167,9 +174,10 @@ class TestFigures : public QObject {
     QVERIFY(drawn.titleLines.size() >= 2);
     QCOMPARE(drawn.titleLines.join(QLatin1Char(' ')), figure.title);
     for (const QString& line : drawn.titleLines) QVERIFY(texts.contains(line));
-    // Decade ticks 1 … 10⁴ whole, y ticks 0.0 … 1.0 (the data stay in [0, 1]).
-    for (const char* tick : {"1", "10", "100", "1000", "10\u2074", "0.0", "0.2", "1.0"})
+    // Decade ticks 10⁰ … 10⁴ in one notation, y ticks 0.0 … 1.0 (the data stay in [0, 1]).
+    for (const char* tick : {"10\u2070", "10\u00b9", "10\u00b3", "10\u2074", "0.0", "0.2", "1.0"})
       QVERIFY2(texts.contains(QString::fromUtf8(tick)), tick);
+    QVERIFY(!texts.contains(QStringLiteral("1000")));
     QVERIFY(!texts.contains(QStringLiteral("1.2")));
     // Physical size: 12 cm × 8 cm.
     const QRegularExpressionMatch size = QRegularExpression(QStringLiteral("width=\"([0-9.]+)mm\" height=\"([0-9.]+)mm\"")).match(QString::fromUtf8(svg));

@@ -70,9 +70,9 @@ QString tickLabel(double value, double step) {
   return s;
 }
 
-QString decadeLabel(double value) {
-  if (value >= 1 && value < 1e4) return QString::number(value, 'f', 0);
-  if (value > 0 && value < 1) return QString::number(value, 'g', 6);
+QString decadeLabel(double value, bool powers) {
+  if (!powers && value >= 1 && value < 1e4) return QString::number(value, 'f', 0);
+  if (!powers && value > 0 && value < 1) return QString::number(value, 'g', 6);
   // 10⁴ and beyond in powers: "10000100000" is what whole numbers become side by side on a narrow axis.
   static const QChar kSuperscript[] = {QChar(0x2070), QChar(0x00b9), QChar(0x00b2), QChar(0x00b3), QChar(0x2074),
                                        QChar(0x2075), QChar(0x2076), QChar(0x2077), QChar(0x2078), QChar(0x2079)};
@@ -81,6 +81,13 @@ QString decadeLabel(double value) {
   if (exponent < 0) s += QChar(0x207b);
   for (QChar digit : QString::number(std::abs(exponent))) s += kSuperscript[digit.digitValue()];
   return s;
+}
+
+QStringList decadeLabels(const std::vector<double>& values) {
+  const bool powers = std::any_of(values.begin(), values.end(), [](double v) { return v >= 1e4; });
+  QStringList labels;
+  for (double v : values) labels << decadeLabel(v, powers);
+  return labels;
 }
 
 QStringList wrapText(const QString& text, const QFontMetricsF& metrics, double width) {
@@ -136,7 +143,11 @@ void Plot::setAxes(Axis x, Axis y) {
   y_ = std::move(y);
   for (Axis* a : {&x_, &y_}) {
     if (!a->labels.isEmpty()) continue;
-    for (double v : a->ticks.values) a->labels << (a->log ? decadeLabel(v) : tickLabel(v, a->ticks.step));
+    if (a->log) {
+      a->labels = decadeLabels(a->ticks.values);
+    } else {
+      for (double v : a->ticks.values) a->labels << tickLabel(v, a->ticks.step);
+    }
   }
 }
 

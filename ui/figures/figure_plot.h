@@ -32,8 +32,12 @@ Ticks niceTicks(double lo, double hi, int maxTicks = 8);
 Ticks logDecades(double lo, double hi);
 // A linear tick's text with the decimals its step needs ("0.2", "−0.4", "1.0"); the minus is U+2212.
 QString tickLabel(double value, double step);
-// A decade's text, never cut: "1", "10", "100", "1000", then powers "10⁴", "10⁵" (and "0.1" below 1).
-QString decadeLabel(double value);
+// A decade's text, never cut: "1", "10", "100", "1000", then powers "10⁴", "10⁵" (and "0.1" below 1);
+// with `powers`, every decade as a power ("10⁰", "10³", "10⁻¹").
+QString decadeLabel(double value, bool powers = false);
+// The labels of one log axis in one notation: whole numbers while every decade is below 10⁴, else all powers
+// (a reader compares "1000" and "10⁴" side by side; mixed, they read as two scales).
+QStringList decadeLabels(const std::vector<double>& values);
 // `text` broken at spaces into lines no wider than `width` (a word longer than the line stands alone).
 QStringList wrapText(const QString& text, const QFontMetricsF& metrics, double width);
 
