@@ -6,6 +6,7 @@
 #include "circuits/attribution_util.h"
 #include "ce/core/base/error.h"
 #include "ce/core/base/threading.h"
+#include "engine/decode.h"
 
 namespace ce::core {
 
@@ -56,24 +57,25 @@ void validate_interventions(const Model& model, const std::vector<Intervention>&
 
 namespace {
 
-// Applies the interventions at their sites; positions beyond the sequence are skipped.
-HookFn intervention_hook(const std::vector<Intervention>& ivs) {
-  return [&ivs](Site s, int layer, const torch::Tensor& x) {
-    torch::Tensor y;
-    for (const Intervention& iv : ivs) {
-      if (iv.layer != layer || site_of(iv.basis) != s) continue;
-      if (iv.pos >= x.size(1)) continue;
-      if (!y.defined()) y = x.clone();  // [b, t, W]
-      torch::Tensor col = y.select(2, iv.index);  // [b, t]
-      torch::Tensor target = iv.pos < 0 ? col : col.select(1, iv.pos);
-      if (iv.value) {
-        target.fill_(*iv.value);
-      } else {
-        target.mul_(iv.factor);
-      }
+// The interventions of `layer` at `site` applied to x ([b, t, W]), whose row i is position first + i.
+// Interventions at positions outside those rows are skipped: they apply when their position is computed.
+torch::Tensor apply_interventions(const std::vector<Intervention>& ivs, Site s, int layer, int64_t first,
+                                  const torch::Tensor& x) {
+  torch::Tensor y;
+  for (const Intervention& iv : ivs) {
+    if (iv.layer != layer || site_of(iv.basis) != s) continue;
+    const int64_t at = iv.pos - first;  // row of iv.pos in x
+    if (iv.pos >= 0 && (at < 0 || at >= x.size(1))) continue;
+    if (!y.defined()) y = x.clone();  // [b, t, W]
+    torch::Tensor col = y.select(2, iv.index);  // [b, t]
+    torch::Tensor target = iv.pos < 0 ? col : col.select(1, at);
+    if (iv.value) {
+      target.fill_(*iv.value);
+    } else {
+      target.mul_(iv.factor);
     }
-    return y.defined() ? y : x;
-  };
+  }
+  return y.defined() ? y : x;
 }
 
 torch::Tensor row(const std::vector<int>& ids) {
@@ -86,8 +88,11 @@ torch::Tensor last_logits(const Model& model, const std::vector<int>& ids, const
   if (ids.empty()) throw Error("empty token sequence");
   ForwardOptions o;
   o.logits = LogitsMode::Last;
-  if (!ivs.empty()) o.hook = intervention_hook(ivs);
-  o.hook = cancellable(control, o.hook);
+  HookFn edit;
+  if (!ivs.empty()) {
+    edit = [&ivs](Site s, int layer, const torch::Tensor& x) { return apply_interventions(ivs, s, layer, 0, x); };
+  }
+  o.hook = cancellable(control, edit);
   return engine_of(model).forward(row(ids), o).logits[0][0];  // [vocab]
 }
 
@@ -103,25 +108,20 @@ std::vector<float> next_logits_with(const Model& model, const std::vector<int>& 
 }
 
 std::vector<int> generate_with(const Model& model, const std::vector<int>& ids, int max_new_tokens,
-                               const std::vector<Intervention>& ivs, const JobControl& control) {
+                               const std::vector<Intervention>& ivs, const JobControl& control, Decoding decoding) {
   validate_interventions(model, ivs);
   ensure_compute_threads();
   torch::NoGradGuard no_grad;
-  std::vector<int> seq = ids;
-  std::vector<int> out;
-  const int eos = model.tokenizer().eos_id();
-  const std::vector<int64_t>& eos_ids = model.config().eos_token_ids;
-  for (int i = 0; i < max_new_tokens; ++i) {
-    // A continuation stops where the context ends; only a prompt already past it is an error (the forward's).
-    if (i > 0 && !fits_context(model.config(), static_cast<int64_t>(seq.size()))) break;
-    // Full recompute per step keeps interventions (which may target any position) exact and simple.
-    const int next = static_cast<int>(last_logits(model, seq, ivs, control).argmax().item<int64_t>());
-    seq.push_back(next);
-    out.push_back(next);
-    control.report(static_cast<double>(i + 1) / max_new_tokens);
-    if (next == eos || std::find(eos_ids.begin(), eos_ids.end(), next) != eos_ids.end()) break;
-  }
-  return out;
+  DecodeOptions d;
+  d.decoding = decoding;
+  d.hook = [&ivs, &control](Site s, int layer, int64_t first, const torch::Tensor& x) {
+    control.check();
+    return ivs.empty() ? x : apply_interventions(ivs, s, layer, first, x);
+  };
+  d.stop_ids = model.config().eos_token_ids;
+  d.stop_ids.push_back(model.tokenizer().eos_id());
+  d.on_token = [&control, max_new_tokens](int n) { control.report(static_cast<double>(n) / max_new_tokens); };
+  return greedy_decode(engine_of(model), ids, max_new_tokens, d);
 }
 
 }  // namespace ce::core

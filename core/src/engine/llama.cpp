@@ -2,7 +2,9 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "ce/core/base/error.h"
 #include "io/llama_weight_spec.h"
@@ -144,6 +146,34 @@ class HalfLinear : public torch::autograd::Function<HalfLinear> {
   }
 };
 
+// Writes this step's keys and values ([b, kv, t, hd]) after the cached ones of `layer` and returns all of
+// them ([b, kv, past + t, hd], views of the buffers). The buffers are over-allocated so that a decoding step
+// copies only its own rows instead of the whole history.
+std::pair<torch::Tensor, torch::Tensor> cache_append(KvCache& cache, size_t layer, const torch::Tensor& k,
+                                                     const torch::Tensor& v) {
+  const int64_t past = cache.length, t = k.size(2), need = past + t;
+  torch::Tensor& kb = cache.k[layer];  // [b, kv, capacity, hd]
+  torch::Tensor& vb = cache.v[layer];  // [b, kv, capacity, hd]
+  if (kb.defined() && (kb.size(0) != k.size(0) || kb.size(1) != k.size(1) || kb.size(3) != k.size(3))) {
+    throw Error("forward: the KV cache holds another shape of sequence");
+  }
+  if (!kb.defined() || kb.size(2) < need) {
+    const int64_t old = kb.defined() ? kb.size(2) : 0;
+    const int64_t capacity = std::max({need, cache.reserve, 2 * old});
+    torch::Tensor nk = torch::empty({k.size(0), k.size(1), capacity, k.size(3)}, k.options());
+    torch::Tensor nv = torch::empty({v.size(0), v.size(1), capacity, v.size(3)}, v.options());
+    if (past > 0) {
+      nk.narrow(2, 0, past).copy_(kb.narrow(2, 0, past));
+      nv.narrow(2, 0, past).copy_(vb.narrow(2, 0, past));
+    }
+    kb = nk;
+    vb = nv;
+  }
+  kb.narrow(2, past, t).copy_(k);
+  vb.narrow(2, past, t).copy_(v);
+  return {kb.narrow(2, 0, need), vb.narrow(2, 0, need)};
+}
+
 // Activations are float32 throughout; weights are float32 or 16-bit (see HalfLinear).
 torch::Tensor dense(const torch::Tensor& x, const torch::Tensor& w) {
   if (w.scalar_type() == torch::kFloat32) return F::linear(x, w);
@@ -247,13 +277,16 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, int layer, const torc
   torch::Tensor qf = q.to(torch::kFloat32), kf = k.to(torch::kFloat32);
   qf = qf * c + rotate_half(qf) * s;
   kf = kf * c + rotate_half(kf) * s;
+  // With a cache, keys and values cover every position so far: [b, kv, past + t, hd] from here on.
+  if (o.cache) std::tie(kf, v) = cache_append(*o.cache, static_cast<size_t>(layer), kf, v);
   if (kv != h) {  // grouped-query attention: query head j reads kv head j / (h / kv)
-    kf = kf.repeat_interleave(h / kv, 1);                                      // [b, h, t, hd]
-    v = v.repeat_interleave(h / kv, 1);                                        // [b, h, t, hd]
+    kf = kf.repeat_interleave(h / kv, 1);                                      // [b, h, T, hd]
+    v = v.repeat_interleave(h / kv, 1);                                        // [b, h, T, hd]
   }
+  // T = t without a cache, past + t with one.
   torch::Tensor scores = torch::matmul(qf, kf.transpose(-2, -1)) / std::sqrt(static_cast<double>(hd));
-  scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());  // [b, h, t, t]
-  torch::Tensor probs = torch::softmax(scores, -1).to(v.scalar_type());        // [b, h, t, t]
+  scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());  // [b, h, t, T]
+  torch::Tensor probs = torch::softmax(scores, -1).to(v.scalar_type());        // [b, h, t, T]
   if (o.rules.attn_probs_detach) probs = probs.detach();
   torch::Tensor z = torch::matmul(probs, v).transpose(1, 2).reshape({b, t, h * hd});  // [b, t, h*hd]
   if (o.hook) z = o.hook(Site::Attn, layer, z);
@@ -266,7 +299,11 @@ ForwardOutput LlamaModel::forward(const torch::Tensor& ids, const ForwardOptions
   if (ids.dim() != 2) throw Error("forward: ids must be [batch, tokens]");
   const int64_t b = ids.size(0), t = ids.size(1);
   if (t == 0) throw Error("forward: empty token sequence");
-  check_context(config_, t);
+  if (o.cache && (o.attention_mask.defined() || o.first_layer != 0 || o.resid.defined())) {
+    throw Error("forward: a KV cache does not combine with attention_mask, first_layer or resid");
+  }
+  const int64_t past = o.cache ? o.cache->length : 0;  // positions already in the cache
+  check_context(config_, past + t);
   if (ids.numel() > 0) {
     const int64_t lo = ids.min().item<int64_t>(), hi = ids.max().item<int64_t>();
     if (lo < 0 || hi >= config_.vocab_size) {
@@ -287,6 +324,17 @@ ForwardOutput LlamaModel::forward(const torch::Tensor& ids, const ForwardOptions
     mask = causal.view({1, 1, t, t}) | pad_key;                               // [b, 1, t, t]
     // A padding query would see no key at all (softmax of -inf only = NaN): let it see itself.
     mask = mask & ~torch::eye(t, torch::dtype(torch::kBool)).view({1, 1, t, t});
+  } else if (o.cache) {
+    positions = torch::arange(past, past + t, torch::kInt64).unsqueeze(0).expand({b, t});  // [b, t]
+    // Query i is position past + i: it sees every cached key and the new ones up to itself.
+    mask = torch::ones({t, past + t}, torch::dtype(torch::kBool)).triu(past + 1).view({1, 1, t, past + t});
+    if (o.cache->k.empty()) {
+      o.cache->k.resize(static_cast<size_t>(config_.num_hidden_layers));
+      o.cache->v.resize(static_cast<size_t>(config_.num_hidden_layers));
+    }
+    if (o.cache->k.size() != static_cast<size_t>(config_.num_hidden_layers)) {
+      throw Error("forward: the KV cache belongs to another model");
+    }
   } else {
     positions = torch::arange(t, torch::kInt64).unsqueeze(0).expand({b, t});  // [b, t]
     mask = causal.view({1, 1, t, t});
@@ -319,6 +367,7 @@ ForwardOutput LlamaModel::forward(const torch::Tensor& ids, const ForwardOptions
     x = x + mo;
     if (o.hook) x = o.hook(Site::ResidPost, l, x);
   }
+  if (o.cache) o.cache->length = past + t;
   ForwardOutput out;
   out.final_resid = x;
   if (o.logits != LogitsMode::None) {

@@ -59,6 +59,17 @@ using HookFn = std::function<torch::Tensor(Site site, int layer, const torch::Te
 
 enum class LogitsMode { All, Last, None };
 
+// Keys (after RoPE) and values of the positions already run, per layer, so that a decoding step runs only
+// its new positions (llama2.c's key_cache / value_cache). Mutable state of one sequence in one call: never
+// shared between threads or reused for another sequence. Forward only: no gradient flows through it.
+struct KvCache {
+  std::vector<torch::Tensor> k, v;  // per layer: [batch, kv_heads, capacity, head_dim] float32
+  int64_t length = 0;               // positions held: the first `length` of each buffer's capacity
+  // Capacity allocated on first use (e.g. prompt + new tokens), so that decoding never reallocates; a
+  // longer sequence grows the buffers by doubling.
+  int64_t reserve = 0;
+};
+
 struct ForwardOptions {
   HookFn hook;                   // optional
   GradRules rules;               // default: exact gradients
@@ -68,6 +79,11 @@ struct ForwardOptions {
   // ([batch, tokens, d], float32). Used to recompute only what lies downstream of an edit.
   int first_layer = 0;
   torch::Tensor resid;
+  // Incremental decoding: `ids` are the positions after the cache's `length` ones; they attend to the
+  // cached keys and values and to each other, and their own are appended. Hooks and logits cover only the
+  // new positions (row i is position length + i). Not with attention_mask, first_layer or resid. The
+  // cache's length advances only when the whole forward succeeds, so a cancelled step leaves it usable.
+  KvCache* cache = nullptr;
 };
 
 struct ForwardOutput {

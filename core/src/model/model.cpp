@@ -139,8 +139,8 @@ std::string Model::token_text(int id) const {
   return piece;
 }
 
-std::vector<int> Model::generate(const std::vector<int>& ids, int max_new_tokens) const {
-  return generate_with(*this, ids, max_new_tokens, {});
+std::vector<int> Model::generate(const std::vector<int>& ids, int max_new_tokens, Decoding decoding) const {
+  return generate_with(*this, ids, max_new_tokens, {}, {}, decoding);
 }
 
 }  // namespace ce::core

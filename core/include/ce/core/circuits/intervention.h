@@ -32,8 +32,14 @@ void validate_interventions(const Model& model, const std::vector<Intervention>&
 // Next-token logits after `ids` under the interventions (full vocabulary). Thread rules as Model.
 std::vector<float> next_logits_with(const Model& model, const std::vector<int>& ids,
                                     const std::vector<Intervention>& interventions);
-// Greedy continuation under the interventions (applied at every step), stopping after EOS; new ids only.
+// Greedy continuation under the interventions, stopping after EOS (included) or where the context ends; new
+// ids only. Each intervention applies when its position is computed: a prompt position's in the prompt's
+// forward, pos = -1 at every position, the generated ones included. `decoding` picks the KV cache (default)
+// or the full recompute per token; the tokens are the same. Reports progress per token and honours
+// cancellation inside each forward (throws Cancelled). Throws Error for bad interventions, an empty prompt,
+// ids outside the vocabulary or a prompt past the context. Thread rules as Model; the cache is per call.
 std::vector<int> generate_with(const Model& model, const std::vector<int>& ids, int max_new_tokens,
-                               const std::vector<Intervention>& interventions, const JobControl& control = {});
+                               const std::vector<Intervention>& interventions, const JobControl& control = {},
+                               Decoding decoding = Decoding::Cached);
 
 }  // namespace ce::core

@@ -38,6 +38,11 @@ struct TopToken {
   float prob = 0;
 };
 
+// How a greedy continuation runs each new token. Cached: only the new position runs, against the keys and
+// values kept from the earlier positions (a KV cache local to the call). Recompute: the whole sequence runs
+// again per token; the reference the cache is tested and benchmarked against. Both give the same tokens.
+enum class Decoding { Cached, Recompute };
+
 // Thread rules: after open() a Model is immutable; every const method may run on any thread, also
 // concurrently (each call sets that thread's tensor-thread count first).
 class Model {
@@ -70,9 +75,10 @@ class Model {
   // The text one token contributes, for display: SentencePiece's word marker "▁" becomes a space (single-id
   // decode would drop a leading space); byte-level BPE pieces are already text. Throws Error out of range.
   std::string token_text(int id) const;
-  // Greedy decoding: appends up to max_new_tokens argmax tokens, stopping after an EOS (included).
-  // Returns only the new ids.
-  std::vector<int> generate(const std::vector<int>& ids, int max_new_tokens) const;
+  // Greedy decoding: appends up to max_new_tokens argmax tokens, stopping after an EOS (included) or where
+  // the context ends. Returns only the new ids. Throws Error for empty input or ids outside the vocabulary.
+  std::vector<int> generate(const std::vector<int>& ids, int max_new_tokens,
+                            Decoding decoding = Decoding::Cached) const;
 
  private:
   friend struct ModelAccess;  // core's internal access to the engine (core/src/engine/model_access.h)
