@@ -6,6 +6,10 @@
 // a 16 GB folder does not fit comfortably next to a build on a 24 GB machine); full-depth figures are
 // extrapolated as  t(32) = t(L) + (32 - L) * per_layer, with per_layer timed by hooks at layer boundaries.
 // Open time for the full 16 GB is measured on a sparse 32-layer folder (headers real, data holes).
+//
+// --generate times greedy generation instead: tokens/s with the KV cache against the full recompute per
+// token (the baseline, measured in the same run) on the demo model, stories260K and the 8B shape (with
+// --layers decoder layers, --gen-prompt prompt tokens and --gen-new new ones), steered x4 at every position.
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -23,9 +27,11 @@
 #include <vector>
 
 #include "ce/core/base/error.h"
+#include "ce/core/base/resources.h"
 #include "ce/core/model/model.h"
 #include "ce/core/model/model_config.h"
 #include "ce/core/base/threading.h"
+#include "engine/decode.h"
 #include "engine/llama.h"
 #include "engine/model_access.h"
 
@@ -264,12 +270,85 @@ void report(const char* name, const LlamaModel& e, int tokens, int runs) {
   std::printf("  per decoder layer forward %.4f s\n", t.per_layer_fwd);
 }
 
+// Greedy generation of `new_tokens` after a `prompt`-token prompt with no stop id (so both paths make every
+// token), steered x4 at every position on one neuron as the explorer's steered continuations are.
+struct GenTiming {
+  double cached = 0, recompute = 0;  // seconds, best of runs, prompt included
+  bool same = false;                 // both paths made the same ids
+};
+
+GenTiming time_generation(const LlamaModel& e, int prompt, int new_tokens, int runs) {
+  std::vector<int> ids(static_cast<size_t>(prompt));
+  for (int i = 0; i < prompt; ++i) ids[static_cast<size_t>(i)] = static_cast<int>((i * 7919 + 3) % e.config().vocab_size);
+  DecodeOptions d;
+  d.hook = [](Site s, int layer, int64_t, const torch::Tensor& x) {
+    if (s != Site::MlpAct || layer != 1) return x;
+    torch::Tensor y = x.clone();  // [b, t, m]
+    y.select(2, 5).mul_(4.0);
+    return y;
+  };
+  torch::NoGradGuard no_grad;
+  greedy_decode(e, ids, 2, d);  // warm-up (first touch of the weights, allocator)
+  GenTiming best{1e30, 1e30, false};
+  std::vector<int> cached, recomputed;
+  for (int r = 0; r < runs; ++r) {
+    d.decoding = Decoding::Cached;
+    auto t0 = Clock::now();
+    cached = greedy_decode(e, ids, new_tokens, d);
+    best.cached = std::min(best.cached, seconds_since(t0));
+    d.decoding = Decoding::Recompute;
+    t0 = Clock::now();
+    recomputed = greedy_decode(e, ids, new_tokens, d);
+    best.recompute = std::min(best.recompute, seconds_since(t0));
+  }
+  best.same = cached == recomputed && static_cast<int>(cached.size()) == new_tokens;
+  return best;
+}
+
+void report_generation(const char* name, const LlamaModel& e, int prompt, int new_tokens, int runs) {
+  const GenTiming g = time_generation(e, prompt, new_tokens, runs);
+  std::printf("%s: %d-token prompt + %d new, x4 steer at every position, best of %d\n", name, prompt, new_tokens,
+              runs);
+  std::printf("  recompute per token  %8.2f tokens/s (%.3f s) = baseline\n", new_tokens / g.recompute, g.recompute);
+  std::printf("  KV cache             %8.2f tokens/s (%.3f s) = %.2f x baseline; same ids: %s\n",
+              new_tokens / g.cached, g.cached, g.recompute / g.cached, g.same ? "yes" : "NO");
+}
+
+// --generate: the demo model, stories260K (when present) and the 8B shape with `layers` decoder layers.
+int run_generation(const std::string& stories, bool skip_8b, const fs::path& dir, int layers, int prompt,
+                   int new_tokens, int runs, bool keep) {
+  const auto geo = Model::open(default_model_dir());
+  // The demo model's context is 128: an 8-token prompt and 120 new tokens fill it.
+  report_generation("demo model (geo) f32", engine_of(*geo), 8, 120, runs);
+  if (fs::exists(fs::path(stories) / "config.json")) {
+    const auto m = Model::open(stories);
+    report_generation("stories260K f32", engine_of(*m), 8, 248, runs);
+  } else {
+    std::printf("stories260K: skipped (%s absent)\n", stories.c_str());
+  }
+  if (skip_8b) return 0;
+  const fs::path real = dir / ("layers" + std::to_string(layers));
+  if (!fs::exists(real / "model.safetensors.index.json")) {
+    const auto t0 = Clock::now();
+    write_8b_folder(real, layers, false);
+    std::printf("generated %d-layer 8B-shape folder in %.1f s\n", layers, seconds_since(t0));
+  }
+  ModelConfig c = ModelConfig::from_dir(real.string());
+  LlamaModel e(std::move(c), WeightStore::open_dir(real.string()), DType::BF16);
+  stream_seconds(e.store(), 1);  // pages the weights in, as a model in use has them
+  const std::string name = "8B-shape bf16 (" + std::to_string(layers) + " of 32 decoder layers)";
+  report_generation(name.c_str(), e, prompt, new_tokens, 1);
+  if (!keep) fs::remove_all(dir);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines appear as they happen, also when redirected
   int layers = 4, tokens = 32, runs = 3;
-  bool skip_8b = false, keep = false;
+  int gen_prompt = 32, gen_new = 32;
+  bool skip_8b = false, keep = false, generate = false;
   std::string stories = std::string(CE_SHARED_DATA_DIR) + "/stories260K/hf";
   fs::path dir = fs::temp_directory_path() / "ce-bench-8b";
   for (int i = 1; i < argc; ++i) {
@@ -285,14 +364,19 @@ int main(int argc, char** argv) {
     else if (a == "--stories") stories = next();
     else if (a == "--skip-8b") skip_8b = true;
     else if (a == "--keep") keep = true;
+    else if (a == "--generate") generate = true;
+    else if (a == "--gen-prompt") gen_prompt = std::stoi(next());
+    else if (a == "--gen-new") gen_new = std::stoi(next());
     else {
-      std::fprintf(stderr, "usage: bench_forward [--layers L] [--tokens N] [--runs R] [--dir D] [--keep] [--skip-8b]\n");
+      std::fprintf(stderr, "usage: bench_forward [--layers L] [--tokens N] [--runs R] [--dir D] [--keep] [--skip-8b]\n"
+                           "                     [--generate [--gen-prompt P] [--gen-new N]]\n");
       return 2;
     }
   }
   try {
     set_compute_threads(0);
     std::printf("threads: %d\n", compute_threads());
+    if (generate) return run_generation(stories, skip_8b, dir, layers, gen_prompt, gen_new, runs, keep);
     if (fs::exists(fs::path(stories) / "config.json")) {
       const auto t0 = Clock::now();
       auto m = Model::open(stories);
