@@ -6,6 +6,7 @@
 #include <QTest>
 #include <QThread>
 #include <atomic>
+#include <cmath>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -46,6 +47,8 @@ class TestJobRunner : public QObject {
   void progressOfAnOutdatedJobIsDropped();
   void doneMayStartTheNextJob();
   void destructorCancelsAndWaits();
+  void timeLeftIsExtrapolatedFromProgress();
+  void progressFormatCarriesTheTimeLeft();
 };
 
 void TestJobRunner::resultArrivesOnTheGuiThread() {
@@ -369,6 +372,49 @@ void TestJobRunner::destructorCancelsAndWaits() {
   QVERIFY(returned->load());
   QTest::qWait(20);
   QVERIFY(!done);
+}
+
+
+void TestJobRunner::timeLeftIsExtrapolatedFromProgress() {
+  using ce::ui::remainingMs;
+  using ce::ui::timeLeftText;
+  // 12 of 40 steps after 36 s: 28 more at 3 s each.
+  QCOMPARE(remainingMs(12.0 / 40, 36000), qint64{84000});
+  QCOMPARE(timeLeftText(12.0 / 40, 36000), QStringLiteral("about 1 min left"));  // 84 s, to the minute
+  QCOMPARE(remainingMs(0.5, 10000), qint64{10000});
+  QCOMPARE(timeLeftText(0.5, 10000), QStringLiteral("about 10 s left"));
+  QCOMPARE(timeLeftText(0.25, 3000), QStringLiteral("about 9 s left"));   // under 10 s: to the second
+  QCOMPARE(timeLeftText(0.4, 24000), QStringLiteral("about 35 s left"));  // 36 s, in 5 s steps
+  QCOMPARE(timeLeftText(0.1, 60000), QStringLiteral("about 9 min left"));
+  QCOMPARE(timeLeftText(0.25, 1200000), QStringLiteral("about 1 h 0 min left"));
+  QCOMPARE(timeLeftText(0.2, 1230000), QStringLiteral("about 1 h 22 min left"));  // 4920 s = 82 min
+  QCOMPARE(remainingMs(1.0, 5000), qint64{0});
+  // Too early to tell: nothing said rather than a wild guess.
+  QCOMPARE(remainingMs(0.01, 60000), qint64{-1});  // under 2% done
+  QCOMPARE(remainingMs(0.5, 1999), qint64{-1});    // under 2 s in
+  QCOMPARE(remainingMs(std::nan(""), 60000), qint64{-1});
+  QCOMPARE(timeLeftText(0.01, 60000), QString());
+}
+
+void TestJobRunner::progressFormatCarriesTheTimeLeft() {
+  JobRunner runner;
+  QSemaphore go;
+  QSignalSpy idle(&runner, &JobRunner::idle);
+  runner.start<int>(
+      QStringLiteral("slow"),
+      [&](const JobControl&) {
+        go.acquire();
+        return 0;
+      },
+      [](int&) {});
+  QCOMPARE(runner.progressFormat(0.5), QStringLiteral("%p%"));  // just started: too early to tell
+  QTest::qWait(2100);
+  // Half done after 2.1 s: about as long again. The clock is the runner's, started with the job.
+  const QString f = runner.progressFormat(0.5);
+  QVERIFY2(f == QStringLiteral("%p% \u00b7 about 2 s left") || f == QStringLiteral("%p% \u00b7 about 3 s left"),
+           qPrintable(f));
+  go.release();
+  QVERIFY(idle.wait(5000));
 }
 
 QTEST_GUILESS_MAIN(TestJobRunner)

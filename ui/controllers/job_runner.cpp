@@ -2,11 +2,36 @@
 
 #include <QElapsedTimer>
 #include <QMetaObject>
+#include <cmath>
 #include <exception>
 
 #include "ce/core/base/error.h"
 
 namespace ce::ui {
+
+qint64 remainingMs(double fraction, qint64 elapsedMs) {
+  if (!(fraction >= 0.02) || elapsedMs < 2000) return -1;
+  if (fraction >= 1) return 0;
+  return static_cast<qint64>(std::llround(static_cast<double>(elapsedMs) * (1 - fraction) / fraction));
+}
+
+QString timeLeftText(double fraction, qint64 elapsedMs) {
+  const qint64 ms = remainingMs(fraction, elapsedMs);
+  if (ms < 0) return QString();
+  const qint64 s = (ms + 500) / 1000;
+  // Finer than the estimate is good is noise that makes the text flicker: 5 s steps under a minute, then
+  // whole minutes.
+  if (s < 10) return QObject::tr("about %1 s left").arg(std::max<qint64>(s, 1));
+  if (s < 58) return QObject::tr("about %1 s left").arg((s + 2) / 5 * 5);
+  const qint64 min = (s + 30) / 60;
+  if (min < 60) return QObject::tr("about %1 min left").arg(min);
+  return QObject::tr("about %1 h %2 min left").arg(min / 60).arg(min % 60);
+}
+
+QString JobRunner::progressFormat(double fraction) const {
+  const QString left = timeLeftText(fraction, clock_.isValid() ? clock_.elapsed() : 0);
+  return left.isEmpty() ? QStringLiteral("%p%") : QStringLiteral("%p% \u00b7 ") + left;
+}
 
 JobRunner::JobRunner(QObject* parent) : QObject(parent) {
   // Two threads: an outdated job may still be winding down (it stops within 0.5 s) while its
@@ -26,6 +51,7 @@ quint64 JobRunner::startErased(const QString& name, Work work, Done done) {
   ticket_ = ticket;
   current_ = ticket->generation;
   name_ = name;
+  clock_.start();
   ++running_;
   Q_EMIT started(name);
 

@@ -1,6 +1,7 @@
 // Runs core computations off the GUI thread, one lane of "latest request wins" work.
 #pragma once
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QString>
 #include <QThreadPool>
@@ -11,6 +12,13 @@
 #include "ce/core/base/job.h"
 
 namespace ce::ui {
+
+// The time a job has left, extrapolated from its progress as elapsed × (1 − f) / f; −1 while it is too early
+// to tell (under 2% done or under 2 s in: the first steps, loading and warming up, predict the rest badly).
+qint64 remainingMs(double fraction, qint64 elapsedMs);
+// remainingMs in words: "about 8 s left", "about 40 s left" (5 s steps), "about 2 min left", "about 1 h 5 min
+// left"; empty while it is too early to tell.
+QString timeLeftText(double fraction, qint64 elapsedMs);
 
 // A lane of background work. Starting a job cancels the previous one of this runner, and whatever an
 // outdated job still produces (value, error, progress) is dropped by a generation counter, so a slow old
@@ -49,6 +57,9 @@ class JobRunner : public QObject {
   bool isBusy() const { return current_ != 0; }
   QString currentName() const { return name_; }
   quint64 generation() const { return generation_; }
+  // A progress bar's format for the running job at `fraction`: "%p%", and the time left once it can be told
+  // ("%p% · about 2 min left"). Every progress bar of a long job shows it this way.
+  QString progressFormat(double fraction) const;
   // Blocks the calling thread until every started job has returned (for shutdown and tests only).
   void waitForIdle();
 
@@ -76,6 +87,7 @@ class JobRunner : public QObject {
   quint64 current_ = 0;  // generation of the job whose outcome is still awaited, 0 when idle
   int running_ = 0;      // started jobs not yet returned, outdated ones included
   QString name_;
+  QElapsedTimer clock_;  // since the current job started
 };
 
 }  // namespace ce::ui

@@ -9,6 +9,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLegendMarker>
@@ -82,7 +83,8 @@ CurvesView::CurvesView(QWidget* parent)
     methodRow->addWidget(box);
   }
   methodRow->addStretch(1);
-  auto* basisRow = new QHBoxLayout();
+  // Two by two: four in a row made the Curves dock, and with it the window, too wide for 1024 px (issue #15).
+  auto* basisRow = new QGridLayout();
   for (auto b :
        {ce::core::Basis::MlpAct, ce::core::Basis::MlpOut, ce::core::Basis::Attn, ce::core::Basis::Resid}) {
     const QString label = b == ce::core::Basis::MlpAct   ? tr("MLP act")
@@ -91,10 +93,11 @@ CurvesView::CurvesView(QWidget* parent)
                                                          : tr("Residual");
     auto* box = new QCheckBox(label, this);
     box->setChecked(b == ce::core::Basis::MlpAct);
+    const int i = static_cast<int>(bases_.size());
     bases_.emplace_back(b, box);
-    basisRow->addWidget(box);
+    basisRow->addWidget(box, i / 2, i % 2);
   }
-  basisRow->addStretch(1);
+  basisRow->setColumnStretch(2, 1);
   examples_->setRange(2, 10000);
   examples_->setValue(20);
   examples_->setToolTip(tr("Examples for the attribution and, as many again, for the evaluation"));
@@ -120,6 +123,7 @@ CurvesView::CurvesView(QWidget* parent)
   chart_->setChart(chart);
   chart_->setRenderHint(QPainter::Antialiasing);
   chart_->setMinimumHeight(240);
+  chart_->setFocusPolicy(Qt::NoFocus);  // nothing to do with keys: Tab passes it by
   applyPalette();
 
   auto* form = new QFormLayout();
@@ -144,12 +148,15 @@ CurvesView::CurvesView(QWidget* parent)
   JobRunner* runner = controller_->runner();
   connect(cancel_, &QPushButton::clicked, runner, &JobRunner::cancel);
   connect(runner, &JobRunner::started, this, [this] {
+    progress_->setFormat(QStringLiteral("%p%"));
     progress_->setValue(0);
     progress_->show();
     cancel_->show();
   });
-  connect(runner, &JobRunner::progressChanged, this,
-          [this](double f, const QString&) { progress_->setValue(static_cast<int>(f * 1000)); });
+  connect(runner, &JobRunner::progressChanged, this, [this, runner](double f, const QString&) {
+    progress_->setFormat(runner->progressFormat(f));
+    progress_->setValue(static_cast<int>(f * 1000));
+  });
   connect(runner, &JobRunner::idle, this, [this] {
     progress_->hide();
     cancel_->hide();

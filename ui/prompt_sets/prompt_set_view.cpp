@@ -192,7 +192,7 @@ void PromptSetView::wire() {
       cancel_->show();
     });
     connect(r, &JobRunner::progressChanged, this, [this, r](double f, const QString&) {
-      progress_->setFormat(r->currentName() + QStringLiteral(" %p%"));
+      progress_->setFormat(r->currentName() + QLatin1Char(' ') + r->progressFormat(f));
       progress_->setValue(static_cast<int>(f * 1000));
     });
     connect(r, &JobRunner::idle, this, [this] {
