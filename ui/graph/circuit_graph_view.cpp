@@ -399,6 +399,9 @@ void CircuitGraphView::mousePressEvent(QMouseEvent* event) {
   if (event->button() == Qt::LeftButton && (event->modifiers() & Qt::ShiftModifier))
     setDragMode(QGraphicsView::RubberBandDrag);
   QGraphicsView::mousePressEvent(event);
+  if (event->button() != Qt::LeftButton || event->modifiers() != Qt::NoModifier) return;
+  auto* node = dynamic_cast<NodeItem*>(itemAt(event->pos()));
+  if (node && (node->flags() & QGraphicsItem::ItemIsSelectable)) Q_EMIT nodeClicked(node->key());
 }
 
 void CircuitGraphView::mouseMoveEvent(QMouseEvent* event) {

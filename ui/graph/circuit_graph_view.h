@@ -177,6 +177,8 @@ class CircuitGraphView : public QGraphicsView {
   void meanAblationRequested(const std::vector<ce::ui::NodeKey>& nodes);
   // Enter on the selection or a double-click on a node: the window opens the Neuron panel on it.
   void nodeActivated(const ce::ui::NodeKey& node);
+  // A plain left click on a node (it is selected alone): the window brings the Neuron panel to the front.
+  void nodeClicked(const ce::ui::NodeKey& node);
 
  protected:
   void wheelEvent(QWheelEvent* event) override;

@@ -52,12 +52,15 @@ NeuronInspector::NeuronInspector(QWidget* parent)
   series_->attachAxis(values_);
   chart->setBackgroundVisible(false);
   chart->setAnimationOptions(QChart::NoAnimation);
-  positions_->setLabelsAngle(-60);
+  // Upright: Qt Charts turns a label about its centre, so at a slant its end, where the eye meets the axis,
+  // sat a slot or two right of its bars (the bar of " is" read as "Dallas"'s).
+  positions_->setLabelsAngle(-90);
   positions_->setTruncateLabels(false);  // short tokens read better whole than as "…"
   chart_->setChart(chart);
   applyPalette();
   chart_->setRenderHint(QPainter::Antialiasing);
   chart_->setMinimumHeight(220);
+  chart_->setFocusPolicy(Qt::NoFocus);  // nothing to do with keys: Tab passes it by
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(title_);
   label_->setClearButtonEnabled(true);
@@ -223,6 +226,14 @@ void NeuronInspector::inspect(const TraceOutput& trace, const NodeKey& key) {
               std::max_element(acts.begin(), acts.end(),
                                [](qreal a, qreal b) { return std::fabs(a) < std::fabs(b); }) -
               acts.begin())));
+  // An empty slot at each end: Qt Charts blanks an end label whose unturned text is wider than half a slot,
+  // which hid the last token (the one explained) and the first.
+  labels.prepend(QStringLiteral(" "));
+  labels.append(QStringLiteral("  "));
+  acts.prepend(0);
+  acts.append(0);
+  effects.prepend(0);
+  effects.append(0);
   positions_->clear();
   positions_->append(labels);
   activation_->remove(0, activation_->count());
@@ -235,7 +246,7 @@ void NeuronInspector::inspect(const TraceOutput& trace, const NodeKey& key) {
 
 std::vector<double> NeuronInspector::activations() const {
   std::vector<double> out;
-  for (int i = 0; i < activation_->count(); ++i) out.push_back(activation_->at(i));
+  for (int i = 1; i + 1 < activation_->count(); ++i) out.push_back(activation_->at(i));  // without the end slots
   return out;
 }
 

@@ -70,6 +70,8 @@ class NeuronInspector : public QWidget {
   // The neuron's user label in the field, the automatic one (from exemplars) as its placeholder.
   void setLabels(const QString& user, const QString& automatic);
   QLineEdit* labelEdit() const { return label_; }
+  // The activation and effect by position (what a test measures: each label under its bars).
+  QChartView* chartView() const { return chart_; }
   // Shows the tab of the edges (0: exemplars, 1: edges, 2: logits).
   void showTab(int tab);
 

@@ -81,10 +81,12 @@ void MainWindow::wireAnnotations() {
     refreshInspectorLabel();
   });
   connect(models_, &ModelController::indexOpened, traces_, &TraceController::requestAutoLabels);
-  connect(graph_, &CircuitGraphView::nodeActivated, this, [this](const NodeKey&) {
-    inspectorDock_->show();
-    inspectorDock_->raise();
-  });
+  for (auto signal : {&CircuitGraphView::nodeActivated, &CircuitGraphView::nodeClicked}) {
+    connect(graph_, signal, this, [this](const NodeKey&) {
+      inspectorDock_->show();
+      inspectorDock_->raise();
+    });
+  }
   connect(inspector_, &NeuronInspector::labelEdited, this, [this](int layer, int index, const QString& text) {
     if (importedPath_.isEmpty()) state_->setLabel(layer, index, text);
   });
