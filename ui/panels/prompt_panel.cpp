@@ -2,7 +2,9 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -11,6 +13,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace ce::ui {
 
@@ -44,6 +47,7 @@ PromptPanel::PromptPanel(QWidget* parent)
       metric_(new QComboBox(this)),
       topK_(new QSpinBox(this)),
       threshold_(new QSlider(Qt::Horizontal, this)),
+      thresholdSpin_(new QDoubleSpinBox(this)),
       thresholdLabel_(new QLabel(this)),
       edges_(new QCheckBox(tr("RelP edges between the top 30 neurons"), this)),
       chat_(new QCheckBox(tr("Chat template (&instruct models)"), this)),
@@ -55,7 +59,7 @@ PromptPanel::PromptPanel(QWidget* parent)
   form->addRow(tr("&Contrast:"), contrast_);
   form->addRow(QString(), contrastHint_);
   form->addRow(tr("Patc&h prompt:"), patch_);
-  form->addRow(QString(), chat_);
+  form->addRow(chat_);  // checkboxes and the button span the label column: the panel fits a narrow dock
   setChatTemplateAvailable(false);
   prompt_->setToolTip(tr("The text whose next token is explained"));
   answer_->setToolTip(tr("One token, with its leading space (\" Austin\"); empty: the model's top-1"));
@@ -80,6 +84,11 @@ PromptPanel::PromptPanel(QWidget* parent)
   metric_->setToolTip(
       tr("What the effects explain, at the last position; the top-5 sum follows the model's own "
          "predictions (the paper's case studies)"));
+  // The combos take the dock's width rather than their longest item's: the window must fit 1024 px (issue #15).
+  for (QComboBox* c : {method_, basis_, metric_}) {
+    c->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    c->setMinimumContentsLength(12);
+  }
   topK_->setRange(1, 20000);
   topK_->setValue(60);
   topK_->setToolTip(tr("Nodes shown: the k largest |effect|"));
@@ -90,20 +99,30 @@ PromptPanel::PromptPanel(QWidget* parent)
   form->addRow(tr("M&etric:"), metric_);
   form->addRow(tr("Top &k:"), topK_);
   threshold_->setRange(0, kSliderSteps);
+  threshold_->setFocusPolicy(Qt::StrongFocus);  // some styles give sliders no tab focus
+  // Typed values take effect on Enter or leaving the field, not per keystroke: one threshold (and one undo
+  // step) per edit.
+  thresholdSpin_->setKeyboardTracking(false);
+  thresholdSpin_->setRange(0, 1e9);
+  thresholdSpin_->setDecimals(4);
+  thresholdSpin_->setToolTip(tr("The threshold as a number: nodes with a smaller |effect| are hidden (0: off)"));
   threshold_->setToolTip(
       tr("Hide nodes whose |effect| is below the threshold (log scale up to the largest "
          "effect); hidden nodes count as outside the circuit"));
   auto* thresholdRow = new QVBoxLayout();
-  thresholdRow->addWidget(threshold_);
+  auto* thresholdLine = new QHBoxLayout();
+  thresholdLine->addWidget(threshold_, 1);
+  thresholdLine->addWidget(thresholdSpin_);
+  thresholdRow->addLayout(thresholdLine);
   thresholdRow->addWidget(thresholdLabel_);
   // A layout row gets no buddy by itself, and a label without one would show the '&'.
   auto* thresholdName = new QLabel(tr("Th&reshold:"), this);
   thresholdName->setBuddy(threshold_);
   form->addRow(thresholdName, thresholdRow);
   setShownCount(0, 0);
-  form->addRow(QString(), edges_);
+  form->addRow(edges_);
   trace_->setToolTip(tr("Run the attribution on a worker thread (F5)"));
-  form->addRow(QString(), trace_);
+  form->addRow(trace_);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(form);
   layout->addStretch(1);
@@ -118,8 +137,25 @@ PromptPanel::PromptPanel(QWidget* parent)
   connect(trace_, &QPushButton::clicked, this, &PromptPanel::traceRequested);
   connect(threshold_, &QSlider::valueChanged, this, [this](int v) {
     thresholdValue_ = sliderToThreshold(v, maxEffect_);
+    const QSignalBlocker block(thresholdSpin_);
+    thresholdSpin_->setValue(thresholdValue_);
     Q_EMIT thresholdChanged(thresholdValue_);
   });
+  connect(thresholdSpin_, &QDoubleSpinBox::valueChanged, this, [this](double v) {
+    thresholdValue_ = v;
+    const QSignalBlocker block(threshold_);
+    threshold_->setValue(thresholdToSlider(thresholdValue_, maxEffect_));
+    Q_EMIT thresholdChanged(thresholdValue_);
+  });
+  // Names for the tab order's test and for style sheets; the order itself is MainWindow::applyTabOrder's.
+  const std::pair<QWidget*, const char*> names[] = {
+      {prompt_, "prompt"},       {answer_, "answer"},         {answerHint_->fixButton(), "answerFix"},
+      {contrast_, "contrast"},   {contrastHint_->fixButton(), "contrastFix"},
+      {patch_, "patch"},         {chat_, "chatTemplate"},     {method_, "method"},
+      {basis_, "basis"},         {metric_, "metric"},         {topK_, "topK"},
+      {threshold_, "threshold"}, {thresholdSpin_, "thresholdValue"},
+      {edges_, "edges"},         {trace_, "trace"}};
+  for (const auto& [w, name] : names) w->setObjectName(QString::fromLatin1(name));
   for (QLineEdit* e : {prompt_, answer_, contrast_, patch_})
     connect(e, &QLineEdit::returnPressed, this, &PromptPanel::traceRequested);
 }
@@ -155,8 +191,19 @@ void PromptPanel::setSettings(const TraceSettings& s) {
     chat_->setChecked(s.chat);
   }
   thresholdValue_ = std::max(0.0, s.threshold);
-  const QSignalBlocker block(threshold_);
+  showThreshold();
+}
+
+QList<QWidget*> PromptPanel::focusOrder() const {
+  return {prompt_, answer_,  answerHint_->fixButton(), contrast_, contrastHint_->fixButton(), patch_,
+          chat_,   method_,  basis_,   metric_,   topK_,      threshold_,
+          thresholdSpin_,   edges_,   trace_};
+}
+
+void PromptPanel::showThreshold() {
+  const QSignalBlocker blockSlider(threshold_), blockSpin(thresholdSpin_);
   threshold_->setValue(thresholdToSlider(thresholdValue_, maxEffect_));
+  thresholdSpin_->setValue(thresholdValue_);
 }
 
 void PromptPanel::setAnswerTokenizer(AnswerPieces pieces) {
@@ -170,9 +217,16 @@ void PromptPanel::refreshHints() {
 
 void PromptPanel::setEffectRange(double maxAbsEffect) {
   maxEffect_ = std::max(0.0, maxAbsEffect);
+  // Digits down to the slider's smallest step (10^-kDecades of the largest effect), and arrow steps of a
+  // hundredth of it.
+  if (maxEffect_ > 0) {
+    const QSignalBlocker block(thresholdSpin_);  // a rounded value is no user's edit
+    const int magnitude = static_cast<int>(std::floor(std::log10(maxEffect_)));
+    thresholdSpin_->setDecimals(std::clamp(2 + static_cast<int>(kDecades) - magnitude, 2, 12));
+    thresholdSpin_->setSingleStep(std::pow(10.0, magnitude - 2));
+  }
   // The threshold itself stays: only where the slider shows it changes.
-  const QSignalBlocker block(threshold_);
-  threshold_->setValue(thresholdToSlider(thresholdValue_, maxEffect_));
+  showThreshold();
 }
 
 void PromptPanel::setShownCount(int shown, int total) {

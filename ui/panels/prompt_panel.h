@@ -1,6 +1,7 @@
 // The prompt, answer, contrast and patch-prompt fields, with the token strip and the trace settings.
 #pragma once
 
+#include <QList>
 #include <QWidget>
 
 #include "panels/answer_hint.h"
@@ -13,6 +14,7 @@ class QSpinBox;
 class QCheckBox;
 class QPushButton;
 class QSlider;
+class QDoubleSpinBox;
 
 namespace ce::ui {
 
@@ -37,6 +39,10 @@ class PromptPanel : public QWidget {
   QPushButton* traceButton() const { return trace_; }
   QCheckBox* chatBox() const { return chat_; }
   QSlider* thresholdSlider() const { return threshold_; }
+  // The threshold typed as a number, beside the slider (either moves the other).
+  QDoubleSpinBox* thresholdField() const { return thresholdSpin_; }
+  // The panel's controls in reading order, the window's tab order through them (hidden ones are skipped).
+  QList<QWidget*> focusOrder() const;
   // Scales the threshold slider to a trace's largest |effect| (its right end shows only the top node) and
   // says how many of the traced nodes the threshold keeps.
   void setEffectRange(double maxAbsEffect);
@@ -61,7 +67,9 @@ class PromptPanel : public QWidget {
   QComboBox *method_, *basis_, *metric_;
   QSpinBox* topK_;
   QSlider* threshold_;
+  QDoubleSpinBox* thresholdSpin_;
   QLabel* thresholdLabel_;
+  void showThreshold();
   double thresholdValue_ = 0;
   double maxEffect_ = 0;
   QCheckBox *edges_, *chat_;

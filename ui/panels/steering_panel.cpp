@@ -1,5 +1,6 @@
 #include "panels/steering_panel.h"
 
+#include <QDoubleSpinBox>
 #include <QGridLayout>
 #include <QInputDialog>
 #include <QLabel>
@@ -33,10 +34,11 @@ SteeringPanel::SteeringPanel(InterventionState* state, QWidget* parent)
   empty_->setWordWrap(true);
   layout->addWidget(empty_);
   layout->addLayout(rows_);
-  auto* reset = new QPushButton(tr("&Reset All"), this);
-  reset->setToolTip(tr("Every multiplier back to 1 and every single-node edit removed"));
-  connect(reset, &QPushButton::clicked, state_, &InterventionState::reset);
-  layout->addWidget(reset);
+  reset_ = new QPushButton(tr("&Reset All"), this);
+  reset_->setObjectName(QStringLiteral("resetAll"));
+  reset_->setToolTip(tr("Every multiplier back to 1 and every single-node edit removed"));
+  connect(reset_, &QPushButton::clicked, state_, &InterventionState::reset);
+  layout->addWidget(reset_);
   auto* caption = new QLabel(tr("Greedy continuation under the interventions:"), this);
   layout->addWidget(caption);
   continuation_->setWordWrap(true);
@@ -55,6 +57,17 @@ QSlider* SteeringPanel::slider(int group) const {
                                                                  : nullptr;
 }
 
+QDoubleSpinBox* SteeringPanel::factorField(int group) const {
+  return group >= 0 && group < static_cast<int>(values_.size()) ? values_[static_cast<size_t>(group)] : nullptr;
+}
+
+QList<QWidget*> SteeringPanel::focusOrder() const {
+  QList<QWidget*> out;
+  for (size_t i = 0; i < sliders_.size(); ++i) out << sliders_[i] << values_[i] << removes_[i];
+  out << reset_;
+  return out;
+}
+
 void SteeringPanel::setContinuation(const QString& text) { continuation_->setText(text); }
 
 QString SteeringPanel::continuation() const { return continuation_->text(); }
@@ -69,7 +82,10 @@ void SteeringPanel::rebuild() {
         const QSignalBlocker block(sliders_[i]);
         sliders_[i]->setValue(v);
       }
-      values_[i]->setText(QStringLiteral("×%1").arg(groups[i].factor, 0, 'g', 3));
+      if (values_[i]->value() != groups[i].factor) {
+        const QSignalBlocker block(values_[i]);
+        values_[i]->setValue(groups[i].factor);
+      }
       names_[i]->setText(nameText(groups[i]));
     }
     return;
@@ -80,6 +96,7 @@ void SteeringPanel::rebuild() {
   }
   sliders_.clear();
   values_.clear();
+  removes_.clear();
   names_.clear();
   empty_->setVisible(groups.empty());
   for (size_t i = 0; i < groups.size(); ++i) {
@@ -100,24 +117,39 @@ void SteeringPanel::rebuild() {
     slider->setTickInterval(kStepsPerUnit);
     slider->setToolTip(
         tr("Multiplier of the group's activations: 1 = unchanged, 0 = ablated, negative flips"));
-    auto* value = new QLabel(QStringLiteral("×%1").arg(g.factor, 0, 'g', 3), row);
-    value->setMinimumWidth(48);
+    slider->setFocusPolicy(Qt::StrongFocus);  // some styles give sliders no tab focus
+    // The multiplier typed: applied on Enter or leaving the field, so one typed value is one undo step.
+    auto* value = new QDoubleSpinBox(row);
+    value->setRange(-8, 8);
+    value->setDecimals(2);
+    value->setSingleStep(1.0 / kStepsPerUnit);
+    value->setPrefix(QStringLiteral("×"));
+    value->setKeyboardTracking(false);
+    value->setValue(g.factor);
+    value->setToolTip(tr("The multiplier as a number (−8 to 8)"));
     auto* remove = new QToolButton(row);
     remove->setText(QStringLiteral("\u2715"));
     remove->setToolTip(tr("Remove the group"));
     const int index = static_cast<int>(i);
     connect(slider, &QSlider::valueChanged, this,
             [this, index](int v) { state_->setGroupFactor(index, static_cast<double>(v) / kStepsPerUnit); });
+    connect(value, &QDoubleSpinBox::valueChanged, this,
+            [this, index](double v) { state_->setGroupFactor(index, v); });
     connect(remove, &QToolButton::clicked, this, [this, index] { state_->removeGroup(index); });
     grid->addWidget(name, 0, 0, 1, 2);
     grid->addWidget(remove, 0, 2);
     grid->addWidget(slider, 1, 0);
     grid->addWidget(value, 1, 1, 1, 2);
     rows_->addWidget(row);
+    slider->setObjectName(QStringLiteral("groupSlider%1").arg(i));
+    value->setObjectName(QStringLiteral("groupFactor%1").arg(i));
+    remove->setObjectName(QStringLiteral("removeGroup%1").arg(i));
     sliders_.push_back(slider);
     values_.push_back(value);
+    removes_.push_back(remove);
     names_.push_back(name);
   }
+  Q_EMIT rowsRebuilt();
 }
 
 void SteeringPanel::fillGroupMenu(QMenu* menu, int group, int meanCount, const QString& meanSource) {

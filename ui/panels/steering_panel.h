@@ -1,10 +1,13 @@
 // One slider per group (multiplier −8…+8), a reset, and the greedy continuation under all interventions.
 #pragma once
 
+#include <QList>
 #include <QWidget>
 #include <vector>
 
+class QDoubleSpinBox;
 class QLabel;
+class QPushButton;
 class QMenu;
 class QSlider;
 class QVBoxLayout;
@@ -22,6 +25,10 @@ class SteeringPanel : public QWidget {
   explicit SteeringPanel(InterventionState* state, QWidget* parent = nullptr);
 
   QSlider* slider(int group) const;
+  // The group's multiplier typed as a number, beside its slider (either moves the other).
+  QDoubleSpinBox* factorField(int group) const;
+  // The panel's controls in reading order (each group's slider, field and remove button, then Reset All).
+  QList<QWidget*> focusOrder() const;
   void setContinuation(const QString& text);
   QString continuation() const;
   // The continuation's label, for a banner laid over it when the live computation fails.
@@ -36,6 +43,8 @@ class SteeringPanel : public QWidget {
   void groupMenuRequested(int group, const QPoint& globalPos);
   void groupMeanAblationRequested(int group);
   void groupSelectionRequested(int group);
+  // The group rows were rebuilt (new widgets): the window's tab order must take them in.
+  void rowsRebuilt();
 
  private Q_SLOTS:
   void rebuild();
@@ -45,8 +54,10 @@ class SteeringPanel : public QWidget {
   QVBoxLayout* rows_;
   QLabel* continuation_;
   QLabel* empty_;
+  QPushButton* reset_;
   std::vector<QSlider*> sliders_;
-  std::vector<QLabel*> values_;
+  std::vector<QDoubleSpinBox*> values_;
+  std::vector<QWidget*> removes_;
   std::vector<QLabel*> names_;
 };
 

@@ -16,6 +16,7 @@ TokenChart::TokenChart(QWidget* parent)
       series_(new QHorizontalBarSeries()),
       categories_(new QBarCategoryAxis()),
       axis_(new QValueAxis()) {
+  setFocusPolicy(Qt::NoFocus);  // nothing to do with keys: Tab passes it by
   auto* chart = new QChart();
   series_->append(set_);
   series_->setLabelsVisible(true);

@@ -8,6 +8,9 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
@@ -31,6 +34,20 @@
 namespace ce::ui {
 
 namespace {
+// A dock's panel scrolls up and down when the dock is short, never sideways: the dock is as wide as the panel
+// needs (the panels are laid out to fit ~330 px), only its height may shrink below the panel's.
+class DockScroll : public QScrollArea {
+ public:
+  using QScrollArea::QScrollArea;
+  QSize minimumSizeHint() const override {
+    const int panel = widget() ? widget()->minimumSizeHint().width() : 0;
+    return {std::max(panel + verticalScrollBar()->sizeHint().width() + 2 * frameWidth(), MainWindow::kMinDockWidth),
+            80};
+  }
+  // Equal heights for docks that share a column: a chart's own hint (its scene) would starve the dock under it.
+  QSize sizeHint() const override { return {std::max(minimumSizeHint().width(), 340), 300}; }
+};
+
 ce::core::PromptFormat formatOf(const TraceSettings& s) {
   return s.chat ? ce::core::PromptFormat::Chat : ce::core::PromptFormat::Plain;
 }
@@ -102,9 +119,19 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
   wirePromptSets();
   wireAnnotations();
   buildMenus();
-  resize(1400, 860);
+  wireKeyboard();
+  // As large as suits the panels, but never larger than the screen (a 1366×768 laptop).
+  QSize size(1400, 860);
+  if (const QScreen* sc = screen()) size = size.boundedTo(sc->availableGeometry().size());
+  resize(size);
   resizeDocks({promptDock_, chartDock_}, {340, 400}, Qt::Horizontal);
   resizeDocks({chartDock_, steerDock_}, {380, 300}, Qt::Vertical);
+  // Once the window is laid out: before that the docks would keep their (small) minimum sizes and leave the
+  // space to the graph.
+  QTimer::singleShot(0, this, [this] {
+    resizeDocks({promptDock_, chartDock_}, {340, 400}, Qt::Horizontal);
+    resizeDocks({chartDock_, steerDock_}, {380, 300}, Qt::Vertical);
+  });
   openModel(modelDir);
 }
 
@@ -120,22 +147,30 @@ void MainWindow::buildDocks() {
                      Qt::DockWidgetArea area) {
     out = new QDockWidget(title, this);
     out->setObjectName(QString::fromLatin1(name));
-    out->setWidget(widget);
+    // A panel taller or wider than its dock scrolls instead of raising the window's minimum size: the window
+    // must fit 1024×700 with the graph kMinGraphWidth wide (issue #15 item 5).
+    auto* scroll = new DockScroll(out);
+    scroll->setWidget(widget);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setFocusPolicy(Qt::NoFocus);  // Tab goes to the panel's controls, which the area scrolls into view
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    out->setWidget(scroll);
     addDockWidget(area, out);
   };
-  QDockWidget* curvesDock = nullptr;
   dock(promptDock_, tr("Prompt and Attribution"), "promptDock", prompt_, Qt::LeftDockWidgetArea);
   dock(chartDock_, tr("Next Token"), "chartDock", chart_, Qt::RightDockWidgetArea);
   dock(steerDock_, tr("Steering"), "steerDock", steering_, Qt::RightDockWidgetArea);
-  dock(curvesDock, tr("Curves"), "curvesDock", curves_, Qt::RightDockWidgetArea);
+  dock(curvesDock_, tr("Curves"), "curvesDock", curves_, Qt::RightDockWidgetArea);
   dock(inspectorDock_, tr("Neuron"), "inspectorDock", inspector_, Qt::RightDockWidgetArea);
-  tabifyDockWidget(steerDock_, curvesDock);
+  tabifyDockWidget(steerDock_, curvesDock_);
   tabifyDockWidget(steerDock_, inspectorDock_);
   steerDock_->raise();
+  graph_->setMinimumWidth(kMinGraphWidth);
 }
 
 void MainWindow::buildStatusBar() {
-  progress_->setMaximumWidth(220);
+  progress_->setMaximumWidth(260);  // room for "100% · about 12 min left"
   progress_->setRange(0, 1000);
   progress_->hide();
   cancel_->hide();
@@ -148,6 +183,7 @@ void MainWindow::buildStatusBar() {
   connect(heavy, &JobRunner::started, this, [this](const QString& name) {
     jobLabel_->setText(name + QStringLiteral("…"));
     progress_->setRange(0, 0);  // busy until the first progress report
+    progress_->setFormat(QStringLiteral("%p%"));
     progress_->show();
     cancel_->show();
   });
@@ -155,6 +191,7 @@ void MainWindow::buildStatusBar() {
     if (f > 0) {  // a job that only reports a message (loading) stays a busy indicator
       progress_->setRange(0, 1000);
       progress_->setValue(static_cast<int>(f * 1000));
+      progress_->setFormat(heavy->progressFormat(f));
     }
     if (!message.isEmpty()) {
       progress_->setToolTip(message);

@@ -86,6 +86,12 @@ class MainWindow : public QMainWindow {
   StaleBanner* graphBanner() const { return graphBanner_; }
   StaleBanner* chartBanner() const { return chartBanner_; }
   StaleBanner* continuationBanner() const { return continuationBanner_; }
+  // Every control in the order Tab visits them (hidden ones are skipped while hidden).
+  QList<QWidget*> tabOrder() const;
+  // The graph keeps at least this width: docks shrink, scroll or tab first (issue #15 item 5: 1024×700).
+  static constexpr int kMinGraphWidth = 320;
+  // Docks narrower than this would show their panels as scroll bars.
+  static constexpr int kMinDockWidth = 200;
   // Unsaved edits (prompt, groups, interventions) since the last session save or open.
   bool isDirty() const { return isWindowModified(); }
   // The traced nodes the threshold keeps (all of them at threshold 0), descending |effect|.
@@ -184,6 +190,11 @@ class MainWindow : public QMainWindow {
   void wirePromptSets();
   void addViewTabActions(QMenu* view);
   void buildStatusBar();
+  // The keyboard (main_window_keyboard.cpp): the tab order, set again whenever docks or steering rows change,
+  // and View › Docks.
+  void wireKeyboard();
+  void applyTabOrder();
+  void addDockActions(QMenu* view);
   void buildMenus();
   void wireControllers();
   void wireEdits();
@@ -250,6 +261,7 @@ class MainWindow : public QMainWindow {
   QDockWidget* chartDock_ = nullptr;
   QDockWidget* steerDock_ = nullptr;
   QDockWidget* inspectorDock_ = nullptr;
+  QDockWidget* curvesDock_ = nullptr;
   CircuitHistory* history_ = nullptr;
   FindBar* findBar_ = nullptr;
   JobRunner* neuronRunner_ = nullptr;

@@ -103,6 +103,8 @@ void MainWindow::buildMenus() {
   connect(edgesAction_, &QAction::toggled, graph_, &CircuitGraphView::setEdgesVisible);
   view->addSeparator();
   addViewTabActions(view);
+  view->addSeparator();
+  addDockActions(view);
 
   QMenu* circuit = menuBar()->addMenu(tr("&Circuit"));
   circuit->addAction(tr("&Trace"), this, &MainWindow::trace)->setShortcut(QKeySequence(Qt::Key_F5));
