@@ -5,7 +5,9 @@
 #include <QAction>
 #include <QElapsedTimer>
 #include <QMenu>
+#include <QFile>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTimer>
@@ -88,7 +90,18 @@ inline Run runExplorer(const QStringList& args, const QString& scale = QString()
   QProcess p;
   auto env = QProcessEnvironment::systemEnvironment();
   env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-  if (!scale.isEmpty()) env.insert(QStringLiteral("QT_SCALE_FACTOR"), scale);
+  QTemporaryDir screens;
+  if (!scale.isEmpty()) {
+    env.insert(QStringLiteral("QT_SCALE_FACTOR"), scale);
+    // The window is bounded by its screen: one of 3000×2000 pixels holds its full size at 1x and at 2x, where
+    // the default offscreen screen (800×600) would bound it to another size at each scale.
+    QFile config(screens.filePath(QStringLiteral("screens.json")));
+    if (config.open(QIODevice::WriteOnly))
+      config.write(R"({"screens": [{"name": "big", "x": 0, "y": 0, "width": 3000, "height": 2000,
+                       "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]})");
+    config.close();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen:configfile=") + config.fileName());
+  }
   p.setProcessEnvironment(env);
   p.start(QStringLiteral(CE_BIN_DIR "/circuit-explorer"), args);
   Run r;

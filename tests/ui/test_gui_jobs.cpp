@@ -8,10 +8,15 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProgressBar>
+#include <QRegularExpression>
 #include <QSignalSpy>
+#include <QStatusBar>
+#include <QThread>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <atomic>
 #include <cmath>
 #include <memory>
 
@@ -54,6 +59,7 @@ class TestGuiJobs : public QObject {
   void bigTraceStaysResponsive();
   void chatTemplateFormatsPrompt();
   void modelWithoutExemplarIndex();
+  void longJobShowsTimeLeft();
 
  private:
   std::unique_ptr<MainWindow> w_;
@@ -340,6 +346,34 @@ void TestGuiJobs::modelWithoutExemplarIndex() {
   QVERIFY(failed.wait(30000));
   QVERIFY2(w_->lastError().contains(QStringLiteral("model")), qPrintable(w_->lastError()));
   QVERIFY(!w_->exemplarIndex());
+}
+
+// The status bar's progress of a long job says how long it has left (issue #15 item 6), by JobRunner's rule.
+void TestGuiJobs::longJobShowsTimeLeft() {
+  QProgressBar* bar = nullptr;
+  for (QProgressBar* b : w_->statusBar()->findChildren<QProgressBar*>()) bar = b;
+  QVERIFY(bar);
+  auto release = std::make_shared<std::atomic<bool>>(false);
+  w_->heavyRunner()->start<int>(
+      QStringLiteral("Long job"),
+      [release](const ce::core::JobControl& c) {
+        QThread::msleep(2200);
+        c.report(0.25);  // a quarter in 2.2 s: about 6.6 s to go
+        while (!release->load()) QThread::msleep(10);
+        return 0;
+      },
+      [](int&) {});
+  QTRY_VERIFY_WITH_TIMEOUT(bar->value() == 250, 10000);
+  QVERIFY(bar->isVisible());
+  // Three times the 2.2 s (and the little the report took to arrive) it has run.
+  const QString text = bar->text();
+  const QRegularExpressionMatch m =
+      QRegularExpression(QStringLiteral("^25% \u00b7 about (\\d+) s left$")).match(text);
+  QVERIFY2(m.hasMatch() && m.captured(1).toInt() >= 7 && m.captured(1).toInt() <= 9, qPrintable(text));
+  QSignalSpy idle(w_->heavyRunner(), &ce::ui::JobRunner::idle);
+  release->store(true);
+  QVERIFY(idle.wait(10000));
+  QVERIFY(!bar->isVisible());
 }
 
 QTEST_MAIN(TestGuiJobs)
