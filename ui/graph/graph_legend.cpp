@@ -14,6 +14,7 @@ constexpr int kPad = 6;
 constexpr int kLine = 16;  // one row of the key
 constexpr int kKey = 16;   // the swatch column's width
 constexpr double kMaxCirclePx = 22;
+constexpr int kColumnGap = 14;
 }  // namespace
 
 GraphLegend::GraphLegend(QWidget* parent) : QWidget(parent) {
@@ -48,23 +49,35 @@ std::vector<double> GraphLegend::referenceEffects() const {
   return {maxEffect_, maxEffect_ / 4, maxEffect_ / 16};
 }
 
+int GraphLegend::columnWidth(const QStringList& rows, const QString& title) const {
+  const QFontMetrics fm(font());
+  int w = fm.horizontalAdvance(title);
+  for (const auto& r : rows) w = std::max(w, kKey + 4 + fm.horizontalAdvance(r));
+  return w;
+}
+
 void GraphLegend::relayout() {
   const QFontMetrics fm(font());
-  const QStringList rows = {positive_,       tr("lowers it"),          tr("ablated ×0 / mean"),
-                            tr("steered ×k"),  tr("pinned"),             tr("embedding / logit"),
-                            tr("error node"),  tr("Imported graph (read-only)"),
-                            tr("link weight > 0 / < 0"),  tr("L3/N701 ×0: id, edit"),
-                            tr("label (italic: from exemplars)") + QStringLiteral("   ")};
-  int w = fm.horizontalAdvance(tr("Colour: effect on the metric"));
-  for (const auto& r : rows) w = std::max(w, kKey + 4 + fm.horizontalAdvance(r));
-  // Title, the colour or kind rows, pinned, embedding / logit.
-  const int keyRows = imported_ ? 6 : 9;
-  int h = kPad * 2 + kLine * keyRows;
-  if (!referenceEffects().empty()) {
-    h += kLine + static_cast<int>(2 * kMaxCirclePx) + fm.height() + 4;
-    w = std::max(w, 3 * static_cast<int>(2 * kMaxCirclePx + 14));
+  if (imported_) {
+    const int w = columnWidth({tr("feature (imported)"), tr("error node"), tr("link weight > 0 / < 0"),
+                               tr("pinned"), tr("embedding / logit")},
+                              tr("Imported graph (read-only)"));
+    resize(w + 2 * kPad, kPad * 2 + kLine * 6);
+    update();
+    return;
   }
-  resize(w + 2 * kPad, h);
+  // Two columns, so that the graph fitted below the legend loses as little height as it can: the colour key
+  // on the left, how captions and marks read and the size key on the right.
+  leftWidth_ = columnWidth({positive_, tr("lowers it"), tr("ablated ×0 / mean"), tr("steered ×k")},
+                           tr("Colour: effect on the metric"));
+  int right = columnWidth({tr("pinned"), tr("embedding / logit")},
+                          tr("label (italic: from exemplars)") + QStringLiteral("   "));
+  int rightHeight = kLine * 4;
+  if (!referenceEffects().empty()) {
+    rightHeight += kLine + static_cast<int>(2 * kMaxCirclePx) + fm.height() + 4;
+    right = std::max(right, 3 * static_cast<int>(2 * kMaxCirclePx + 14));
+  }
+  resize(kPad + leftWidth_ + kColumnGap + right + kPad, kPad * 2 + std::max(kLine * 5, rightHeight));
   update();
 }
 
@@ -78,76 +91,84 @@ void GraphLegend::paintEvent(QPaintEvent*) {
   p.drawRoundedRect(QRectF(rect()).adjusted(0.5, 0.5, -0.5, -0.5), 4, 4);
   const QColor text = palette().color(QPalette::Text);
   const QFontMetrics fm(font());
+  int x0 = kPad;  // the current column's left edge
   int y = kPad;
-  auto textRow = [&](const QString& s, int x) {
+  auto textRow = [&](const QString& s, int indent) {
     p.setPen(text);
-    p.drawText(QPoint(x, y + (kLine + fm.ascent() - fm.descent()) / 2), s);
+    p.drawText(QPoint(x0 + indent, y + (kLine + fm.ascent() - fm.descent()) / 2), s);
   };
+  auto key = [&] { return QPointF(x0 + kKey / 2.0, y + kLine / 2.0); };
   auto disc = [&](const QColor& c, double r) {
     p.setPen(c.darker(150));
     p.setBrush(c);
-    p.drawEllipse(QPointF(kPad + kKey / 2.0, y + kLine / 2.0), r, r);
+    p.drawEllipse(key(), r, r);
   };
   auto row = [&](const QString& s) {
-    textRow(s, kPad + kKey + 4);
+    textRow(s, kKey + 4);
     y += kLine;
   };
-  const QPointF key(kPad + kKey / 2.0, 0);
+  auto pinAndEmbedding = [&] {
+    p.setPen(Qt::NoPen);
+    p.setBrush(style::pin());
+    p.drawEllipse(key() + QPointF(1, 0), 3.5, 3.5);
+    row(tr("pinned"));
+    disc(style::embedding(), 5);
+    row(tr("embedding / logit"));
+  };
   if (imported_) {
-    textRow(tr("Imported graph (read-only)"), kPad);
+    textRow(tr("Imported graph (read-only)"), 0);
     y += kLine;
     disc(style::feature(), 5);
     row(tr("feature (imported)"));
     disc(style::error(), 5);
     p.setPen(Qt::NoPen);
     p.setBrush(style::error().darker(170));
-    p.drawRect(QRectF(key.x() - 2.75, y + kLine / 2.0 - 2.75, 5.5, 5.5));
+    p.drawRect(QRectF(key() - QPointF(2.75, 2.75), QSizeF(5.5, 5.5)));
     row(tr("error node"));
     // Links carry circuit-tracer's signed weight; their colour follows its sign.
     p.setPen(QPen(style::raises(), 2));
-    p.drawLine(key + QPointF(-6, y + kLine / 2.0 - 2), key + QPointF(6, y + kLine / 2.0 - 2));
+    p.drawLine(key() + QPointF(-6, -2), key() + QPointF(6, -2));
     p.setPen(QPen(style::lowers(), 2));
-    p.drawLine(key + QPointF(-6, y + kLine / 2.0 + 2), key + QPointF(6, y + kLine / 2.0 + 2));
+    p.drawLine(key() + QPointF(-6, 2), key() + QPointF(6, 2));
     row(tr("link weight > 0 / < 0"));
-  } else {
-    textRow(tr("Colour: effect on the metric"), kPad);
-    y += kLine;
-    disc(style::raises(), 5);
-    row(positive_);
-    disc(style::lowers(), 5);
-    row(tr("lowers it"));
-    disc(style::ablated(), 5);
-    p.setPen(QPen(QColor(0x40, 0x40, 0x40), 1.2));
-    p.drawLine(key + QPointF(-3.5, y + kLine / 2.0 - 3.5), key + QPointF(3.5, y + kLine / 2.0 + 3.5));
-    p.drawLine(key + QPointF(-3.5, y + kLine / 2.0 + 3.5), key + QPointF(3.5, y + kLine / 2.0 - 3.5));
-    row(tr("ablated ×0 / mean"));
-    disc(style::raises(), 5);
-    p.setPen(QPen(Qt::white, 1.2));
-    p.setBrush(Qt::NoBrush);
-    p.drawEllipse(key + QPointF(0, y + kLine / 2.0), 2.8, 2.8);
-    row(tr("steered ×k"));
-    // How captions read: the id with the edit beside it, the label under it.
-    textRow(tr("L3/N701 ×0: id, edit"), kPad);
-    y += kLine;
-    QFont italic = font();
-    italic.setItalic(true);
-    p.setFont(italic);
-    textRow(tr("label (italic: from exemplars)"), kPad + 8);
-    p.setFont(font());
-    y += kLine;
+    pinAndEmbedding();
+    return;
   }
-  p.setPen(Qt::NoPen);
-  p.setBrush(style::pin());
-  p.drawEllipse(key + QPointF(1, y + kLine / 2.0), 3.5, 3.5);
-  row(tr("pinned"));
-  disc(style::embedding(), 5);
-  row(tr("embedding / logit"));
+  textRow(tr("Colour: effect on the metric"), 0);
+  y += kLine;
+  disc(style::raises(), 5);
+  row(positive_);
+  disc(style::lowers(), 5);
+  row(tr("lowers it"));
+  disc(style::ablated(), 5);
+  p.setPen(QPen(QColor(0x40, 0x40, 0x40), 1.2));
+  p.drawLine(key() + QPointF(-3.5, -3.5), key() + QPointF(3.5, 3.5));
+  p.drawLine(key() + QPointF(-3.5, 3.5), key() + QPointF(3.5, -3.5));
+  row(tr("ablated ×0 / mean"));
+  disc(style::raises(), 5);
+  p.setPen(QPen(Qt::white, 1.2));
+  p.setBrush(Qt::NoBrush);
+  p.drawEllipse(key(), 2.8, 2.8);
+  row(tr("steered ×k"));
+
+  x0 = kPad + leftWidth_ + kColumnGap;
+  y = kPad;
+  // How captions read: the id with the edit beside it, the label under it.
+  textRow(tr("L3/N701 ×0: id, edit"), 0);
+  y += kLine;
+  QFont italic = font();
+  italic.setItalic(true);
+  p.setFont(italic);
+  textRow(tr("label (italic: from exemplars)"), 8);
+  p.setFont(font());
+  y += kLine;
+  pinAndEmbedding();
   const auto refs = referenceEffects();
   if (refs.empty()) return;
-  textRow(tr("Size: |effect| (area)"), kPad);
+  textRow(tr("Size: |effect| (area)"), 0);
   y += kLine;
   // Circles as large as the graph draws them now, capped so that a deep zoom keeps the legend small.
-  int x = kPad;
+  int x = x0;
   const double cy = y + kMaxCirclePx;
   for (double e : refs) {
     const double r = std::min(kMaxCirclePx, maxRadius_ * pixelsPerUnit_ * std::sqrt(e / maxEffect_));

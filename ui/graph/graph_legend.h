@@ -5,6 +5,7 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 #include <QWidget>
 
 namespace ce::ui {
@@ -29,10 +30,13 @@ class GraphLegend : public QWidget {
 
  private:
   void relayout();
+  // The widest of `title` and the key rows `rows` (swatch and text), in pixels.
+  int columnWidth(const QStringList& rows, const QString& title) const;
 
   double maxEffect_ = 0, maxRadius_ = 0, pixelsPerUnit_ = 1;
   QString answer_, positive_;
   bool imported_ = false;
+  int leftWidth_ = 0;  // the colour key's column
 };
 
 }  // namespace ce::ui
