@@ -218,12 +218,18 @@ void TestGuiGraphView::fitsOnResizeUntilUserZooms() {
   };
   QVERIFY(inView());
   QVERIFY(clearOfLegend());
+  QVERIFY(v_->legend()->twoColumns());  // 900 px: the key side by side
+  const int wideHeight = v_->legend()->height();
   const double before = v_->transform().m11();
   v_->resize(500, 360);
   QTest::qWait(20);
   QVERIFY(inView());
   QVERIFY(v_->transform().m11() < before);  // shrunk to fit
   QVERIFY(clearOfLegend());
+  // 500 px: one column, narrower than half the view, taller than the two-column key.
+  QVERIFY(!v_->legend()->twoColumns());
+  QVERIFY(v_->legend()->width() < v_->viewport()->width() / 2);
+  QVERIFY(v_->legend()->height() > wideHeight);
   v_->zoomBy(2);
   QVERIFY(v_->userView());
   const double zoomed = v_->transform().m11();

@@ -354,7 +354,10 @@ void CircuitGraphView::resizeEvent(QResizeEvent* event) {
   if (!userView_) fitAll();
 }
 
-void CircuitGraphView::positionLegend() { legend_->move(frameWidth() + 6, frameWidth() + 6); }
+void CircuitGraphView::positionLegend() {
+  legend_->setAvailableWidth(viewport()->width());
+  legend_->move(frameWidth() + 6, frameWidth() + 6);
+}
 
 void CircuitGraphView::viewChanged() {
   legend_->setScale(imported_ ? 0 : maxAbs_, layout::kPitch * 0.45, transform().m11());

@@ -39,6 +39,12 @@ void GraphLegend::setAnswer(const QString& answer) {
   relayout();
 }
 
+void GraphLegend::setAvailableWidth(int width) {
+  if (width == availableWidth_) return;
+  availableWidth_ = width;
+  relayout();
+}
+
 void GraphLegend::setImported(bool imported) {
   imported_ = imported;
   relayout();
@@ -77,7 +83,15 @@ void GraphLegend::relayout() {
     rightHeight += kLine + static_cast<int>(2 * kMaxCirclePx) + fm.height() + 4;
     right = std::max(right, 3 * static_cast<int>(2 * kMaxCirclePx + 14));
   }
-  resize(kPad + leftWidth_ + kColumnGap + right + kPad, kPad * 2 + std::max(kLine * 5, rightHeight));
+  // Side by side where the view has room for it (at most half its width), else one column: a narrow view
+  // (a 1024-px screen) would otherwise be covered by the legend.
+  const int twoWide = kPad + leftWidth_ + kColumnGap + right + kPad;
+  twoColumns_ = availableWidth_ <= 0 || twoWide <= availableWidth_ / 2;
+  if (twoColumns_) {
+    resize(twoWide, kPad * 2 + std::max(kLine * 5, rightHeight));
+  } else {
+    resize(kPad + std::max(leftWidth_, right) + kPad, kPad * 2 + kLine * 5 + rightHeight);
+  }
   update();
 }
 
@@ -151,8 +165,10 @@ void GraphLegend::paintEvent(QPaintEvent*) {
   p.drawEllipse(key(), 2.8, 2.8);
   row(tr("steered ×k"));
 
-  x0 = kPad + leftWidth_ + kColumnGap;
-  y = kPad;
+  if (twoColumns_) {
+    x0 = kPad + leftWidth_ + kColumnGap;
+    y = kPad;
+  }
   // How captions read: the id with the edit beside it, the label under it.
   textRow(tr("L3/N701 ×0: id, edit"), 0);
   y += kLine;

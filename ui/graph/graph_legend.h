@@ -19,6 +19,9 @@ class GraphLegend : public QWidget {
   void setScale(double maxEffect, double maxRadius, double pixelsPerUnit);
   // The answer the metric favours (e.g. " Austin"), named in the colour key; empty for none.
   void setAnswer(const QString& answer);
+  // The view's width: the key goes in two columns where they take at most half of it, else in one.
+  void setAvailableWidth(int width);
+  bool twoColumns() const { return twoColumns_; }
   // Imported graphs: colour = feature type, with the error node's marker.
   void setImported(bool imported);
   // The |effect| of each reference circle, largest first (for tests).
@@ -37,6 +40,8 @@ class GraphLegend : public QWidget {
   QString answer_, positive_;
   bool imported_ = false;
   int leftWidth_ = 0;  // the colour key's column
+  int availableWidth_ = 0;
+  bool twoColumns_ = true;
 };
 
 }  // namespace ce::ui
