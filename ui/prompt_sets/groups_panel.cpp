@@ -109,10 +109,12 @@ GroupsPanel::GroupsPanel(SetGroups* groups, QWidget* parent)
   });
   connect(table_, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
     if (rebuilding_ || item->column() != LabelColumn) return;
-    groups_->rename(item->row(), item->text());
+    // The rename may rebuild the table, deleting `item`: nothing of it is read after.
+    const int row = item->row();
+    const QString text = item->text();
+    groups_->rename(row, text);
     // A refused (empty) name shows the old one again.
-    if (item->row() < groups_->size() && item->text() != groups_->groups()[static_cast<size_t>(item->row())].label)
-      rebuild();
+    if (row < groups_->size() && text != groups_->groups()[static_cast<size_t>(row)].label) rebuild();
   });
   connect(table_, &QTableWidget::itemSelectionChanged, this, [this] {
     updateButtons();
