@@ -1,13 +1,16 @@
-// Helpers shared by the test suites: the message of a thrown ce::core::Error, and circuit-trace run as a
-// separate process.
+// Helpers shared by the test suites: the message of a thrown ce::core::Error, circuit-trace run as a
+// separate process, and the shared data's reference files.
 #pragma once
 
 #include <QByteArray>
+#include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QStringList>
 #include <string>
+#include <vector>
 
 #include "ce/core/base/error.h"
 
@@ -23,6 +26,22 @@ std::string error_of(F&& f) {
     return e.what();
   }
   return "";
+}
+
+// A path under ../shared/data (whether or not it exists: suites skip with a message without it).
+inline QString shared_data(const QString& rel) { return QStringLiteral(CE_SHARED_DATA_DIR "/") + rel; }
+
+// The JSON object in `path`; {} when the file cannot be read or holds no object.
+inline QJsonObject read_json(const QString& path) {
+  QFile f(path);
+  if (!f.open(QIODevice::ReadOnly)) return {};
+  return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+inline std::vector<int> to_ints(const QJsonArray& a) {
+  std::vector<int> v;
+  for (const auto& x : a) v.push_back(x.toInt());
+  return v;
 }
 
 struct CliResult {

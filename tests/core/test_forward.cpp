@@ -17,25 +17,15 @@
 #include "ce/core/model/model_config.h"
 #include "io/safetensors_writer.h"
 #include "engine/llama.h"
+#include "test_support.h"
 #include "engine/model_access.h"
 
 using namespace ce::core;
 
 namespace {
 
-QString shared(const QString& rel) { return QStringLiteral(CE_SHARED_DATA_DIR "/") + rel; }
-
-QJsonObject read_json(const QString& path) {
-  QFile f(path);
-  if (!f.open(QIODevice::ReadOnly)) return {};
-  return QJsonDocument::fromJson(f.readAll()).object();
-}
-
-std::vector<int> to_ints(const QJsonArray& a) {
-  std::vector<int> v;
-  for (const auto& x : a) v.push_back(x.toInt());
-  return v;
-}
+using ce::test::read_json;
+using ce::test::to_ints;
 
 // Rounds a float to the nearest bf16 value (round-to-nearest-even), returning the bf16 bits.
 uint16_t to_bf16_bits(float f) {
@@ -119,7 +109,7 @@ void write_text(const QString& path, const std::string& text) {
 void write_folder(const QString& dir, const ModelConfig& c, const std::vector<FixtureTensor>& weights, bool bf16,
                   int shards) {
   write_text(dir + "/config.json", c.to_json());
-  QFile::copy(shared("stories260K/hf/tokenizer.model"), dir + "/tokenizer.model");
+  QFile::copy(ce::test::shared_data("stories260K/hf/tokenizer.model"), dir + "/tokenizer.model");
   if (!bf16) {
     SafetensorsWriter w;
     for (const auto& t : weights) w.add(t.name, DType::F32, t.shape, t.values.data());
@@ -160,10 +150,10 @@ class TestForward : public QObject {
 
  private Q_SLOTS:
   void initTestCase() {
-    const QString dir = shared("stories260K/hf");
+    const QString dir = ce::test::shared_data("stories260K/hf");
     if (!QFile::exists(dir + "/config.json")) return;
     stories_ = Model::open(dir.toStdString());
-    reference_ = read_json(shared("stories260K/reference.json"));
+    reference_ = read_json(ce::test::shared_data("stories260K/reference.json"));
   }
 
   void storiesLogitsAllPositions() {
@@ -245,7 +235,7 @@ class TestForward : public QObject {
   }
 
   void shardedBf16MatchesF32() {
-    if (!QFile::exists(shared("stories260K/hf/tokenizer.model"))) QSKIP("../shared/data absent: no tokenizer");
+    if (!QFile::exists(ce::test::shared_data("stories260K/hf/tokenizer.model"))) QSKIP("../shared/data absent: no tokenizer");
     QTemporaryDir tmp;
     const QString f32_dir = tmp.path() + "/f32", bf16_dir = tmp.path() + "/bf16";
     QDir().mkpath(f32_dir);
@@ -317,7 +307,7 @@ class TestForward : public QObject {
   }
 
   void llama3InvFreqMatchesFormula() {
-    if (!QFile::exists(shared("stories260K/hf/tokenizer.model"))) QSKIP("../shared/data absent: no tokenizer");
+    if (!QFile::exists(ce::test::shared_data("stories260K/hf/tokenizer.model"))) QSKIP("../shared/data absent: no tokenizer");
     QTemporaryDir tmp;
     const ModelConfig c = fixture_config();
     write_folder(tmp.path(), c, fixture_weights(c, 7), false, 1);

@@ -28,19 +28,8 @@ namespace {
 
 const char* kTexas = "Fact: the capital of the state containing Dallas is";
 
-QString shared(const QString& rel) { return QStringLiteral(CE_SHARED_DATA_DIR "/") + rel; }
-
-QJsonObject read_json(const QString& path) {
-  QFile f(path);
-  if (!f.open(QIODevice::ReadOnly)) return {};
-  return QJsonDocument::fromJson(f.readAll()).object();
-}
-
-std::vector<int> to_ints(const QJsonArray& a) {
-  std::vector<int> v;
-  for (const auto& x : a) v.push_back(x.toInt());
-  return v;
-}
+using ce::test::read_json;
+using ce::test::to_ints;
 
 std::vector<Intervention> parse_all(const QStringList& texts, Basis basis = Basis::MlpAct) {
   std::vector<Intervention> out;
@@ -76,10 +65,10 @@ class TestGeneration : public QObject {
  private Q_SLOTS:
   void initTestCase() {
     geo_ = Model::open(default_model_dir());
-    const QString dir = shared("stories260K/hf");
+    const QString dir = ce::test::shared_data("stories260K/hf");
     if (QFile::exists(dir + "/config.json")) {
       stories_ = Model::open(dir.toStdString());
-      reference_ = read_json(shared("stories260K/reference.json"));
+      reference_ = read_json(ce::test::shared_data("stories260K/reference.json"));
     }
   }
 
