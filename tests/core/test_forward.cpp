@@ -356,10 +356,12 @@ class TestForward : public QObject {
     const torch::Tensor ids = torch::tensor(std::vector<int64_t>{1, 400, 261, 300}).unsqueeze(0);
     int calls[kSiteCount] = {};
     int64_t widths[kSiteCount] = {};
+    torch::Tensor seen[kSiteCount];  // layer 1's activations, [1, 4, width] each
     ForwardOptions read;
     read.hook = [&](Site s, int layer, const torch::Tensor& x) -> torch::Tensor {
       calls[static_cast<int>(s)]++;
       widths[static_cast<int>(s)] = x.size(2);
+      if (layer == 1) seen[static_cast<int>(s)] = x;
       return x;
     };
     torch::Tensor clean;
@@ -371,6 +373,15 @@ class TestForward : public QObject {
     QCOMPARE(widths[static_cast<int>(Site::MlpAct)], 172);
     QCOMPARE(widths[static_cast<int>(Site::Attn)], 64);
     QCOMPARE(widths[static_cast<int>(Site::ResidPost)], 64);
+    QCOMPARE(widths[static_cast<int>(Site::MlpIn)], 64);
+    // MlpIn is what gate and up read: post_attention_layernorm of resid_pre + attn_out, its weight applied.
+    {
+      torch::NoGradGuard ng;
+      const auto at = [&](Site s) { return seen[static_cast<int>(s)]; };
+      const torch::Tensor mid = at(Site::ResidPre) + at(Site::AttnOut);  // [1, 4, 64]
+      QVERIFY(max_abs_diff(at(Site::MlpIn), e.rms_norm(mid, e.layer(1).post_norm, {})) < 1e-6f);
+      QVERIFY(max_abs_diff(at(Site::ResidPost), mid + at(Site::MlpOut)) < 1e-5f);
+    }
 
     // Writing: zeroing one neuron at one position changes the logits from that position on only.
     ForwardOptions ablate;

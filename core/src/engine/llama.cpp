@@ -18,6 +18,7 @@ const char* site_name(Site site) {
     case Site::ResidPre: return "resid_pre";
     case Site::Attn: return "attn";
     case Site::AttnOut: return "attn_out";
+    case Site::MlpIn: return "mlp_in";
     case Site::MlpAct: return "mlp_act";
     case Site::MlpOut: return "mlp_out";
     case Site::ResidPost: return "resid_post";
@@ -356,6 +357,7 @@ ForwardOutput LlamaModel::forward(const torch::Tensor& ids, const ForwardOptions
     torch::Tensor a = attention(w, l, rms_norm(x, w.input_norm, o.rules), cos, sin, mask, o);
     x = x + a;
     torch::Tensor hn = rms_norm(x, w.post_norm, o.rules);                     // [b, t, d]
+    if (o.hook) hn = o.hook(Site::MlpIn, l, hn);
     torch::Tensor g = dense(hn, w.w_gate);                                // [b, t, m]
     torch::Tensor u = dense(hn, w.w_up);                                  // [b, t, m]
     torch::Tensor act = o.rules.silu_gate_detach ? g * torch::sigmoid(g).detach() : torch::silu(g);

@@ -23,11 +23,12 @@ enum class Site {
   ResidPre,   // [batch, tokens, d]  input of the layer (layer 0: the token embeddings)
   Attn,       // [batch, tokens, q]  attention heads' output, the input of o_proj
   AttnOut,    // [batch, tokens, d]  output of o_proj
+  MlpIn,      // [batch, tokens, d]  output of post_attention_layernorm (weight applied), the input of gate/up
   MlpAct,     // [batch, tokens, m]  act(gate(x)) * up(x), the input of down_proj: the "neurons"
   MlpOut,     // [batch, tokens, d]  output of down_proj
   ResidPost,  // [batch, tokens, d]  output of the layer
 };
-constexpr int kSiteCount = 6;
+constexpr int kSiteCount = 7;
 const char* site_name(Site site);
 
 // Where the hook sees the activations a public Basis names: the one mapping from Basis to Site.
