@@ -36,6 +36,16 @@ const std::map<std::string, QStringList>& real_files() {
   return files;
 }
 
+// Targets this build leaves out: the session reader is part of ui/, which a build without the GUI lacks.
+bool left_out(const std::string& target) {
+#ifdef CE_FUZZ_NO_UI
+  return target == "session";
+#else
+  (void)target;
+  return false;
+#endif
+}
+
 // A safetensors file: 8-byte little-endian header length, the header, then `data`.
 QByteArray safetensors(const QByteArray& header, const QByteArray& data = {}) {
   QByteArray out(8, '\0');
@@ -66,11 +76,11 @@ class TestFuzzRegressions : public QObject {
   // would otherwise be skipped without a word.
   void foldersNameTargets() {
     const auto& targets = ce::fuzz::targets();
-    QCOMPARE(targets.size(), size_t{14});
+    QCOMPARE(targets.size(), left_out("session") ? size_t{13} : size_t{14});
     for (const char* kind : {"seeds", "regressions"}) {
       const QDir dir(QString::fromStdString(ce::fuzz::source_dir()) + "/" + kind);
       for (const QString& name : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
-        QVERIFY2(targets.count(name.toStdString()), qPrintable(QStringLiteral("%1/%2: no such fuzz target").arg(kind, name)));
+        QVERIFY2(targets.count(name.toStdString()) || left_out(name.toStdString()), qPrintable(QStringLiteral("%1/%2: no such fuzz target").arg(kind, name)));
       }
     }
     for (const auto& [name, fn] : targets) {
@@ -123,6 +133,7 @@ class TestFuzzRegressions : public QObject {
     QTest::addColumn<QByteArray>("input");
     QTest::addColumn<QString>("expected");
     auto row = [](const char* target, const char* tag, const QByteArray& input, const char* expected) {
+      if (left_out(target)) return;
       QTest::addRow("%s: %s", target, tag) << QString::fromLatin1(target) << input << QString::fromUtf8(expected);
     };
     const QByteArray st = "DIR/model.safetensors: ";
