@@ -432,7 +432,12 @@ class TestForward : public QObject {
     const torch::Tensor ids = torch::tensor(std::vector<int64_t>{1, 400, 261, 300, 270}).unsqueeze(0);
     ForwardOptions relp;
     relp.rules = GradRules::relp();
-    QVERIFY(max_abs_diff(e.forward(ids).logits, e.forward(ids, relp).logits) < 1e-5f);
+    // Equal up to rounding: the gate is g * sigmoid(g).detach() under the rules and silu(g) without, which
+    // differ by an ulp on some elements (a quarter of them in torch 2.11). Over the 5 layers that is a few
+    // ulps of the logits (|logit| <= 17.9): 6.7e-6 with Debian's LibTorch 1.13, 1.05e-5 with 2.11. A rule
+    // that changed values would be off by orders of magnitude more.
+    const torch::Tensor plain = e.forward(ids).logits;
+    QVERIFY(max_abs_diff(plain, e.forward(ids, relp).logits) < 2e-6f * plain.abs().max().item<float>());
   }
 
   void resumeFromLayerMatchesFullForward() {
