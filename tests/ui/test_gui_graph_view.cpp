@@ -1,7 +1,8 @@
 // The circuit graph view alone, on a hand-made circuit whose numbers are known: the layout's order and
 // columns, fitting and resizing, wheel zoom anchored under the cursor, captions and labels, edge hover
-// text, edge lists and highlighting, find, focus and keyboard moves, collapsing groups, and a hand-written
-// circuit-tracer graph shown read-only. No model: each case builds its own view (init()).
+// text, edge lists and highlighting, find, focus and keyboard moves, collapsing groups, a hand-written
+// circuit-tracer graph shown read-only, and a large circuit built over several event-loop turns. No model:
+// each case builds its own view (init()).
 
 #include <QApplication>
 #include <QContextMenuEvent>
@@ -122,6 +123,7 @@ class TestGuiGraphView : public QObject {
   void focusAndKeyboard();
   void collapseSumsEdges();
   void importedGraphReadOnly();
+  void largeCircuitBuiltInTurns();
 
  private:
   void show();
@@ -475,6 +477,69 @@ void TestGuiGraphView::importedGraphReadOnly() {
   v_->setCircuit(ce::core::Basis::MlpAct, 1, {QStringLiteral("a")}, {node(0, 0, 1, 1.0f)}, {});
   QVERIFY(!v_->isImported());
   QVERIFY(v_->importedNodeId(dallas).isEmpty());
+}
+
+void TestGuiGraphView::largeCircuitBuiltInTurns() {
+  // 6000 nodes on 8 layers × 6 positions, with an edge between two of them and one into the logit.
+  const QStringList tokens = {QStringLiteral("<s>"), QStringLiteral(" a"), QStringLiteral(" b"),
+                              QStringLiteral(" c"), QStringLiteral(" d"), QStringLiteral(" e")};
+  std::vector<ce::core::NodeEffect> nodes;
+  for (int i = 0; i < 6000; ++i)
+    nodes.push_back(node(i % 8, (i / 8) % 6, i, (i % 2 ? 1.0f : -1.0f) * static_cast<float>(1 + i % 97) / 97));
+  ce::core::EdgeEnd logit;
+  logit.kind = ce::core::EdgeEnd::Kind::Logit;
+  const std::vector<ce::core::Edge> edges = {edge(neuron(0, 0, 0), neuron(7, 5, 5999), 0.5f, 0.25f),
+                                             edge(neuron(7, 5, 5999), logit, 0.9f, 1.0f)};
+  v_->show();
+  QVERIFY(QTest::qWaitForWindowExposed(v_.get()));
+
+  // The synchronous build, as the reference for positions.
+  v_->setCircuit(ce::core::Basis::MlpAct, 8, tokens, nodes, edges);
+  std::map<NodeKey, QPointF> reference;
+  for (const NodeItem* n : v_->nodeItems()) reference[n->key()] = n->pos();
+  QCOMPARE(reference.size(), size_t{6000});
+  const QRectF content = v_->contentRect();
+
+  int done = 0;
+  v_->setCircuitInTurns(ce::core::Basis::MlpAct, 8, tokens, nodes, edges, [&] { ++done; });
+  // Nothing is made before the event loop runs, then at most kNodesPerTurn items a turn.
+  QVERIFY(v_->building());
+  QCOMPARE(done, 0);
+  QCOMPARE(v_->nodeItems().size(), size_t{0});
+  QVERIFY(!v_->viewport()->updatesEnabled());  // the half-built scene is not painted
+  std::vector<size_t> counts;
+  while (v_->building() && counts.size() < 10) {
+    QCoreApplication::processEvents(QEventLoop::AllEvents);
+    counts.push_back(v_->nodeItems().size());
+  }
+  QVERIFY(!v_->building());
+  QCOMPARE(done, 1);
+  QCOMPARE(counts, (std::vector<size_t>{2500, 5000, 6000}));
+  QVERIFY(v_->viewport()->updatesEnabled());
+  QCOMPARE(v_->contentRect(), content);
+  QCOMPARE(v_->edgeCount(), 2);
+  for (const NodeItem* n : v_->nodeItems()) QCOMPARE(n->pos(), reference.at(n->key()));
+
+  // A new graph before the build completes abandons it: its `done` never runs and none of its items stay.
+  int abandoned = 0;
+  v_->setCircuitInTurns(ce::core::Basis::MlpAct, 8, tokens, nodes, edges, [&] { ++abandoned; });
+  QCoreApplication::processEvents(QEventLoop::AllEvents);
+  QVERIFY(v_->building());
+  const std::vector<ce::core::NodeEffect> few(nodes.begin(), nodes.begin() + 10);
+  int small = 0;
+  v_->setCircuitInTurns(ce::core::Basis::MlpAct, 8, tokens, few, {}, [&] { ++small; });
+  QCOMPARE(small, 1);  // one turn's worth is built at once
+  QVERIFY(!v_->building());
+  QTest::qWait(50);
+  QCOMPARE(abandoned, 0);
+  QCOMPARE(v_->nodeItems().size(), size_t{10});
+  // clearCircuit abandons a build as well.
+  v_->setCircuitInTurns(ce::core::Basis::MlpAct, 8, tokens, nodes, edges, [&] { ++abandoned; });
+  v_->clearCircuit();
+  QTest::qWait(50);
+  QCOMPARE(abandoned, 0);
+  QVERIFY(v_->nodeItems().empty());
+  QVERIFY(v_->viewport()->updatesEnabled());
 }
 
 QTEST_MAIN(TestGuiGraphView)

@@ -9,6 +9,7 @@
 #include <QKeyEvent>
 #include <QMenu>
 #include <QScrollBar>
+#include <QTimer>
 #include <QWheelEvent>
 #include <algorithm>
 #include <cmath>
@@ -24,6 +25,19 @@ namespace ce::ui {
 namespace {
 constexpr int kAxisPixelSize = 24;  // token and layer labels, in scene units
 }
+
+// A trace's scene in the making: where each node goes, in cell order, and what follows the nodes.
+struct CircuitGraphView::Build {
+  int layers = 0;
+  layout::Grid grid;
+  struct Placed {
+    ce::core::NodeEffect node;
+    QPointF at;
+  };
+  std::vector<Placed> placed;
+  std::vector<ce::core::Edge> edges;
+  size_t next = 0;  // the first of `placed` without an item
+};
 
 CircuitGraphView::CircuitGraphView(QWidget* parent)
     : QGraphicsView(parent), scene_(new QGraphicsScene(this)), legend_(new GraphLegend(this)) {
@@ -65,6 +79,9 @@ CircuitGraphView::~CircuitGraphView() {
 }
 
 void CircuitGraphView::clearScene() {
+  ++buildSerial_;  // a build in progress stops at its next turn
+  build_.reset();
+  viewport()->setUpdatesEnabled(true);
   firstExemplars_.clear();
   meanValues_.clear();
   meanSource_.clear();
@@ -111,6 +128,42 @@ NodeItem* CircuitGraphView::addNode(NodeItem* item, const QPointF& at) {
 void CircuitGraphView::setCircuit(ce::core::Basis basis, int layers, const QStringList& tokens,
                                   const std::vector<ce::core::NodeEffect>& nodes,
                                   const std::vector<ce::core::Edge>& edges) {
+  startBuild(basis, layers, tokens, nodes, edges);
+  addBuiltNodes(build_->placed.size());
+  completeBuild();
+}
+
+void CircuitGraphView::setCircuitInTurns(ce::core::Basis basis, int layers, const QStringList& tokens,
+                                         const std::vector<ce::core::NodeEffect>& nodes,
+                                         const std::vector<ce::core::Edge>& edges, std::function<void()> done) {
+  startBuild(basis, layers, tokens, nodes, edges);
+  if (build_->placed.size() <= static_cast<size_t>(kNodesPerTurn)) {
+    addBuiltNodes(build_->placed.size());
+    completeBuild();
+    if (done) done();
+    return;
+  }
+  // A half-built scene is not worth painting: the view shows the last graph until this one is complete.
+  viewport()->setUpdatesEnabled(false);
+  continueBuild(buildSerial_, std::move(done));
+}
+
+void CircuitGraphView::continueBuild(quint64 serial, std::function<void()> done) {
+  QTimer::singleShot(0, this, [this, serial, done = std::move(done)]() mutable {
+    if (serial != buildSerial_ || !build_) return;  // replaced or cleared meanwhile
+    addBuiltNodes(static_cast<size_t>(kNodesPerTurn));
+    if (build_->next < build_->placed.size()) {
+      continueBuild(serial, std::move(done));
+      return;
+    }
+    completeBuild();
+    if (done) done();
+  });
+}
+
+void CircuitGraphView::startBuild(ce::core::Basis basis, int layers, const QStringList& tokens,
+                                  const std::vector<ce::core::NodeEffect>& nodes,
+                                  const std::vector<ce::core::Edge>& edges) {
   if (imported_) {  // the imported graph's pins and groups name its nodes, not these
     pinned_.clear();
     groups_.clear();
@@ -136,30 +189,43 @@ void CircuitGraphView::setCircuit(ce::core::Basis basis, int layers, const QStri
     });
     counts[cell] = static_cast<int>(members.size());
   }
-  const layout::Grid grid = layout::makeGrid(axisLabelWidths(), counts, layers + 2);
-
-  const double maxR = layout::kPitch * 0.45;
+  build_ = std::make_unique<Build>();
+  build_->layers = layers;
+  build_->grid = layout::makeGrid(axisLabelWidths(), counts, layers + 2);
+  build_->edges = edges;
   for (const auto& [cell, members] : cells) {
-    for (size_t i = 0; i < members.size(); ++i) {
-      const auto& n = *members[i];
-      // Area, not radius, is proportional to |effect|.
-      const double r = std::max(1.5, maxR * std::sqrt(std::fabs(n.effect) / maxAbs_));
-      const QString name = QStringLiteral("L%1/N%2").arg(n.node.layer).arg(n.node.index);
-      addNode(new NodeItem(NodeItem::Kind::Node, NodeKey{basis, n.node}, r, n.effect, n.activation, name),
-              grid.slot(cell.first, cell.second, static_cast<int>(i)));
-    }
+    for (size_t i = 0; i < members.size(); ++i)
+      build_->placed.push_back({*members[i], build_->grid.slot(cell.first, cell.second, static_cast<int>(i))});
   }
+}
 
+void CircuitGraphView::addBuiltNodes(size_t count) {
+  const double maxR = layout::kPitch * 0.45;
+  const size_t end = std::min(build_->placed.size(), build_->next + count);
+  for (; build_->next < end; ++build_->next) {
+    const auto& [n, at] = build_->placed[build_->next];
+    // Area, not radius, is proportional to |effect|.
+    const double r = std::max(1.5, maxR * std::sqrt(std::fabs(n.effect) / maxAbs_));
+    const QString name = QStringLiteral("L%1/N%2").arg(n.node.layer).arg(n.node.index);
+    addNode(new NodeItem(NodeItem::Kind::Node, NodeKey{basis_, n.node}, r, n.effect, n.activation, name), at);
+  }
+}
+
+void CircuitGraphView::completeBuild() {
+  const std::unique_ptr<Build> build = std::move(build_);
+  const layout::Grid& grid = build->grid;
+  const int layers = build->layers;
+  const int positions = static_cast<int>(tokens_.size());
   // Embeddings along the bottom row, the metric's logit above the last layer at the last position.
   std::vector<NodeItem*> embeddings;
   for (int p = 0; p < positions; ++p) {
     embeddings.push_back(addNode(
-        new NodeItem(NodeItem::Kind::Embedding, NodeKey{basis, {kEmbeddingLayer, p, 0}}, 10, 0, 0, QString()),
+        new NodeItem(NodeItem::Kind::Embedding, NodeKey{basis_, {kEmbeddingLayer, p, 0}}, 10, 0, 0, QString()),
         QPointF(grid.anchorX(p), grid.lineY[0])));
   }
   NodeItem* logit = nullptr;
   if (positions > 0) {
-    logit = addNode(new NodeItem(NodeItem::Kind::Logit, NodeKey{basis, {layers, positions - 1, 0}}, 14, 0, 0,
+    logit = addNode(new NodeItem(NodeItem::Kind::Logit, NodeKey{basis_, {layers, positions - 1, 0}}, 14, 0, 0,
                                  QStringLiteral("logit")),
                     QPointF(grid.anchorX(positions - 1), grid.lineY.back() - layout::kPitch / 2));
   }
@@ -184,7 +250,7 @@ void CircuitGraphView::setCircuit(ce::core::Basis basis, int layers, const QStri
     auto it = byKey_.find(NodeKey{ce::core::Basis::MlpAct, e.node});
     return it == byKey_.end() ? nullptr : it->second;
   };
-  for (const auto& e : edges) {
+  for (const auto& e : build->edges) {
     NodeItem* a = endpoint(e.src);
     NodeItem* b = endpoint(e.dst);
     // Edge scores into a neuron carry its effect's sign (weight · effect(dst), negative where the path raises
@@ -194,6 +260,7 @@ void CircuitGraphView::setCircuit(ce::core::Basis basis, int layers, const QStri
     if (a && b) edges_.push_back({a, b, e.weight, contribution});
   }
   finishGraph();
+  viewport()->setUpdatesEnabled(true);
 }
 
 std::vector<double> CircuitGraphView::axisLabelWidths() const {

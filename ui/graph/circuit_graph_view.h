@@ -8,6 +8,7 @@
 #include <QStringList>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <utility>
@@ -68,6 +69,18 @@ class CircuitGraphView : public QGraphicsView {
   // are skipped. Fits the view. Labels, pins and collapsed groups set before are kept and drawn again.
   void setCircuit(ce::core::Basis basis, int layers, const QStringList& tokens,
                   const std::vector<ce::core::NodeEffect>& nodes, const std::vector<ce::core::Edge>& edges);
+  // setCircuit for the GUI thread's sake: past kNodesPerTurn nodes the items are made kNodesPerTurn per
+  // event-loop turn (about 4 ms of CPU each), so that a 10^4-node trace never stalls the window for the
+  // whole scene, and the view keeps the last graph until the new one is complete. `done` runs once it is
+  // (before returning when one turn suffices); a setCircuit, setCircuitInTurns, showImportedGraph or
+  // clearCircuit meanwhile abandons the build and `done` never runs. Edits made meanwhile (pins, labels,
+  // interventions, groups) reach the items made so far; the caller applies them again in `done`.
+  void setCircuitInTurns(ce::core::Basis basis, int layers, const QStringList& tokens,
+                         const std::vector<ce::core::NodeEffect>& nodes, const std::vector<ce::core::Edge>& edges,
+                         std::function<void()> done);
+  static constexpr int kNodesPerTurn = 2500;
+  // Whether setCircuitInTurns is still making items.
+  bool building() const { return build_ != nullptr; }
   // Replaces the graph with a circuit-tracer / Neuronpedia graph, read-only: nodes whose `influence` is
   // above `influenceThreshold` are left out (nodes without one, embeddings and logits, always stay), links
   // between kept nodes drawn with their weights, qParams' supernodes collapsed and pinned ids pinned.
@@ -213,6 +226,14 @@ class CircuitGraphView : public QGraphicsView {
   // Empties the scene and the per-graph state; labels, pins and groups stay.
   void clearScene();
   NodeItem* addNode(NodeItem* item, const QPointF& at);
+  // setCircuit in three steps: place the nodes (clears the scene), make `count` more items, then the
+  // embeddings, logit, axes and edges, and finishGraph.
+  struct Build;
+  void startBuild(ce::core::Basis basis, int layers, const QStringList& tokens,
+                  const std::vector<ce::core::NodeEffect>& nodes, const std::vector<ce::core::Edge>& edges);
+  void addBuiltNodes(size_t count);
+  void completeBuild();
+  void continueBuild(quint64 serial, std::function<void()> done);
   void finishGraph();
   // Rebuilds the drawn lines from edges_ through the collapsed groups.
   void rebuildLines();
@@ -258,6 +279,8 @@ class CircuitGraphView : public QGraphicsView {
   std::set<NodeKey> pinned_;
   std::vector<Supernode> groups_;
   std::map<NodeKey, ImportedInfo> importedInfo_;
+  std::unique_ptr<Build> build_;  // while setCircuitInTurns makes items
+  quint64 buildSerial_ = 0;       // bumped by every new or cleared scene: older builds stop
 };
 
 }  // namespace ce::ui

@@ -396,9 +396,15 @@ void MainWindow::onTraced() {
   double maxEffect = 0;
   for (const auto& n : t.nodes) maxEffect = std::max(maxEffect, std::abs(static_cast<double>(n.effect)));
   prompt_->setEffectRange(maxEffect);
+  traceShowing_ = true;
   showCircuit();
+}
+
+void MainWindow::announceTrace() {
+  if (!traceShowing_) return;
+  traceShowing_ = false;
   statusBar()->showMessage(tr("Traced: metric %1, %2 nodes, %3 edges shown")
-                               .arg(t.m, 0, 'f', 3)
+                               .arg(lastTrace().m, 0, 'f', 3)
                                .arg(graph_->nodeItems().size())
                                .arg(graph_->edgeCount()),
                            8000);
@@ -416,7 +422,13 @@ void MainWindow::showCircuit() {
   shownKeys_.clear();
   for (const auto& n : shown) shownKeys_.push_back(NodeKey{t.basis, n.node});
   prompt_->setShownCount(static_cast<int>(shown.size()), static_cast<int>(t.nodes.size()));
-  graph_->setCircuit(t.basis, t.layers, t.tokens, shown, t.edges);
+  // A large circuit is built over several event-loop turns; what follows waits for it (and, should another
+  // showCircuit replace the build, runs once after that one instead).
+  graph_->setCircuitInTurns(t.basis, t.layers, t.tokens, shown, t.edges, [this] { circuitShown(); });
+}
+
+void MainWindow::circuitShown() {
+  const TraceOutput& t = lastTrace();
   graph_->setFirstExemplars(t.firstExemplars);
   graph_->setMeanAblation(t.meanValues, t.meanSource);
   graph_->showInterventions(*state_);
@@ -428,6 +440,7 @@ void MainWindow::showCircuit() {
   }
   applyCollapsed();
   circuitEdited();
+  announceTrace();
 }
 
 void MainWindow::circuitEdited() {

@@ -210,8 +210,14 @@ class MainWindow : public QMainWindow {
   void onGroupSelectionRequested(int group);
   // A group's actions (steering panel row or a grouped node's submenu in the graph).
   void fillGroupMenu(QMenu* menu, int group);
-  // Redraws the graph with the shown nodes (after a trace or a threshold change).
+  // Redraws the graph with the shown nodes (after a trace or a threshold change); a large circuit completes
+  // in later event-loop turns (CircuitGraphView::setCircuitInTurns), then circuitShown runs.
   void showCircuit();
+  // The drawn circuit is complete: exemplars, mean values, interventions, annotations and the curves' marker
+  // follow, then announceTrace.
+  void circuitShown();
+  // After a trace's circuit is drawn: the status bar's summary and traceFinished (once per trace).
+  void announceTrace();
   // The circuit changed (threshold, ablations): the curves' marker and the prompt score follow.
   void circuitEdited();
   // Edit menu, annotations, find, collapse and the Neuron panel's wiring (main_window_circuit.cpp).
@@ -272,6 +278,7 @@ class MainWindow : public QMainWindow {
   std::set<QString> collapsed_;
   std::vector<Supernode> appliedCollapsed_;  // what the graph was last given
   std::vector<NodeKey> shownKeys_;           // the nodes showCircuit last drew (pins may change them)
+  bool traceShowing_ = false;  // a trace's circuit is being drawn: traceFinished follows when it is
   bool annotationsStale_ = true;             // the graph lacks the state's labels and pins
   QString importedPath_;
   QString tracedPrompt_;  // another prompt's trace clears the undo stack
