@@ -177,10 +177,11 @@ std::unique_ptr<Dictionary::Impl> load_saelens(DictionaryInfo info, const ModelC
     throw Error(field(cf, "architecture") + " \"" + printable(arch) +
                 "\" is not supported (standard, jumprelu, topk, transcoder, jumprelu_transcoder)");
   }
-  // SAELens before 6 wrote TopK SAEs as "standard" with this activation function.
+  // SAELens before 6 wrote TopK SAEs as "standard" with this activation function; TopK transcoders (the
+  // trainer's, sae_training.h) are "transcoder" with it.
   const std::string act =
       json_string_or(cfg, "activation_fn_str", json_string_or(cfg, "activation_fn", "relu", cf), cf);
-  if (arch == "standard" && act == "topk") {
+  if ((arch == "standard" || arch == "transcoder") && act == "topk") {
     info.architecture = DictionaryArchitecture::TopK;
   } else if (act != "relu" && act != "topk") {
     throw Error(field(cf, "activation_fn") + " \"" + printable(act) + "\" is not supported (relu, topk)");
