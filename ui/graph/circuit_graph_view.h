@@ -80,7 +80,7 @@ class CircuitGraphView : public QGraphicsView {
                          std::function<void()> done);
   static constexpr int kNodesPerTurn = 2500;
   // Whether setCircuitInTurns is still making items.
-  bool building() const { return build_ != nullptr; }
+  bool building() const { return !buildDone_; }
   // Replaces the graph with a circuit-tracer / Neuronpedia graph, read-only: nodes whose `influence` is
   // above `influenceThreshold` are left out (nodes without one, embeddings and logits, always stay), links
   // between kept nodes drawn with their weights, qParams' supernodes collapsed and pinned ids pinned.
@@ -281,6 +281,7 @@ class CircuitGraphView : public QGraphicsView {
   std::map<NodeKey, ImportedInfo> importedInfo_;
   std::unique_ptr<Build> build_;  // while setCircuitInTurns makes items
   quint64 buildSerial_ = 0;       // bumped by every new or cleared scene: older builds stop
+  bool buildDone_ = true;         // false from setCircuitInTurns until its `done` has run
 };
 
 }  // namespace ce::ui
