@@ -12,6 +12,7 @@ std::vector<Command> circuit_commands();     // attribute, evaluate, edges, stee
 std::vector<Command> prompt_set_commands();  // trace-set, cluster, hypothesis, sweep
 std::vector<Command> exemplar_commands();    // exemplars, exemplars-merge, neuron, activations, ...
 std::vector<Command> demo_commands();        // train-demo, eval-demo, write-datasets
+std::vector<Command> dictionary_commands();  // train-sae
 std::vector<Command> plot_commands();        // plot-curves (figures; needs the GUI build)
 
 }  // namespace ce::trace

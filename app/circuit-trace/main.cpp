@@ -19,6 +19,7 @@ std::vector<ce::trace::Command> all_commands() {
   std::vector<ce::trace::Command> all;
   for (auto area : {ce::trace::model_commands(), ce::trace::demo_commands(), ce::trace::circuit_commands(),
                     ce::trace::prompt_set_commands(), ce::trace::exemplar_commands(),
+                    ce::trace::dictionary_commands(),
                     ce::trace::plot_commands()}) {
     all.insert(all.end(), area.begin(), area.end());
   }

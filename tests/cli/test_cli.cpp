@@ -245,7 +245,7 @@ class TestCli : public QObject {
                                "train-demo",  "eval-demo", "write-datasets",  "attribute",
                                "evaluate",    "edges",     "steer",           "steer-pairs",
                                "exemplars",   "exemplars-merge", "write-exemplar-corpus", "neuron",
-                               "activations", "trace-set", "cluster", "hypothesis", "sweep"};
+                               "activations", "trace-set", "cluster", "hypothesis", "sweep", "train-sae"};
     for (const QStringList& args : {QStringList{"help"}, QStringList{"--help"}}) {
       const CliResult r = run_cli(args);
       QCOMPARE(r.code, 0);
@@ -316,6 +316,26 @@ class TestCli : public QObject {
     QCOMPARE(r.json()["top"].toArray().size(), 10);
   }
 
+  // train-sae on a slice of the shipped corpus: the JSON result, the folder, progress on stderr.
+  void trainSae() {
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString out = tmp.path() + "/sae";
+    const CliResult r = run_cli({"train-sae", "--out", out, "--layer", "2", "--site", "resid", "--expansion", "2",
+                                 "--k", "8", "--steps", "40", "--batch", "256", "--train-tokens", "2048",
+                                 "--heldout-tokens", "512"});
+    QCOMPARE(r.code, 0);
+    const QJsonObject j = r.json();
+    QCOMPARE(j.value("hook_name").toString(), QString("blocks.2.hook_resid_post"));
+    QCOMPARE(j.value("d_sae").toInt(), 512);
+    QCOMPARE(j.value("train_tokens").toInt(), 2048);
+    QVERIFY(j.value("fvu").toDouble() > 0 && j.value("fvu").toDouble() < j.value("fvu_init").toDouble());
+    QVERIFY(j.value("mean_l0").toDouble() > 0 && j.value("mean_l0").toDouble() <= 8);
+    QVERIFY(QFile::exists(out + "/sae_weights.safetensors") && QFile::exists(out + "/metrics.json"));
+    // Progress is printed at most twice a second, but its first line and the last (100%) always.
+    QVERIFY2(r.err.contains("tokens of activations") && r.err.endsWith("[100%] done\n"), r.err.constData());
+  }
+
   void errors_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("message");
@@ -374,6 +394,12 @@ class TestCli : public QObject {
     QTest::newRow("hypothesis threshold") << QStringList{"hypothesis", "--profiles", "p.json", "--column", "state",
                                                          "--value", "Texas", "--threshold", "0.3"}
                                           << "--threshold must be in [0.5, 1]";
+    QTest::newRow("train-sae site") << QStringList{"train-sae", "--out", "x", "--layer", "1", "--site", "attn"}
+                                    << "unknown site \"attn\" (mlp_out, resid, transcoder)";
+    QTest::newRow("train-sae layer") << QStringList{"train-sae", "--out", "x", "--layer", "4"}
+                                     << "layer 4 is out of range (the model has 4 layers)";
+    QTest::newRow("train-sae k") << QStringList{"train-sae", "--out", "x", "--layer", "0", "--k", "2049"}
+                                 << "k = 2049 must be between 1 and d_sae = 2048";
     QTest::newRow("help of an unknown command")
         << QStringList{"help", "nosuch"} << "unknown command 'nosuch'";
   }
