@@ -165,8 +165,8 @@ void CircuitGraphView::continueBuild(quint64 serial, std::function<void()> done)
     QTimer::singleShot(0, this, [this, serial, done = std::move(done)] {
       if (serial != buildSerial_) return;
       buildDone_ = true;
+      viewport()->setUpdatesEnabled(true);  // the paint it asks for comes in a later turn
       if (done) done();
-      viewport()->setUpdatesEnabled(true);
     });
   });
 }
