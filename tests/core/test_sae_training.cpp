@@ -201,6 +201,8 @@ class TestSaeTraining : public QObject {
     QCOMPARE(err([](SaeTrainingOptions& o) { o.train_tokens = 10; }),
              std::string("train_tokens must be >= batch (256)"));
     QCOMPARE(err([](SaeTrainingOptions& o) { o.out_dir.clear(); }), std::string("no output folder"));
+    QCOMPARE(err([](SaeTrainingOptions& o) { o.context = 200; }),
+             std::string("context = 200 exceeds the model's 128 positions (max_position_embeddings)"));
     QCOMPARE(error_of([] { parse_sae_training_site("attn"); }),
              std::string("unknown site \"attn\" (mlp_out, resid, transcoder)"));
     QCOMPARE(parse_sae_training_site("resid_post"), SaeTrainingSite::ResidPost);

@@ -197,6 +197,10 @@ void check_options(const Model& model, const SaeTrainingOptions& o) {
   if (o.batch < 1) throw Error("batch must be >= 1");
   if (!(o.learning_rate > 0)) throw Error("learning rate must be > 0");
   if (o.context < 2) throw Error("context must be >= 2");
+  if (c.max_position_embeddings > 0 && o.context > c.max_position_embeddings) {
+    throw Error("context = " + std::to_string(o.context) + " exceeds the model's " +
+                std::to_string(c.max_position_embeddings) + " positions (max_position_embeddings)");
+  }
   if (o.train_tokens < o.batch) {
     throw Error("train_tokens must be >= batch (" + std::to_string(o.batch) + ")");
   }

@@ -53,7 +53,7 @@ struct SaeTrainingOptions {
   double learning_rate = 1e-3;
   // Tokens of activations collected for training (the first documents of the corpus) and held out for the
   // metrics (the documents after them). BOS positions are skipped: their activation is one constant.
-  int64_t train_tokens = 100000;
+  int64_t train_tokens = 65536;  // the shipped exemplar corpus holds ~84.7k counted tokens
   int64_t heldout_tokens = 16384;
   int context = 64;  // tokens per window; each document is cut into windows run on their own
 };
@@ -79,13 +79,14 @@ struct SaeTrainingResult {
 // Collects the site's activations of `model` over the corpus, trains a TopK dictionary, writes the folder,
 // reads it back with Dictionary::load and measures it (the result). Blocks the calling thread; uses the
 // model only through const methods (thread rules as Model's). Progress and cancellation through `control`
-// (checked between forward passes and training steps; Cancelled propagates and the folder is not written
-// when it comes before the write). Throws Error with an exact message for bad options: "k = 40 must be
-// between 1 and d_sae = 32", "layer 7 is out of range (the model has 4 layers)", "expansion must be >= 1",
-// "steps must be >= 1", "batch must be >= 1", "learning rate must be > 0", "context must be >= 2",
-// "train_tokens must be >= batch (N)", "heldout_tokens must be >= 1", "no output folder"; for a corpus
-// too short: "<corpus>: N tokens, fewer than the M needed (train_tokens + heldout_tokens)"; corpus
-// read errors as CorpusReader's; I/O errors naming the file.
+// (checked between forward passes and training steps; Cancelled propagates, and no folder is written when
+// it comes before the write). Throws Error with an exact message for bad options: "no output folder",
+// "layer 7 is out of range (the model has 4 layers)", "expansion must be >= 1", "k = 40 must be between 1
+// and d_sae = 32", "steps must be >= 1", "batch must be >= 1", "learning rate must be > 0", "context must
+// be >= 2", "context = 200 exceeds the model's 128 positions (max_position_embeddings)", "train_tokens
+// must be >= batch (N)", "heldout_tokens must be >= 1"; for a corpus too short: "<corpus>: N tokens, fewer
+// than the M needed (train_tokens + heldout_tokens)"; corpus read errors as CorpusReader's; I/O errors
+// naming the file.
 SaeTrainingResult train_dictionary(const Model& model, const SaeTrainingOptions& options,
                                    const JobControl& control = {});
 
