@@ -2,6 +2,7 @@
 // activations, and the demo world's held-out corpus they are built from.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 #include "ce/core/base/error.h"
 #include "ce/core/circuits/basis.h"
@@ -16,6 +17,7 @@
 #include "ce/demo/world.h"
 #include "cli_support.h"
 #include "commands.h"
+#include "shard_spec.h"
 
 namespace ce::trace {
 
@@ -34,6 +36,15 @@ int positive_int(const Args& a, const std::string& name) {
 }
 
 void exemplars(const Args& a) {
+  // Before the model loads, so that a misconfigured array task fails in milliseconds, not after a load.
+  const ShardSpec shard = a.has("shard")
+                              ? parse_shard(a.get("shard"), [](const char* n) { return std::getenv(n); })
+                              : ShardSpec{};
+  if (shard.source != "option") {
+    std::fprintf(stderr, "shard %d/%d from %s (%s)\n", shard.index, shard.count,
+                 shard.source == "slurm" ? "a Slurm array job" : "a Kubernetes Indexed Job",
+                 shard.detail.c_str());
+  }
   auto model = open_model(a);
   ce::core::ExemplarBuildOptions o;
   o.corpus_path = a.get("corpus");
@@ -43,16 +54,8 @@ void exemplars(const Args& a) {
   o.context = positive_int(a, "context");
   o.batch = positive_int(a, "batch");
   o.max_tokens = a.get_u64("max-tokens");
-  if (a.has("shard")) {
-    const std::string s = a.get("shard");
-    const auto slash = s.find('/');
-    if (slash == std::string::npos) throw Error("--shard: '" + s + "' is not i/n (e.g. 0/4)");
-    o.shard_index = parse_int(s.substr(0, slash), "--shard index");
-    o.shard_count = parse_int(s.substr(slash + 1), "--shard count");
-    if (o.shard_count < 1 || o.shard_index < 0 || o.shard_index >= o.shard_count) {
-      throw Error("--shard: '" + s + "' needs 0 <= i < n");
-    }
-  }
+  o.shard_index = shard.index;
+  o.shard_count = shard.count;
   auto last = std::chrono::steady_clock::now();
   o.progress = [&](const ce::core::ExemplarBuildProgress& p) {
     const auto now = std::chrono::steady_clock::now();
@@ -74,6 +77,7 @@ void exemplars(const Args& a) {
          {"context", r.info.context},
          {"batch", r.info.batch},
          {"shard", std::to_string(o.shard_index) + "/" + std::to_string(o.shard_count)},
+         {"shard_source", shard.source},
          {"documents", r.documents},
          {"windows", r.info.windows_seen},
          {"tokens", r.info.tokens_seen},
@@ -185,7 +189,9 @@ std::vector<Command> exemplar_commands() {
                  value("max-tokens", "N", "stop after N corpus tokens, 0 = the whole corpus",
                        std::to_string(d.max_tokens)),
                  value("batch", "B", "windows per forward pass", std::to_string(d.batch)),
-                 value("shard", "i/n", "build shard i of n (merge the shards with exemplars-merge)")},
+                 value("shard", "i/n|auto|auto/N",
+                       "build shard i of n (merge the shards with exemplars-merge); auto: i and n from a Slurm "
+                       "array job, or i from a Kubernetes Indexed Job and n from auto/N")},
                 model_options()}),
        exemplars, ""},
       {"exemplars-merge",
