@@ -3,10 +3,10 @@
 //
 // Two layouts are read:
 //   SAELens       cfg.json + sae_weights.safetensors: W_enc [d_in, d_sae], b_enc [d_sae],
-//                 W_dec [d_sae, d_out], b_dec [d_out], threshold [d_sae] (JumpReLU). Architectures standard, jumprelu, topk (k at
-//                 the top level or in activation_fn_kwargs), transcoder and jumprelu_transcoder (d_out,
-//                 hook_name_out; transcoder with activation_fn "topk" is a TopK transcoder, as
-//                 sae_training.h writes them). normalize_activations must be "none".
+//                 W_dec [d_sae, d_out], b_dec [d_out], threshold [d_sae] (JumpReLU). Architectures
+//                 standard, jumprelu, topk (k at the top level or in activation_fn_kwargs), transcoder and
+//                 jumprelu_transcoder (d_out, hook_name_out; transcoder with activation_fn "topk" is a TopK
+//                 transcoder, as sae_training.h writes them). normalize_activations must be "none".
 //   Llama Scope   hyperparams.json + sae_weights.safetensors, checkpoints/pruned.safetensors or
 //                 checkpoints/final.safetensors (OpenMOSS lm_saes): encoder.weight [d_sae, d_in],
 //                 encoder.bias, decoder.weight [d_out, d_sae], decoder.bias, optional log_jumprelu_threshold
