@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "ce/core/base/error.h"
+#include "io/loader_util.h"
 
 namespace ce::core {
 
@@ -21,7 +22,9 @@ Basis parse_basis(const std::string& name) {
   for (Basis b : {Basis::MlpAct, Basis::MlpOut, Basis::Attn, Basis::Resid}) {
     if (name == basis_name(b)) return b;
   }
-  throw Error("unknown basis '" + name + "' (expected mlp_act, mlp_out, attn or resid)");
+  // Cut short: the name may come from a file (a session), which must not be echoed whole.
+  throw Error("unknown basis '" + detail::printable(name, false, 60) +
+              "' (expected mlp_act, mlp_out, attn or resid)");
 }
 
 int64_t basis_width(Basis basis, const ModelConfig& c) {

@@ -84,8 +84,9 @@ std::unique_ptr<WeightStore> WeightStore::open_dir(const std::string& dir) {
   for (const auto& [shard, tensors] : shards) {
     const std::string shard_path = join(dir, shard);
     if (file_kind(shard_path) != 1) {
-      throw Error(index_path + ": " + detail::printable(tensors.front()) + ": shard " + shard +
-                  " does not exist (" + shard_path + ")");
+      // Both cut short: the name comes from the index file (a fuzzer's 900-byte name was echoed twice).
+      throw Error(index_path + ": " + detail::printable(tensors.front()) + ": shard " +
+                  detail::printable(shard) + " does not exist (" + detail::printable(shard_path) + ")");
     }
     store->files_.push_back(SafetensorsFile::open(shard_path));
     const SafetensorsFile& file = *store->files_.back();
