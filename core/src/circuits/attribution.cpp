@@ -6,6 +6,7 @@
 
 #include "circuits/attribution_util.h"
 #include "ce/core/base/error.h"
+#include "io/loader_util.h"
 #include "ce/core/model/model.h"
 #include "ce/core/base/threading.h"
 
@@ -25,7 +26,8 @@ Method parse_method(const std::string& name) {
   for (Method m : {Method::AtP, Method::IG, Method::RelP, Method::Exact}) {
     if (name == method_name(m)) return m;
   }
-  throw Error("unknown method '" + name + "' (expected atp, ig, relp or exact)");
+  throw Error("unknown method '" + detail::printable(name, false, 60) +
+              "' (expected atp, ig, relp or exact)");
 }
 
 const char* metric_name(Metric metric) {
@@ -41,7 +43,7 @@ Metric parse_metric(const std::string& name) {
   for (Metric m : {Metric::Diff, Metric::Logit, Metric::TopK}) {
     if (name == metric_name(m)) return m;
   }
-  throw Error("unknown metric '" + name + "' (expected diff, logit or topk)");
+  throw Error("unknown metric '" + detail::printable(name, false, 60) + "' (expected diff, logit or topk)");
 }
 
 RelpRules RelpRules::parse(const std::string& text) {
@@ -63,7 +65,8 @@ RelpRules RelpRules::parse(const std::string& text) {
   for (const auto& [w, on] : words) {
     bool* flag = w == "norm" ? &r.norm : w == "gate" ? &r.gate : w == "half" ? &r.half : w == "attn" ? &r.attn : nullptr;
     if (!flag) {
-      throw Error("unknown RelP rule '" + w + "' in --rules '" + text +
+      throw Error("unknown RelP rule '" + detail::printable(w, false, 60) + "' in --rules '" +
+                  detail::printable(text, false, 100) +
                   "' (expected all, none or a comma list of norm, gate, half, attn, each optionally with a leading -)");
     }
     *flag = on;

@@ -7,6 +7,7 @@
 
 #include "circuits/attribution_util.h"
 #include "ce/core/base/error.h"
+#include "io/loader_util.h"
 #include "ce/core/model/model.h"
 #include "ce/core/base/threading.h"
 
@@ -17,7 +18,7 @@ const char* ablation_name(Ablation a) { return a == Ablation::Mean ? "mean" : "z
 Ablation parse_ablation(const std::string& name) {
   if (name == "mean") return Ablation::Mean;
   if (name == "zero") return Ablation::Zero;
-  throw Error("unknown ablation '" + name + "' (expected mean or zero)");
+  throw Error("unknown ablation '" + detail::printable(name, false, 60) + "' (expected mean or zero)");
 }
 
 std::vector<double> default_thresholds() {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ce/core/base/error.h"
+#include "io/loader_util.h"
 #include "ce/core/base/threading.h"
 #include "ce/core/model/model.h"
 #include "dictionaries/dictionary_ops.h"
@@ -231,7 +232,7 @@ SaeTrainingSite parse_sae_training_site(const std::string& name) {
   if (name == "mlp_out") return SaeTrainingSite::MlpOut;
   if (name == "resid" || name == "resid_post") return SaeTrainingSite::ResidPost;
   if (name == "transcoder") return SaeTrainingSite::Transcoder;
-  throw Error("unknown site \"" + name + "\" (mlp_out, resid, transcoder)");
+  throw Error("unknown site \"" + detail::printable(name, false, 60) + "\" (mlp_out, resid, transcoder)");
 }
 
 const char* sae_training_site_name(SaeTrainingSite site) {

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "ce/core/base/error.h"
+#include "io/loader_util.h"
 #include "ce/core/exemplars/exemplar_index.h"
 #include "ce/core/model/model.h"
 
@@ -182,7 +183,7 @@ ClusterOn parse_cluster_on(const std::string& name) {
   for (ClusterOn on : {ClusterOn::Attribution, ClusterOn::Contribution, ClusterOn::Both}) {
     if (name == cluster_on_name(on)) return on;
   }
-  throw Error("unknown profile kind '" + name + "' (expected attr, contrib or both)");
+  throw Error("unknown profile kind '" + detail::printable(name, false, 60) + "' (expected attr, contrib or both)");
 }
 
 std::vector<NeuronGroup> cluster_neurons(const SetTrace& trace, ClusterOn on, int groups, double distance) {

@@ -6,6 +6,7 @@
 
 #include "circuits/attribution_util.h"
 #include "ce/core/base/error.h"
+#include "io/loader_util.h"
 #include "ce/core/base/threading.h"
 #include "ce/core/model/model.h"
 
@@ -16,7 +17,7 @@ const char* set_baseline_name(SetBaseline baseline) { return baseline == SetBase
 SetBaseline parse_set_baseline(const std::string& name) {
   if (name == "zero") return SetBaseline::Zero;
   if (name == "patch") return SetBaseline::Patch;
-  throw Error("unknown baseline '" + name + "' (expected zero or patch)");
+  throw Error("unknown baseline '" + detail::printable(name, false, 60) + "' (expected zero or patch)");
 }
 
 int SetTrace::neuron_of(int layer, int index) const {
