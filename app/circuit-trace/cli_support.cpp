@@ -18,11 +18,24 @@ Option threads_option() { return value("threads", "N", "compute threads, 0 = all
 
 Option progress_option() { return flag("progress", "progress on stderr"); }
 
+Option device_option() { return value("device", "cpu|cuda[:N]", "where the weights go and everything runs", "cpu"); }
+
+ce::core::Device device_from(const Args& a) {
+  try {
+    return ce::core::parse_device(a.get("device"));
+  } catch (const Error& e) {
+    throw Error(std::string("--") + e.what());
+  }
+}
+
 std::vector<Option> model_options() {
   return {value("model", "DIR", "model folder (default: the embedded demo model)"),
           value("dtype", "f32|bf16",
                 "weights in memory (default: the stored dtype for models of >= 1B parameters, f32 below)"),
-          threads_option()};
+          threads_option(), device_option(),
+          value("bf16-matmul", "auto|native|widen",
+                "CPU products with bf16 weights: native bf16 kernels or widened to f32 (auto: the faster, timed at load)",
+                "auto")};
 }
 
 std::vector<Option> prompt_options() {
@@ -43,6 +56,10 @@ std::unique_ptr<ce::core::Model> open_model(const Args& a) {
   }
   o.threads = a.get_int("threads");
   if (o.threads < 0) throw Error("--threads must be >= 0");
+  o.device = device_from(a);
+  const auto matmul = ce::core::parse_bf16_matmul(a.get("bf16-matmul"));
+  if (!matmul) throw Error("--bf16-matmul must be auto, native or widen, not '" + a.get("bf16-matmul") + "'");
+  o.bf16_matmul = *matmul;
   return ce::core::Model::open(a.has("model") ? a.get("model") : ce::core::default_model_dir(), o);
 }
 

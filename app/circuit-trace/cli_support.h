@@ -11,6 +11,8 @@
 #include "ce/core/base/job.h"
 #include "command_table.h"
 
+#include "ce/core/model/device.h"
+
 namespace ce::core {
 class Model;
 class Tokenizer;
@@ -20,7 +22,8 @@ namespace ce::trace {
 
 using nlohmann::json;
 
-// --model, --dtype, --threads: every command that loads a model (open_model reads them).
+// --model, --dtype, --threads, --device, --bf16-matmul: every command that loads a model (open_model reads
+// them).
 std::vector<Option> model_options();
 // --text, --ids, --chat, --system: a prompt typed or given as ids (prompt_ids reads them).
 std::vector<Option> prompt_options();
@@ -28,6 +31,10 @@ std::vector<Option> prompt_options();
 Option threads_option();
 // --progress: the long commands' progress on stderr (InterruptCancels prints it).
 Option progress_option();
+// --device, for the commands that open a model without model_options(); device_from parses it (an Error
+// that names --device for a bad spelling; whether the GPU exists is Model::open's check).
+Option device_option();
+ce::core::Device device_from(const Args& a);
 
 std::unique_ptr<ce::core::Model> open_model(const Args& a);
 // --ids verbatim, or --text tokenized (in the chat format with --chat).

@@ -100,7 +100,9 @@ void train_demo(const Args& a) {
               {"files", r.files}};
   if (!a.flag("no-eval")) {
     std::fprintf(stderr, "evaluating %s\n", o.out_dir.c_str());
-    const auto model = ce::core::Model::open(o.out_dir, ce::core::LoadOptions{std::nullopt, o.threads});
+    ce::core::LoadOptions lo;
+    lo.threads = o.threads;
+    const auto model = ce::core::Model::open(o.out_dir, lo);
     ce::core::DemoEvalOptions eo;
     eo.world_seed = o.world_seed;
     eo.shared_sva_dir = a.get_or("sva", "");
@@ -117,6 +119,7 @@ void eval_demo(const Args& a) {
   ce::core::LoadOptions lo;
   lo.threads = a.get_int("threads");
   if (lo.threads < 0) throw Error("--threads must be >= 0");
+  lo.device = device_from(a);
   const std::string dir = a.has("model") ? a.get("model") : ce::core::default_model_dir();
   const auto model = ce::core::Model::open(dir, lo);
   ce::core::DemoEvalOptions eo;
@@ -167,7 +170,7 @@ std::vector<Command> demo_commands() {
        {value("model", "DIR", "model folder (default: the embedded demo model)"), sva_option(),
         value("datasets", "DIR", "read the datasets from DIR instead of generating them"),
         value("max", "N", "items per set, 0 = every item", "0"), world_seed_option(),
-        flag("markdown", "add the accuracies as a Markdown table"), threads_option()},
+        flag("markdown", "add the accuracies as a Markdown table"), threads_option(), device_option()},
        eval_demo,
        ""},
       {"write-datasets",

@@ -25,7 +25,10 @@ void info(const Args& a) {
          {"kv_heads", i.kv_heads},
          {"vocab", i.vocab},
          {"params", i.params},
-         {"dtype", ce::core::dtype_short_name(i.dtype)}});
+         {"dtype", ce::core::dtype_short_name(i.dtype)},
+         {"device", i.device.name()},
+         {"bf16_matmul", ce::core::bf16_matmul_name(i.matmul)},
+         {"bf16_matmul_reason", i.matmul_reason}});
 }
 
 void tokenize(const Args& a) {
@@ -71,7 +74,7 @@ void generate(const Args& a) {
 
 std::vector<Command> model_commands() {
   return {
-      {"info", "the model's dimensions, parameter count and dtype", model_options(), info, ""},
+      {"info", "the model's dimensions, parameter count, dtype, device and bf16 matmul path", model_options(), info, ""},
       {"tokenize", "token ids and pieces of a text",
        options(
            {{value("tokenizer", "FILE", "a tokenizer file instead of a model folder's"),

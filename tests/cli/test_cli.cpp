@@ -57,6 +57,19 @@ class TestCli : public QObject {
     // 512*64 (tied embedding) + 5 * (4*64*64/… q,k,v,o + 3*64*172 + 2*64) + 64
     QCOMPARE(j["params"].toInt(), 512 * 64 + 5 * (64 * 64 + 2 * 32 * 64 + 64 * 64 + 3 * 64 * 172 + 2 * 64) + 64);
     QCOMPARE(j["dtype"].toString(), QString("f32"));
+    QCOMPARE(j["device"].toString(), QString("cpu"));
+    QCOMPARE(j["bf16_matmul"].toString(), QString("widen"));
+    QCOMPARE(j["bf16_matmul_reason"].toString(), QString("f32 weights"));
+    // bf16 weights with a forced path say so; auto reports the probe's timings behind its choice.
+    const QJsonObject forced = run_cli({"info", "--model", stories(), "--dtype", "bf16", "--bf16-matmul", "native"}).json();
+    QCOMPARE(forced["dtype"].toString(), QString("bf16"));
+    QCOMPARE(forced["bf16_matmul"].toString(), QString("native"));
+    QCOMPARE(forced["bf16_matmul_reason"].toString(), QString("forced"));
+    const QJsonObject chosen = run_cli({"info", "--model", stories(), "--dtype", "bf16"}).json();
+    QVERIFY2(chosen["bf16_matmul_reason"].toString().contains(
+                 QRegularExpression("^native [0-9.]+ ms, widen [0-9.]+ ms for \\[32 x 1024\\]")),
+             qPrintable(chosen["bf16_matmul_reason"].toString()));
+    QVERIFY(chosen["bf16_matmul"].toString() == "native" || chosen["bf16_matmul"].toString() == "widen");
   }
 
   void tokenize() {
@@ -275,7 +288,7 @@ class TestCli : public QObject {
     QVERIFY2(out.startsWith("usage: circuit-trace evaluate --test TEST [options]\n"), qPrintable(out));
     const QStringList options{"--data TRAIN", "--test-limit N", "--ablation mean|zero", "--counts 1,10,100",
                               "--csv FILE",   "--progress",     "--model DIR",         "--dtype f32|bf16",
-                              "--threads N"};
+                              "--threads N",  "--device cpu|cuda[:N]", "--bf16-matmul auto|native|widen"};
     for (const QString& option : options) {
       QVERIFY2(out.contains("\n  " + option + " "), qPrintable(option));
     }
@@ -367,6 +380,17 @@ class TestCli : public QObject {
         << QStringList{"attribute", "--data", CE_SOURCE_DIR "/resources/datasets/sva/simple_train.json", "--chat"}
         << "--chat applies to --text only";
     QTest::newRow("bad dtype") << QStringList{"info", "--dtype", "f8"} << "--dtype must be f32 or bf16";
+    QTest::newRow("bad device") << QStringList{"info", "--device", "gpu"}
+                                << "--device must be cpu, cuda or cuda:N, not 'gpu'";
+    QTest::newRow("bad device index") << QStringList{"logits", "--device", "cuda:x", "--text", "a"}
+                                      << "--device must be cpu, cuda or cuda:N, not 'cuda:x'";
+    // No machine has 100 GPUs: the message says what this one has (none on a CPU-only LibTorch), before
+    // the model folder is read.
+    QTest::newRow("missing GPU") << QStringList{"info", "--device", "cuda:99", "--model", "/no/such/model"}
+                                 << "device cuda:99: ";
+    QTest::newRow("missing GPU, eval-demo") << QStringList{"eval-demo", "--device", "cuda:99"} << "device cuda:99: ";
+    QTest::newRow("bad bf16 matmul") << QStringList{"info", "--bf16-matmul", "fast"}
+                                     << "--bf16-matmul must be auto, native or widen, not 'fast'";
     // Each command accepts only the options of its table entry.
     QTest::newRow("option of another command")
         << QStringList{"neuron", "--neuron", "1/42", "--test", "x.json"} << "unknown option --test";

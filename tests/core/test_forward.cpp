@@ -247,8 +247,13 @@ class TestForward : public QObject {
     QVERIFY(QFile::exists(bf16_dir + "/model-00003-of-00003.safetensors"));
 
     auto a = Model::open(f32_dir.toStdString());
-    auto b = Model::open(bf16_dir.toStdString(), LoadOptions{DType::F32, 0});
-    auto h = Model::open(bf16_dir.toStdString(), LoadOptions{DType::BF16, 0});
+    LoadOptions f32_options, bf16_options;
+    f32_options.dtype = DType::F32;
+    bf16_options.dtype = DType::BF16;
+    // Widened products on purpose: the native path (test_device) rounds activations to bf16.
+    bf16_options.bf16_matmul = ce::core::Bf16Matmul::Widen;
+    auto b = Model::open(bf16_dir.toStdString(), f32_options);
+    auto h = Model::open(bf16_dir.toStdString(), bf16_options);
     QVERIFY(a->config().rope_scaling.has_value());
     QCOMPARE(a->info().stored, DType::F32);
     QCOMPARE(b->info().stored, DType::BF16);

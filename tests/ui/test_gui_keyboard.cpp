@@ -14,6 +14,7 @@
 #include <QTabBar>
 #include <QUndoStack>
 
+#include "ce/core/model/device.h"
 #include "graph/circuit_graph_view.h"
 #include "graph/node_item.h"
 #include "gui_support.h"
@@ -204,6 +205,16 @@ class TestGuiKeyboard : public QObject {
     // The slider at its right end shows only the top node, and the field follows it.
     p->thresholdSlider()->setValue(p->thresholdSlider()->maximum());
     QVERIFY(std::fabs(field->value() - largest) <= std::pow(10.0, -field->decimals()));
+  }
+
+  // File › Run On Device lists the CPU and each GPU, and only where LibTorch sees a GPU.
+  void deviceMenuOnlyWithAGpu() {
+    const int gpus = ce::core::cuda_device_count();
+    QMenu* menu = w_->findChild<QMenu*>(QStringLiteral("deviceMenu"));
+    QCOMPARE(menu != nullptr, gpus > 0);
+    if (!menu) return;
+    QCOMPARE(menu->actions().size(), 1 + gpus);
+    QVERIFY(menu->actions().front()->isChecked());  // the CPU until another is chosen
   }
 
   void viewMenuReopensEveryDock() {

@@ -38,13 +38,16 @@ ModelController::~ModelController() {
 
 void ModelController::open(const QString& dir) {
   const std::string path = dir.toStdString();
+  const ce::core::Device device = device_;
   heavy_->start<LoadOutput>(
       tr("Loading model"),
-      [path](const ce::core::JobControl& control) -> LoadOutput {
+      [path, device](const ce::core::JobControl& control) -> LoadOutput {
         const std::string dir = path.empty() ? ce::core::default_model_dir() : path;
-        control.report(0, ce::core::check_model_fits(dir));
+        control.report(0, ce::core::check_model_fits(dir, device));
+        ce::core::LoadOptions options;
+        options.device = device;
         LoadOutput out;
-        out.model = std::shared_ptr<const ce::core::Model>(ce::core::Model::open(dir));
+        out.model = std::shared_ptr<const ce::core::Model>(ce::core::Model::open(dir, options));
         control.check();
         out.index = ce::core::find_exemplar_index(*out.model, ce::core::Basis::MlpAct);
         out.chatTemplate = ce::core::has_chat_template(dir);

@@ -34,8 +34,12 @@ class ModelController : public QObject {
   JobRunner* heavyRunner() const { return heavy_; }
   JobRunner* exemplarRunner() const { return exemplars_; }
 
-  // An empty `dir` opens the embedded demo model. A model that cannot fit in memory fails before loading.
+  // An empty `dir` opens the embedded demo model on device(). A model that cannot fit in memory (the GPU's
+  // free memory on a GPU) fails before loading.
   void open(const QString& dir);
+  // Where the next open() puts the model; the open one stays where it is until reopened.
+  void setDevice(const ce::core::Device& device) { device_ = device; }
+  ce::core::Device device() const { return device_; }
   // Replaces the index if it was built for this model's mlp_act neurons, with the hover texts of `nodes`.
   void openExemplarIndex(const QString& path, const std::vector<ce::core::NodeEffect>& nodes);
   // The exemplars of an mlp_act neuron; nothing for other bases or without an index.
@@ -51,6 +55,7 @@ class ModelController : public QObject {
  private:
   std::shared_ptr<const ce::core::Model> model_;
   std::shared_ptr<const ce::core::ExemplarIndex> index_;
+  ce::core::Device device_;
   JobRunner* heavy_;
   JobRunner* exemplars_;
 };

@@ -222,6 +222,8 @@ class MainWindow : public QMainWindow {
   void circuitEdited();
   // Edit menu, annotations, find, collapse and the Neuron panel's wiring (main_window_circuit.cpp).
   void buildEditMenu();
+  // File › Run On Device: the CPU and each CUDA GPU; absent where LibTorch sees no GPU.
+  void addDeviceMenu(QMenu* file);
   void wireAnnotations();
   void updateUndoActions();
   void extendNodeMenu(QMenu* menu, const NodeKey& key);

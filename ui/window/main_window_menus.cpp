@@ -1,5 +1,6 @@
 // MainWindow's menu bar and the recent-models list behind File › Open Recent Model.
 #include <QAction>
+#include <QActionGroup>
 #include <QFileDialog>
 #include <QInputDialog>
 #include <QKeySequence>
@@ -39,6 +40,7 @@ void MainWindow::buildMenus() {
                                     tr("Exemplar indexes (*.cexi)"));
     if (!path.isEmpty()) openExemplarIndex(path);
   });
+  addDeviceMenu(file);
   file->addSeparator();
   file->addAction(tr("Open &Session…"), this,
                   [this] {
@@ -137,6 +139,29 @@ void MainWindow::buildMenus() {
                           "neurons of Llama-family models, offline.</p>")
                            .arg(QStringLiteral(CE_VERSION)));
   });
+}
+
+void MainWindow::addDeviceMenu(QMenu* file) {
+  // Only where this LibTorch sees a GPU: on a CPU-only build the choice would have one entry.
+  const int gpus = ce::core::cuda_device_count();
+  if (gpus == 0) return;
+  QMenu* menu = file->addMenu(tr("Run On &Device"));
+  menu->setObjectName(QStringLiteral("deviceMenu"));
+  auto* group = new QActionGroup(menu);
+  auto add = [&](const QString& label, const ce::core::Device& device) {
+    QAction* action = menu->addAction(label);
+    action->setCheckable(true);
+    action->setChecked(models_->device() == device);
+    group->addAction(action);
+    connect(action, &QAction::triggered, this, [this, device] {
+      if (models_->device() == device) return;
+      models_->setDevice(device);
+      // The open model moves by reopening it there (weights are copied once, in its dtype).
+      if (model()) openModel(QString::fromStdString(model()->dir()));
+    });
+  };
+  add(tr("CPU"), ce::core::Device{});
+  for (int i = 0; i < gpus; ++i) add(tr("GPU %1 (cuda:%1)").arg(i), ce::core::Device{ce::core::Device::Kind::Cuda, i});
 }
 
 void MainWindow::addRecentModel(const QString& dir) {

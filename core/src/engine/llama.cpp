@@ -175,19 +175,25 @@ std::pair<torch::Tensor, torch::Tensor> cache_append(KvCache& cache, size_t laye
   return {kb.narrow(2, 0, need), vb.narrow(2, 0, need)};
 }
 
-// Activations are float32 throughout; weights are float32 or 16-bit (see HalfLinear).
-torch::Tensor dense(const torch::Tensor& x, const torch::Tensor& w) {
-  if (w.scalar_type() == torch::kFloat32) return F::linear(x, w);
+}  // namespace
+
+torch::Tensor linear_16bit(const torch::Tensor& x, const torch::Tensor& w, bool native) {
+  if (native || !w.device().is_cpu()) return F::linear(x.to(w.scalar_type()), w).to(torch::kFloat32);
   std::vector<int64_t> shape = x.sizes().vec();                            // [..., in]
   torch::Tensor y = HalfLinear::apply(x.reshape({-1, w.size(1)}).contiguous(), w);  // [n, out]
   shape.back() = w.size(0);
   return y.view(shape);                                                    // [..., out]
 }
 
-}  // namespace
+// Activations are float32 throughout; weights are float32 or 16-bit.
+torch::Tensor LlamaModel::dense(const torch::Tensor& x, const torch::Tensor& w) const {
+  if (w.scalar_type() == torch::kFloat32) return F::linear(x, w);
+  return linear_16bit(x, w, native_bf16_);
+}
 
-LlamaModel::LlamaModel(ModelConfig config, std::unique_ptr<WeightStore> store, DType compute)
-    : config_(std::move(config)), store_(std::move(store)), compute_(compute) {
+LlamaModel::LlamaModel(ModelConfig config, std::unique_ptr<WeightStore> store, const EngineOptions& options)
+    : config_(std::move(config)), store_(std::move(store)), compute_(options.compute),
+      native_bf16_(options.native_bf16 && options.compute == DType::BF16), device_(options.device) {
   validate_llama_weights(config_, *store_);
   init_from([this](const std::string& name) { return load(name); });
 }
@@ -203,6 +209,7 @@ LlamaModel::LlamaModel(ModelConfig config, const std::map<std::string, torch::Te
     type = it->second.scalar_type();
   }
   compute_ = type == torch::kBFloat16 ? DType::BF16 : DType::F32;
+  device_ = weights.begin()->second.device();
   init_from([&weights](const std::string& name) { return weights.at(name); });
 }
 
@@ -237,12 +244,14 @@ void LlamaModel::init_from(const std::function<torch::Tensor(const std::string&)
   }
   if (config_.rope_scaling) freqs = llama3_scaled(freqs, *config_.rope_scaling);
   std::vector<float> f32(freqs.begin(), freqs.end());
-  inv_freq_ = torch::tensor(f32, torch::kFloat32);  // [hd/2]
+  inv_freq_ = torch::tensor(f32, torch::kFloat32).to(device_);  // [hd/2]
 }
 
 torch::Tensor LlamaModel::load(const std::string& name) {
   const TensorEntry& entry = store_->get(name);
   torch::Tensor t = view_entry(entry);
+  // One copy straight into the compute dtype on the GPU: the host never holds a converted copy.
+  if (!device_.is_cpu()) return t.to(device_, to_scalar_type(compute_));
   if (entry.dtype == compute_) return t;
   converted_bytes_ += static_cast<uint64_t>(t.numel()) * dtype_size(compute_);
   return t.to(to_scalar_type(compute_));
@@ -312,23 +321,23 @@ ForwardOutput LlamaModel::forward(const torch::Tensor& ids, const ForwardOptions
                   std::to_string(config_.vocab_size - 1) + ")");
     }
   }
-  const auto dev = torch::kCPU;
+  const torch::Device dev = device_;
   torch::Tensor positions;  // [b, t]
   // mask[b, 1, q, k] is true where query q must not see key k.
   torch::Tensor causal = torch::ones({t, t}, torch::dtype(torch::kBool).device(dev)).triu(1);  // [t, t]
   torch::Tensor mask;
   if (o.attention_mask.defined()) {
     if (o.attention_mask.sizes() != ids.sizes()) throw Error("forward: attention_mask must match ids");
-    torch::Tensor m = o.attention_mask.to(torch::kInt64);                     // [b, t]
+    torch::Tensor m = o.attention_mask.to(dev, torch::kInt64);                // [b, t]
     positions = (m.cumsum(1) - 1).clamp_min(0);                               // left padding shifts positions
     torch::Tensor pad_key = (m == 0).view({b, 1, 1, t});                      // [b, 1, 1, t]
     mask = causal.view({1, 1, t, t}) | pad_key;                               // [b, 1, t, t]
     // A padding query would see no key at all (softmax of -inf only = NaN): let it see itself.
-    mask = mask & ~torch::eye(t, torch::dtype(torch::kBool)).view({1, 1, t, t});
+    mask = mask & ~torch::eye(t, torch::dtype(torch::kBool).device(dev)).view({1, 1, t, t});
   } else if (o.cache) {
-    positions = torch::arange(past, past + t, torch::kInt64).unsqueeze(0).expand({b, t});  // [b, t]
+    positions = torch::arange(past, past + t, torch::dtype(torch::kInt64).device(dev)).unsqueeze(0).expand({b, t});
     // Query i is position past + i: it sees every cached key and the new ones up to itself.
-    mask = torch::ones({t, past + t}, torch::dtype(torch::kBool)).triu(past + 1).view({1, 1, t, past + t});
+    mask = torch::ones({t, past + t}, torch::dtype(torch::kBool).device(dev)).triu(past + 1).view({1, 1, t, past + t});
     if (o.cache->k.empty()) {
       o.cache->k.resize(static_cast<size_t>(config_.num_hidden_layers));
       o.cache->v.resize(static_cast<size_t>(config_.num_hidden_layers));
@@ -337,7 +346,7 @@ ForwardOutput LlamaModel::forward(const torch::Tensor& ids, const ForwardOptions
       throw Error("forward: the KV cache belongs to another model");
     }
   } else {
-    positions = torch::arange(t, torch::kInt64).unsqueeze(0).expand({b, t});  // [b, t]
+    positions = torch::arange(t, torch::dtype(torch::kInt64).device(dev)).unsqueeze(0).expand({b, t});  // [b, t]
     mask = causal.view({1, 1, t, t});
   }
   auto [cos, sin] = rope_tables(positions);                                   // [b, t, hd] each
@@ -347,9 +356,9 @@ ForwardOutput LlamaModel::forward(const torch::Tensor& ids, const ForwardOptions
   if (first < 0 || first > config_.num_hidden_layers) throw Error("forward: first_layer out of range");
   if (first > 0 || o.resid.defined()) {
     if (!o.resid.defined()) throw Error("forward: first_layer > 0 needs resid");
-    x = o.resid;
+    x = o.resid.to(dev);
   } else {
-    x = embed_.index_select(0, ids.reshape({-1})).to(torch::kFloat32).view({b, t, config_.hidden_size});
+    x = embed_.index_select(0, ids.reshape({-1}).to(dev)).to(torch::kFloat32).view({b, t, config_.hidden_size});
   }
   for (int l = first; l < static_cast<int>(config_.num_hidden_layers); ++l) {
     const LayerWeights& w = layers_[static_cast<size_t>(l)];

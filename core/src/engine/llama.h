@@ -105,22 +105,40 @@ struct LayerWeights {
   torch::Tensor w_down;      // [d, m]
 };
 
+// How a folder's weights are placed and multiplied.
+struct EngineOptions {
+  DType compute = DType::F32;  // weight dtype; activations are float32 whatever it is
+  torch::Device device = torch::kCPU;
+  // CPU only: multiply bf16 weights in bf16 (activations rounded to bf16, LibTorch's oneDNN kernels) instead
+  // of widening blocks of them to float32 for sgemm (HalfLinear). Fast only where the CPU has AVX-512-BF16
+  // or AMX, so Model::open decides by timing both (matmul_choice.h). On CUDA 16-bit weights always
+  // multiply natively (cuBLAS).
+  bool native_bf16 = false;
+};
+
 class LlamaModel {
  public:
-  // Takes ownership of the store; weights stored in `compute` dtype are used in place (mmap, no copy),
-  // others are converted once. `compute` is the weight dtype: activations are always float32. Throws Error on missing/unexpected/mis-shaped tensors.
-  LlamaModel(ModelConfig config, std::unique_ptr<WeightStore> store, DType compute);
+  // Takes ownership of the store. On the CPU, weights stored in the compute dtype are used in place (mmap,
+  // no copy) and others are converted once; on a GPU every weight is copied there once, in the compute
+  // dtype. Throws Error on missing/unexpected/mis-shaped tensors.
+  LlamaModel(ModelConfig config, std::unique_ptr<WeightStore> store, const EngineOptions& options);
   // Builds the model on tensors held by the caller, e.g. trainable parameters with requires_grad (the
   // demo-model trainer). Names and shapes as in llama_weight_shapes(config, !tied); all tensors must share
   // one floating dtype. Throws Error on a missing or mis-shaped tensor.
   LlamaModel(ModelConfig config, const std::map<std::string, torch::Tensor>& weights);
 
-  // ids: [batch, tokens] int64. Thread-safe (no mutable state); gradients flow to whatever the hook
-  // marks as requiring grad (weights never require grad).
+  // ids: [batch, tokens] int64 on any device (moved to the model's). Every output is on device(); so are
+  // the tensors hooks see, and hooks must return tensors there. Thread-safe (no mutable state); gradients
+  // flow to whatever the hook marks as requiring grad (weights never require grad).
   ForwardOutput forward(const torch::Tensor& ids, const ForwardOptions& options = {}) const;
 
   const ModelConfig& config() const { return config_; }
   DType compute_dtype() const { return compute_; }
+  // Where weights live and forward runs; tensors a caller makes for forward or hooks go here.
+  torch::Device device() const { return device_; }
+  // float32 tensors on device(): the options every activation-shaped tensor a caller builds should use.
+  torch::TensorOptions f32() const { return torch::TensorOptions().dtype(torch::kFloat32).device(device()); }
+  bool native_bf16() const { return native_bf16_; }
   torch::ScalarType scalar_type() const;
   // The mapped files; only for models opened from a folder (throws Error otherwise).
   const WeightStore& store() const;
@@ -140,12 +158,15 @@ class LlamaModel {
  private:
   torch::Tensor load(const std::string& name);
   void init_from(const std::function<torch::Tensor(const std::string&)>& get);
+  torch::Tensor dense(const torch::Tensor& x, const torch::Tensor& w) const;
   torch::Tensor attention(const LayerWeights& w, int layer, const torch::Tensor& x, const torch::Tensor& cos,
                           const torch::Tensor& sin, const torch::Tensor& mask, const ForwardOptions& o) const;
 
   ModelConfig config_;
   std::unique_ptr<WeightStore> store_;
   DType compute_;
+  bool native_bf16_ = false;
+  torch::Device device_ = torch::kCPU;
   torch::Tensor embed_;       // [vocab, d]
   torch::Tensor final_norm_;  // [d]
   torch::Tensor lm_head_;     // [vocab, d]
@@ -156,6 +177,11 @@ class LlamaModel {
 
 // Helpers shared by core translation units.
 torch::ScalarType to_scalar_type(DType dtype);
+// y = x · wᵀ for 16-bit weights w [out, in] and float32 x [..., in] -> float32 [..., out]. native: in the
+// weights' type (x rounded to it; LibTorch's kernels: oneDNN on the CPU, cuBLAS on a GPU); otherwise, on the
+// CPU only, row blocks of w widened to float32 for sgemm (exact products of the stored weights). A GPU
+// tensor always multiplies natively. Autograd flows to x.
+torch::Tensor linear_16bit(const torch::Tensor& x, const torch::Tensor& w, bool native);
 // Wraps stored bytes without copying (the tensor must only be read; it aliases the mapping).
 torch::Tensor view_entry(const TensorEntry& entry);
 

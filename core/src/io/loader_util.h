@@ -18,6 +18,14 @@ inline std::string shape_string(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
+// ASCII lower case: names on the command line and in files are matched case-insensitively.
+inline std::string ascii_lower(std::string text) {
+  for (char& c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return text;
+}
+
 // Text from a file, made safe for a one-line message shown in a terminal or a Qt label: control characters
 // become '?', long text is cut. `ascii_only` also replaces bytes >= 0x80, for text that may not be valid
 // UTF-8 (nlohmann's parse errors quote the raw bytes they choked on).

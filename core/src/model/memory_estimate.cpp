@@ -46,14 +46,21 @@ double available_memory_bytes() {
   return -1;
 }
 
-std::string check_model_fits(const std::string& dir) {
+std::string check_model_fits(const std::string& dir, const Device& device) {
   const double need = estimate_model_bytes(dir);
-  const double avail = available_memory_bytes();
+  double avail = available_memory_bytes();
+  std::string where = "available";
+  if (device.is_cuda()) {
+    const auto gpu = device_memory(device);
+    avail = gpu ? static_cast<double>(gpu->free) : -1;
+    where = "free on " + device.name();
+  }
   char text[160];
-  std::snprintf(text, sizeof text, "about %.2f GB needed, %.2f GB available", need / 1e9,
-                avail < 0 ? 0.0 : avail / 1e9);
+  std::snprintf(text, sizeof text, "about %.2f GB needed, %.2f GB %s", need / 1e9, avail < 0 ? 0.0 : avail / 1e9,
+                where.c_str());
   if (avail > 0 && need > avail) {
-    throw Error(dir + ": the model needs " + text + "; close other programs or choose a smaller model");
+    throw Error(dir + ": the model needs " + text + "; " +
+                (device.is_cuda() ? "free the GPU or run on the CPU" : "close other programs or choose a smaller model"));
   }
   return text;
 }

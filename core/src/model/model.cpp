@@ -8,6 +8,8 @@
 #include "ce/core/base/threading.h"
 #include "io/weight_store.h"
 #include "engine/llama.h"
+#include "engine/matmul_choice.h"
+#include "io/loader_util.h"
 
 namespace ce::core {
 
@@ -26,17 +28,35 @@ std::vector<float> to_vector(const torch::Tensor& t) {
 
 }  // namespace
 
+const char* bf16_matmul_name(Bf16Matmul m) {
+  switch (m) {
+    case Bf16Matmul::Auto: return "auto";
+    case Bf16Matmul::Native: return "native";
+    case Bf16Matmul::Widen: return "widen";
+  }
+  return "?";
+}
+
+std::optional<Bf16Matmul> parse_bf16_matmul(const std::string& name) {
+  const std::string lower = detail::ascii_lower(name);
+  for (Bf16Matmul m : {Bf16Matmul::Auto, Bf16Matmul::Native, Bf16Matmul::Widen}) {
+    if (lower == bf16_matmul_name(m)) return m;
+  }
+  return std::nullopt;
+}
+
 Model::~Model() = default;
 
 std::unique_ptr<Model> Model::open(const std::string& dir, const LoadOptions& options) {
   set_compute_threads(options.threads);
+  check_device(options.device);  // before any file is read: the cheap error first
   ModelConfig config = ModelConfig::from_dir(dir);
   std::unique_ptr<WeightStore> store = WeightStore::open_dir(dir);
   const TensorEntry* embed = store->find("model.embed_tokens.weight");
   const DType stored = embed ? embed->dtype : DType::F32;
   DType compute = DType::F32;
   if (options.dtype) {
-    if (*options.dtype == DType::F16) throw Error("compute dtype f16 is not supported on CPU; use f32 or bf16");
+    if (*options.dtype == DType::F16) throw Error("compute dtype f16 is not supported; use f32 or bf16");
     compute = *options.dtype;
   } else if (config.parameter_count() >= 1000000000LL) {
     compute = stored;  // 16-bit weights stay mapped in place; doubling them to f32 would not fit RAM
@@ -44,7 +64,27 @@ std::unique_ptr<Model> Model::open(const std::string& dir, const LoadOptions& op
   std::unique_ptr<Model> model(new Model());
   model->dir_ = dir;
   model->tokenizer_ = Tokenizer::from_model_dir(dir);
-  model->engine_ = std::make_unique<LlamaModel>(std::move(config), std::move(store), compute);
+  EngineOptions engine;
+  engine.compute = compute;
+  engine.device = options.device.is_cuda() ? torch::Device(torch::kCUDA, static_cast<int8_t>(options.device.index))
+                                           : torch::Device(torch::kCPU);
+  model->matmul_ = Bf16Matmul::Widen;
+  if (options.device.is_cuda()) {
+    model->matmul_ = Bf16Matmul::Native;
+    model->matmul_reason_ = "GPU";
+  } else if (compute != DType::BF16) {
+    model->matmul_reason_ = "f32 weights";
+  } else if (options.bf16_matmul != Bf16Matmul::Auto) {
+    model->matmul_ = options.bf16_matmul;
+    model->matmul_reason_ = "forced";
+  } else {
+    const Bf16Timing& t = bf16_matmul_timing();
+    model->matmul_ = t.native_faster() ? Bf16Matmul::Native : Bf16Matmul::Widen;
+    model->matmul_reason_ = t.describe();
+  }
+  engine.native_bf16 = model->matmul_ == Bf16Matmul::Native;
+  model->device_ = options.device;
+  model->engine_ = std::make_unique<LlamaModel>(std::move(config), std::move(store), engine);
   return model;
 }
 
@@ -63,6 +103,9 @@ ModelInfo Model::info() const {
   i.dtype = engine_->compute_dtype();
   const TensorEntry* embed = engine_->store().find("model.embed_tokens.weight");
   i.stored = embed ? embed->dtype : DType::F32;
+  i.device = device_;
+  i.matmul = matmul_;
+  i.matmul_reason = matmul_reason_;
   return i;
 }
 

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "ce/core/model/device.h"
+
 namespace ce::core {
 
 // Bytes a model folder will hold once loaded: its *.safetensors files (hidden files left out, the suffix
@@ -16,9 +18,11 @@ double estimate_model_bytes(const std::string& dir);
 double available_memory_bytes();
 
 // Refuses up front a model that cannot fit: paging a mapped model through swap would freeze the whole
-// desktop, not just the program. Returns "about X GB needed, Y GB available" for progress messages. Throws
-// Error naming `dir`, both figures and the remedy when the estimate exceeds the available memory; an
-// unknown amount of available memory passes. Thread-safe.
-std::string check_model_fits(const std::string& dir);
+// desktop, not just the program, and a GPU out of memory fails halfway through loading. On a GPU the
+// estimate (the same bytes: the weights go there in the same dtype) meets that GPU's free memory instead.
+// Returns "about X GB needed, Y GB available" ("free on cuda:0") for progress messages. Throws Error naming
+// `dir`, both figures and the remedy when the estimate exceeds the available memory; an unknown amount of
+// available memory passes. Thread-safe.
+std::string check_model_fits(const std::string& dir, const Device& device = {});
 
 }  // namespace ce::core

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "ce/core/model/device.h"
 #include "ce/core/model/dtype.h"
 #include "ce/core/model/model_config.h"
 #include "ce/core/tokenizer/tokenizer.h"
@@ -15,19 +16,41 @@ namespace ce::core {
 
 class LlamaModel;  // the LibTorch engine; internal to core (core/src/llama.h)
 
+// How bf16 weights multiply on the CPU. Widen: row blocks widened to float32 for sgemm, the exact products
+// of the stored weights with float32 activations. Native: LibTorch's bf16 kernels, activations rounded to
+// bf16 (logits move by ~1e-2 relative); several times faster where the CPU has AVX-512-BF16 or AMX, a
+// scalar loop (~50x slower) where it has not. Auto: whichever a probe at load times faster (once per
+// process). A GPU always multiplies bf16 natively.
+enum class Bf16Matmul { Auto, Native, Widen };
+// "auto", "native", "widen". Pure.
+const char* bf16_matmul_name(Bf16Matmul m);
+// Parses those names (case-insensitively); std::nullopt otherwise. Pure.
+std::optional<Bf16Matmul> parse_bf16_matmul(const std::string& name);
+
 struct LoadOptions {
-  // Weight dtype in memory (f32 or bf16). Activations and arithmetic are float32 either way; 16-bit
-  // weights are widened block by block inside each matmul. Default: the stored dtype for models of >= 1B
-  // parameters (used in place from the mapping), f32 below, where precision matters more than memory.
+  // Weight dtype in memory (f32 or bf16). Activations are float32 either way. Default: the stored dtype
+  // for models of >= 1B parameters (used in place from the mapping on the CPU), f32 below, where precision
+  // matters more than memory.
   std::optional<DType> dtype;
   // Tensor threads for this process (0 = all hardware threads).
   int threads = 0;
+  // Where the weights go and everything runs; a GPU gets a copy of every weight in the compute dtype.
+  // Model::open throws Error for a GPU this process cannot use (check_device).
+  Device device;
+  // Only used for bf16 weights on the CPU.
+  Bf16Matmul bf16_matmul = Bf16Matmul::Auto;
 };
 
 struct ModelInfo {
   int64_t layers = 0, d_model = 0, d_mlp = 0, heads = 0, kv_heads = 0, vocab = 0, params = 0;
   DType dtype = DType::F32;     // weight dtype in memory (activations are float32)
   DType stored = DType::F32;    // dtype of the embedding as stored
+  Device device;
+  // How bf16 weights multiply on the CPU (Native or Widen, never Auto): the decision for bf16 weights on
+  // the CPU, Widen for f32 weights, Native on a GPU.
+  Bf16Matmul matmul = Bf16Matmul::Widen;
+  // Why: "forced", "f32 weights", "GPU", or the probe's timings ("native 0.41 ms, widen 0.93 ms for ...").
+  std::string matmul_reason;
 };
 
 struct TopToken {
@@ -84,6 +107,9 @@ class Model {
   friend struct ModelAccess;  // core's internal access to the engine (core/src/engine/model_access.h)
   Model() = default;
   std::string dir_;
+  Device device_;
+  Bf16Matmul matmul_ = Bf16Matmul::Widen;
+  std::string matmul_reason_;
   std::unique_ptr<LlamaModel> engine_;
   std::unique_ptr<Tokenizer> tokenizer_;
 };
