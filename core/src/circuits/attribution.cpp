@@ -125,7 +125,8 @@ struct Batch {
   int64_t b = 0, t = 0;
 };
 
-Batch make_batch(const std::vector<AttributionExample>& ex, const std::vector<size_t>& idx) {
+// On the model's device: every tensor of the batch meets its activations or logits.
+Batch make_batch(const std::vector<AttributionExample>& ex, const std::vector<size_t>& idx, torch::Device device) {
   Batch B;
   std::vector<const std::vector<int>*> clean, patch;
   std::vector<int64_t> ans, con;
@@ -137,10 +138,10 @@ Batch make_batch(const std::vector<AttributionExample>& ex, const std::vector<si
     ans.push_back(ex[i].answer);
     con.push_back(ex[i].contrast);
   }
-  B.clean = ids_tensor(clean);
-  if (paired) B.patch = ids_tensor(patch);
-  B.answer = torch::tensor(ans, torch::kInt64);
-  B.contrast = torch::tensor(con, torch::kInt64);
+  B.clean = ids_tensor(clean, device);
+  if (paired) B.patch = ids_tensor(patch, device);
+  B.answer = torch::tensor(ans, torch::kInt64).to(device);
+  B.contrast = torch::tensor(con, torch::kInt64).to(device);
   B.b = B.clean.size(0);
   B.t = B.clean.size(1);
   return B;
@@ -156,10 +157,11 @@ class Attributor {
     L_ = static_cast<int>(c.num_hidden_layers);
     W_ = basis_width(o.basis, c);
     for (const auto& e : examples) T_ = std::max<int64_t>(T_, static_cast<int64_t>(e.clean.size()));
-    effect_ = torch::zeros({L_, T_, W_}, torch::kFloat32);      // [L, T, W] sums over examples
-    activation_ = torch::zeros({L_, T_, W_}, torch::kFloat32);  // [L, T, W]
+    // Sums stay on the model's device (one copy to the host at the end).
+    effect_ = torch::zeros({L_, T_, W_}, engine_.f32());      // [L, T, W] sums over examples
+    activation_ = torch::zeros({L_, T_, W_}, engine_.f32());  // [L, T, W]
     if (o.method == Method::Exact) {
-      evaluated_ = torch::zeros({L_, T_, W_}, torch::kBool);
+      evaluated_ = torch::zeros({L_, T_, W_}, engine_.f32().dtype(torch::kBool));
       for (const NodeRef& n : o.exact_nodes) {
         if (n.layer < 0 || n.layer >= L_ || n.pos < 0 || n.pos >= T_ || n.index < 0 || n.index >= W_) {
           throw Error("exact: node " + node_name(n.layer, n.index, n.pos) + " is outside the model or the prompts");
@@ -175,7 +177,7 @@ class Attributor {
       control_.check();
       const JobControl sub = control_.sub(static_cast<double>(k) / static_cast<double>(batches.size()),
                                           static_cast<double>(k + 1) / static_cast<double>(batches.size()));
-      Batch B = make_batch(examples_, batches[k]);
+      Batch B = make_batch(examples_, batches[k], engine_.device());
       rows_ = &batches[k];
       m_sum += run_batch(B, sub);
       if (sink_ != nullptr) hand_over(B.t);
@@ -191,11 +193,12 @@ class Attributor {
     r.width = static_cast<int>(W_);
     r.m = m_sum / static_cast<double>(examples_.size());
     const double n = static_cast<double>(examples_.size());
-    torch::Tensor e = (effect_ / n).contiguous(), a = (activation_ / n).contiguous();
+    torch::Tensor e = (effect_ / n).to(torch::kCPU).contiguous();
+    torch::Tensor a = (activation_ / n).to(torch::kCPU).contiguous();
     r.effect.assign(e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
     r.activation.assign(a.data_ptr<float>(), a.data_ptr<float>() + a.numel());
     if (evaluated_.defined()) {
-      torch::Tensor ev = evaluated_.contiguous();
+      torch::Tensor ev = evaluated_.to(torch::kCPU).contiguous();
       r.evaluated.assign(ev.data_ptr<bool>(), ev.data_ptr<bool>() + ev.numel());
     }
     return r;
@@ -289,7 +292,7 @@ class Attributor {
     batch_m_ = metric_rows(clean_logits, o_.metric, B.answer, B.contrast, topk);  // [b]
     const double m_clean = batch_m_.sum().item<double>();
     const int64_t S = o_.ig_steps;
-    torch::Tensor alpha = torch::arange(S, torch::kFloat32).div(static_cast<double>(S)).view({1, S, 1, 1});  // [1, S, 1, 1]
+    torch::Tensor alpha = torch::arange(S, engine_.f32()).div(static_cast<double>(S)).view({1, S, 1, 1});  // [1, S, 1, 1]
     auto rep = [S](const torch::Tensor& x) { return x.repeat_interleave(S, 0); };  // [b, ...] -> [b*S, ...]
     for (int l = 0; l < L_; ++l) {
       control_.check();
@@ -355,7 +358,9 @@ class Attributor {
           pos[static_cast<size_t>(r)] = nodes[s + static_cast<size_t>(r)].pos;
           idx[static_cast<size_t>(r)] = nodes[s + static_cast<size_t>(r)].index;
         }
-        torch::Tensor tr = torch::tensor(rows), tp = torch::tensor(pos), ti = torch::tensor(idx);  // [n] each
+        const torch::Device dev = engine_.device();
+        torch::Tensor tr = torch::tensor(rows).to(dev), tp = torch::tensor(pos).to(dev),
+                      ti = torch::tensor(idx).to(dev);  // [n] each
         torch::Tensor values = baseline(layer, clean.site[static_cast<size_t>(layer)])[e].index({tp, ti});  // [n]
         ForwardOptions fo;
         fo.logits = LogitsMode::Last;
@@ -372,9 +377,9 @@ class Attributor {
         torch::Tensor m = metric_rows(logits, o_.metric, B.answer[e].expand({n}), B.contrast[e].expand({n}),
                                       topk[e].unsqueeze(0).expand({n, topk.size(1)}));       // [n]
         torch::Tensor delta = m - m_clean[e];                                                // [n]
-        torch::Tensor tl = torch::full({n}, layer, torch::kInt64);
+        torch::Tensor tl = torch::full({n}, layer, torch::dtype(torch::kInt64).device(dev));
         effect_.index_put_({tl, tp, ti}, delta, /*accumulate=*/true);
-        evaluated_.index_put_({tl, tp, ti}, torch::ones({n}, torch::kBool));
+        evaluated_.index_put_({tl, tp, ti}, torch::ones({n}, torch::dtype(torch::kBool).device(dev)));
         done += static_cast<double>(n);
         sub.report(done / units);
         s = end;
@@ -396,17 +401,19 @@ class Attributor {
     }
   }
 
-  // Gives each example of the batch just run its own [L, t, W] effects and activations.
+  // Gives each example of the batch just run its own [L, t, W] effects and activations (host copies: the
+  // sink reads them through pointers).
   void hand_over(int64_t t) {
-    torch::Tensor e = torch::stack(rows_effect_, 1).contiguous();  // [b, L, t, W]
-    torch::Tensor a = torch::stack(rows_act_, 1).contiguous();     // [b, L, t, W]
+    torch::Tensor e = torch::stack(rows_effect_, 1).to(torch::kCPU).contiguous();  // [b, L, t, W]
+    torch::Tensor a = torch::stack(rows_act_, 1).to(torch::kCPU).contiguous();     // [b, L, t, W]
+    const torch::Tensor m = batch_m_.to(torch::kCPU);                              // [b]
     rows_effect_.clear();
     rows_act_.clear();
     const int64_t per_row = static_cast<int64_t>(L_) * t * W_;
     for (size_t r = 0; r < rows_->size(); ++r) {
       const int64_t off = static_cast<int64_t>(r) * per_row;
       (*sink_)((*rows_)[r], static_cast<int>(t), e.data_ptr<float>() + off, a.data_ptr<float>() + off,
-               batch_m_[static_cast<int64_t>(r)].item<double>());
+               m[static_cast<int64_t>(r)].item<double>());
     }
   }
 

@@ -22,15 +22,16 @@ inline GradRules grad_rules(const RelpRules& r) {
   return g;
 }
 
-// rows of equal length -> [rows, tokens] int64
-inline torch::Tensor ids_tensor(const std::vector<const std::vector<int>*>& rows) {
+// rows of equal length -> [rows, tokens] int64 on `device` (filled on the host, then copied once)
+inline torch::Tensor ids_tensor(const std::vector<const std::vector<int>*>& rows,
+                                torch::Device device = torch::kCPU) {
   const int64_t b = static_cast<int64_t>(rows.size()), t = static_cast<int64_t>(rows.front()->size());
   torch::Tensor ids = torch::empty({b, t}, torch::kInt64);  // [b, t]
   auto acc = ids.accessor<int64_t, 2>();
   for (int64_t i = 0; i < b; ++i) {
     for (int64_t j = 0; j < t; ++j) acc[i][j] = (*rows[static_cast<size_t>(i)])[static_cast<size_t>(j)];
   }
-  return ids;
+  return ids.to(device);
 }
 
 // Indices of `examples` grouped by clean length (ascending) and by whether they have a patch prompt (a batch
@@ -51,7 +52,7 @@ inline std::vector<std::vector<size_t>> length_batches(const std::vector<Attribu
 }
 
 // Per-row metric from last-position logits [b, vocab] -> [b]. answer/contrast: [b] int64 (-1 = none);
-// topk_ids: [b, 5] int64, used for Metric::TopK.
+// topk_ids: [b, 5] int64, used for Metric::TopK. All on the logits' device.
 inline torch::Tensor metric_rows(const torch::Tensor& logits, Metric metric, const torch::Tensor& answer,
                                  const torch::Tensor& contrast, const torch::Tensor& topk_ids) {
   if (metric == Metric::TopK) return logits.gather(1, topk_ids).sum(1);               // [b]

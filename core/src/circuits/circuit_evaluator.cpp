@@ -34,7 +34,7 @@ struct CircuitEvaluator::Impl {
   Site site;
   int L = 0;
   int64_t T = 0, W = 0;
-  torch::Tensor values;  // [L, T, W] ablation values
+  torch::Tensor values;  // [L, T, W] ablation values, on the model's device
   std::vector<float> values_vec;
   std::vector<std::vector<size_t>> batches;
   double m_full = 0, m_empty = 0;
@@ -43,8 +43,10 @@ struct CircuitEvaluator::Impl {
       : engine(engine_of(model)), test(t), basis(b), site(site_of(b)) {}
 
   // Mean metric over the test set with `keep` ([L, T, W] bool; undefined = nothing ablated).
-  double metric(const torch::Tensor& keep, const JobControl& control) const {
+  double metric(const torch::Tensor& keep_any, const JobControl& control) const {
     torch::NoGradGuard no_grad;
+    // Masks are built on the host; the hook mixes them with activations, so move them once.
+    const torch::Tensor keep = keep_any.defined() ? keep_any.to(engine.device()) : keep_any;
     double sum = 0;
     for (const auto& idx : batches) {
       control.check();
@@ -55,7 +57,7 @@ struct CircuitEvaluator::Impl {
         ans.push_back(test[i].answer);
         con.push_back(test[i].contrast);
       }
-      torch::Tensor ids = ids_tensor(rows);  // [b, t]
+      torch::Tensor ids = ids_tensor(rows, engine.device());  // [b, t]
       const int64_t t = ids.size(1);
       ForwardOptions fo;
       fo.logits = LogitsMode::Last;
@@ -64,7 +66,8 @@ struct CircuitEvaluator::Impl {
         return torch::where(keep[l].narrow(0, 0, t), x, values[l].narrow(0, 0, t));  // [b, t, W]
       });
       torch::Tensor logits = engine.forward(ids, fo).logits.squeeze(1);  // [b, vocab]
-      torch::Tensor a = torch::tensor(ans, torch::kInt64), c = torch::tensor(con, torch::kInt64);
+      torch::Tensor a = torch::tensor(ans, torch::kInt64).to(engine.device());
+      torch::Tensor c = torch::tensor(con, torch::kInt64).to(engine.device());
       sum += metric_rows(logits, Metric::Diff, a, c, torch::Tensor()).sum().item<double>();
     }
     return sum / static_cast<double>(test.size());
@@ -88,15 +91,15 @@ CircuitEvaluator::CircuitEvaluator(const Model& model, const std::vector<Attribu
   I.W = basis_width(basis, c);
   for (const auto& e : test) I.T = std::max<int64_t>(I.T, static_cast<int64_t>(e.clean.size()));
   I.batches = length_batches(test, 64);
-  I.values = torch::zeros({I.L, I.T, I.W}, torch::kFloat32);  // [L, T, W]
+  I.values = torch::zeros({I.L, I.T, I.W}, I.engine.f32());  // [L, T, W]
   if (ablation == Ablation::Mean) {
     torch::NoGradGuard no_grad;
-    torch::Tensor count = torch::zeros({I.T}, torch::kFloat32);  // examples covering each position
+    torch::Tensor count = torch::zeros({I.T}, I.engine.f32());  // examples covering each position
     for (size_t k = 0; k < I.batches.size(); ++k) {
       control.check();
       std::vector<const std::vector<int>*> rows;
       for (size_t i : I.batches[k]) rows.push_back(&test[i].patch);
-      torch::Tensor ids = ids_tensor(rows);  // [b, t]
+      torch::Tensor ids = ids_tensor(rows, I.engine.device());  // [b, t]
       const int64_t t = ids.size(1);
       ForwardOptions fo;
       fo.logits = LogitsMode::None;
@@ -111,7 +114,8 @@ CircuitEvaluator::CircuitEvaluator(const Model& model, const std::vector<Attribu
     I.values /= count.clamp_min(1).view({1, I.T, 1});
   }
   I.values = I.values.contiguous();
-  I.values_vec.assign(I.values.data_ptr<float>(), I.values.data_ptr<float>() + I.values.numel());
+  const torch::Tensor host = I.values.to(torch::kCPU);
+  I.values_vec.assign(host.data_ptr<float>(), host.data_ptr<float>() + host.numel());
   I.m_full = I.metric(torch::Tensor(), control);
   I.m_empty = I.metric(torch::zeros({I.L, I.T, I.W}, torch::kBool), control);
   control.report(1.0, "baselines");

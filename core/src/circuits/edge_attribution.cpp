@@ -58,8 +58,9 @@ EdgeResult compute_edges(const Model& model, const AttributionExample& example, 
   std::vector<int64_t> ids(example.clean.begin(), example.clean.end());
   torch::Tensor logits = engine.forward(torch::tensor(ids).view({1, -1}), fo).logits.squeeze(1);  // [1, vocab]
   torch::Tensor topk = std::get<1>(logits.detach().topk(std::min<int64_t>(5, logits.size(1)), 1));  // [1, 5]
-  torch::Tensor m = metric_rows(logits, options.metric, torch::tensor({static_cast<int64_t>(example.answer)}),
-                                torch::tensor({static_cast<int64_t>(example.contrast)}), topk);  // [1]
+  const torch::Tensor answer = torch::tensor({static_cast<int64_t>(example.answer)}).to(engine.device());
+  const torch::Tensor contrast = torch::tensor({static_cast<int64_t>(example.contrast)}).to(engine.device());
+  torch::Tensor m = metric_rows(logits, options.metric, answer, contrast, topk);  // [1]
 
   // One backward per target: the target itself (a neuron or the metric) against every earlier layer's leaf.
   struct Target {
@@ -77,6 +78,17 @@ EdgeResult compute_edges(const Model& model, const AttributionExample& example, 
   EdgeEnd logit_end;
   logit_end.kind = EdgeEnd::Kind::Logit;
   targets.push_back({logit_end, m[0], static_cast<float>(out.m), L});
+
+  // The sources' activations, read to the host once (not one sync per edge).
+  std::vector<double> source_act;
+  {
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> a;
+    for (const NodeEffect& s : out.nodes)
+      a.push_back(acts[static_cast<size_t>(s.node.layer)][0][s.node.pos][s.node.index].detach());
+    const torch::Tensor h = a.empty() ? torch::zeros({0}) : torch::stack(a).to(torch::kCPU);  // [nodes]
+    for (int64_t i = 0; i < h.size(0); ++i) source_act.push_back(h[i].item<double>());
+  }
 
   for (size_t k = 0; k < targets.size(); ++k) {
     control.check();
@@ -105,7 +117,7 @@ EdgeResult compute_edges(const Model& model, const AttributionExample& example, 
       out.edges.push_back(e);
     };
     if (g[0].defined() && t.end.kind != EdgeEnd::Kind::Logit) {
-      torch::Tensor per_pos = (g[0] * emb.detach()).sum(-1)[0];  // [t]
+      const torch::Tensor per_pos = (g[0] * emb.detach()).sum(-1)[0].to(torch::kCPU);  // [t]
       for (int64_t p = 0; p < per_pos.size(0); ++p) {
         EdgeEnd src;
         src.kind = EdgeEnd::Kind::Embedding;
@@ -113,14 +125,22 @@ EdgeResult compute_edges(const Model& model, const AttributionExample& example, 
         add(src, per_pos[p].item<double>());
       }
     }
-    for (const NodeEffect& s : out.nodes) {
-      if (s.node.layer >= t.layer) continue;
-      const torch::Tensor& gs = g[static_cast<size_t>(s.node.layer) + 1];
+    // The sources' gradients gathered on the device and copied to the host in one go.
+    std::vector<size_t> srcs;
+    std::vector<torch::Tensor> grads;
+    for (size_t j = 0; j < out.nodes.size(); ++j) {
+      const NodeRef& n = out.nodes[j].node;
+      if (n.layer >= t.layer) continue;
+      const torch::Tensor& gs = g[static_cast<size_t>(n.layer) + 1];
       if (!gs.defined()) continue;
-      const double a_s = acts[static_cast<size_t>(s.node.layer)][0][s.node.pos][s.node.index].item<double>();
+      srcs.push_back(j);
+      grads.push_back(gs[0][n.pos][n.index]);
+    }
+    const torch::Tensor gh = grads.empty() ? torch::Tensor() : torch::stack(grads).to(torch::kCPU);  // [srcs]
+    for (size_t j = 0; j < srcs.size(); ++j) {
       EdgeEnd src;
-      src.node = s.node;
-      add(src, gs[0][s.node.pos][s.node.index].item<double>() * a_s);
+      src.node = out.nodes[srcs[j]].node;
+      add(src, gh[static_cast<int64_t>(j)].item<double>() * source_act[srcs[j]]);
     }
     control.report(0.2 + 0.8 * static_cast<double>(k + 1) / static_cast<double>(targets.size()));
   }

@@ -103,7 +103,7 @@ std::vector<float> next_logits_with(const Model& model, const std::vector<int>& 
   validate_interventions(model, ivs);
   ensure_compute_threads();
   torch::NoGradGuard no_grad;
-  torch::Tensor l = last_logits(model, ids, ivs, JobControl{}).contiguous();
+  torch::Tensor l = last_logits(model, ids, ivs, JobControl{}).to(torch::kCPU).contiguous();
   return std::vector<float>(l.data_ptr<float>(), l.data_ptr<float>() + l.numel());
 }
 

@@ -221,7 +221,7 @@ ExemplarBuildResult run_exemplar_pass(const Model& model, const ExemplarBuildOpt
     fo.logits = LogitsMode::None;
     if (!forward_only) fo.hook = [&](Site s, int layer, const torch::Tensor& x) {
       if (s == site) {
-        torch::Tensor c = x.contiguous();  // [b, t, neurons] float32
+        torch::Tensor c = x.to(torch::kCPU).contiguous();  // [b, t, neurons] float32; scanned on the host
         state.scan(layer, c.data_ptr<float>(), row_index, rows, pending);
       }
       return x;

@@ -36,7 +36,7 @@ std::vector<std::vector<float>> layer_activations(const Model& model, const std:
   engine_of(model).forward(torch::tensor(v, torch::kInt64).unsqueeze(0), o);
   torch::Tensor a = captured[0];  // [t, width]
   if (neuron >= 0) a = a.narrow(1, neuron, 1);  // [t, 1]
-  a = a.to(torch::kFloat32).contiguous();
+  a = a.to(torch::kCPU, torch::kFloat32).contiguous();  // read on the host
   std::vector<std::vector<float>> out(static_cast<size_t>(a.size(0)));
   const float* p = a.data_ptr<float>();
   for (size_t i = 0; i < out.size(); ++i) {

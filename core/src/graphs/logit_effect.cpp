@@ -29,11 +29,13 @@ LogitEffect neuron_logit_effect(const Model& model, int layer, int neuron, int k
   const int64_t vocab = head.size(0);
   // Row blocks: a 16-bit unembedding of 128k × 4096 would take 2 GB widened whole.
   constexpr int64_t kBlock = 4096;
-  torch::Tensor values = torch::empty({vocab}, torch::kFloat32);  // [vocab]
+  torch::Tensor values = torch::empty({vocab}, engine.f32());  // [vocab]
   for (int64_t start = 0; start < vocab; start += kBlock) {
     const int64_t len = std::min(kBlock, vocab - start);
     values.narrow(0, start, len).copy_(torch::mv(head.narrow(0, start, len).to(torch::kFloat32), dir));
   }
+  // Sorted and read on the host: one copy, and the same tie order whatever the device.
+  values = values.to(torch::kCPU);
   const int64_t n = std::min<int64_t>(k, vocab);
   // Stable sort so that ties come out by lower id, the same on every run.
   const torch::Tensor order = std::get<1>(values.sort(/*stable=*/true, /*dim=*/0, /*descending=*/true));  // [vocab]

@@ -98,6 +98,7 @@ class EdgePass {
                     row[static_cast<size_t>(p)] = activation[(static_cast<size_t>(n.layer) * positions + p) * W + n.index];
                 }
               });
+    effect_ = effect_.to(engine_.device());  // filled from the sink's host rows; meets activations below
     forward_cut(batch, control);
     contributions(rows, control.sub(0.3, 0.5));
     edges(rows, control.sub(0.5, 1.0));
@@ -120,7 +121,7 @@ class EdgePass {
     });
     std::vector<const std::vector<int>*> ids;
     for (const auto& e : batch) ids.push_back(&e.clean);
-    engine_.forward(ids_tensor(ids), fo);
+    engine_.forward(ids_tensor(ids, engine_.device()), fo);
     // A target neuron's edge weights divide by its activation: ε as compute_edges, per row and position.
     coef_.assign(L, {});
     for (size_t l = 0; l < L; ++l) {
@@ -133,13 +134,13 @@ class EdgePass {
 
   // sum_b sum_p coef * a over the target neurons `idx` of layer l (a scalar in the graph).
   torch::Tensor target_value(int l, const std::vector<int64_t>& idx) const {
-    torch::Tensor i = torch::tensor(idx, torch::kInt64);
+    torch::Tensor i = torch::tensor(idx, torch::kInt64).to(engine_.device());
     const size_t ls = static_cast<size_t>(l);
     return (coef_[ls].index_select(2, i) * acts_[ls].index_select(2, i)).sum();
   }
 
   // Per row of the batch: sum over positions of grad * a for every kept source below `layer`. Returns
-  // [kept sources] x [b] as a [k, b] tensor with the sources' kept indices.
+  // [kept sources] x [b] as a [k, b] host tensor with the sources' kept indices.
   void source_scores(int layer, const torch::Tensor& value, std::vector<int>& srcs, torch::Tensor& scores) const {
     std::vector<torch::Tensor> inputs;
     for (int l = 0; l < layer; ++l) inputs.push_back(leaves_[static_cast<size_t>(l)]);
@@ -157,9 +158,12 @@ class EdgePass {
         cols.push_back(trace_.neurons[k].index);
         srcs.push_back(static_cast<int>(k));
       }
-      if (!cols.empty()) rows.push_back(ga.index_select(1, torch::tensor(cols, torch::kInt64)).t());  // [k_l, b]
+      if (!cols.empty()) {
+        rows.push_back(ga.index_select(1, torch::tensor(cols, torch::kInt64).to(ga.device())).t());  // [k_l, b]
+      }
     }
-    scores = rows.empty() ? torch::zeros({0}) : torch::cat(rows, 0).contiguous();  // [k, b]
+    // Read on the host by the callers: one copy of the whole.
+    scores = rows.empty() ? torch::zeros({0}) : torch::cat(rows, 0).to(torch::kCPU).contiguous();  // [k, b]
   }
 
   void contributions(const std::vector<size_t>& rows, const JobControl& control) {

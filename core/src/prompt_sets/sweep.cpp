@@ -79,25 +79,34 @@ SweepResult sweep(const Model& model, const PromptSet& set, const std::vector<st
   // Layers below the first edited one compute the same thing at every multiplier: run them once per batch.
   int first = group.begin()->first;
   if (!ablate.empty()) first = std::min(first, ablate.begin()->first);
+  // Column indices per layer, on the model's device once rather than at every hook call.
+  std::map<int, torch::Tensor> group_idx, ablate_idx;  // layer -> [n] int64
+  for (const auto& [l, cols] : group) group_idx[l] = torch::tensor(cols, torch::kInt64).to(engine.device());
+  for (const auto& [l, cols] : ablate) ablate_idx[l] = torch::tensor(cols, torch::kInt64).to(engine.device());
   double mult = 1;
   const HookFn edit = [&](Site s, int l, const torch::Tensor& x) {
     if (s != Site::MlpAct) return x;
-    auto g = group.find(l);
-    auto a = ablate.find(l);
-    if (g == group.end() && a == ablate.end()) return x;
+    auto g = group_idx.find(l);
+    auto a = ablate_idx.find(l);
+    if (g == group_idx.end() && a == ablate_idx.end()) return x;
     torch::Tensor y = x.clone();  // [b, t, W]
-    if (a != ablate.end()) y.index_fill_(2, torch::tensor(a->second, torch::kInt64), 0.0);
-    if (g != group.end()) {
-      torch::Tensor idx = torch::tensor(g->second, torch::kInt64);
-      y.index_copy_(2, idx, x.index_select(2, idx) * mult);
-    }
+    if (a != ablate_idx.end()) y.index_fill_(2, a->second, 0.0);
+    if (g != group_idx.end()) y.index_copy_(2, g->second, x.index_select(2, g->second) * mult);
     return y;
   };
+  std::vector<torch::Tensor> any_t;  // [column] [n] int64 on the model's device
+  for (const auto& a : any) any_t.push_back(torch::tensor(a, torch::kInt64).to(engine.device()));
   for (size_t bi = 0; bi < batches.size(); ++bi) {
     const std::vector<size_t>& idx = batches[bi];
     std::vector<const std::vector<int>*> ids;
     for (size_t i : idx) ids.push_back(&rows[i].clean);
-    const torch::Tensor tokens = ids_tensor(ids);  // [b, t]
+    const torch::Tensor tokens = ids_tensor(ids, engine.device());  // [b, t]
+    std::vector<torch::Tensor> own_t;  // [column] [b, 1] int64 on the model's device
+    for (size_t c = 0; c < own.size(); ++c) {
+      std::vector<int64_t> own_c;
+      for (size_t i : idx) own_c.push_back(own[c][i]);
+      own_t.push_back(torch::tensor(own_c, torch::kInt64).unsqueeze(1).to(engine.device()));
+    }
     torch::Tensor resid;                           // [b, t, d] input of layer `first`
     ForwardOptions head;
     head.logits = LogitsMode::None;
@@ -117,15 +126,23 @@ SweepResult sweep(const Model& model, const PromptSet& set, const std::vector<st
       }
       torch::Tensor probs = torch::softmax(engine.forward(tokens, fo).logits.squeeze(1), -1);  // [b, vocab]
       torch::Tensor top = probs.argmax(-1, true);                                              // [b, 1]
+      // Four sums per column, copied to the host together (one sync per multiplier, not four per column).
+      std::vector<torch::Tensor> sums;
       for (size_t c = 0; c < own.size(); ++c) {
-        std::vector<int64_t> own_c;
-        for (size_t i : idx) own_c.push_back(own[c][i]);
-        torch::Tensor own_t = torch::tensor(own_c, torch::kInt64).unsqueeze(1);  // [b, 1]
-        torch::Tensor any_t = torch::tensor(any[c], torch::kInt64);              // [n]
-        r.probability[2 * c][k] += probs.gather(1, own_t).sum().item<double>();
-        r.probability[2 * c + 1][k] += probs.index_select(1, any_t).sum().item<double>();
-        r.top1[2 * c][k] += top.eq(own_t).sum().item<double>();
-        r.top1[2 * c + 1][k] += top.eq(any_t.unsqueeze(0)).any(1).sum().item<double>();
+        sums.push_back(probs.gather(1, own_t[c]).sum().to(torch::kFloat64));
+        sums.push_back(probs.index_select(1, any_t[c]).sum().to(torch::kFloat64));
+        sums.push_back(top.eq(own_t[c]).sum().to(torch::kFloat64));
+        sums.push_back(top.eq(any_t[c].unsqueeze(0)).any(1).sum().to(torch::kFloat64));
+      }
+      if (!sums.empty()) {
+        const torch::Tensor h = torch::stack(sums).to(torch::kCPU).contiguous();  // [4 * columns] float64
+        const double* v = h.data_ptr<double>();
+        for (size_t c = 0; c < own.size(); ++c) {
+          r.probability[2 * c][k] += v[4 * c];
+          r.probability[2 * c + 1][k] += v[4 * c + 1];
+          r.top1[2 * c][k] += v[4 * c + 2];
+          r.top1[2 * c + 1][k] += v[4 * c + 3];
+        }
       }
       control.report(static_cast<double>(bi * M + k + 1) / static_cast<double>(batches.size() * M), "sweep");
     }
