@@ -85,6 +85,28 @@ Dictionary Dictionary::load(const std::string& folder, const ModelConfig& config
 
 const DictionaryInfo& Dictionary::info() const { return impl_->info; }
 
+const Dictionary::Impl& Dictionary::Impl::on(torch::Device device) const {
+  if (w_enc.device() == device) return *this;
+  const std::lock_guard<std::mutex> lock(copies_mutex_);
+  for (const auto& c : copies_) {
+    if (c->w_enc.device() == device) return *c;
+  }
+  const auto moved = [device](const torch::Tensor& t) { return t.defined() ? t.to(device) : t; };
+  auto c = std::make_unique<Impl>();
+  c->info = info;
+  c->w_enc = moved(w_enc);
+  c->b_enc = moved(b_enc);
+  c->b_pre = moved(b_pre);
+  c->threshold = moved(threshold);
+  c->rank_scale = moved(rank_scale);
+  c->w_dec = moved(w_dec);
+  c->b_dec = moved(b_dec);
+  c->in_scale = in_scale;
+  c->out_scale = out_scale;
+  copies_.push_back(std::move(c));
+  return *copies_.back();
+}
+
 std::vector<float> Dictionary::encode(const std::vector<float>& x) const {
   torch::NoGradGuard no_grad;
   const torch::Tensor t = torch::tensor(x, torch::kFloat32);  // [n]
@@ -98,7 +120,7 @@ std::vector<float> Dictionary::decode(const std::vector<float>& f) const {
 }
 
 torch::Tensor dictionary_encode(const Dictionary& dict, const torch::Tensor& x) {
-  const Dictionary::Impl& d = dict.impl();
+  const Dictionary::Impl& d = dict.impl().on(x.device());
   check_last_dim(x, d.info.d_in, "input", "d_in");
   torch::Tensor xs = x.to(torch::kFloat32);  // [.., d_in]
   if (d.in_scale != 1.0) xs = xs * d.in_scale;
@@ -121,7 +143,7 @@ torch::Tensor dictionary_encode(const Dictionary& dict, const torch::Tensor& x) 
 }
 
 torch::Tensor dictionary_decode(const Dictionary& dict, const torch::Tensor& f) {
-  const Dictionary::Impl& d = dict.impl();
+  const Dictionary::Impl& d = dict.impl().on(f.device());
   check_last_dim(f, d.info.d_sae, "features", "d_sae");
   torch::Tensor y = torch::matmul(f.to(torch::kFloat32), d.w_dec) + d.b_dec;  // [.., d_out]
   return d.out_scale != 1.0 ? y / d.out_scale : y;

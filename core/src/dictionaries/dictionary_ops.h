@@ -6,7 +6,9 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "ce/core/dictionaries/dictionary.h"
 #include "engine/llama.h"
@@ -25,16 +27,26 @@ struct Dictionary::Impl {
   torch::Tensor b_dec;       // [d_out]
   double in_scale = 1.0;     // s_in
   double out_scale = 1.0;    // s_out
+
+  // These tensors on `device`: this Impl where they live (the loader's CPU), else a copy made on the first
+  // call and kept, so that a dictionary spliced into a GPU model is uploaded once, not at every forward.
+  // Thread-safe; the reference lives as long as this Impl.
+  const Impl& on(torch::Device device) const;
+
+ private:
+  mutable std::mutex copies_mutex_;
+  mutable std::vector<std::unique_ptr<Impl>> copies_;  // one per other device, never dropped
 };
 
 // Reads and checks a dictionary folder (Dictionary::load's rules and errors).
 std::unique_ptr<Dictionary::Impl> load_dictionary_impl(const std::string& folder, const ModelConfig& config);
 
-// Feature activations of x: [.., d_in] -> [.., d_sae] float32. Differentiable almost everywhere (TopK and
-// JumpReLU select with masks computed from the values). Throws Error when the last dimension is not d_in.
+// Feature activations of x: [.., d_in] -> [.., d_sae] float32, on x's device. Differentiable almost
+// everywhere (TopK and JumpReLU select with masks computed from the values). Throws Error when the last
+// dimension is not d_in.
 torch::Tensor dictionary_encode(const Dictionary& dict, const torch::Tensor& x);
-// Reconstruction of features f: [.., d_sae] -> [.., d_out] float32, b_dec and s_out included. Throws Error
-// when the last dimension is not d_sae.
+// Reconstruction of features f: [.., d_sae] -> [.., d_out] float32 on f's device, b_dec and s_out included.
+// Throws Error when the last dimension is not d_sae.
 torch::Tensor dictionary_decode(const Dictionary& dict, const torch::Tensor& f);
 
 // What one splice computed at one forward call. Both tensors may be replaced by the callback: the site's

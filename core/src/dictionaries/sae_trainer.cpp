@@ -44,7 +44,7 @@ TopKParams fold(const TopKParams& n, double s_in, double s_out) {
 }
 
 void add_f32(SafetensorsWriter& w, const std::string& name, const torch::Tensor& t) {
-  const torch::Tensor c = t.detach().to(torch::kFloat32).contiguous();
+  const torch::Tensor c = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
   w.add(name, DType::F32, c.sizes().vec(), c.data_ptr<float>());
 }
 
@@ -82,6 +82,9 @@ TopKTrainOutput train_topk(const torch::Tensor& x, const torch::Tensor& y, bool 
   const torch::Tensor xn = x * s_in;                 // [n, d_in]
   const torch::Tensor yn = sae ? xn : y * s_out;     // [n, d_out]
 
+  // Random numbers come from a CPU generator (the same draws for a seed on every device) and are copied to
+  // the activations' device, where the parameters live and train.
+  const torch::Device device = x.device();
   auto gen = at::make_generator<at::CPUGeneratorImpl>(o.seed);
   TopKParams p;
   p.k = o.k;
@@ -90,12 +93,12 @@ TopKTrainOutput train_topk(const torch::Tensor& x, const torch::Tensor& y, bool 
     torch::NoGradGuard no_grad;
     // Unit-norm random decoder rows and the encoder as their transpose: every feature starts as a
     // direction it reads and writes alike, which Gao et al. found avoids most dead features.
-    p.w_dec = torch::randn({d_sae, d_out}, gen, torch::kFloat32);  // [d_sae, d_out]
+    p.w_dec = torch::randn({d_sae, d_out}, gen, torch::kFloat32).to(device);  // [d_sae, d_out]
     normalise_rows(p.w_dec);
     p.w_enc = sae ? p.w_dec.t().contiguous()                                    // [d_in, d_sae]
-                  : torch::randn({d_sae, d_in}, gen, torch::kFloat32).t().contiguous();
+                  : torch::randn({d_sae, d_in}, gen, torch::kFloat32).t().contiguous().to(device);
     if (!sae) p.w_enc.div_(p.w_enc.norm(2, {0}, true).clamp_min(1e-12));
-    p.b_enc = torch::zeros({d_sae}, torch::kFloat32);   // [d_sae]
+    p.b_enc = torch::zeros({d_sae}, torch::dtype(torch::kFloat32).device(device));  // [d_sae]
     p.b_dec = yn.mean(0).contiguous();                 // [d_out]
   }
   TopKTrainOutput out;
@@ -109,7 +112,7 @@ TopKTrainOutput train_topk(const torch::Tensor& x, const torch::Tensor& y, bool 
   for (int step = 0; step < o.steps; ++step) {
     control.check();
     if (cursor + o.batch > n) {
-      order = torch::randperm(n, gen, torch::kInt64);
+      order = torch::randperm(n, gen, torch::kInt64).to(device);
       cursor = 0;
     }
     const torch::Tensor rows = order.narrow(0, cursor, o.batch);  // [batch]

@@ -64,13 +64,13 @@ Corpus read_windows(const Model& model, const SaeTrainingOptions& o, const JobCo
   return c;
 }
 
-// Windows [from, from + n) as one right-padded batch.
+// Windows [from, from + n) as one right-padded batch, on the model's device (the masks meet activations).
 struct Batch {
   torch::Tensor ids;   // [b, t] int64, padding 0
   torch::Tensor mask;  // [b, t] int64: 1 = token
 };
 
-Batch make_batch(const std::vector<Window>& windows, size_t from, size_t n) {
+Batch make_batch(const std::vector<Window>& windows, size_t from, size_t n, torch::Device device) {
   size_t t = 0;
   for (size_t i = from; i < from + n; ++i) t = std::max(t, windows[i].size());
   Batch b;
@@ -82,10 +82,12 @@ Batch make_batch(const std::vector<Window>& windows, size_t from, size_t n) {
     b.ids[static_cast<int64_t>(i)].narrow(0, 0, len).copy_(torch::tensor(w, torch::kInt64));
     b.mask[static_cast<int64_t>(i)].narrow(0, 0, len).fill_(1);
   }
+  b.ids = b.ids.to(device);
+  b.mask = b.mask.to(device);
   return b;
 }
 
-struct Activations {
+struct Activations {  // on the model's device, where the dictionary trains
   torch::Tensor in;   // [n, d] what the dictionary reads
   torch::Tensor out;  // [n, d] what it reconstructs (the same tensor for an SAE)
 };
@@ -112,7 +114,7 @@ Activations collect(const Model& model, const std::vector<Window>& windows, cons
   for (size_t from = 0; from < windows.size() && rows < limit; from += kWindowsPerForward) {
     control.check();
     const size_t n = std::min(windows.size() - from, static_cast<size_t>(kWindowsPerForward));
-    const Batch b = make_batch(windows, from, n);
+    const Batch b = make_batch(windows, from, n, engine.device());
     const torch::Tensor keep = (b.mask == 1) & (b.ids != bos);  // [b, t] bool
     torch::Tensor in, out;  // [b, t, d]
     ForwardOptions fo;
@@ -156,7 +158,7 @@ NextToken next_token(const LlamaModel& engine, const std::vector<Window>& window
   for (size_t from = 0; from < windows.size(); from += kWindowsPerForward) {
     control.check();
     const size_t n = std::min(windows.size() - from, static_cast<size_t>(kWindowsPerForward));
-    const Batch b = make_batch(windows, from, n);
+    const Batch b = make_batch(windows, from, n, engine.device());
     ForwardOptions fo;
     fo.attention_mask = b.mask;
     if (hook_for) fo.hook = hook_for(b);
