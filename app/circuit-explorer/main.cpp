@@ -21,6 +21,7 @@
 #include "controllers/job_runner.h"
 #include "window/main_window.h"
 #include "panels/token_chart.h"
+#include "passive_wait.h"
 
 namespace {
 
@@ -61,6 +62,7 @@ void addOptions(QCommandLineParser& parser, QCommandLineOption& model, QCommandL
 }  // namespace
 
 int main(int argc, char** argv) {
+  ce::app::ensure_passive_wait(argv);
   QCommandLineOption modelOption(
       QStringLiteral("model"),
       QStringLiteral("Hugging Face model folder (default: the embedded demo model)."), QStringLiteral("DIR"));

@@ -10,6 +10,7 @@
 
 #include "ce/core/base/error.h"
 #include "cli_support.h"
+#include "passive_wait.h"
 #include "commands.h"
 
 namespace {
@@ -32,6 +33,7 @@ void err(const std::string& text) { std::fputs(text.c_str(), stderr); }
 }  // namespace
 
 int main(int argc, char** argv) {
+  ce::app::ensure_passive_wait(argv);
   using namespace ce::trace;
   try {
     const std::vector<Command> commands = all_commands();
