@@ -21,8 +21,9 @@ torch::Tensor ids_tensor(const std::vector<int>& ids) {
   return torch::tensor(v, torch::kInt64).unsqueeze(0);  // [1, t]
 }
 
+// A host copy: results may live on a GPU.
 std::vector<float> to_vector(const torch::Tensor& t) {
-  torch::Tensor c = t.to(torch::kFloat32).contiguous();
+  torch::Tensor c = t.to(torch::kCPU, torch::kFloat32).contiguous();
   return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
@@ -124,7 +125,7 @@ std::vector<float> Model::next_logits(const std::vector<int>& ids) const {
 std::vector<std::vector<float>> Model::all_logits(const std::vector<int>& ids) const {
   ensure_compute_threads();
   torch::NoGradGuard no_grad;
-  torch::Tensor logits = engine_->forward(ids_tensor(ids)).logits[0];  // [t, vocab]
+  torch::Tensor logits = engine_->forward(ids_tensor(ids)).logits[0].to(torch::kCPU);  // [t, vocab] one copy
   std::vector<std::vector<float>> out;
   for (int64_t p = 0; p < logits.size(0); ++p) out.push_back(to_vector(logits[p]));
   return out;
@@ -134,7 +135,8 @@ std::vector<std::vector<std::vector<float>>> Model::residual_stream(const std::v
   ensure_compute_threads();
   torch::NoGradGuard no_grad;
   std::vector<std::vector<std::vector<float>>> out;
-  auto push = [&out](const torch::Tensor& x) {  // x: [1, t, d]
+  auto push = [&out](const torch::Tensor& on_device) {  // [1, t, d]
+    const torch::Tensor x = on_device.to(torch::kCPU);
     std::vector<std::vector<float>> rows;
     for (int64_t p = 0; p < x.size(1); ++p) rows.push_back(to_vector(x[0][p]));
     out.push_back(std::move(rows));
