@@ -1,6 +1,6 @@
 #include "ce/core/model/dtype.h"
 
-#include <cctype>
+#include "io/loader_util.h"
 
 namespace ce::core {
 
@@ -40,9 +40,7 @@ std::string dtype_short_name(DType dtype) {
 }
 
 std::optional<DType> parse_dtype(const std::string& name) {
-  std::string lower;
-  lower.reserve(name.size());
-  for (char c : name) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  const std::string lower = detail::ascii_lower(name);
   if (lower == "f32") return DType::F32;
   if (lower == "bf16") return DType::BF16;
   if (lower == "f16") return DType::F16;
