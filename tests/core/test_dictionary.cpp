@@ -12,8 +12,8 @@
 #include "ce/core/dictionaries/dictionary.h"
 #include "ce/core/model/model.h"
 #include "dictionaries/dictionary_ops.h"
+#include "dictionary_files.h"
 #include "engine/model_access.h"
-#include "io/safetensors_writer.h"
 #include "test_support.h"
 
 using namespace ce::core;
@@ -21,22 +21,9 @@ using ce::test::error_of;
 
 namespace {
 
-using Tensors = std::map<std::string, torch::Tensor>;
-
-void write_text(const std::string& path, const std::string& text) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-void write_tensors(const std::string& path, const Tensors& tensors) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  SafetensorsWriter w;
-  for (const auto& [name, t] : tensors) {
-    const torch::Tensor c = t.to(torch::kFloat32).contiguous();
-    w.add(name, DType::F32, c.sizes().vec(), c.data_ptr<float>());
-  }
-  w.write(path);
-}
+using ce::test::Tensors;
+using ce::test::write_tensors;
+using ce::test::write_text;
 
 torch::Tensor mat(std::vector<std::vector<float>> rows) {
   std::vector<float> flat;

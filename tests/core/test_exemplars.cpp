@@ -418,7 +418,8 @@ class TestExemplars : public QObject {
     // The same folder with another RoPE base: same dimensions, other activations.
     const std::string other = path("other_model");
     fs::create_directories(other);
-    for (const auto& f : fs::directory_iterator(kGeo)) fs::copy_file(f.path(), fs::path(other) / f.path().filename());
+    for (const auto& f : fs::directory_iterator(kGeo))
+      if (f.is_regular_file()) fs::copy_file(f.path(), fs::path(other) / f.path().filename());
     QByteArray config = read_bytes(other + "/config.json");
     QVERIFY(config.contains("\"rope_theta\": 10000.0"));
     config.replace("\"rope_theta\": 10000.0", "\"rope_theta\": 20000.0");

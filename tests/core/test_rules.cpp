@@ -117,8 +117,8 @@ class TestRules : public QObject {
     a.points.push_back({0.001, 5, 0.5, 0.25, 1.5, 0.75});
     a.points.push_back({0, 900, 1, 0, 3, 1});
     b.points.push_back({-1, 60, 0.97712345678, 0.115, 2.9, 1.3});
-    const std::string csv = curves_csv({{Method::RelP, Basis::MlpAct, Ablation::Mean, &a},
-                                        {Method::AtP, Basis::Resid, Ablation::Zero, &b}});
+    const std::string csv = curves_csv({{Method::RelP, Basis::MlpAct, Ablation::Mean, &a, ""},
+                                        {Method::AtP, Basis::Resid, Ablation::Zero, &b, ""}});
     QCOMPARE(QString::fromStdString(csv),
              QStringLiteral("method,basis,ablation,threshold,nodes,faithfulness,completeness,m_circuit,m_complement\n"
                             "relp,mlp_act,mean,0.001,5,0.5,0.25,1.5,0.75\n"
@@ -166,7 +166,8 @@ class TestRules : public QObject {
     // The model's own folder comes first: a copy of the model with an index of its own finds that one.
     const std::string copy = tmp_.filePath(QStringLiteral("geo")).toStdString();
     fs::create_directories(copy);
-    for (const auto& f : fs::directory_iterator(default_model_dir())) fs::copy_file(f.path(), copy + "/" + f.path().filename().string());
+    for (const auto& f : fs::directory_iterator(default_model_dir()))
+      if (f.is_regular_file()) fs::copy_file(f.path(), copy + "/" + f.path().filename().string());
     fs::copy_file(shipped, copy + "/a_own.cexi");
     {
       LoadOptions o;

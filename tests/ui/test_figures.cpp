@@ -91,7 +91,7 @@ QByteArray readAll(const QString& path) {
 
 QString writeCsv(const QString& path, const std::vector<CurveRecord>& curves) {
   std::vector<ce::core::LabelledCurve> labelled;
-  for (const auto& c : curves) labelled.push_back({c.method, c.basis, c.ablation, &c.curve});
+  for (const auto& c : curves) labelled.push_back({c.method, c.basis, c.ablation, &c.curve, c.dictionaries});
   QFile f(path);
   if (!f.open(QIODevice::WriteOnly)) return QString();
   f.write(QByteArray::fromStdString(ce::core::curves_csv(labelled)));
@@ -261,7 +261,7 @@ class TestFigures : public QObject {
   void curvesCsvReadsBack() {
     const auto curves = twelveCurves();
     std::vector<ce::core::LabelledCurve> labelled;
-    for (const auto& c : curves) labelled.push_back({c.method, c.basis, c.ablation, &c.curve});
+    for (const auto& c : curves) labelled.push_back({c.method, c.basis, c.ablation, &c.curve, c.dictionaries});
     const auto back = ce::core::parse_curves_csv(ce::core::curves_csv(labelled), "x.csv");
     QCOMPARE(back.size(), size_t(12));
     QCOMPARE(back[4].method, Method::IG);

@@ -9,8 +9,9 @@
 namespace ce::ui::figures {
 
 QString curveName(const ce::core::CurveRecord& c) {
-  QString name = QStringLiteral("%1 \u00b7 %2").arg(QString::fromLatin1(ce::core::method_name(c.method)),
-                                                      QString::fromLatin1(ce::core::basis_name(c.basis)));
+  QString basis = QString::fromLatin1(ce::core::basis_name(c.basis));
+  if (!c.dictionaries.empty()) basis += QLatin1Char(':') + QString::fromStdString(c.dictionaries);
+  QString name = QStringLiteral("%1 \u00b7 %2").arg(QString::fromLatin1(ce::core::method_name(c.method)), basis);
   if (c.ablation != ce::core::Ablation::Mean)
     name += QStringLiteral(" \u00b7 ") + QString::fromLatin1(ce::core::ablation_name(c.ablation));
   return name;

@@ -79,7 +79,7 @@ void Exporter::exportCurves(const QString& path, const std::vector<NamedCurve>& 
   std::vector<ce::core::LabelledCurve> labelled;
   for (const auto& c : curves) {
     labelled.push_back({ce::core::parse_method(c.method.toStdString()), ce::core::parse_basis(c.basis.toStdString()),
-                        ce::core::Ablation::Mean, &c.curve});
+                        ce::core::Ablation::Mean, &c.curve, std::string()});
   }
   const QByteArray bytes = QByteArray::fromStdString(ce::core::curves_csv(labelled));
   writeAtomically(path, bytes);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "circuits/attribution_util.h"
+#include "circuits/basis_tap.h"
 #include "ce/core/base/error.h"
 #include "io/loader_util.h"
 #include "ce/core/model/model.h"
@@ -152,10 +153,10 @@ class Attributor {
   Attributor(const Model& model, const std::vector<AttributionExample>& examples, const AttributionOptions& o,
              const JobControl& control, const ExampleSink* sink)
       : engine_(engine_of(model)), examples_(examples), o_(o), control_(control), sink_(sink),
-        site_(site_of(o.basis)) {
+        tap_(engine_, o.basis, o.dictionaries) {
     const ModelConfig& c = engine_.config();
     L_ = static_cast<int>(c.num_hidden_layers);
-    W_ = basis_width(o.basis, c);
+    W_ = tap_.width();
     for (const auto& e : examples) T_ = std::max<int64_t>(T_, static_cast<int64_t>(e.clean.size()));
     // Sums stay on the model's device (one copy to the host at the end).
     effect_ = torch::zeros({L_, T_, W_}, engine_.f32());      // [L, T, W] sums over examples
@@ -205,26 +206,39 @@ class Attributor {
   }
 
  private:
-  // Activations of the basis at every layer (and optionally each layer's input) without gradients.
+  // The nodes of every layer (and optionally each layer's input) without gradients.
   struct Capture {
-    std::vector<torch::Tensor> site;       // L x [b, t, W]
+    std::vector<LayerNodes> nodes;         // L; act/error undefined at layers without nodes
     std::vector<torch::Tensor> resid_pre;  // L x [b, t, d]
     torch::Tensor logits;                  // [b, 1, vocab]
   };
   Capture capture(const torch::Tensor& ids, bool with_resid) const {
     torch::NoGradGuard no_grad;
     Capture c;
-    c.site.resize(static_cast<size_t>(L_));
+    c.nodes.resize(static_cast<size_t>(L_));
     if (with_resid) c.resid_pre.resize(static_cast<size_t>(L_));
     ForwardOptions fo;
     fo.logits = LogitsMode::Last;
-    fo.hook = cancellable(control_, [&](Site s, int l, const torch::Tensor& x) {
-      if (s == site_) c.site[static_cast<size_t>(l)] = x;
+    auto record_resid = [&](Site s, int l, const torch::Tensor& x) {
       if (with_resid && s == Site::ResidPre) c.resid_pre[static_cast<size_t>(l)] = x;
       return x;
-    });
+    };
+    fo.hook = cancellable(control_, tap_.edit([&](LayerNodes& n) { c.nodes[static_cast<size_t>(n.layer)] = n; },
+                                              record_resid));
     c.logits = engine_.forward(ids, fo).logits;
     return c;
+  }
+
+  // Per-node effects and activations of one layer as dense [b, t, W] tensors: grad · (base - clean) for the
+  // features (or neurons) and, for the error node, summed over the error vector.
+  std::pair<torch::Tensor, torch::Tensor> node_effects(const LayerNodes& clean, const LayerNodes& base,
+                                                       const torch::Tensor& g_act, const torch::Tensor& g_err) const {
+    torch::Tensor err_effect, err_act;
+    if (tap_.has_error()) {
+      err_effect = (g_err * (base.error - clean.error)).sum(-1, /*keepdim=*/true);  // [b, t, 1]
+      err_act = BasisTap::error_norm(clean.error);                                  // [b, t, 1]
+    }
+    return {tap_.dense(g_act * (base.act - clean.act), err_effect), tap_.dense(clean.act, err_act)};
   }
 
   torch::Tensor topk_ids(const torch::Tensor& last_logits) const {  // [b, vocab] -> [b, 5]
@@ -242,8 +256,11 @@ class Attributor {
     check_answers(B);
     Capture base;
     if (B.patch.defined()) base = capture(B.patch, false);
-    auto baseline = [&](int l, const torch::Tensor& clean) {
-      return B.patch.defined() ? base.site[static_cast<size_t>(l)] : torch::zeros_like(clean);
+    auto baseline = [&](const LayerNodes& clean) {
+      if (B.patch.defined()) return base.nodes[static_cast<size_t>(clean.layer)];
+      LayerNodes zero{clean.layer, torch::zeros_like(clean.act), torch::Tensor()};
+      if (clean.error.defined()) zero.error = torch::zeros_like(clean.error);
+      return zero;
     };
     switch (o_.method) {
       case Method::AtP:
@@ -256,28 +273,42 @@ class Attributor {
 
   template <class BaseFn>
   double gradient_batch(const Batch& B, BaseFn baseline) {
-    std::vector<torch::Tensor> acts(static_cast<size_t>(L_));  // L x [b, t, W] in the graph
+    std::vector<LayerNodes> nodes(static_cast<size_t>(L_));  // act (and error) in the graph
     ForwardOptions fo;
     fo.logits = LogitsMode::Last;
     if (o_.method == Method::RelP) fo.rules = grad_rules(o_.rules);
-    fo.hook = cancellable(control_, [&](Site s, int l, const torch::Tensor& x) {
-      // The embeddings become the graph's leaf, so every later activation is differentiable without
-      // cutting any path between layers.
-      if (s == Site::ResidPre && l == 0) return x.detach().requires_grad_(true);
-      if (s == site_) acts[static_cast<size_t>(l)] = x;
-      return x;
-    });
+    // The embeddings become the graph's leaf, so every later activation is differentiable without cutting
+    // any path between layers.
+    auto leaf = [](Site s, int l, const torch::Tensor& x) {
+      return s == Site::ResidPre && l == 0 ? x.detach().requires_grad_(true) : x;
+    };
+    fo.hook = cancellable(control_,
+                          tap_.gradient([&](LayerNodes& n) { nodes[static_cast<size_t>(n.layer)] = n; }, leaf));
     torch::Tensor logits = engine_.forward(B.clean, fo).logits.squeeze(1);  // [b, vocab]
     torch::Tensor m = metric_rows(logits, o_.metric, B.answer, B.contrast, topk_ids(logits));  // [b]
+    std::vector<torch::Tensor> inputs;  // every node tensor, act then error, layer by layer
+    for (const LayerNodes& n : nodes) {
+      for (const torch::Tensor& t : {n.act, n.error})
+        if (t.defined()) inputs.push_back(t);
+    }
     std::vector<torch::Tensor> grads =
-        torch::autograd::grad({m.sum()}, acts, {}, /*retain_graph=*/false, /*create_graph=*/false,
+        torch::autograd::grad({m.sum()}, inputs, {}, /*retain_graph=*/false, /*create_graph=*/false,
                               /*allow_unused=*/true);
     control_.check();
     torch::NoGradGuard no_grad;
-    for (int l = 0; l < L_; ++l) {
-      torch::Tensor a = acts[static_cast<size_t>(l)].detach();  // [b, t, W]
-      torch::Tensor g = grads[static_cast<size_t>(l)].defined() ? grads[static_cast<size_t>(l)] : torch::zeros_like(a);
-      accumulate(l, B.t, g * (baseline(l, a) - a), a);
+    size_t k = 0;
+    auto next_grad = [&](const torch::Tensor& t) {
+      if (!t.defined()) return torch::Tensor();
+      const torch::Tensor& g = grads[k++];
+      return g.defined() ? g : torch::zeros_like(t);
+    };
+    for (LayerNodes& n : nodes) {
+      if (!n.act.defined()) continue;
+      const torch::Tensor g_act = next_grad(n.act), g_err = next_grad(n.error);
+      n.act = n.act.detach();
+      if (n.error.defined()) n.error = n.error.detach();
+      const auto [effect, act] = node_effects(n, baseline(n), g_act, g_err);
+      accumulate(n.layer, B.t, effect, act);
     }
     batch_m_ = m.detach();
     return m.detach().sum().item<double>();
@@ -294,26 +325,42 @@ class Attributor {
     const int64_t S = o_.ig_steps;
     torch::Tensor alpha = torch::arange(S, engine_.f32()).div(static_cast<double>(S)).view({1, S, 1, 1});  // [1, S, 1, 1]
     auto rep = [S](const torch::Tensor& x) { return x.repeat_interleave(S, 0); };  // [b, ...] -> [b*S, ...]
+    // [b, ...] clean and baseline -> [b*S, ...] points on the straight line between them, requiring grad.
+    auto line = [&](const torch::Tensor& a, const torch::Tensor& base) {
+      const torch::Tensor diff = base - a;
+      std::vector<int64_t> shape = a.sizes().vec();
+      shape[0] = B.b * S;
+      return (a.unsqueeze(1) + alpha.to(a.scalar_type()) * diff.unsqueeze(1)).reshape(shape).requires_grad_(true);
+    };
     for (int l = 0; l < L_; ++l) {
       control_.check();
-      torch::Tensor a = clean.site[static_cast<size_t>(l)];           // [b, t, W]
-      torch::Tensor diff = baseline(l, a) - a;                          // [b, t, W]
-      torch::Tensor interp = (a.unsqueeze(1) + alpha * diff.unsqueeze(1))  // [b, S, t, W]
-                                 .reshape({B.b * S, B.t, W_})
-                                 .requires_grad_(true);                 // [b*S, t, W]
+      const LayerNodes& a = clean.nodes[static_cast<size_t>(l)];
+      if (!a.act.defined()) continue;
+      const LayerNodes base = baseline(a);
+      const torch::Tensor interp = line(a.act, base.act);                                  // [b*S, t, F]
+      const torch::Tensor interp_err = a.error.defined() ? line(a.error, base.error) : torch::Tensor();  // [b*S, t, d]
       ForwardOptions fo;
       fo.logits = LogitsMode::Last;
       fo.first_layer = l;
       fo.resid = rep(clean.resid_pre[static_cast<size_t>(l)]);        // [b*S, t, d]
-      fo.hook = cancellable(control_, [&](Site s, int layer, const torch::Tensor& x) {
-        return s == site_ && layer == l ? interp : x;
-      });
+      fo.hook = cancellable(control_, tap_.edit([&](LayerNodes& n) {
+        if (n.layer != l) return;
+        n.act = interp;
+        if (interp_err.defined()) n.error = interp_err;
+      }));
       torch::Tensor logits = engine_.forward(rep(B.clean), fo).logits.squeeze(1);  // [b*S, vocab]
       torch::Tensor m = metric_rows(logits, o_.metric, rep(B.answer), rep(B.contrast), rep(topk));  // [b*S]
-      torch::Tensor g = torch::autograd::grad({m.sum()}, {interp})[0];  // [b*S, t, W]
+      std::vector<torch::Tensor> inputs = {interp};
+      if (interp_err.defined()) inputs.push_back(interp_err);
+      const std::vector<torch::Tensor> g = torch::autograd::grad({m.sum()}, inputs, {}, false, false, true);
       torch::NoGradGuard no_grad;
-      torch::Tensor mean_g = g.view({B.b, S, B.t, W_}).mean(1);          // [b, t, W]
-      accumulate(l, B.t, mean_g * diff, a);
+      auto mean_over_steps = [&](const torch::Tensor& grad, const torch::Tensor& like) {  // -> [b, t, ..]
+        const torch::Tensor full = grad.defined() ? grad : torch::zeros_like(like);
+        return full.view({B.b, S, B.t, full.size(-1)}).mean(1);
+      };
+      const torch::Tensor g_err = interp_err.defined() ? mean_over_steps(g[1], interp_err) : torch::Tensor();
+      const auto [effect, act] = node_effects(a, base, mean_over_steps(g[0], interp), g_err);
+      accumulate(l, B.t, effect, act);
       sub.report(static_cast<double>(l + 1) / static_cast<double>(L_));
     }
     return m_clean;
@@ -336,10 +383,10 @@ class Attributor {
       }
       for (int l = 0; l < L_; ++l)
         for (int p = 0; p < B.t; ++p)
-          for (int i = 0; i < W_; ++i) nodes.push_back({l, p, i});
+          for (int i = 0; i < W_ && tap_.has_layer(l); ++i) nodes.push_back({l, p, i});
     } else {
       for (const NodeRef& n : o_.exact_nodes)
-        if (n.pos < B.t) nodes.push_back(n);
+        if (n.pos < B.t && tap_.has_layer(n.layer)) nodes.push_back(n);
     }
     std::stable_sort(nodes.begin(), nodes.end(), [](const NodeRef& a, const NodeRef& b) { return a.layer < b.layer; });
     const int64_t chunk = std::max(1, o_.exact_batch);
@@ -352,42 +399,63 @@ class Attributor {
         size_t end = s;
         while (end < nodes.size() && nodes[end].layer == layer && static_cast<int64_t>(end - s) < chunk) ++end;
         const int64_t n = static_cast<int64_t>(end - s);
-        std::vector<int64_t> rows(static_cast<size_t>(n)), pos(static_cast<size_t>(n)), idx(static_cast<size_t>(n));
+        // Variant r patches node s + r: a feature or neuron (rows, pos, idx) or an error node (err_rows, err_pos).
+        std::vector<int64_t> rows, pos, idx, err_rows, err_pos, all_pos(static_cast<size_t>(n)),
+            all_idx(static_cast<size_t>(n));
         for (int64_t r = 0; r < n; ++r) {
-          rows[static_cast<size_t>(r)] = r;
-          pos[static_cast<size_t>(r)] = nodes[s + static_cast<size_t>(r)].pos;
-          idx[static_cast<size_t>(r)] = nodes[s + static_cast<size_t>(r)].index;
+          const NodeRef& node = nodes[s + static_cast<size_t>(r)];
+          all_pos[static_cast<size_t>(r)] = node.pos;
+          all_idx[static_cast<size_t>(r)] = node.index;
+          if (node.index < tap_.features()) {
+            rows.push_back(r);
+            pos.push_back(node.pos);
+            idx.push_back(node.index);
+          } else {
+            err_rows.push_back(r);
+            err_pos.push_back(node.pos);
+          }
         }
         const torch::Device dev = engine_.device();
-        torch::Tensor tr = torch::tensor(rows).to(dev), tp = torch::tensor(pos).to(dev),
-                      ti = torch::tensor(idx).to(dev);  // [n] each
-        torch::Tensor values = baseline(layer, clean.site[static_cast<size_t>(layer)])[e].index({tp, ti});  // [n]
+        const auto on_dev = [dev](const std::vector<int64_t>& v) { return torch::tensor(v, torch::kInt64).to(dev); };
+        const torch::Tensor tr = on_dev(rows), tp = on_dev(pos), ti = on_dev(idx);  // [n_features] each
+        const torch::Tensor er = on_dev(err_rows), ep = on_dev(err_pos);            // [n_errors] each
+        const LayerNodes& clean_l = clean.nodes[static_cast<size_t>(layer)];
+        const LayerNodes base_l = baseline(clean_l);
+        const torch::Tensor values = base_l.act[e].index({tp, ti});                            // [n_features]
+        const torch::Tensor err_values = err_rows.empty() ? torch::Tensor() : base_l.error[e].index({ep});  // [n_errors, d]
         ForwardOptions fo;
         fo.logits = LogitsMode::Last;
         fo.first_layer = layer;
         fo.resid = clean.resid_pre[static_cast<size_t>(layer)][e].unsqueeze(0).expand({n, B.t, -1});  // [n, t, d]
-        fo.hook = cancellable(control_, [&](Site st, int l, const torch::Tensor& x) {
-          if (st != site_ || l != layer) return x;
-          torch::Tensor y = x.clone();  // [n, t, W]
-          y.index_put_({tr, tp, ti}, values);
-          return y;
-        });
+        fo.hook = cancellable(control_, tap_.edit([&](LayerNodes& nl) {
+          if (nl.layer != layer) return;
+          if (!rows.empty()) {
+            nl.act = nl.act.clone();  // [n, t, F]
+            nl.act.index_put_({tr, tp, ti}, values);
+          }
+          if (!err_rows.empty()) {
+            nl.error = nl.error.clone();  // [n, t, d]
+            nl.error.index_put_({er, ep}, err_values.to(nl.error.scalar_type()));
+          }
+        }));
         torch::Tensor ids = B.clean[e].unsqueeze(0).expand({n, B.t});                       // [n, t]
         torch::Tensor logits = engine_.forward(ids, fo).logits.squeeze(1);                   // [n, vocab]
         torch::Tensor m = metric_rows(logits, o_.metric, B.answer[e].expand({n}), B.contrast[e].expand({n}),
                                       topk[e].unsqueeze(0).expand({n, topk.size(1)}));       // [n]
         torch::Tensor delta = m - m_clean[e];                                                // [n]
-        torch::Tensor tl = torch::full({n}, layer, torch::dtype(torch::kInt64).device(dev));
-        effect_.index_put_({tl, tp, ti}, delta, /*accumulate=*/true);
-        evaluated_.index_put_({tl, tp, ti}, torch::ones({n}, torch::dtype(torch::kBool).device(dev)));
+        const torch::Tensor tl = torch::full({n}, layer, torch::dtype(torch::kInt64).device(dev));
+        const torch::Tensor ap = on_dev(all_pos), ai = on_dev(all_idx);  // [n] each
+        effect_.index_put_({tl, ap, ai}, delta, /*accumulate=*/true);
+        evaluated_.index_put_({tl, ap, ai}, torch::ones({n}, torch::dtype(torch::kBool).device(dev)));
         done += static_cast<double>(n);
         sub.report(done / units);
         s = end;
       }
     }
-    for (int l = 0; l < L_; ++l) {
-      torch::Tensor a = clean.site[static_cast<size_t>(l)];
-      activation_[l].narrow(0, 0, B.t).add_(a.sum(0));
+    for (const LayerNodes& a : clean.nodes) {
+      if (!a.act.defined()) continue;
+      const torch::Tensor err_act = a.error.defined() ? BasisTap::error_norm(a.error) : torch::Tensor();
+      activation_[a.layer].narrow(0, 0, B.t).add_(tap_.dense(a.act, err_act).sum(0));
     }
     return m_clean.sum().item<double>();
   }
@@ -425,7 +493,7 @@ class Attributor {
   const std::vector<size_t>* rows_ = nullptr;     // the example indices of the batch being run
   std::vector<torch::Tensor> rows_effect_, rows_act_;  // sink only: L x [b, t, W] of that batch
   torch::Tensor batch_m_;                         // [b] that batch's clean metric
-  Site site_;
+  BasisTap tap_;
   int L_ = 0;
   int64_t W_ = 0, T_ = 0;
   torch::Tensor effect_, activation_, evaluated_;

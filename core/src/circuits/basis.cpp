@@ -14,17 +14,33 @@ const char* basis_name(Basis basis) {
     case Basis::MlpOut: return "mlp_out";
     case Basis::Attn: return "attn";
     case Basis::Resid: return "resid";
+    case Basis::Features: return "sae";
   }
   return "?";
 }
 
 Basis parse_basis(const std::string& name) {
-  for (Basis b : {Basis::MlpAct, Basis::MlpOut, Basis::Attn, Basis::Resid}) {
+  for (Basis b : {Basis::MlpAct, Basis::MlpOut, Basis::Attn, Basis::Resid, Basis::Features}) {
     if (name == basis_name(b)) return b;
   }
   // Cut short: the name may come from a file (a session), which must not be echoed whole.
   throw Error("unknown basis '" + detail::printable(name, false, 60) +
-              "' (expected mlp_act, mlp_out, attn or resid)");
+              "' (expected mlp_act, mlp_out, attn, resid or sae:PATH)");
+}
+
+std::pair<Basis, std::string> split_basis_spec(const std::string& spec) {
+  const std::string prefix = std::string(basis_name(Basis::Features)) + ":";
+  if (spec.compare(0, prefix.size(), prefix) == 0) {
+    const std::string rest = spec.substr(prefix.size());
+    if (rest.empty()) throw Error("basis 'sae:': name the dictionaries (sae:PATH or sae:NAME)");
+    return {Basis::Features, rest};
+  }
+  const Basis basis = parse_basis(spec);
+  if (basis == Basis::Features) {
+    throw Error("basis 'sae' needs its dictionaries: sae:PATH (a dictionary folder or a folder of them) or "
+                "sae:NAME (shipped beside the model)");
+  }
+  return {basis, std::string()};
 }
 
 int64_t basis_width(Basis basis, const ModelConfig& c) {
@@ -33,6 +49,8 @@ int64_t basis_width(Basis basis, const ModelConfig& c) {
     case Basis::Attn: return c.num_attention_heads * c.head_dim;
     case Basis::MlpOut:
     case Basis::Resid: return c.hidden_size;
+    case Basis::Features:
+      throw Error("the width of the feature basis depends on its dictionaries (d_sae + 1)");
   }
   return 0;
 }

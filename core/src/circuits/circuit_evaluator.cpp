@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "circuits/attribution_util.h"
+#include "circuits/basis_tap.h"
 #include "ce/core/base/error.h"
 #include "io/loader_util.h"
 #include "ce/core/model/model.h"
@@ -31,16 +32,18 @@ struct CircuitEvaluator::Impl {
   const LlamaModel& engine;
   std::vector<AttributionExample> test;
   Basis basis;
-  Site site;
+  BasisTap tap;
   int L = 0;
-  int64_t T = 0, W = 0;
-  torch::Tensor values;  // [L, T, W] ablation values, on the model's device
+  int64_t T = 0, W = 0, F = 0;  // F: features (or neurons); W = F, plus the error node for features
+  torch::Tensor values;  // [L, T, W] ablation values, on the model's device (error column: the mean's norm)
+  torch::Tensor error_values;  // [L, T, d] float64: the errors' ablation values (feature basis only)
   std::vector<float> values_vec;
   std::vector<std::vector<size_t>> batches;
   double m_full = 0, m_empty = 0;
 
-  Impl(const Model& model, const std::vector<AttributionExample>& t, Basis b)
-      : engine(engine_of(model)), test(t), basis(b), site(site_of(b)) {}
+  Impl(const Model& model, const std::vector<AttributionExample>& t, Basis b,
+       std::shared_ptr<const DictionarySet> dicts)
+      : engine(engine_of(model)), test(t), basis(b), tap(engine, b, std::move(dicts)) {}
 
   // Mean metric over the test set with `keep` ([L, T, W] bool; undefined = nothing ablated).
   double metric(const torch::Tensor& keep_any, const JobControl& control) const {
@@ -61,10 +64,17 @@ struct CircuitEvaluator::Impl {
       const int64_t t = ids.size(1);
       ForwardOptions fo;
       fo.logits = LogitsMode::Last;
-      fo.hook = cancellable(control, [&](Site s, int l, const torch::Tensor& x) {
-        if (!keep.defined() || s != site) return x;
-        return torch::where(keep[l].narrow(0, 0, t), x, values[l].narrow(0, 0, t));  // [b, t, W]
-      });
+      if (keep.defined()) {
+        fo.hook = cancellable(control, tap.edit([&](LayerNodes& n) {
+          const torch::Tensor k = keep[n.layer].narrow(0, 0, t);  // [t, W]
+          n.act = torch::where(k.narrow(1, 0, F), n.act, values[n.layer].narrow(0, 0, t).narrow(1, 0, F));  // [b, t, F]
+          if (n.error.defined()) {
+            n.error = torch::where(k.narrow(1, F, 1), n.error, error_values[n.layer].narrow(0, 0, t));  // [b, t, d]
+          }
+        }));
+      } else {
+        fo.hook = cancellable(control, HookFn());
+      }
       torch::Tensor logits = engine.forward(ids, fo).logits.squeeze(1);  // [b, vocab]
       torch::Tensor a = torch::tensor(ans, torch::kInt64).to(engine.device());
       torch::Tensor c = torch::tensor(con, torch::kInt64).to(engine.device());
@@ -76,7 +86,12 @@ struct CircuitEvaluator::Impl {
 
 CircuitEvaluator::CircuitEvaluator(const Model& model, const std::vector<AttributionExample>& test, Basis basis,
                                    Ablation ablation, const JobControl& control)
-    : impl_(std::make_unique<Impl>(model, test, basis)) {
+    : CircuitEvaluator(model, test, basis, nullptr, ablation, control) {}
+
+CircuitEvaluator::CircuitEvaluator(const Model& model, const std::vector<AttributionExample>& test, Basis basis,
+                                   std::shared_ptr<const DictionarySet> dictionaries, Ablation ablation,
+                                   const JobControl& control)
+    : impl_(std::make_unique<Impl>(model, test, basis, std::move(dictionaries))) {
   if (test.empty()) throw Error("the test set is empty");
   for (const auto& e : test) {
     if (e.answer < 0 || e.contrast < 0) throw Error("every test example needs an answer and a contrast answer");
@@ -88,10 +103,14 @@ CircuitEvaluator::CircuitEvaluator(const Model& model, const std::vector<Attribu
   Impl& I = *impl_;
   const ModelConfig& c = model.config();
   I.L = static_cast<int>(c.num_hidden_layers);
-  I.W = basis_width(basis, c);
+  I.W = I.tap.width();
+  I.F = I.tap.features();
   for (const auto& e : test) I.T = std::max<int64_t>(I.T, static_cast<int64_t>(e.clean.size()));
   I.batches = length_batches(test, 64);
   I.values = torch::zeros({I.L, I.T, I.W}, I.engine.f32());  // [L, T, W]
+  if (I.tap.has_error()) {
+    I.error_values = torch::zeros({I.L, I.T, c.hidden_size}, I.engine.f32().dtype(torch::kFloat64));  // [L, T, d]
+  }
   if (ablation == Ablation::Mean) {
     torch::NoGradGuard no_grad;
     torch::Tensor count = torch::zeros({I.T}, I.engine.f32());  // examples covering each position
@@ -103,15 +122,19 @@ CircuitEvaluator::CircuitEvaluator(const Model& model, const std::vector<Attribu
       const int64_t t = ids.size(1);
       ForwardOptions fo;
       fo.logits = LogitsMode::None;
-      fo.hook = cancellable(control, [&](Site s, int l, const torch::Tensor& x) {
-        if (s == I.site) I.values[l].narrow(0, 0, t).add_(x.sum(0));
-        return x;
-      });
+      fo.hook = cancellable(control, I.tap.edit([&](LayerNodes& n) {
+        I.values[n.layer].narrow(0, 0, t).narrow(1, 0, I.F).add_(n.act.sum(0));
+        if (n.error.defined()) I.error_values[n.layer].narrow(0, 0, t).add_(n.error.sum(0));
+      }));
       I.engine.forward(ids, fo);
       count.narrow(0, 0, t).add_(static_cast<double>(ids.size(0)));
       control.report(0.5 * static_cast<double>(k + 1) / static_cast<double>(I.batches.size()), "ablation means");
     }
     I.values /= count.clamp_min(1).view({1, I.T, 1});
+    if (I.tap.has_error()) {
+      I.error_values /= count.clamp_min(1).to(torch::kFloat64).view({1, I.T, 1});
+      I.values.narrow(2, I.F, 1).copy_(BasisTap::error_norm(I.error_values));
+    }
   }
   I.values = I.values.contiguous();
   const torch::Tensor host = I.values.to(torch::kCPU);
@@ -133,12 +156,18 @@ double normalized_metric(double m, double m_empty, double m_full) { return (m - 
 
 std::string curves_csv(const std::vector<LabelledCurve>& curves) {
   std::string out = "method,basis,ablation,threshold,nodes,faithfulness,completeness,m_circuit,m_complement\n";
-  char buf[320];
+  char buf[512];
   for (const LabelledCurve& c : curves) {
     if (c.curve == nullptr) continue;
+    std::string basis = basis_name(c.basis);
+    if (c.basis == Basis::Features && !c.dictionaries.empty()) {
+      basis += ":" + c.dictionaries;
+      std::replace(basis.begin(), basis.end(), ',', '_');
+    }
+    if (basis.size() > 200) basis.resize(200);  // the row buffer's bound; a set's name is far shorter
     for (const CurvePoint& p : c.curve->points) {
       std::snprintf(buf, sizeof buf, "%s,%s,%s,%.8g,%d,%.8g,%.8g,%.8g,%.8g\n", method_name(c.method),
-                    basis_name(c.basis), ablation_name(c.ablation), p.threshold, p.nodes, p.faithfulness,
+                    basis.c_str(), ablation_name(c.ablation), p.threshold, p.nodes, p.faithfulness,
                     p.completeness, p.m_circuit, p.m_complement);
       out += buf;
     }
@@ -201,13 +230,19 @@ std::vector<CurveRecord> parse_curves_csv(const std::string& text, const std::st
     CurveRecord key;
     try {
       key.method = parse_method(v[0]);
-      key.basis = parse_basis(v[1]);
+      const size_t colon = v[1].find(':');
+      key.basis = parse_basis(v[1].substr(0, colon));
+      if (colon != std::string::npos) {
+        if (key.basis != Basis::Features) throw Error("basis '" + v[1].substr(0, 60) + "': only sae takes a name");
+        key.dictionaries = v[1].substr(colon + 1);
+      }
       key.ablation = parse_ablation(v[2]);
     } catch (const Error& e) {
       throw Error(where + e.what());
     }
     auto it = std::find_if(out.begin(), out.end(), [&](const CurveRecord& r) {
-      return r.method == key.method && r.basis == key.basis && r.ablation == key.ablation;
+      return r.method == key.method && r.basis == key.basis && r.dictionaries == key.dictionaries &&
+             r.ablation == key.ablation;
     });
     if (it == out.end()) it = out.insert(out.end(), key);
     CurvePoint p;
@@ -260,6 +295,9 @@ CurveResult CircuitEvaluator::curve(const AttributionResult& effects, const std:
   torch::Tensor e = torch::from_blob(const_cast<float*>(effects.effect.data()),
                                      {effects.layers, effects.positions, effects.width}, torch::kFloat32);
   mag.narrow(1, 0, P).copy_(e.narrow(1, 0, P).abs());
+  for (int l = 0; l < I.L; ++l) {
+    if (!I.tap.has_layer(l)) mag[l].fill_(-1.0f);  // no nodes there (feature basis): never in a circuit
+  }
   struct Spec {
     double threshold;
     torch::Tensor circuit;  // [L, T, W] bool

@@ -4,6 +4,8 @@
 #include <regex>
 
 #include "circuits/attribution_util.h"
+#include "circuits/basis_tap.h"
+#include "ce/core/dictionaries/dictionary_set.h"
 #include "ce/core/base/error.h"
 #include "ce/core/base/threading.h"
 #include "engine/decode.h"
@@ -40,43 +42,115 @@ Intervention Intervention::parse(const std::string& text, Basis basis) {
 
 void validate_interventions(const Model& model, const std::vector<Intervention>& ivs) {
   const ModelConfig& c = model.config();
+  const DictionarySet* shared = nullptr;
   for (const Intervention& iv : ivs) {
-    const int64_t w = basis_width(iv.basis, c);
     const std::string name = node_name(iv.layer, iv.index, iv.pos);
+    if (iv.basis == Basis::Features) {
+      if (!iv.dictionaries) throw Error("intervention " + name + ": a feature needs its dictionaries (sae:PATH)");
+      if (shared != nullptr && shared != iv.dictionaries.get()) {
+        throw Error("intervention " + name + ": every feature intervention must use the same dictionaries");
+      }
+      shared = iv.dictionaries.get();
+    }
+    const int64_t w = iv.basis == Basis::Features ? iv.dictionaries->d_sae() + 1 : basis_width(iv.basis, c);
     if (iv.layer < 0 || iv.layer >= c.num_hidden_layers) {
       throw Error("intervention " + name + ": layer out of range (0.." + std::to_string(c.num_hidden_layers - 1) + ")");
+    }
+    if (iv.basis == Basis::Features && iv.dictionaries->at(iv.layer) == nullptr) {
+      throw Error("intervention " + name + ": " + iv.dictionaries->path() + " has no dictionary at layer " +
+                  std::to_string(iv.layer));
     }
     if (iv.index < 0 || iv.index >= w) {
       throw Error("intervention " + name + ": index out of range for " + basis_name(iv.basis) + " (0.." +
                   std::to_string(w - 1) + ")");
     }
     if (iv.pos < -1) throw Error("intervention " + name + ": position must be >= 0");
+    if (iv.basis == Basis::Features && iv.index == w - 1 && iv.value) {
+      throw Error("intervention " + name + ": an error node can be scaled, not set to a value");
+    }
     if (!std::isfinite(iv.factor)) throw Error("intervention " + name + ": factor must be finite");
   }
 }
 
 namespace {
 
-// The interventions of `layer` at `site` applied to x ([b, t, W]), whose row i is position first + i.
-// Interventions at positions outside those rows are skipped: they apply when their position is computed.
+// One intervention applied to `y` ([b, t, W], cloned by the caller), whose row i is position first + i.
+void apply_one(const Intervention& iv, int64_t first, torch::Tensor& y) {
+  const int64_t at = iv.pos - first;  // row of iv.pos in y
+  torch::Tensor target = iv.pos < 0 ? y : y.select(1, at);  // [b, t, W] or [b, W]
+  target = target.select(-1, iv.index);
+  if (iv.value) {
+    target.fill_(*iv.value);
+  } else {
+    target.mul_(iv.factor);
+  }
+}
+
+// Whether iv edits `layer` and has its position among the rows first.. of a [b, t, ..] tensor: interventions
+// at positions outside those rows are skipped; they apply when their position is computed.
+bool applies(const Intervention& iv, int layer, int64_t first, int64_t rows) {
+  const int64_t at = iv.pos - first;
+  return iv.layer == layer && (iv.pos < 0 || (at >= 0 && at < rows));
+}
+
+// The neuron-basis interventions of `layer` at `site` applied to x ([b, t, W]), row i = position first + i.
 torch::Tensor apply_interventions(const std::vector<Intervention>& ivs, Site s, int layer, int64_t first,
                                   const torch::Tensor& x) {
   torch::Tensor y;
   for (const Intervention& iv : ivs) {
-    if (iv.layer != layer || site_of(iv.basis) != s) continue;
-    const int64_t at = iv.pos - first;  // row of iv.pos in x
-    if (iv.pos >= 0 && (at < 0 || at >= x.size(1))) continue;
+    if (iv.basis == Basis::Features || site_of(iv.basis) != s || !applies(iv, layer, first, x.size(1))) continue;
     if (!y.defined()) y = x.clone();  // [b, t, W]
-    torch::Tensor col = y.select(2, iv.index);  // [b, t]
-    torch::Tensor target = iv.pos < 0 ? col : col.select(1, at);
-    if (iv.value) {
-      target.fill_(*iv.value);
-    } else {
-      target.mul_(iv.factor);
-    }
+    apply_one(iv, first, y);
   }
   return y.defined() ? y : x;
 }
+
+// The whole edit of one forward: neuron-basis interventions at their sites, feature interventions through
+// the splices of their (one) dictionary set, where index d_sae scales the error vector. `first` is read
+// at every call (row 0 of the tensors the hook sees is that position).
+class Editor {
+ public:
+  Editor(const Model& model, const std::vector<Intervention>& ivs) : ivs_(ivs) {
+    for (const Intervention& iv : ivs) {
+      if (iv.basis == Basis::Features && !tap_) {
+        tap_ = std::make_unique<BasisTap>(engine_of(model), Basis::Features, iv.dictionaries);
+      }
+    }
+    if (tap_) {
+      features_ = tap_->edit([this](LayerNodes& n) {
+        bool act_copied = false, error_copied = false;  // clone once per call, only what is edited
+        for (const Intervention& iv : ivs_) {
+          if (iv.basis != Basis::Features || !applies(iv, n.layer, first_, n.act.size(1))) continue;
+          if (iv.index < tap_->features()) {
+            if (!act_copied) n.act = n.act.clone();  // [b, t, F]
+            act_copied = true;
+            apply_one(iv, first_, n.act);
+            continue;
+          }
+          if (!error_copied) n.error = n.error.clone();  // [b, t, d]
+          error_copied = true;
+          torch::Tensor rows = iv.pos < 0 ? n.error : n.error.select(1, iv.pos - first_);  // [b, t, d] or [b, d]
+          if (iv.value) {
+            rows.fill_(*iv.value);
+          } else {
+            rows.mul_(iv.factor);
+          }
+        }
+      });
+    }
+  }
+  torch::Tensor operator()(Site s, int layer, int64_t first, const torch::Tensor& x) {
+    first_ = first;
+    const torch::Tensor y = apply_interventions(ivs_, s, layer, first, x);
+    return features_ ? features_(s, layer, y) : y;
+  }
+
+ private:
+  const std::vector<Intervention>& ivs_;
+  std::unique_ptr<BasisTap> tap_;
+  HookFn features_;
+  int64_t first_ = 0;
+};
 
 torch::Tensor row(const std::vector<int>& ids) {
   std::vector<int64_t> v(ids.begin(), ids.end());
@@ -89,8 +163,9 @@ torch::Tensor last_logits(const Model& model, const std::vector<int>& ids, const
   ForwardOptions o;
   o.logits = LogitsMode::Last;
   HookFn edit;
+  auto editor = std::make_shared<Editor>(model, ivs);
   if (!ivs.empty()) {
-    edit = [&ivs](Site s, int layer, const torch::Tensor& x) { return apply_interventions(ivs, s, layer, 0, x); };
+    edit = [editor](Site s, int layer, const torch::Tensor& x) { return (*editor)(s, layer, 0, x); };
   }
   o.hook = cancellable(control, edit);
   return engine_of(model).forward(row(ids), o).logits[0][0];  // [vocab]
@@ -114,9 +189,10 @@ std::vector<int> generate_with(const Model& model, const std::vector<int>& ids, 
   torch::NoGradGuard no_grad;
   DecodeOptions d;
   d.decoding = decoding;
-  d.hook = [&ivs, &control](Site s, int layer, int64_t first, const torch::Tensor& x) {
+  Editor editor(model, ivs);
+  d.hook = [&ivs, &control, &editor](Site s, int layer, int64_t first, const torch::Tensor& x) {
     control.check();
-    return ivs.empty() ? x : apply_interventions(ivs, s, layer, first, x);
+    return ivs.empty() ? x : editor(s, layer, first, x);
   };
   d.stop_ids = model.config().eos_token_ids;
   d.stop_ids.push_back(model.tokenizer().eos_id());

@@ -24,7 +24,8 @@ std::string joined(const std::vector<std::string>& parts) {
 
 PromptMeanAblation prompt_mean_ablation(const Model& model, size_t length, Basis basis,
                                         const std::string& dataset, const std::vector<NodeRef>& nodes,
-                                        const JobControl& control) {
+                                        const JobControl& control,
+                                        std::shared_ptr<const DictionarySet> dictionaries) {
   std::vector<std::string> files;
   if (!dataset.empty()) files.push_back(dataset);
   try {
@@ -48,7 +49,7 @@ PromptMeanAblation prompt_mean_ablation(const Model& model, size_t length, Basis
                         " tokens");
         continue;
       }
-      const CircuitEvaluator ev(model, fit, basis, Ablation::Mean, control);
+      const CircuitEvaluator ev(model, fit, basis, dictionaries, Ablation::Mean, control);
       const auto& v = ev.ablation_values();
       const size_t T = static_cast<size_t>(ev.positions()), W = static_cast<size_t>(ev.width());
       for (const auto& n : nodes) out.values.push_back(v[dense_offset(n, T, W)]);

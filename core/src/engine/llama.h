@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "ce/core/base/error.h"
 #include "ce/core/circuits/basis.h"
 #include "ce/core/model/dtype.h"
 #include "ce/core/model/model_config.h"
@@ -38,8 +39,9 @@ inline Site site_of(Basis basis) {
     case Basis::MlpOut: return Site::MlpOut;
     case Basis::Attn: return Site::Attn;
     case Basis::Resid: return Site::ResidPost;
+    case Basis::Features: break;  // its site is each dictionary's own (circuits/basis_tap.h)
   }
-  return Site::MlpAct;
+  throw Error("the feature basis has no single site; its dictionaries name theirs");
 }
 
 // Backward rules of LRP / RelP (Jafari et al. 2025). Each leaves forward values unchanged and only

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 namespace ce::core {
 
 class Model;
+class DictionarySet;
 
 enum class Method {
   AtP,    // gradient(clean) · (a_base - a_clean): one forward and one backward
@@ -48,6 +50,9 @@ struct RelpRules {
 struct AttributionOptions {
   Method method = Method::RelP;
   Basis basis = Basis::MlpAct;
+  // Basis::Features only (required there): the dictionaries whose features are the nodes. Effects of a
+  // feature are taken through its decoder; the error node's with respect to the whole error vector.
+  std::shared_ptr<const DictionarySet> dictionaries;
   Metric metric = Metric::Diff;
   RelpRules rules;            // RelP only
   int ig_steps = 10;          // IG only; 1 step equals AtP
@@ -76,7 +81,8 @@ struct AttributionResult {
   int layers = 0, positions = 0, width = 0;
   double m = 0;                     // mean metric on the clean prompts
   std::vector<float> effect;        // [layers * positions * width]
-  std::vector<float> activation;    // [layers * positions * width] mean clean activation
+  // [layers * positions * width] mean clean activation; for an error node, the mean norm of the error
+  std::vector<float> activation;
   std::vector<bool> evaluated;      // Exact only: which nodes were patched (others have effect 0)
 
   size_t offset(int layer, int pos, int index) const {

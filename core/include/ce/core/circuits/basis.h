@@ -3,25 +3,38 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "ce/core/model/model_config.h"
 
 namespace ce::core {
 
-// The paper's four bases. A node is (basis, layer, token position, index within the basis' width). The
-// values are stored in exemplar index files (exemplars/exemplar_index.h): never renumber.
+// The paper's four bases and the features of sparse dictionaries. A node is (basis, layer, token position,
+// index within the basis' width). The values are stored in exemplar index files (exemplars/exemplar_index.h):
+// never renumber.
 enum class Basis : uint32_t {
   MlpAct = 0,  // act(gate(x)) * up(x), the input of down_proj: the MLP neurons "L{layer}/N{index}"; width d_mlp
   MlpOut = 1,  // output of down_proj; width d_model
   Attn = 2,    // attention heads' output, the input of o_proj; width heads * head_dim
   Resid = 3,   // output of the layer (residual stream after the MLP); width d_model
+  // Features of a DictionarySet (dictionaries/dictionary_set.h), which every user of this basis takes beside
+  // it: at a layer with a dictionary, its site holds decode(f) + error; nodes are the d_sae features f and,
+  // at index d_sae, one error node standing for the whole error vector. Width d_sae + 1; layers without a
+  // dictionary have no nodes (their effects stay 0).
+  Features = 4,
 };
 
-// "mlp_act", "mlp_out", "attn", "resid".
+// "mlp_act", "mlp_out", "attn", "resid", "sae".
 const char* basis_name(Basis basis);
-// Inverse of basis_name. Throws Error listing the valid names for anything else.
+// Inverse of basis_name (as files store it). Throws Error listing the valid names for anything else.
 Basis parse_basis(const std::string& name);
-// Number of nodes per layer and position.
+// A basis argument as the CLI and sessions spell it: a basis name, or "sae:PATH" / "sae:NAME" for the features
+// of the dictionaries at PATH (or shipped beside the model as NAME). Returns the basis and, for Features, the
+// text after "sae:" (not yet resolved to a folder: DictionarySet::resolve). Throws Error as parse_basis, for
+// "sae" without its dictionaries, and "basis 'sae:': name the dictionaries (sae:PATH or sae:NAME)".
+std::pair<Basis, std::string> split_basis_spec(const std::string& spec);
+// Number of nodes per layer and position. Throws Error for Features, whose width depends on its
+// dictionaries (DictionarySet::d_sae() + 1).
 int64_t basis_width(Basis basis, const ModelConfig& config);
 
 // One node of a basis, with its token position counted from 0 (BOS included).

@@ -43,9 +43,13 @@ struct LabelledCurve {
   Basis basis = Basis::MlpAct;
   Ablation ablation = Ablation::Mean;
   const CurveResult* curve = nullptr;  // not owned; must outlive the call
+  // Basis::Features: the set's name (its folder's name), written as the basis "sae:NAME" so that curves of
+  // several sets stay apart; commas become '_'. Empty for the other bases.
+  std::string dictionaries;
 };
 // The one curve CSV format, written by `circuit-trace evaluate --csv` and the explorer's Export Curves:
-// header "method,basis,ablation,threshold,nodes,faithfulness,completeness,m_circuit,m_complement", then one
+// header "method,basis,ablation,threshold,nodes,faithfulness,completeness,m_circuit,m_complement" (basis as
+// basis_name, or "sae:NAME" for a feature basis), then one
 // row per point of each curve in order (numbers with 8 significant digits; threshold -1 for count-based points).
 std::string curves_csv(const std::vector<LabelledCurve>& curves);
 
@@ -54,10 +58,11 @@ struct CurveRecord {
   Method method = Method::RelP;
   Basis basis = Basis::MlpAct;
   Ablation ablation = Ablation::Mean;
+  std::string dictionaries;  // the NAME of a "sae:NAME" basis; empty otherwise
   CurveResult curve;  // points only: the CSV holds no m_full / m_empty / test_examples
 };
 // Reads what curves_csv writes (also the older header without m_circuit,m_complement): one record per
-// method × basis × ablation, in the order each first appears, its points in file order. `source` names the
+// method × basis (with its dictionaries) × ablation, in the order each first appears, its points in file order. `source` names the
 // file in errors. Throws Error "<source>: empty file", "<source>: line 1: the header is '<...>', expected
 // 'method,basis,ablation,threshold,nodes,faithfulness,completeness[,m_circuit,m_complement]' (the CSV of
 // circuit-trace evaluate --csv or the explorer's Export Curves)", "<source>: line N: <k> values, expected
@@ -79,6 +84,12 @@ class CircuitEvaluator {
  public:
   CircuitEvaluator(const Model& model, const std::vector<AttributionExample>& test, Basis basis,
                    Ablation ablation, const JobControl& control = {});
+  // The same for any basis, the feature basis included: `dictionaries` is required for Basis::Features
+  // (Error without) and ignored otherwise. There a feature outside the kept set takes its mean (or 0), and an
+  // error node outside it takes the mean error vector (or 0), as the paper ablates error nodes unless kept.
+  CircuitEvaluator(const Model& model, const std::vector<AttributionExample>& test, Basis basis,
+                   std::shared_ptr<const DictionarySet> dictionaries, Ablation ablation,
+                   const JobControl& control = {});
   ~CircuitEvaluator();
   CircuitEvaluator(const CircuitEvaluator&) = delete;
   CircuitEvaluator& operator=(const CircuitEvaluator&) = delete;

@@ -1,6 +1,7 @@
 // Interventions on activations during the forward pass: ablation and steering of chosen nodes.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,8 @@
 
 namespace ce::core {
 
+class DictionarySet;
+
 // One node (or one index at every position) edited during the forward pass: the activation is multiplied
 // by `factor` (0 ablates, 1 is identity, -1 flips), or replaced by `value` when set (mean ablation).
 struct Intervention {
@@ -20,13 +23,16 @@ struct Intervention {
   int pos = -1;  // token position from 0; -1 = every position, generated tokens included
   double factor = 1.0;
   std::optional<float> value;
+  // Basis::Features only (required there): the dictionaries whose feature `index` is scaled; index d_sae is
+  // the error node, whose whole error vector is scaled. Every feature intervention of one call shares one set.
+  std::shared_ptr<const DictionarySet> dictionaries;
 
   // Parses "L/N=F" or "L/N@P=F" (e.g. "2/117=0", "L2/N117@5=-3"). Throws Error with the expected form.
   static Intervention parse(const std::string& text, Basis basis = Basis::MlpAct);
 };
 
-// Checks every intervention against the model (layer, index within the basis width; pos >= -1).
-// Throws Error naming the first bad one.
+// Checks every intervention against the model (layer, index within the basis width; pos >= -1; for
+// features: a set given, shared, with a dictionary at the layer). Throws Error naming the first bad one.
 void validate_interventions(const Model& model, const std::vector<Intervention>& interventions);
 
 // Next-token logits after `ids` under the interventions (full vocabulary). Thread rules as Model.

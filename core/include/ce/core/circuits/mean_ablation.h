@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,8 @@
 #include "ce/core/model/model.h"
 
 namespace ce::core {
+
+class DictionarySet;
 
 struct PromptMeanAblation {
   // One value per node asked for, in their order; empty when no dataset has a fitting patch prompt.
@@ -23,11 +26,13 @@ struct PromptMeanAblation {
 // that have `length` tokens, so that positions line up with the prompt's: the mean ablation of
 // CircuitEvaluator restricted to those prompts. Where none of them fits, the shipped
 // datasets/capitals_paired.jsonl is tried next. A file that cannot be read or evaluated is passed over
-// with its error in `source`; no dataset fitting is no error. Nodes' positions must be < `length`.
+// with its error in `source`; no dataset fitting is no error. Nodes' positions must be < `length`. For
+// Basis::Features pass the dictionaries (an error node's value is the mean error's norm: show it, don't set it).
 // Thread rules as CircuitEvaluator (any thread, the model shared read-only); throws Cancelled through
 // `control`, nothing else.
 PromptMeanAblation prompt_mean_ablation(const Model& model, size_t length, Basis basis,
                                         const std::string& dataset, const std::vector<NodeRef>& nodes,
-                                        const JobControl& control = {});
+                                        const JobControl& control = {},
+                                        std::shared_ptr<const DictionarySet> dictionaries = {});
 
 }  // namespace ce::core
