@@ -14,6 +14,7 @@
 #include "ce/core/circuits/edge_attribution.h"
 #include "ce/core/circuits/intervention.h"
 #include "ce/core/circuits/specific_neurons.h"
+#include "ce/core/dictionaries/dictionary_set.h"
 #include "ce/core/model/continuation.h"
 #include "ce/core/exemplars/exemplar_index.h"
 #include "ce/core/graphs/attribution_graph.h"
@@ -54,7 +55,10 @@ std::vector<Option> attribution_option_list() {
   const ce::core::AttributionOptions d;
   return {
       value("method", "atp|ig|relp|exact", "attribution method", ce::core::method_name(d.method)),
-      value("basis", "mlp_act|mlp_out|attn|resid", "the nodes: MLP neurons, MLP output, attention, residual",
+      value("basis", "mlp_act|mlp_out|attn|resid|sae:PATH",
+            "the nodes: MLP neurons, MLP output, attention, residual, or the features of the dictionaries in "
+            "PATH (one dictionary folder or a folder of them; or NAME under the model's dictionaries/) with "
+            "one error node per layer and position",
             ce::core::basis_name(d.basis)),
       value("metric", "diff|logit|topk", "the metric at the last position", ce::core::metric_name(d.metric)),
       value("rules", "RULES", rules_help() + "; relp only"),
@@ -94,10 +98,15 @@ LoadedData load_examples(const Args& a, const ce::core::Model& model) {
   return d;
 }
 
-ce::core::AttributionOptions attribution_options(const Args& a) {
+ce::core::AttributionOptions attribution_options(const Args& a, const ce::core::Model& model) {
   ce::core::AttributionOptions o;
   o.method = ce::core::parse_method(a.get("method"));
-  o.basis = ce::core::parse_basis(a.get("basis"));
+  const auto [basis, dictionaries] = ce::core::split_basis_spec(a.get("basis"));
+  o.basis = basis;
+  if (basis == ce::core::Basis::Features) {
+    o.dictionaries =
+        ce::core::DictionarySet::load(ce::core::DictionarySet::resolve(dictionaries, model.dir()), model.config());
+  }
   o.metric = ce::core::parse_metric(a.get("metric"));
   if (a.has("rules")) {
     if (o.method != ce::core::Method::RelP) throw Error("--rules applies to --method relp only");
@@ -108,6 +117,16 @@ ce::core::AttributionOptions attribution_options(const Args& a) {
   o.batch = a.get_int("batch");
   if (o.batch < 1) throw Error("--batch must be >= 1");
   return o;
+}
+
+// Adds what a feature basis was made of to a command's output (nothing for the other bases).
+void add_dictionaries(json& out, const ce::core::AttributionOptions& o) {
+  if (!o.dictionaries) return;
+  out["dictionaries"] = {{"path", o.dictionaries->path()},
+                         {"describe", o.dictionaries->describe()},
+                         {"layers", o.dictionaries->layers()},
+                         {"d_sae", o.dictionaries->d_sae()},
+                         {"error_node_index", o.dictionaries->d_sae()}};
 }
 
 // Exact patching needs a node list: all nodes, or the top N candidates of a first AtP pass.
@@ -127,7 +146,7 @@ void exact_candidates(const Args& a, const ce::core::Model& model,
 void attribute(const Args& a) {
   auto model = open_model(a);
   const LoadedData d = load_examples(a, *model);
-  ce::core::AttributionOptions o = attribution_options(a);
+  ce::core::AttributionOptions o = attribution_options(a, *model);
   const int top = a.get_int("top");
   const InterruptCancels interrupt(a.flag("progress"));
   const auto t0 = std::chrono::steady_clock::now();
@@ -152,6 +171,7 @@ void attribute(const Args& a) {
               {"nodes", nodes}};
   if (o.method == ce::core::Method::RelP) out["rules"] = o.rules.to_string();
   if (o.method == ce::core::Method::IG) out["ig_steps"] = o.ig_steps;
+  add_dictionaries(out, o);
   print(out);
 }
 
@@ -162,7 +182,7 @@ void evaluate(const Args& a) {
   if (test_limit < 0) throw Error("--test-limit must be >= 0");
   const auto test =
       ce::core::load_paired_dataset(a.get("test"), model->tokenizer(), static_cast<size_t>(test_limit));
-  ce::core::AttributionOptions o = attribution_options(a);
+  ce::core::AttributionOptions o = attribution_options(a, *model);
   if (o.method == ce::core::Method::Exact)
     throw Error("evaluate: use atp, ig or relp (exact is for validation)");
   const auto ablation = ce::core::parse_ablation(a.get("ablation"));
@@ -172,7 +192,8 @@ void evaluate(const Args& a) {
   const ce::core::AttributionResult effects =
       ce::core::attribute(*model, train.examples, o, control.sub(0, 0.5));
   const double attribution_seconds = seconds_since(t0);
-  const ce::core::CircuitEvaluator ev(*model, test.examples, o.basis, ablation, control.sub(0.5, 0.55));
+  const ce::core::CircuitEvaluator ev(*model, test.examples, o.basis, o.dictionaries, ablation,
+                                      control.sub(0.5, 0.55));
   std::vector<int> counts;
   if (a.has("counts")) counts = parse_int_list(a.get("counts"), "--counts");
   const auto curve = ev.curve(effects, ce::core::default_thresholds(), counts, control.sub(0.55, 1));
@@ -186,20 +207,22 @@ void evaluate(const Args& a) {
   if (a.has("csv")) {
     const std::string path = a.get("csv");
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f << ce::core::curves_csv({{o.method, o.basis, ablation, &curve}});
+    f << ce::core::curves_csv({{o.method, o.basis, ablation, &curve, o.dictionaries ? o.dictionaries->name() : ""}});
     f.close();
     if (!f) throw Error(path + ": cannot write the CSV file");
   }
-  print({{"method", ce::core::method_name(o.method)},
-         {"basis", ce::core::basis_name(o.basis)},
-         {"ablation", ce::core::ablation_name(ablation)},
-         {"train", train.summary},
-         {"test", {{"file", a.get("test")}, {"used", test.examples.size()}}},
-         {"m_full", curve.m_full},
-         {"m_empty", curve.m_empty},
-         {"attribution_seconds", attribution_seconds},
-         {"seconds", total},
-         {"points", points}});
+  json out = {{"method", ce::core::method_name(o.method)},
+              {"basis", ce::core::basis_name(o.basis)},
+              {"ablation", ce::core::ablation_name(ablation)},
+              {"train", train.summary},
+              {"test", {{"file", a.get("test")}, {"used", test.examples.size()}}},
+              {"m_full", curve.m_full},
+              {"m_empty", curve.m_empty},
+              {"attribution_seconds", attribution_seconds},
+              {"seconds", total},
+              {"points", points}};
+  add_dictionaries(out, o);
+  print(out);
 }
 
 void write_graph_files(const Args& a, const ce::core::Model& model, const ce::core::AttributionExample& e,
@@ -294,9 +317,16 @@ json top_json(const ce::core::Model& model, const std::vector<float>& logits, in
 void steer(const Args& a) {
   auto model = open_model(a);
   const std::vector<int> ids = prompt_ids(a, model->tokenizer(), model->tokenizer().default_add_bos());
-  const auto basis = ce::core::parse_basis(a.get("basis"));
+  const auto [basis, dictionaries] = ce::core::split_basis_spec(a.get("basis"));
+  std::shared_ptr<const ce::core::DictionarySet> set;
+  if (basis == ce::core::Basis::Features) {
+    set = ce::core::DictionarySet::load(ce::core::DictionarySet::resolve(dictionaries, model->dir()), model->config());
+  }
   std::vector<ce::core::Intervention> ivs;
-  for (const std::string& s : a.get_all("scale")) ivs.push_back(ce::core::Intervention::parse(s, basis));
+  for (const std::string& s : a.get_all("scale")) {
+    ivs.push_back(ce::core::Intervention::parse(s, basis));
+    ivs.back().dictionaries = set;
+  }
   if (ivs.empty()) throw Error("give at least one --scale L/N=F");
   ce::core::validate_interventions(*model, ivs);
   const int n = a.get_int("max-new-tokens");
@@ -465,7 +495,10 @@ std::vector<Command> circuit_commands() {
        options({prompt_options(),
                 {repeatable("scale", "L/N=F",
                             "multiply neuron N of layer L by F at every position (L/N@P=F: position P only)"),
-                 value("basis", "mlp_act|mlp_out|attn|resid", "the nodes that --scale names", "mlp_act"),
+                 value("basis", "mlp_act|mlp_out|attn|resid|sae:PATH",
+                       "the nodes that --scale names (sae:PATH: features of those dictionaries; index d_sae "
+                       "scales the error)",
+                       "mlp_act"),
                  value("max-new-tokens", "N", "tokens to generate, 0..10000", "8"),
                  value("top", "K", "how many of the most likely tokens to list", "10")},
                 model_options()}),
