@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Trains the sparse dictionaries shipped beside the demo model (resources/models/geo/dictionaries/), the ones
+# `--basis sae:NAME` names: TopK, k 32, 4x expansion, 500 steps, seed 1, on the shipped corpus, at every layer:
+#   sae_mlp_out_4x   SAEs on hook_mlp_out
+#   sae_resid_4x     SAEs on hook_resid_post
+#   transcoder_4x    transcoders from ln2.hook_normalized to hook_mlp_out
+# Each folder holds cfg.json, sae_weights.safetensors and metrics.json (FVU, L0, dead features, CE and
+# accuracy spliced). Deterministic for the seed and thread count; about 12 x 70 s on two cores.
+# Usage: packaging/train-demo-dictionaries.sh [BIN_DIR] (default build/bin).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${1:-build/bin}
+OUT=resources/models/geo/dictionaries
+LAYERS=$("$BIN/circuit-trace" info | python3 -c 'import json,sys; print(json.load(sys.stdin)["layers"])')
+for site in mlp_out resid transcoder; do
+  case $site in
+    transcoder) name=transcoder_4x ;;
+    *) name=sae_${site}_4x ;;
+  esac
+  for ((l = 0; l < LAYERS; l++)); do
+    rm -rf "$OUT/$name/l$l"
+    mkdir -p "$OUT/$name"
+    "$BIN/circuit-trace" train-sae --site "$site" --layer "$l" --expansion 4 --k 32 --steps 500 --seed 1 \
+      --out "$OUT/$name/l$l" > "$OUT/$name/l$l.log"
+    python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(sys.argv[2], "L"+sys.argv[3], {k: m[k] for k in ("fvu","mean_l0","dead_features","ce_clean","ce_spliced","accuracy_spliced","seconds")})' \
+      "$OUT/$name/l$l.log" "$name" "$l"
+    rm "$OUT/$name/l$l.log"
+  done
+done

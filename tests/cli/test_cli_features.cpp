@@ -1,0 +1,133 @@
+// The feature basis through circuit-trace, on the dictionaries shipped beside the demo model
+// (resources/models/geo/dictionaries/): attribute, evaluate and steer with --basis sae:NAME and sae:PATH, and
+// the errors of bad basis arguments.
+#include <QtTest/QtTest>
+
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QTemporaryDir>
+
+#include <cmath>
+
+#include "test_support.h"
+
+using ce::test::CliResult;
+using ce::test::run_cli;
+
+namespace {
+
+const QString kTexas = QStringLiteral("Fact: the capital of the state containing Dallas is");
+const QString kFresno = QStringLiteral("Fact: the capital of the state containing Fresno is");
+const QString kShipped = QStringLiteral(CE_SOURCE_DIR "/resources/models/geo/dictionaries/");
+
+QStringList texasArgs() {
+  return {"--text", kTexas, "--answer", " Austin", "--contrast", " Sacramento", "--patch-text", kFresno};
+}
+
+}  // namespace
+
+class TestCliFeatures : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  // Three sets ship, 4 layers each, 1024 features (4 x 256).
+  void shippedSets() {
+    for (const char* set : {"sae_mlp_out_4x", "sae_resid_4x", "transcoder_4x"}) {
+      for (int l = 0; l < 4; ++l) {
+        const QString dir = kShipped + QLatin1String(set) + "/l" + QString::number(l);
+        QVERIFY2(QFile::exists(dir + "/cfg.json") && QFile::exists(dir + "/sae_weights.safetensors"), qPrintable(dir));
+      }
+    }
+  }
+
+  // sae:NAME finds a set under the model's dictionaries/; the metric is the plain model's (the splices change
+  // no value) and the nodes are features and error nodes.
+  void attributeByName() {
+    const CliResult plain = run_cli(QStringList{"attribute", "--method", "relp", "--top", "5"} + texasArgs());
+    QVERIFY2(plain.code == 0, plain.err.constData());
+    const CliResult r =
+        run_cli(QStringList{"attribute", "--method", "relp", "--top", "30", "--basis", "sae:sae_mlp_out_4x"} + texasArgs());
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject j = r.json();
+    QCOMPARE(j["basis"].toString(), QString("sae"));
+    QVERIFY(std::abs(j["m"].toDouble() - plain.json()["m"].toDouble()) < 1e-4);
+    const QJsonObject d = j["dictionaries"].toObject();
+    QCOMPARE(d["d_sae"].toInt(), 1024);
+    QCOMPARE(d["error_node_index"].toInt(), 1024);
+    QCOMPARE(d["describe"].toString(), QString("sae mlp_out L0-3"));
+    QCOMPARE(d["layers"].toArray().size(), 4);
+    const QJsonArray nodes = j["nodes"].toArray();
+    QCOMPARE(nodes.size(), 30);
+    for (const auto& v : nodes) QVERIFY(v.toObject()["index"].toInt() <= 1024);
+  }
+
+  // sae:PATH with one dictionary folder: only its layer has nodes.
+  void attributeOneFolder() {
+    const CliResult r = run_cli(QStringList{"attribute", "--method", "atp", "--top", "10", "--basis",
+                                            "sae:" + kShipped + "transcoder_4x/l2"} +
+                                texasArgs());
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(r.json()["dictionaries"].toObject()["describe"].toString(), QString("transcoder L2"));
+    for (const auto& v : r.json()["nodes"].toArray()) QCOMPARE(v.toObject()["layer"].toInt(), 2);
+  }
+
+  void evaluateCurve() {
+    QTemporaryDir dir;
+    const QString csv = dir.path() + "/curve.csv";
+    const QString sva = QStringLiteral(CE_SOURCE_DIR "/resources/datasets/sva/");
+    const CliResult r = run_cli({"evaluate", "--data", sva + "simple_train.json", "--test", sva + "simple_test.json",
+                                 "--limit", "10", "--test-limit", "10", "--method", "relp", "--basis",
+                                 "sae:sae_resid_4x", "--counts", "10,100", "--csv", csv});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject j = r.json();
+    QVERIFY(j["m_full"].toDouble() > j["m_empty"].toDouble());
+    const QJsonArray pts = j["points"].toArray();
+    QCOMPARE(pts.size(), 33);
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QVERIFY(f.readAll().split('\n')[1].startsWith("relp,sae:sae_resid_4x,mean,0,"));
+  }
+
+  // Scaling a feature changes the logits; scaling the error node by 1 changes nothing.
+  void steerFeature() {
+    CliResult r = run_cli({"steer", "--text", kTexas, "--basis", "sae:transcoder_4x", "--scale", "3/1024=1",
+                           "--max-new-tokens", "2"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject same = r.json();
+    QCOMPARE(same["after"].toObject()["top"].toArray()[0].toObject()["logit"].toDouble(),
+             same["before"].toObject()["top"].toArray()[0].toObject()["logit"].toDouble());
+    r = run_cli({"steer", "--text", kTexas, "--basis", "sae:transcoder_4x", "--scale", "3/1024=0", "--max-new-tokens",
+                 "2"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QVERIFY(std::abs(r.json()["after"].toObject()["top"].toArray()[0].toObject()["logit"].toDouble() -
+                     same["before"].toObject()["top"].toArray()[0].toObject()["logit"].toDouble()) > 1e-3);
+  }
+
+  void errors_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("sae alone") << QStringList{"attribute", "--text", kTexas, "--answer", " Austin", "--basis", "sae"}
+                               << "basis 'sae' needs its dictionaries: sae:PATH (a dictionary folder or a folder of "
+                                  "them) or sae:NAME (shipped beside the model)";
+    QTest::newRow("empty") << QStringList{"attribute", "--text", kTexas, "--answer", " Austin", "--basis", "sae:"}
+                           << "basis 'sae:': name the dictionaries (sae:PATH or sae:NAME)";
+    QTest::newRow("missing") << QStringList{"attribute", "--text", kTexas, "--answer", " Austin", "--basis", "sae:nope"}
+                             << "dictionaries 'nope': no such folder, and ";
+    QTest::newRow("steer past the error node") << QStringList{"steer", "--text", kTexas, "--basis", "sae:sae_resid_4x", "--scale",
+                                                      "0/1025=0"}
+                                       << "intervention L0/N1025: index out of range for sae (0..1024)";
+  }
+  void errors() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, message);
+    const CliResult r = run_cli(args);
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.out.isEmpty());
+    const QString err = QString::fromUtf8(r.err);
+    QVERIFY2(err.contains(message) && err.count('\n') == 1, qPrintable(err));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestCliFeatures)
+#include "test_cli_features.moc"
