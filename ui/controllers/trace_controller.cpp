@@ -6,6 +6,7 @@
 #include "ce/core/base/error.h"
 #include "ce/core/circuits/mean_ablation.h"
 #include "ce/core/circuits/specific_neurons.h"
+#include "ce/core/dictionaries/dictionary_set.h"
 #include "ce/core/exemplars/exemplar_label.h"
 #include "controllers/job_runner.h"
 #include "controllers/model_controller.h"
@@ -101,6 +102,10 @@ void TraceController::start(const TraceSettings& s, const QString& meanDataset) 
         options.method = s.method;
         options.basis = s.basis;
         options.metric = s.metric;
+        if (s.basis == ce::core::Basis::Features) {
+          out.dictionaries = ce::core::DictionarySet::load(s.dictionaries.toStdString(), model->config());
+          options.dictionaries = out.dictionaries;
+        }
         const bool edges = s.edges && s.basis == ce::core::Basis::MlpAct;
         const auto result =
             ce::core::attribute(*model, {ex}, options, edges ? control.sub(0, 0.35) : control.sub(0, 0.9));
@@ -125,9 +130,12 @@ void TraceController::start(const TraceSettings& s, const QString& meanDataset) 
         std::vector<ce::core::NodeRef> refs;
         for (const auto& n : out.nodes) refs.push_back(n.node);
         const auto means = ce::core::prompt_mean_ablation(*model, ex.clean.size(), s.basis, dataset, refs,
-                                                          control.sub(0.9, 0.95));
-        for (size_t i = 0; i < means.values.size(); ++i)
+                                                          control.sub(0.9, 0.95), out.dictionaries);
+        for (size_t i = 0; i < means.values.size(); ++i) {
+          // An error node's value is the mean error's norm, not something to set it to.
+          if (out.dictionaries && refs[i].index == out.dictionaries->d_sae()) continue;
           out.meanValues[NodeKey{s.basis, refs[i]}] = means.values[i];
+        }
         out.meanSource = QString::fromStdString(means.source);
         out.example = ex;
         out.prompt = s.prompt;
@@ -210,6 +218,7 @@ bool TraceController::score(const CircuitMask& mask) {
   auto evaluator = trace_.promptEvaluator;
   const auto example = trace_.example;
   const auto basis = trace_.basis;
+  const auto dictionaries = trace_.dictionaries;
   const quint64 serial = traceSerial_;
   const auto keep = mask.keep;
   const int kept = mask.kept;
@@ -219,13 +228,13 @@ bool TraceController::score(const CircuitMask& mask) {
   const QString source = patched ? tr("the rest patched from the patch prompt") : tr("the rest zero-ablated");
   score_->start<ScoreOutput>(
       tr("Circuit score"),
-      [model, evaluator, example, basis, patched, keep, kept](const ce::core::JobControl& control) {
+      [model, evaluator, example, basis, dictionaries, patched, keep, kept](const ce::core::JobControl& control) {
         ScoreOutput out;
         out.evaluator = evaluator;
         if (!out.evaluator) {
           // The evaluator refers to the model's engine: its deleter holds the model until it is gone.
           out.evaluator = std::shared_ptr<const ce::core::CircuitEvaluator>(
-              new ce::core::CircuitEvaluator(*model, {example}, basis,
+              new ce::core::CircuitEvaluator(*model, {example}, basis, dictionaries,
                                              patched ? ce::core::Ablation::Mean : ce::core::Ablation::Zero,
                                              control),
               [model](const ce::core::CircuitEvaluator* e) { delete e; });

@@ -31,6 +31,8 @@ struct TraceOutput {
   ce::core::Metric metric = ce::core::Metric::Diff;
   QStringList tokens;
   ce::core::Basis basis = ce::core::Basis::MlpAct;
+  // The dictionary set of a feature basis (null for the neuron bases): steering and scoring its nodes need it.
+  std::shared_ptr<const ce::core::DictionarySet> dictionaries;
   int layers = 0;
   double m = 0;
   std::vector<ce::core::NodeEffect> nodes;

@@ -79,6 +79,9 @@ class CircuitGraphView : public QGraphicsView {
                          const std::vector<ce::core::NodeEffect>& nodes, const std::vector<ce::core::Edge>& edges,
                          std::function<void()> done);
   static constexpr int kNodesPerTurn = 2500;
+  // For a feature basis, the index of the error node (d_sae), named "L{layer}/error"; -1 for the other bases.
+  // Applies to the next setCircuit / setCircuitInTurns.
+  void setErrorNodeIndex(int index) { errorIndex_ = index; }
   // Whether setCircuitInTurns is still making items.
   bool building() const { return !buildDone_; }
   // Replaces the graph with a circuit-tracer / Neuronpedia graph, read-only: nodes whose `influence` is
@@ -264,6 +267,7 @@ class CircuitGraphView : public QGraphicsView {
   mutable bool placementPending_ = false;
   QStringList tokens_;
   ce::core::Basis basis_ = ce::core::Basis::MlpAct;
+  int errorIndex_ = -1;
   QRectF contentRect_;
   std::vector<double> lineY_;  // per row, from the grid
   double maxAbs_ = 1;

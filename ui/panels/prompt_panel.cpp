@@ -3,6 +3,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -20,6 +21,8 @@ namespace ce::ui {
 namespace {
 constexpr int kSliderSteps = 1000;
 constexpr double kDecades = 3;  // the slider spans 10^-3 … 1 of the largest |effect|, and 0
+// The basis list's item role holding a feature basis' dictionary folder (empty for the neuron bases).
+constexpr int kDictionaryRole = Qt::UserRole + 1;
 
 double sliderToThreshold(int v, double maxEffect) {
   if (v <= 0 || maxEffect <= 0) return 0;
@@ -168,6 +171,7 @@ TraceSettings PromptPanel::settings() const {
   s.patch = patch_->text();
   s.method = static_cast<ce::core::Method>(method_->currentData().toInt());
   s.basis = static_cast<ce::core::Basis>(basis_->currentData().toInt());
+  if (s.basis == ce::core::Basis::Features) s.dictionaries = basis_->currentData(kDictionaryRole).toString();
   s.metric = static_cast<ce::core::Metric>(metric_->currentData().toInt());
   s.topK = topK_->value();
   s.threshold = thresholdValue_;
@@ -182,7 +186,9 @@ void PromptPanel::setSettings(const TraceSettings& s) {
   contrast_->setText(s.contrast);
   patch_->setText(s.patch);
   method_->setCurrentIndex(std::max(0, method_->findData(static_cast<int>(s.method))));
-  basis_->setCurrentIndex(std::max(0, basis_->findData(static_cast<int>(s.basis))));
+  const int basisRow = s.basis == ce::core::Basis::Features ? addDictionarySet(s.dictionaries)
+                                                            : basis_->findData(static_cast<int>(s.basis));
+  basis_->setCurrentIndex(std::max(0, basisRow));
   metric_->setCurrentIndex(std::max(0, metric_->findData(static_cast<int>(s.metric))));
   topK_->setValue(s.topK);
   edges_->setChecked(s.edges);
@@ -242,6 +248,24 @@ void PromptPanel::setChatTemplateAvailable(bool available) {
                               : tr("Format the prompt as a chat turn (Llama 3 headers, or Llama 2 [INST] "
                                    "for SentencePiece models); this model has no chat template"));
   if (available != chat_->isChecked()) chat_->setChecked(available);
+}
+
+void PromptPanel::setDictionarySets(const QStringList& folders) {
+  const QString chosen = basis_->currentData(kDictionaryRole).toString();
+  for (int i = basis_->count() - 1; i >= 0; --i) {
+    if (!basis_->itemData(i, kDictionaryRole).toString().isEmpty()) basis_->removeItem(i);
+  }
+  for (const QString& folder : folders) addDictionarySet(folder);
+  if (!chosen.isEmpty()) basis_->setCurrentIndex(std::max(0, basis_->findData(chosen, kDictionaryRole)));
+}
+
+int PromptPanel::addDictionarySet(const QString& folder) {
+  const int row = basis_->findData(folder, kDictionaryRole);
+  if (row >= 0) return row;
+  basis_->addItem(tr("Features: %1").arg(QFileInfo(folder).fileName()), static_cast<int>(ce::core::Basis::Features));
+  basis_->setItemData(basis_->count() - 1, folder, kDictionaryRole);
+  basis_->setItemData(basis_->count() - 1, folder, Qt::ToolTipRole);
+  return basis_->count() - 1;
 }
 
 void PromptPanel::fillAnswers(const QString& answer, const QString& contrast) {

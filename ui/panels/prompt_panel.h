@@ -50,6 +50,11 @@ class PromptPanel : public QWidget {
   // Whether the model has a chat template (tokenizer_config.json): the chat box's tooltip says so, and
   // a model that has one starts with it checked.
   void setChatTemplateAvailable(bool available);
+  // The dictionary sets offered as feature bases ("Features: <folder name>" in the basis list), replacing
+  // the previous ones; a chosen set that is no longer offered falls back to MLP activations.
+  void setDictionarySets(const QStringList& folders);
+  // Offers one more set (a session's, or one the user opened) unless it is offered already; returns its row.
+  int addDictionarySet(const QString& folder);
 
  Q_SIGNALS:
   // The prompt text changed (the live next-token chart follows it).

@@ -127,7 +127,8 @@ void checkLayer(int layer, Limits m, const std::string& where, const char* noun 
 }
 
 void checkIndex(ce::core::Basis basis, int index, Limits m, const std::string& where, const char* noun = "") {
-  if (!m) return;
+  // A feature's range is its dictionaries' (d_sae + 1), checked when a trace or a steering run loads them.
+  if (!m || basis == ce::core::Basis::Features) return;
   const int64_t width = ce::core::basis_width(basis, *m);
   if (index >= 0 && index < width) return;
   const std::string what = basis == ce::core::Basis::MlpAct
@@ -332,7 +333,8 @@ QJsonObject Session::toJson(const QString& sessionDir) const {
       {QStringLiteral("top_k"), trace.topK},
       {QStringLiteral("threshold"), trace.threshold},
       {QStringLiteral("edges"), trace.edges},
-      {QStringLiteral("chat_template"), trace.chat}};
+      {QStringLiteral("chat_template"), trace.chat},
+      {QStringLiteral("dictionaries"), trace.basis == ce::core::Basis::Features ? trace.dictionaries : QString()}};
   // The demo by name and a model beside the session relative to it: both move with the file.
   const QString canonical = modelDir.isEmpty() ? QString() : QFileInfo(modelDir).canonicalFilePath();
   const bool demo = modelDir.isEmpty() || (!canonical.isEmpty() && canonical == demoDir());
@@ -398,9 +400,12 @@ Session parse(const QJsonObject& json, Limits m) {
     throw Error("trace.threshold: must be a finite number >= 0");
   s.trace.edges = flagOr(t, "edges", true, "trace");
   s.trace.chat = flagOr(t, "chat_template", false, "trace");
+  s.trace.dictionaries = textOr(t, "dictionaries", {}, "trace");
+  if (s.trace.basis == ce::core::Basis::Features && s.trace.dictionaries.isEmpty())
+    throw Error("trace.dictionaries: the feature basis needs the folder of its dictionaries");
   onlyKeys(t,
            {"prompt", "answer", "contrast", "patch_prompt", "method", "basis", "metric", "top_k", "threshold", "edges",
-            "chat_template"},
+            "chat_template", "dictionaries"},
            "trace");
   const QJsonArray groups = arrayOr(json, "groups", "");
   for (qsizetype i = 0; i < groups.size(); ++i) {

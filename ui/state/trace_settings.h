@@ -12,6 +12,8 @@ struct TraceSettings {
   QString prompt, answer, contrast, patch;
   ce::core::Method method = ce::core::Method::RelP;
   ce::core::Basis basis = ce::core::Basis::MlpAct;
+  // Basis::Features only: the folder of the dictionary set whose features are the nodes.
+  QString dictionaries;
   ce::core::Metric metric = ce::core::Metric::Diff;
   int topK = 60;
   // Nodes with |effect| below it are hidden (and count as outside the circuit); 0 shows all top-k nodes.

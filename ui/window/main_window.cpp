@@ -1,6 +1,7 @@
 #include "window/main_window.h"
 
 #include <QComboBox>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileInfo>
 #include <QLabel>
@@ -17,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ce/core/dictionaries/dictionary_set.h"
 #include "controllers/job_runner.h"
 #include "graph/circuit_graph_view.h"
 #include "graph/node_item.h"
@@ -34,6 +36,14 @@
 namespace ce::ui {
 
 namespace {
+// The dictionary sets shipped beside a model: the folders under <model>/dictionaries/, by name.
+QStringList shippedDictionarySets(const QString& modelDir) {
+  QStringList out;
+  const QDir dir(modelDir + QStringLiteral("/dictionaries"));
+  for (const QString& name : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) out << dir.filePath(name);
+  return out;
+}
+
 // A dock's panel scrolls up and down when the dock is short, never sideways: the dock is as wide as the panel
 // needs (the panels are laid out to fit ~330 px), only its height may shrink below the panel's.
 class DockScroll : public QScrollArea {
@@ -78,7 +88,12 @@ MainWindow::MainWindow(const QString& modelDir, QWidget* parent)
           models_,
           [this] {
             const TraceSettings s = prompt_->settings();
-            return LiveRequest{s.prompt.toStdString(), formatOf(s), state_->interventions()};
+            std::vector<ce::core::Intervention> ivs = state_->interventions();
+            // Feature nodes are steered through the dictionaries of the trace they were picked from.
+            for (auto& iv : ivs) {
+              if (iv.basis == ce::core::Basis::Features) iv.dictionaries = traces_->trace().dictionaries;
+            }
+            return LiveRequest{s.prompt.toStdString(), formatOf(s), std::move(ivs)};
           },
           this)),
       graph_(new CircuitGraphView(this)),
@@ -333,6 +348,7 @@ void MainWindow::onModelLoaded(bool chatTemplate) {
   tracedPrompt_.clear();
   prompt_->setChatTemplateAvailable(chatTemplate);
   prompt_->setAnswerTokenizer(answerPiecesOf(models_->model()));
+  prompt_->setDictionarySets(shippedDictionarySets(QString::fromStdString(models_->model()->dir())));
   promptSet_->setModel(models_->model(), models_->index());
   promptSet_->setChatTemplateAvailable(chatTemplate);
   setWindowModified(false);
@@ -424,6 +440,7 @@ void MainWindow::showCircuit() {
   prompt_->setShownCount(static_cast<int>(shown.size()), static_cast<int>(t.nodes.size()));
   // A large circuit is built over several event-loop turns; what follows waits for it (and, should another
   // showCircuit replace the build, runs once after that one instead).
+  graph_->setErrorNodeIndex(t.dictionaries ? static_cast<int>(t.dictionaries->d_sae()) : -1);
   graph_->setCircuitInTurns(t.basis, t.layers, t.tokens, shown, t.edges, [this] { circuitShown(); });
 }
 

@@ -9,6 +9,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
+#include <QStatusBar>
 
 #include "graph/circuit_graph_view.h"
 #include "panels/prompt_panel.h"
@@ -39,6 +40,17 @@ void MainWindow::buildMenus() {
     const QString path = openFileIn(this, QStringLiteral("exemplars"), tr("Open Exemplar Index"),
                                     tr("Exemplar indexes (*.cexi)"));
     if (!path.isEmpty()) openExemplarIndex(path);
+  });
+  // A dictionary set (SAE or transcoder folders) becomes a basis of the prompt panel; the trace loads it.
+  file->addAction(tr("Open &Dictionaries…"), this, [this] {
+    const QString dir = existingFolderIn(this, QStringLiteral("dictionaries"), tr("Open Dictionaries"),
+                                         model() ? QString::fromStdString(model()->dir()) : QString());
+    if (dir.isEmpty()) return;
+    TraceSettings s = prompt_->settings();
+    s.basis = ce::core::Basis::Features;
+    s.dictionaries = dir;
+    prompt_->setSettings(s);
+    statusBar()->showMessage(tr("Basis: the features of %1 (trace with F5)").arg(dir), 8000);
   });
   addDeviceMenu(file);
   file->addSeparator();

@@ -1,0 +1,128 @@
+// The feature basis in the explorer (issue #17 item 2), offscreen on the demo model and the dictionaries shipped
+// beside it: the basis list offers each set, a trace on one fills the graph with features and error nodes (the
+// metric unchanged), ablating a feature moves the live chart, the circuit is scored against the same evaluator
+// computed here, and a session keeps the set.
+
+#include <QComboBox>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTest>
+#include <cmath>
+#include <memory>
+
+#include "ce/core/circuits/circuit_evaluator.h"
+#include "ce/core/dictionaries/dictionary_set.h"
+#include "graph/circuit_graph_view.h"
+#include "graph/node_item.h"
+#include "gui_support.h"
+#include "panels/prompt_panel.h"
+#include "panels/token_chart.h"
+#include "state/intervention_state.h"
+#include "state/session.h"
+
+using ce::test::retrace;
+using ce::test::waitLive;
+using ce::test::waitScore;
+using ce::ui::MainWindow;
+using ce::ui::NodeItem;
+using ce::ui::NodeKey;
+
+class TestGuiFeatures : public QObject {
+  Q_OBJECT
+  std::unique_ptr<MainWindow> w_;
+
+  // Chooses the set `name` in the basis list and traces the Texas prompt with it.
+  bool traceFeatures(const QString& name) {
+    auto* box = w_->promptPanel()->findChild<QComboBox*>(QStringLiteral("basis"));
+    const int row = box->findText(QStringLiteral("Features: ") + name);
+    if (row < 0) return false;
+    box->setCurrentIndex(row);
+    return retrace(*w_);
+  }
+
+ private Q_SLOTS:
+  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+  void init() { ce::test::openExplorer(w_); }
+  void cleanup() { w_.reset(); }
+
+  void basisListOffersShippedSets() {
+    auto* box = w_->promptPanel()->findChild<QComboBox*>(QStringLiteral("basis"));
+    QVERIFY(box);
+    QStringList items;
+    for (int i = 0; i < box->count(); ++i) items << box->itemText(i);
+    QCOMPARE(items, (QStringList{"MLP activations", "MLP output", "Attention", "Residual stream",
+                                 "Features: sae_mlp_out_4x", "Features: sae_resid_4x", "Features: transcoder_4x"}));
+    box->setCurrentIndex(5);
+    const auto s = w_->promptPanel()->settings();
+    QVERIFY(s.basis == ce::core::Basis::Features);
+    QVERIFY(s.dictionaries.endsWith(QStringLiteral("/dictionaries/sae_resid_4x")));
+  }
+
+  void traceAblateAndScore() {
+    const double neurons_m = w_->lastTrace().m;
+    QSignalSpy scored(w_.get(), &MainWindow::circuitScored);
+    QVERIFY2(traceFeatures(QStringLiteral("sae_mlp_out_4x")), qPrintable(w_->lastError()));
+    const auto& t = w_->lastTrace();
+    QVERIFY(t.basis == ce::core::Basis::Features && t.dictionaries);
+    QCOMPARE(t.width, 1025);
+    QVERIFY2(std::fabs(t.m - neurons_m) < 1e-4, qPrintable(QString("%1 vs %2").arg(t.m).arg(neurons_m)));
+    // Error nodes are named as such, features by index.
+    auto* g = w_->graphView();
+    QCOMPARE(static_cast<int>(g->nodeItems().size()), w_->promptPanel()->settings().topK);
+    int errors = 0;
+    for (NodeItem* n : g->nodeItems()) {
+      const bool error = n->key().node.index == 1024;
+      errors += error;
+      const QString want = error ? QStringLiteral("L%1/error").arg(n->key().node.layer)
+                                 : QStringLiteral("L%1/N%2").arg(n->key().node.layer).arg(n->key().node.index);
+      QCOMPARE(n->label(), want);
+    }
+    QVERIFY2(errors > 0, "the top 60 nodes of the Texas trace hold no error node");
+    // The score of the shown circuit equals the evaluator's, computed here.
+    QVERIFY2(waitScore(*w_, scored, 60), qPrintable(w_->lastError()));
+    {
+      const auto s = MainWindow::texasPrompt();
+      const auto& model = *w_->model();
+      const auto ex = ce::core::make_example(model.tokenizer(), s.prompt.toStdString(), s.answer.toStdString(),
+                                             s.contrast.toStdString(), s.patch.toStdString());
+      const ce::core::CircuitEvaluator ev(model, {ex}, ce::core::Basis::Features, t.dictionaries,
+                                          ce::core::Ablation::Mean);
+      std::vector<bool> keep(static_cast<size_t>(4 * ev.positions() * ev.width()), false);
+      for (const auto& n : t.nodes)
+        keep[ce::core::dense_offset(n.node, static_cast<size_t>(ev.positions()), static_cast<size_t>(ev.width()))] = true;
+      const double f = (ev.metric_with(keep) - ev.m_empty()) / (ev.m_full() - ev.m_empty());
+      QVERIFY2(std::fabs(w_->lastCircuitScore().faithfulness - f) < 1e-6,
+               qPrintable(QString("%1 vs %2").arg(w_->lastCircuitScore().faithfulness).arg(f)));
+    }
+    // Ablating the top feature (not an error node) moves the live chart.
+    NodeItem* pick = nullptr;
+    for (NodeItem* n : g->nodeItems()) {
+      if (n->key().node.index < 1024 && (!pick || std::fabs(n->effect()) > std::fabs(pick->effect()))) pick = n;
+    }
+    QVERIFY(pick);
+    const std::vector<double> before = w_->tokenChart()->values();
+    QSignalSpy live(w_.get(), &MainWindow::liveUpdated);
+    Q_EMIT g->nodeFactorRequested({pick->key()}, 0.0);
+    QVERIFY2(waitLive(*w_, live), qPrintable(w_->lastError()));
+    const std::vector<double> after = w_->tokenChart()->values();
+    double diff = 0;
+    for (size_t i = 0; i < after.size() && i < before.size(); ++i) diff += std::fabs(after[i] - before[i]);
+    QVERIFY2(diff > 1e-6, "ablating the feature left the chart unchanged");
+  }
+
+  // A session stores the set's folder and brings the basis back.
+  void sessionKeepsTheSet() {
+    auto s = w_->promptPanel()->settings();
+    s.basis = ce::core::Basis::Features;
+    s.dictionaries = QStringLiteral("/somewhere/else/my_saes");
+    w_->promptPanel()->setSettings(s);
+    const auto back = w_->promptPanel()->settings();
+    QVERIFY(back.basis == ce::core::Basis::Features);
+    QCOMPARE(back.dictionaries, s.dictionaries);
+    auto* box = w_->promptPanel()->findChild<QComboBox*>(QStringLiteral("basis"));
+    QCOMPARE(box->currentText(), QStringLiteral("Features: my_saes"));
+  }
+};
+
+QTEST_MAIN(TestGuiFeatures)
+#include "test_gui_features.moc"
