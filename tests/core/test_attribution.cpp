@@ -414,7 +414,7 @@ class TestAttribution : public QObject {
     QVERIFY(QString::fromStdString(error_of([] { Intervention::parse("2:117=0"); })).startsWith("bad intervention '2:117=0'"));
     QVERIFY(QString::fromStdString(error_of([&] { validate_interventions(*geo_, {Intervention::parse("9/1=0")}); }))
                 .contains("layer out of range (0..3)"));
-    QVERIFY(QString::fromStdString(error_of([] { parse_basis("mlp"); })).contains("expected mlp_act, mlp_out, attn, resid or sae:PATH"));
+    QVERIFY(QString::fromStdString(error_of([] { parse_basis("mlp"); })).contains("expected mlp_act, mlp_out, attn, resid or sae)"));
   }
 
   // Steering the top neurons against the answer changes the output; factor 1 changes nothing.

@@ -413,7 +413,7 @@ class TestFeatureBasis : public QObject {
     QCOMPARE(split_basis_spec("sae:x/y").second, std::string("x/y"));
     QVERIFY(split_basis_spec("mlp_out").first == Basis::MlpOut);
     QCOMPARE(error_of([&] { split_basis_spec("neurons"); }),
-             std::string("unknown basis 'neurons' (expected mlp_act, mlp_out, attn, resid or sae:PATH)"));
+             std::string("unknown basis 'neurons' (expected mlp_act, mlp_out, attn, resid or sae)"));
     const std::string root = tmp_.path().toStdString();
     QCOMPARE(error_of([&] { DictionarySet::load(root + "/nothing", c); }), root + "/nothing: not a folder");
     QVERIFY(QDir().mkpath(tmp_.path() + "/empty/sub"));

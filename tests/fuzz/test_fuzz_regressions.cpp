@@ -220,7 +220,7 @@ class TestFuzzRegressions : public QObject {
     row("session", "groups not an array", R"({"format": 1, "groups": "oops", "trace": {}})",
         "DIR/session.json: groups: expected an array, found a string");
     row("session", "bad basis", R"({"format": 1, "groups": [{"name": "g", "nodes": [{"basis": "x", "layer": 0, "pos": 0, "index": 0}]}]})",
-        "DIR/session.json: groups[0].nodes[0].basis: unknown basis 'x' (expected mlp_act, mlp_out, attn or resid)");
+        "DIR/session.json: groups[0].nodes[0].basis: unknown basis 'x' (expected mlp_act, mlp_out, attn, resid or sae)");
     row("session", "node not an object", R"({"format": 1, "groups": [{"name": "g", "nodes": [3]}]})",
         "DIR/session.json: groups[0].nodes[0]: expected an object, found a number");
     row("paired_dataset", "not JSON", "{\"clean_prefix\": \n",

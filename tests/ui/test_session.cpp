@@ -166,6 +166,21 @@ void TestSession::everyFieldRoundTrips() {
     s.trace.metric = metric;
     QVERIFY(Session::fromJson(s.toJson()).trace.metric == metric);
   }
+  // The feature basis keeps its dictionaries' folder; without one the file is refused.
+  Session f;
+  f.trace.basis = Basis::Features;
+  f.trace.dictionaries = QStringLiteral("/data/saes/layer_set");
+  f.nodeFactors[key(1, 2, 1024, Basis::Features)] = 0.0;
+  const Session back = Session::fromJson(f.toJson());
+  QVERIFY(back.trace.basis == Basis::Features);
+  QCOMPARE(back.trace.dictionaries, f.trace.dictionaries);
+  QVERIFY(back.nodeFactors.begin()->first.basis == Basis::Features);
+  QJsonObject bare = f.toJson();
+  QJsonObject trace = bare[QStringLiteral("trace")].toObject();
+  trace.remove(QStringLiteral("dictionaries"));
+  bare[QStringLiteral("trace")] = trace;
+  QCOMPARE(ce::test::error_of([&] { Session::fromJson(bare); }),
+           std::string("trace.dictionaries: the feature basis needs the folder of its dictionaries"));
 }
 
 void TestSession::jsonNamesTheFields() {
@@ -416,7 +431,7 @@ void TestSession::badFilesAreRefused_data() {
                                          "trace.method: unknown method 'magic' (expected atp, ig, relp or exact)");
   QTest::newRow("unknown basis") << withTrace("basis", QStringLiteral("mlp"))
                                  << QStringLiteral(
-                                        "trace.basis: unknown basis 'mlp' (expected mlp_act, mlp_out, attn or resid)");
+                                        "trace.basis: unknown basis 'mlp' (expected mlp_act, mlp_out, attn, resid or sae)");
   QTest::newRow("unknown metric") << withTrace("metric", QStringLiteral("prob"))
                                   << QStringLiteral("trace.metric: unknown metric 'prob' (expected diff, logit or topk)");
   QTest::newRow("node not an object")
@@ -433,8 +448,8 @@ void TestSession::badFilesAreRefused_data() {
   badBasis.insert(QStringLiteral("basis"), QStringLiteral("neurons"));
   QTest::newRow("node basis") << withGroupNode(badBasis)
                               << QStringLiteral(
-                                     "groups[0].nodes[0].basis: unknown basis 'neurons' (expected mlp_act, mlp_out, attn "
-                                     "or resid)");
+                                     "groups[0].nodes[0].basis: unknown basis 'neurons' (expected mlp_act, mlp_out, attn, "
+                                     "resid or sae)");
   QJsonObject noIndex = node;
   noIndex.remove(QStringLiteral("index"));
   noIndex.insert(QStringLiteral("factor"), 0);

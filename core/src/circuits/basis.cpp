@@ -25,7 +25,7 @@ Basis parse_basis(const std::string& name) {
   }
   // Cut short: the name may come from a file (a session), which must not be echoed whole.
   throw Error("unknown basis '" + detail::printable(name, false, 60) +
-              "' (expected mlp_act, mlp_out, attn, resid or sae:PATH)");
+              "' (expected mlp_act, mlp_out, attn, resid or sae)");
 }
 
 std::pair<Basis, std::string> split_basis_spec(const std::string& spec) {
