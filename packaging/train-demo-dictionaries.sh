@@ -5,11 +5,14 @@
 #   sae_resid_4x     SAEs on hook_resid_post
 #   transcoder_4x    transcoders from ln2.hook_normalized to hook_mlp_out
 # Each folder holds cfg.json, sae_weights.safetensors and metrics.json (FVU, L0, dead features, CE and
-# accuracy spliced). Deterministic for the seed and thread count; about 12 x 70 s on two cores.
-# Usage: packaging/train-demo-dictionaries.sh [BIN_DIR] (default build/bin).
+# accuracy spliced); each set gets exemplars.cexi, its features' exemplars over the shipped corpus (as the
+# neuron index resources/exemplars/geo_mlp_act.cexi is built). Deterministic for the seed and thread count;
+# about 12 x 70 s on two cores, and 3 x 30 s for the indexes.
+# Usage: packaging/train-demo-dictionaries.sh [BIN_DIR] [--indexes-only]   (BIN_DIR default build/bin)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-build/bin}
+ONLY_INDEXES=${2:-}
 OUT=resources/models/geo/dictionaries
 LAYERS=$("$BIN/circuit-trace" info | python3 -c 'import json,sys; print(json.load(sys.stdin)["layers"])')
 for site in mlp_out resid transcoder; do
@@ -18,6 +21,7 @@ for site in mlp_out resid transcoder; do
     *) name=sae_${site}_4x ;;
   esac
   for ((l = 0; l < LAYERS; l++)); do
+    [ "$ONLY_INDEXES" = --indexes-only ] && continue
     rm -rf "$OUT/$name/l$l"
     mkdir -p "$OUT/$name"
     "$BIN/circuit-trace" train-sae --site "$site" --layer "$l" --expansion 4 --k 32 --steps 500 --seed 1 \
@@ -26,4 +30,7 @@ for site in mlp_out resid transcoder; do
       "$OUT/$name/l$l.log" "$name" "$l"
     rm "$OUT/$name/l$l.log"
   done
+  "$BIN/circuit-trace" exemplars --corpus resources/datasets/exemplar_corpus.txt --basis "sae:$name" \
+    --out "$OUT/$name/exemplars.cexi" --top 20 --context 24 --threads 1 > /dev/null
+  echo "$name: $(du -h "$OUT/$name/exemplars.cexi" | cut -f1) exemplar index"
 done

@@ -6,6 +6,7 @@
 
 #include "ce/core/base/error.h"
 #include "ce/core/base/resources.h"
+#include "ce/core/dictionaries/dictionary_set.h"
 #include "ce/core/model/model.h"
 #include "ce/core/tokenizer/chat_format.h"
 #include "ce/core/tokenizer/tokenizer.h"
@@ -61,6 +62,17 @@ std::unique_ptr<ce::core::Model> open_model(const Args& a) {
   if (!matmul) throw Error("--bf16-matmul must be auto, native or widen, not '" + a.get("bf16-matmul") + "'");
   o.bf16_matmul = *matmul;
   return ce::core::Model::open(a.has("model") ? a.get("model") : ce::core::default_model_dir(), o);
+}
+
+BasisArg basis_arg(const Args& a, const ce::core::Model& model) {
+  BasisArg out;
+  const auto [basis, dictionaries] = ce::core::split_basis_spec(a.get("basis"));
+  out.basis = basis;
+  if (basis == ce::core::Basis::Features) {
+    out.dictionaries =
+        ce::core::DictionarySet::load(ce::core::DictionarySet::resolve(dictionaries, model.dir()), model.config());
+  }
+  return out;
 }
 
 std::vector<int> parse_ids(const std::string& s) {

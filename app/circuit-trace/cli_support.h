@@ -11,7 +11,12 @@
 #include "ce/core/base/job.h"
 #include "command_table.h"
 
+#include "ce/core/circuits/basis.h"
 #include "ce/core/model/device.h"
+
+namespace ce::core {
+class DictionarySet;
+}
 
 namespace ce::core {
 class Model;
@@ -37,6 +42,14 @@ Option device_option();
 ce::core::Device device_from(const Args& a);
 
 std::unique_ptr<ce::core::Model> open_model(const Args& a);
+
+// --basis as every command reads it: a basis name, or sae:PATH / sae:NAME, whose dictionaries are then loaded
+// for `model` (null for the other bases). Throws Error for a bad name or set.
+struct BasisArg {
+  ce::core::Basis basis = ce::core::Basis::MlpAct;
+  std::shared_ptr<const ce::core::DictionarySet> dictionaries;
+};
+BasisArg basis_arg(const Args& a, const ce::core::Model& model);
 // --ids verbatim, or --text tokenized (in the chat format with --chat).
 std::vector<int> prompt_ids(const Args& a, const ce::core::Tokenizer& tok, bool add_bos);
 std::vector<int> parse_ids(const std::string& text);

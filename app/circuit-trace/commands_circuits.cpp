@@ -101,12 +101,9 @@ LoadedData load_examples(const Args& a, const ce::core::Model& model) {
 ce::core::AttributionOptions attribution_options(const Args& a, const ce::core::Model& model) {
   ce::core::AttributionOptions o;
   o.method = ce::core::parse_method(a.get("method"));
-  const auto [basis, dictionaries] = ce::core::split_basis_spec(a.get("basis"));
-  o.basis = basis;
-  if (basis == ce::core::Basis::Features) {
-    o.dictionaries =
-        ce::core::DictionarySet::load(ce::core::DictionarySet::resolve(dictionaries, model.dir()), model.config());
-  }
+  const BasisArg basis = basis_arg(a, model);
+  o.basis = basis.basis;
+  o.dictionaries = basis.dictionaries;
   o.metric = ce::core::parse_metric(a.get("metric"));
   if (a.has("rules")) {
     if (o.method != ce::core::Method::RelP) throw Error("--rules applies to --method relp only");
@@ -317,15 +314,11 @@ json top_json(const ce::core::Model& model, const std::vector<float>& logits, in
 void steer(const Args& a) {
   auto model = open_model(a);
   const std::vector<int> ids = prompt_ids(a, model->tokenizer(), model->tokenizer().default_add_bos());
-  const auto [basis, dictionaries] = ce::core::split_basis_spec(a.get("basis"));
-  std::shared_ptr<const ce::core::DictionarySet> set;
-  if (basis == ce::core::Basis::Features) {
-    set = ce::core::DictionarySet::load(ce::core::DictionarySet::resolve(dictionaries, model->dir()), model->config());
-  }
+  const BasisArg basis = basis_arg(a, *model);
   std::vector<ce::core::Intervention> ivs;
   for (const std::string& s : a.get_all("scale")) {
-    ivs.push_back(ce::core::Intervention::parse(s, basis));
-    ivs.back().dictionaries = set;
+    ivs.push_back(ce::core::Intervention::parse(s, basis.basis));
+    ivs.back().dictionaries = basis.dictionaries;
   }
   if (ivs.empty()) throw Error("give at least one --scale L/N=F");
   ce::core::validate_interventions(*model, ivs);

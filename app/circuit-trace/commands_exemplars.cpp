@@ -7,6 +7,7 @@
 #include "ce/core/base/error.h"
 #include "ce/core/circuits/basis.h"
 #include "ce/core/exemplars/exemplar_builder.h"
+#include "ce/core/dictionaries/dictionary_set.h"
 #include "ce/core/exemplars/exemplar_index.h"
 #include "ce/core/exemplars/layer_activations.h"
 #include "ce/core/model/model.h"
@@ -26,7 +27,9 @@ using ce::core::Error;
 namespace {
 
 Option basis_option() {
-  return value("basis", "mlp_act|mlp_out|attn|resid", "the basis whose coordinates are the neurons", "mlp_act");
+  return value("basis", "mlp_act|mlp_out|attn|resid|sae:PATH",
+               "the basis whose coordinates are the neurons (sae:PATH: the features of those dictionaries)",
+               "mlp_act");
 }
 
 int positive_int(const Args& a, const std::string& name) {
@@ -49,7 +52,9 @@ void exemplars(const Args& a) {
   ce::core::ExemplarBuildOptions o;
   o.corpus_path = a.get("corpus");
   o.out_path = a.get("out");
-  o.basis = ce::core::parse_basis(a.get("basis"));
+  const BasisArg basis = basis_arg(a, *model);
+  o.basis = basis.basis;
+  o.dictionaries = basis.dictionaries;
   o.top_k = positive_int(a, "top");
   o.context = positive_int(a, "context");
   o.batch = positive_int(a, "batch");
@@ -117,29 +122,35 @@ void write_exemplar_corpus(const Args& a) {
 
 // The index given by --index, else the one find_exemplar_index finds for the model and basis.
 std::shared_ptr<const ce::core::ExemplarIndex> neuron_index(const Args& a, const ce::core::Model& model,
-                                                            ce::core::Basis basis) {
+                                                            const BasisArg& basis) {
   if (a.has("index")) {
     auto index = ce::core::ExemplarIndex::open(a.get("index"));
     index->check_model(model);
-    if (a.has("basis")) index->check_basis(basis);
+    if (a.has("basis")) index->check_basis(basis.basis);
+    if (basis.dictionaries) index->check_dictionaries(*basis.dictionaries);
     return index;
   }
   std::vector<std::string> rejected;
-  auto index = ce::core::find_exemplar_index(model, basis, &rejected);
+  auto index = ce::core::find_exemplar_index(model, basis.basis, &rejected, basis.dictionaries.get());
   if (index) return index;
   std::string why =
-      "no exemplar index for this model's " + std::string(ce::core::basis_name(basis)) +
-      " in its folder or the shipped resources (build one with circuit-trace exemplars, or pass "
-      "--index)";
+      "no exemplar index for this model's " + std::string(ce::core::basis_name(basis.basis)) +
+      (basis.dictionaries ? " features of " + basis.dictionaries->path() + " in the set's folder, the model's folder"
+                          : std::string(" in its folder")) +
+      " or the shipped resources (build one with circuit-trace exemplars, or pass --index)";
   for (size_t i = 0; i < rejected.size(); ++i) why += (i == 0 ? ": " : "; ") + rejected[i];
   throw Error(why);
 }
 
 void neuron(const Args& a) {
   auto model = open_model(a);
-  const ce::core::Basis basis = ce::core::parse_basis(a.get("basis"));
+  const BasisArg basis = basis_arg(a, *model);
   const auto index = neuron_index(a, *model, basis);
   const ce::core::NodeRef node = ce::core::parse_node_name(a.get("neuron"));
+  if (basis.dictionaries && node.index == basis.dictionaries->d_sae()) {
+    throw Error("--neuron " + a.get("neuron") + " is the error node of " + basis.dictionaries->name() +
+                ": it stands for what the dictionary misses and has no exemplars");
+  }
   // An index stores a neuron's exemplars over every position, so a position would be silently ignored.
   if (node.pos >= 0) throw Error("--neuron: give L/N without a position, not '" + a.get("neuron") + "'");
   const std::string pol = a.get("polarity");

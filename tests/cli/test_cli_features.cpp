@@ -104,6 +104,16 @@ class TestCliFeatures : public QObject {
                      same["before"].toObject()["top"].toArray()[0].toObject()["logit"].toDouble()) > 1e-3);
   }
 
+  // A feature's exemplars from the index beside its set.
+  void neuronExemplars() {
+    const CliResult r = run_cli({"neuron", "--basis", "sae:transcoder_4x", "--neuron", "3/271", "--top", "3"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(r.json()["basis"].toString(), QString("sae"));
+    const QJsonArray ex = r.json()["exemplars"].toArray();
+    QCOMPARE(ex.size(), 3);
+    QVERIFY(ex[0].toObject()["activation"].toDouble() >= ex[2].toObject()["activation"].toDouble());
+  }
+
   void errors_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("message");
@@ -117,6 +127,10 @@ class TestCliFeatures : public QObject {
     QTest::newRow("steer past the error node") << QStringList{"steer", "--text", kTexas, "--basis", "sae:sae_resid_4x", "--scale",
                                                       "0/1025=0"}
                                        << "intervention L0/N1025: index out of range for sae (0..1024)";
+    QTest::newRow("exemplars of the error node")
+        << QStringList{"neuron", "--basis", "sae:transcoder_4x", "--neuron", "3/1024"}
+        << "--neuron 3/1024 is the error node of transcoder_4x: it stands for what the dictionary misses and has no "
+           "exemplars";
   }
   void errors() {
     QFETCH(QStringList, args);

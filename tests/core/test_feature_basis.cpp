@@ -6,6 +6,7 @@
 #include <QtTest/QtTest>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 
 #include "ce/core/base/resources.h"
@@ -13,6 +14,8 @@
 #include "ce/core/circuits/circuit_evaluator.h"
 #include "ce/core/circuits/intervention.h"
 #include "ce/core/dictionaries/dictionary_set.h"
+#include "ce/core/exemplars/exemplar_builder.h"
+#include "ce/core/exemplars/exemplar_index.h"
 #include "ce/core/model/model.h"
 #include "dictionaries/dictionary_ops.h"
 #include "dictionary_files.h"
@@ -378,6 +381,74 @@ class TestFeatureBasis : public QObject {
     QCOMPARE(error_of([&] { next_logits_with(*model_, ex_.clean, {feature, Intervention{feature.basis, 1, 0, -1, 0,
                                                                                         std::nullopt, one}}); }),
              std::string("intervention L1/N0: every feature intervention must use the same dictionaries"));
+  }
+
+  // An exemplar index of features: each feature's best exemplar is its largest value over every corpus token
+  // (brute force through the splice, window by window as the builder cuts them), and the index is tied to its set.
+  void featureExemplars() {
+    const auto set = DictionarySet::load(sae_set_, model_->config());
+    const std::string corpus = tmp_.path().toStdString() + "/corpus.txt";
+    const std::vector<std::string> docs = {"The capital of Texas is Austin, and the capital of France is Paris.",
+                                           "Dogs run in the park while the cats sleep.",
+                                           "Seven plus five is twelve; nine minus two is seven."};
+    std::string text;
+    for (const auto& d : docs) text += d + "\n";
+    ce::test::write_text(corpus, text);
+    ExemplarBuildOptions o;
+    o.corpus_path = corpus;
+    o.out_path = sae_set_ + "/features.cexi";
+    o.basis = Basis::Features;
+    o.dictionaries = set;
+    o.top_k = 3;
+    o.context = 8;
+    build_exemplar_index(*model_, o);
+    const auto index = ExemplarIndex::open(o.out_path);
+    QVERIFY(index->info().basis == Basis::Features);
+    QCOMPARE(index->info().neurons, static_cast<int>(kFeatures));
+    QCOMPARE(index->info().dictionaries_hash, set->fingerprint());
+    // Brute force: every window alone, features read at both layers' splices, BOS positions skipped.
+    const LlamaModel& e = engine_of(*model_);
+    torch::Tensor best = torch::full({2, kFeatures}, -1e30);  // [L, F]
+    for (const auto& d : docs) {
+      const std::vector<int> ids = model_->encode(d);
+      for (size_t at = 0; at < ids.size(); at += 8) {
+        const std::vector<int> window(ids.begin() + static_cast<std::ptrdiff_t>(at),
+                                      ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), at + 8)));
+        HookFn record;
+        for (int l : {0, 1}) {
+          SpliceOptions so;
+          so.on_splice = [&](SpliceState& s) {
+            for (size_t p = 0; p < window.size(); ++p) {
+              if (window[p] == model_->tokenizer().bos_id()) continue;
+              best[s.layer] = torch::maximum(best[s.layer], s.features[0][static_cast<int64_t>(p)]);
+            }
+          };
+          record = splice_hook(*set->at(l), e, so, record);
+        }
+        ForwardOptions fo;
+        fo.hook = record;
+        fo.logits = LogitsMode::None;
+        e.forward(ids_of(window), fo);
+      }
+    }
+    for (int l : {0, 1}) {
+      for (int f = 0; f < kFeatures; ++f) {
+        const auto top = index->exemplars(l, f, Polarity::Positive, 1);
+        QCOMPARE(top.size(), size_t{1});
+        // Batched with padding in the builder, one window at a time here: equal up to float rounding.
+        const float want = best[l][f].item<float>();
+        QVERIFY2(std::abs(top[0].activation - want) <= 1e-5f * std::max(1.0f, std::abs(want)),
+                 qPrintable(QString("L%1/F%2: %3 vs %4").arg(l).arg(f).arg(top[0].activation).arg(best[l][f].item<float>())));
+      }
+    }
+    // Found beside its set; refused for another set.
+    const auto found = find_exemplar_index(*model_, Basis::Features, nullptr, set.get());
+    QVERIFY(found && found->path() == o.out_path);
+    const auto other = DictionarySet::load(transcoders_, model_->config());
+    const std::string refused = error_of([&] { index->check_dictionaries(*other); });
+    QVERIFY2(refused.rfind(o.out_path + ": built for other dictionaries (d_sae 12, fingerprint ", 0) == 0, refused.c_str());
+    QVERIFY(find_exemplar_index(*model_, Basis::Features, nullptr, other.get()) == nullptr);
+    std::filesystem::remove(o.out_path);  // the set folder is shared with the other cases
   }
 
   // Curves of two feature sets and the neurons stay apart in one CSV and come back with their names.

@@ -111,7 +111,8 @@ class TestFileLimits : public QObject {
     const std::string dir = path("fifo_model");
     fs::create_directories(dir);
     for (const auto& f : fs::directory_iterator(default_model_dir())) {
-      if (f.path().filename() != "tokenizer_config.json") fs::copy_file(f.path(), dir / f.path().filename());
+      if (f.is_regular_file() && f.path().filename() != "tokenizer_config.json")
+        fs::copy_file(f.path(), dir / f.path().filename());
     }
     const std::string config = dir + "/tokenizer_config.json";
     QCOMPARE(::mkfifo(config.c_str(), 0600), 0);

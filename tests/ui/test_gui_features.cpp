@@ -1,7 +1,7 @@
 // The feature basis in the explorer (issue #17 item 2), offscreen on the demo model and the dictionaries shipped
 // beside it: the basis list offers each set, a trace on one fills the graph with features and error nodes (the
 // metric unchanged), ablating a feature moves the live chart, the circuit is scored against the same evaluator
-// computed here, and a session keeps the set.
+// computed here, the Neuron panel shows a feature's exemplars from the set's index, and a session keeps the set.
 
 #include <QComboBox>
 #include <QSignalSpy>
@@ -12,9 +12,12 @@
 
 #include "ce/core/circuits/circuit_evaluator.h"
 #include "ce/core/dictionaries/dictionary_set.h"
+#include "ce/core/exemplars/exemplar_index.h"
+#include "controllers/job_runner.h"
 #include "graph/circuit_graph_view.h"
 #include "graph/node_item.h"
 #include "gui_support.h"
+#include "panels/neuron_inspector.h"
 #include "panels/prompt_panel.h"
 #include "panels/token_chart.h"
 #include "state/intervention_state.h"
@@ -108,6 +111,29 @@ class TestGuiFeatures : public QObject {
     double diff = 0;
     for (size_t i = 0; i < after.size() && i < before.size(); ++i) diff += std::fabs(after[i] - before[i]);
     QVERIFY2(diff > 1e-6, "ablating the feature left the chart unchanged");
+  }
+
+  // The shipped set's exemplar index is found by the trace, and the Neuron panel shows a feature's exemplars
+  // from it (the index's own top 5, distinct).
+  void inspectorShowsFeatureExemplars() {
+    QVERIFY2(traceFeatures(QStringLiteral("transcoder_4x")), qPrintable(w_->lastError()));
+    const auto index = w_->lastTrace().featureIndex;
+    QVERIFY2(index, "no exemplar index beside the shipped transcoder_4x");
+    QVERIFY(index->info().basis == ce::core::Basis::Features && index->info().neurons == 1024);
+    NodeItem* target = nullptr;
+    for (NodeItem* n : w_->graphView()->nodeItems()) {
+      if (n->key().node.index < 1024 && (!target || std::fabs(n->effect()) > std::fabs(target->effect()))) target = n;
+    }
+    QVERIFY(target);
+    QSignalSpy done(w_->exemplarRunner(), &ce::ui::JobRunner::succeeded);
+    w_->graphView()->selectNodes({target->key()});
+    QVERIFY2(done.wait(10000), qPrintable(w_->lastError()));
+    const auto& node = target->key().node;
+    const auto expected = ce::core::distinct_exemplars(*index, node.layer, node.index, ce::core::Polarity::Positive, 5);
+    const auto& shown = w_->inspector()->exemplars(ce::core::Polarity::Positive);
+    QCOMPARE(shown.size(), expected.size());
+    QVERIFY(!expected.empty());
+    QVERIFY(std::fabs(shown.front().activation - expected.front().activation) < 1e-6);
   }
 
   // A session stores the set's folder and brings the basis back.

@@ -81,7 +81,7 @@ void TestSessionCheck::unknownKeysAreRefused_data() {
   QTest::newRow("trace") << json(QJsonObject{{QStringLiteral("format"), 1},
                                              {QStringLiteral("trace"), QJsonObject{{QStringLiteral("promt"), QStringLiteral("x")}}}})
                          << QStringLiteral("trace.promt: unknown key (known here: prompt, answer, contrast, patch_prompt, "
-                                           "method, basis, metric, top_k, threshold, edges, chat_template)");
+                                           "method, basis, metric, top_k, threshold, edges, chat_template, dictionaries)");
   QJsonObject node = nodeAt(1, 2, 3);
   node.insert(QStringLiteral("factor"), 2);  // a factor belongs to an intervention, not to a group's node
   QTest::newRow("group node") << json(QJsonObject{

@@ -81,10 +81,12 @@ void ModelController::openExemplarIndex(const QString& path, const std::vector<c
       });
 }
 
-void ModelController::requestExemplars(const NodeKey& key) {
-  if (!model_ || !index_ || key.basis != ce::core::Basis::MlpAct) return;
+void ModelController::requestExemplars(const NodeKey& key, std::shared_ptr<const ce::core::ExemplarIndex> featureIndex) {
+  const bool feature = key.basis == ce::core::Basis::Features;
+  auto index = feature ? featureIndex : index_;
+  if (!model_ || !index || (key.basis != ce::core::Basis::MlpAct && !feature)) return;
+  if (key.node.index >= index->info().neurons) return;  // an error node: no feature to show
   auto model = model_;
-  auto index = index_;
   exemplars_->start<ExemplarOutput>(
       tr("Exemplars"),
       [model, index, key](const ce::core::JobControl&) {

@@ -42,8 +42,10 @@ class ModelController : public QObject {
   ce::core::Device device() const { return device_; }
   // Replaces the index if it was built for this model's mlp_act neurons, with the hover texts of `nodes`.
   void openExemplarIndex(const QString& path, const std::vector<ce::core::NodeEffect>& nodes);
-  // The exemplars of an mlp_act neuron; nothing for other bases or without an index.
-  void requestExemplars(const NodeKey& key);
+  // The exemplars of an mlp_act neuron from the model's index, or of a feature from `featureIndex` (the trace's
+  // set's, TraceOutput::featureIndex); nothing for other bases, error nodes or without an index.
+  void requestExemplars(const NodeKey& key,
+                        std::shared_ptr<const ce::core::ExemplarIndex> featureIndex = nullptr);
 
  Q_SIGNALS:
   // model() and index() are the new ones; `chatTemplate`: the folder names a chat template.

@@ -7,6 +7,7 @@
 #include "ce/core/circuits/mean_ablation.h"
 #include "ce/core/circuits/specific_neurons.h"
 #include "ce/core/dictionaries/dictionary_set.h"
+#include "ce/core/exemplars/exemplar_index.h"
 #include "ce/core/exemplars/exemplar_label.h"
 #include "controllers/job_runner.h"
 #include "controllers/model_controller.h"
@@ -105,6 +106,7 @@ void TraceController::start(const TraceSettings& s, const QString& meanDataset) 
         if (s.basis == ce::core::Basis::Features) {
           out.dictionaries = ce::core::DictionarySet::load(s.dictionaries.toStdString(), model->config());
           options.dictionaries = out.dictionaries;
+          out.featureIndex = ce::core::find_exemplar_index(*model, s.basis, nullptr, out.dictionaries.get());
         }
         const bool edges = s.edges && s.basis == ce::core::Basis::MlpAct;
         const auto result =

@@ -33,6 +33,8 @@ struct TraceOutput {
   ce::core::Basis basis = ce::core::Basis::MlpAct;
   // The dictionary set of a feature basis (null for the neuron bases): steering and scoring its nodes need it.
   std::shared_ptr<const ce::core::DictionarySet> dictionaries;
+  // The exemplar index of those features (find_exemplar_index: beside the set, the model or in resources), or null.
+  std::shared_ptr<const ce::core::ExemplarIndex> featureIndex;
   int layers = 0;
   double m = 0;
   std::vector<ce::core::NodeEffect> nodes;

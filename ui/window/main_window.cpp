@@ -236,7 +236,7 @@ void MainWindow::wireControllers() {
     graph_->setFirstExemplars(texts);
     inspector_->setIndexStatus(indexStatusText(models_->index().get()));
     const auto sel = graph_->selectedNodes();
-    if (sel.size() == 1) models_->requestExemplars(sel.front());
+    if (sel.size() == 1) models_->requestExemplars(sel.front(), lastTrace().featureIndex);
     statusBar()->showMessage(tr("Opened %1").arg(QString::fromStdString(models_->index()->path())), 5000);
   });
   connect(models_, &ModelController::exemplarsReady, inspector_, &NeuronInspector::showExemplars);

@@ -127,7 +127,7 @@ void MainWindow::onNodeSelected(const NodeKey& key) {
     return;
   }
   inspector_->inspect(lastTrace(), key);
-  models_->requestExemplars(key);
+  models_->requestExemplars(key, lastTrace().featureIndex);
   inspector_->setEdges(graph_->edgesOf(key));
   refreshInspectorLabel();
   requestLogitEffect(key);

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "ce/core/base/error.h"
+#include "dictionaries/dictionary_ops.h"
 
 namespace ce::core {
 
@@ -77,6 +78,33 @@ std::vector<int> DictionarySet::layers() const {
     if (by_layer_[l]) out.push_back(static_cast<int>(l));
   }
   return out;
+}
+
+uint32_t DictionarySet::fingerprint() const {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a, folded to 32 bits at the end
+  auto mix = [&h](const void* data, size_t bytes) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (size_t i = 0; i < bytes; ++i) h = (h ^ p[i]) * 1099511628211ull;
+  };
+  auto mix_i = [&mix](int64_t v) { mix(&v, sizeof v); };
+  auto mix_t = [&mix, &mix_i](const torch::Tensor& t) {
+    mix_i(t.defined() ? t.numel() : -1);
+    if (t.defined()) {
+      const torch::Tensor c = t.to(torch::kCPU).contiguous();
+      mix(c.data_ptr<float>(), static_cast<size_t>(c.numel()) * sizeof(float));
+    }
+  };
+  for (int l : layers()) {
+    const Dictionary::Impl& d = at(l)->impl();
+    const DictionaryInfo& info = d.info;
+    for (int64_t v : {static_cast<int64_t>(l), static_cast<int64_t>(info.site_in), static_cast<int64_t>(info.site_out),
+                      static_cast<int64_t>(info.architecture), info.k, info.d_sae}) {
+      mix_i(v);
+    }
+    mix(&d.in_scale, sizeof d.in_scale);
+    for (const torch::Tensor* t : {&d.w_enc, &d.b_enc, &d.b_pre, &d.threshold, &d.rank_scale}) mix_t(*t);
+  }
+  return static_cast<uint32_t>(h ^ (h >> 32));
 }
 
 std::string DictionarySet::name() const {

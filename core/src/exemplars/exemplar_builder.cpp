@@ -11,6 +11,8 @@
 
 #include "ce/core/model/model.h"
 #include "ce/core/base/threading.h"
+#include "ce/core/dictionaries/dictionary_set.h"
+#include "circuits/basis_tap.h"
 #include "exemplars/exemplar_format.h"
 #include "engine/llama.h"
 #include "engine/model_access.h"
@@ -163,8 +165,9 @@ ExemplarBuildResult run_exemplar_pass(const Model& model, const ExemplarBuildOpt
   if (o.out_path.empty() && !forward_only) throw Error("no output path for the exemplar index");
   const ModelConfig& config = model.config();
   const int layers = static_cast<int>(config.num_hidden_layers);
-  const int neurons = static_cast<int>(basis_width(o.basis, config));
-  const Site site = site_of(o.basis);
+  // The nodes indexed: a site's activations, or a set's features (its error nodes are no feature to show).
+  const BasisTap tap(engine_of(model), o.basis, o.dictionaries);
+  const int neurons = static_cast<int>(tap.features());
   const int bos = model.tokenizer().bos_id();
   const auto start = Clock::now();
 
@@ -182,6 +185,7 @@ ExemplarBuildResult run_exemplar_pass(const Model& model, const ExemplarBuildOpt
   info.vocab = static_cast<int>(config.vocab_size);
   info.batch = o.batch;
   info.model_fingerprint = model_fingerprint(model);
+  if (o.dictionaries) info.dictionaries_hash = o.dictionaries->fingerprint();
   info.max_tokens = o.max_tokens;
   info.shard_count = o.shard_count;
   info.shards = {o.shard_index};
@@ -219,13 +223,10 @@ ExemplarBuildResult run_exemplar_pass(const Model& model, const ExemplarBuildOpt
     result.padded_tokens += static_cast<uint64_t>(b * t);
     ForwardOptions fo;
     fo.logits = LogitsMode::None;
-    if (!forward_only) fo.hook = [&](Site s, int layer, const torch::Tensor& x) {
-      if (s == site) {
-        torch::Tensor c = x.to(torch::kCPU).contiguous();  // [b, t, neurons] float32; scanned on the host
-        state.scan(layer, c.data_ptr<float>(), row_index, rows, pending);
-      }
-      return x;
-    };
+    if (!forward_only) fo.hook = tap.edit([&](LayerNodes& n) {
+      torch::Tensor c = n.act.to(torch::kCPU).contiguous();  // [b, t, neurons] float32; scanned on the host
+      state.scan(n.layer, c.data_ptr<float>(), row_index, rows, pending);
+    });
     engine_of(model).forward(ids, fo);
     pending.clear();
     control.report(max_fraction, "exemplars");

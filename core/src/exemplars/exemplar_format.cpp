@@ -83,7 +83,7 @@ void write_exemplar_file(const std::string& path, ExemplarIndexInfo& info,
   for (int v : {info.layers, info.neurons, info.top_k, info.context, info.vocab, info.batch, info.shard_count}) {
     b.u32(static_cast<uint32_t>(v));
   }
-  b.u32(0);  // reserved
+  b.u32(info.dictionaries_hash);
   for (uint64_t v : {info.model_fingerprint, info.corpus_hash, info.max_tokens, info.tokens_seen,
                      info.windows_seen, info.window_count, shards_offset, records_offset, window_ids_offset,
                      tokens_offset, file_size}) {

@@ -13,6 +13,7 @@
 
 #include "ce/core/base/error.h"
 #include "ce/core/base/resources.h"
+#include "ce/core/dictionaries/dictionary_set.h"
 #include "ce/core/model/model.h"
 #include "io/weight_store.h"
 #include "base/mapped_file.h"
@@ -66,13 +67,14 @@ std::unique_ptr<ExemplarIndex> ExemplarIndex::open(const std::string& path) {
   }
   if (le32(h + 8) != kExemplarHeaderBytes) throw fail("header size " + std::to_string(le32(h + 8)));
   const uint32_t basis = le32(h + 12);
-  if (basis > static_cast<uint32_t>(Basis::Resid)) throw fail("unknown basis " + std::to_string(basis));
+  if (basis > static_cast<uint32_t>(Basis::Features)) throw fail("unknown basis " + std::to_string(basis));
   info.basis = static_cast<Basis>(basis);
   auto bounded = [&](uint32_t v, uint32_t lo, uint32_t hi, const char* name) {
     if (v < lo || v > hi) throw fail(std::string(name) + " " + std::to_string(v) + " out of range");
     return static_cast<int>(v);
   };
   info.layers = bounded(le32(h + 16), 1, kMaxLayers, "layers");
+  info.dictionaries_hash = le32(h + 44);
   info.neurons = bounded(le32(h + 20), 1, kMaxNeurons, "neurons");
   info.top_k = bounded(le32(h + 24), 1, kMaxTopK, "top_k");
   info.context = bounded(le32(h + 28), 1, kMaxContext, "context");
@@ -185,7 +187,8 @@ std::vector<Exemplar> ExemplarIndex::exemplars(int layer, int neuron, Polarity p
 
 void ExemplarIndex::check_model(const Model& model) const {
   const ModelConfig& c = model.config();
-  const int64_t width = basis_width(info_.basis, c);
+  // A feature index's width is its dictionaries' (check_dictionaries), not the model's.
+  const int64_t width = info_.basis == Basis::Features ? info_.neurons : basis_width(info_.basis, c);
   if (c.num_hidden_layers != info_.layers || width != info_.neurons || c.vocab_size != info_.vocab) {
     throw Error(path_ + ": built for another model (" + std::to_string(info_.layers) + " layers, " +
                 std::to_string(info_.neurons) + " " + basis_name(info_.basis) + " neurons, vocabulary " +
@@ -205,6 +208,19 @@ void ExemplarIndex::check_model(const Model& model) const {
 void ExemplarIndex::check_basis(Basis basis) const {
   if (basis != info_.basis) {
     throw Error(path_ + ": built for basis " + basis_name(info_.basis) + ", not " + basis_name(basis));
+  }
+}
+
+void ExemplarIndex::check_dictionaries(const DictionarySet& dictionaries) const {
+  const uint32_t fp = dictionaries.fingerprint();
+  if (info_.basis != Basis::Features || info_.dictionaries_hash != fp || info_.neurons != dictionaries.d_sae()) {
+    char buf[120];
+    std::snprintf(buf, sizeof buf, "d_sae %d, fingerprint %08x; ", info_.neurons,
+                  static_cast<unsigned>(info_.dictionaries_hash));
+    char mine[60];
+    std::snprintf(mine, sizeof mine, " has %lld, %08x", static_cast<long long>(dictionaries.d_sae()),
+                  static_cast<unsigned>(fp));
+    throw Error(path_ + ": built for other dictionaries (" + buf + dictionaries.path() + mine + ")");
   }
 }
 
@@ -261,7 +277,8 @@ uint64_t model_fingerprint(const Model& model) {
 }
 
 std::shared_ptr<const ExemplarIndex> find_exemplar_index(const Model& model, Basis basis,
-                                                         std::vector<std::string>* rejected) {
+                                                         std::vector<std::string>* rejected,
+                                                         const DictionarySet* dictionaries) {
   namespace fs = std::filesystem;
   std::vector<std::string> candidates;
   auto add = [&candidates](const fs::path& dir) {
@@ -273,6 +290,10 @@ std::shared_ptr<const ExemplarIndex> find_exemplar_index(const Model& model, Bas
     std::sort(found.begin(), found.end());
     candidates.insert(candidates.end(), found.begin(), found.end());
   };
+  if (basis == Basis::Features) {
+    if (dictionaries == nullptr) throw Error("find_exemplar_index: the feature basis needs its dictionaries");
+    add(dictionaries->path());
+  }
   add(model.dir());
   try {
     add(fs::path(resources_dir()) / "exemplars");
@@ -283,6 +304,7 @@ std::shared_ptr<const ExemplarIndex> find_exemplar_index(const Model& model, Bas
     try {
       std::shared_ptr<const ExemplarIndex> index = ExemplarIndex::open(path);
       index->check_basis(basis);  // cheap: before the model's fingerprint
+      if (dictionaries != nullptr) index->check_dictionaries(*dictionaries);
       index->check_model(model);
       return index;
     } catch (const std::exception& e) {

@@ -29,6 +29,10 @@ ExemplarIndexInfo merge_exemplar_indexes(const std::vector<std::string>& inputs,
                     std::to_string(first.model_fingerprint));
     }
     if (in.basis != first.basis) throw differs("other basis:", basis_name(in.basis), basis_name(first.basis));
+    if (in.dictionaries_hash != first.dictionaries_hash) {
+      throw differs("other dictionaries:", "fingerprint " + std::to_string(in.dictionaries_hash),
+                    std::to_string(first.dictionaries_hash));
+    }
     if (in.neurons != first.neurons) throw differs("neurons", std::to_string(in.neurons), std::to_string(first.neurons));
     if (in.top_k != first.top_k) throw differs("top_k", std::to_string(in.top_k), std::to_string(first.top_k));
     if (in.context != first.context) throw differs("context", std::to_string(in.context), std::to_string(first.context));

@@ -2,6 +2,7 @@
 // issue #17): the paper's "SAE features" or "transcoder features" beside the MLP neurons.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,9 @@ class DictionarySet {
   const std::string& path() const { return path_; }
   // The last component of the path ("sae_mlp_out_4x"): what curve files and legends call the set.
   std::string name() const;
+  // A 32-bit FNV-1a hash of what decides the features' values: every dictionary's layer, sites, architecture,
+  // k, scales and encoder tensors. Exemplar indexes of features store it (exemplar_index.h).
+  uint32_t fingerprint() const;
   // "sae", "transcoder" or "mixed" and the sites, e.g. "sae mlp_out L0-3" / "transcoder L0-3": for legends.
   std::string describe() const;
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 namespace ce::core {
 
 class Model;
+class DictionarySet;
 
 struct ExemplarBuildProgress {
   double fraction = 0;           // of the corpus read (or of max_tokens, when that ends the run first), 0..1
@@ -30,6 +32,9 @@ struct ExemplarBuildOptions {
   std::string corpus_path;
   std::string out_path;  // the index file to write (replaced only when the build completes)
   Basis basis = Basis::MlpAct;
+  // Basis::Features only (required there): the set whose features are indexed (d_sae per layer; layers
+  // without a dictionary keep empty slots; error nodes are not indexed).
+  std::shared_ptr<const DictionarySet> dictionaries;
   int top_k = 20;    // exemplars kept per neuron and polarity (1..65536)
   // Tokens per window (2..65536). Each document is tokenized with the model's BOS rule and cut into
   // consecutive windows of `context` tokens (the last may be shorter); each window runs on its own, so an

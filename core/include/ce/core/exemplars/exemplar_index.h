@@ -1,10 +1,11 @@
-// A read-only, memory-mapped exemplar index: for every neuron of every layer, the corpus tokens that drive it
+// A read-only, memory-mapped exemplar index: for every neuron (or dictionary feature) of every layer, the corpus tokens that drive it
 // most in both directions, with the token windows needed to show their contexts. Written by
 // build_exemplar_index / merge_exemplar_indexes (exemplar_builder.h).
 //
 // File format (version 1), all integers and floats little-endian:
 //   header (160 bytes)  "CEXI", version, header bytes, basis, layers, neurons, top_k, context, vocab, batch,
-//                       shard_count, reserved, model fingerprint, corpus hash, max_tokens, tokens_seen,
+//                       shard_count, dictionaries hash (the feature basis: DictionarySet::fingerprint of
+//                       the set; 0 otherwise), model fingerprint, corpus hash, max_tokens, tokens_seen,
 //                       windows_seen, window_count, then the byte offsets of the four sections and the file size
 //   shard bitmap        ceil(shard_count / 8) bytes: bit i set = shard i of shard_count is included
 //   records             [layers][neurons][2 polarities][top_k] of {float activation, u32 window, u32 position},
@@ -24,6 +25,7 @@
 namespace ce::core {
 
 class Model;
+class DictionarySet;
 
 // Positive: the largest activations, best first. Negative: the smallest (most negative), best first.
 enum class Polarity : uint32_t { Positive = 0, Negative = 1 };
@@ -33,12 +35,13 @@ struct ExemplarIndexInfo {
   uint32_t version = 0;
   Basis basis = Basis::MlpAct;
   int layers = 0;
-  int neurons = 0;   // per layer (basis_width of the model)
+  int neurons = 0;   // per layer (basis_width of the model; d_sae for the feature basis, error nodes excluded)
   int top_k = 0;     // record slots per neuron and polarity
   int context = 0;   // tokens per window (the longest window)
   int vocab = 0;
   int batch = 0;     // windows per forward batch of the build (shards of equal batch merge bit-exactly)
   uint64_t model_fingerprint = 0;  // model_fingerprint() of the model it was built with
+  uint32_t dictionaries_hash = 0;  // Basis::Features: DictionarySet::fingerprint() of its set; 0 otherwise
   uint64_t corpus_hash = 0;        // FNV-1a of the corpus documents read (equal for every shard of one corpus)
   uint64_t max_tokens = 0;         // the build's token limit (0 = whole corpus)
   uint64_t tokens_seen = 0;        // corpus tokens in windows of the included shards (BOS included)
@@ -81,6 +84,9 @@ class ExemplarIndex {
   void check_model(const Model& model) const;
   // Throws Error("<path>: built for basis mlp_out, not mlp_act") when the basis differs.
   void check_basis(Basis basis) const;
+  // For a feature index: throws Error("<path>: built for other dictionaries (d_sae 1024, fingerprint 1a2b3c4d;
+  // <set path> has 512, 5e6f7a8b)") unless it was built with this set's encoders.
+  void check_dictionaries(const DictionarySet& dictionaries) const;
 
   // Raw access for merging: the record of one slot (window UINT32_MAX = empty) and a stored window.
   struct Record {
@@ -117,10 +123,12 @@ uint64_t model_fingerprint(const Model& model);
 
 // The default exemplar index of `model` for `basis`, the one search the CLI and the explorer share: the first
 // *.cexi (by file name) of the model's folder, then of the shipped resources/exemplars, that was built for
-// this basis and this model. Returns null when none was; `rejected`, when given, receives one
+// this basis and this model. For Basis::Features pass the set: its own folder is searched first, and only an
+// index of its dictionaries is taken. Returns null when none was; `rejected`, when given, receives one
 // "<path>: <reason>" line per file passed over (another basis, another model, a damaged file). Thread-safe
 // (reads the model's files for its fingerprint).
 std::shared_ptr<const ExemplarIndex> find_exemplar_index(const Model& model, Basis basis,
-                                                         std::vector<std::string>* rejected = nullptr);
+                                                         std::vector<std::string>* rejected = nullptr,
+                                                         const DictionarySet* dictionaries = nullptr);
 
 }  // namespace ce::core
