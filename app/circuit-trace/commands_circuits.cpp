@@ -229,6 +229,12 @@ void edges(const Args& a) {
   auto model = open_model(a);
   const LoadedData d = load_examples(a, *model);
   ce::core::EdgeOptions o;
+  const BasisArg basis = basis_arg(a, *model);
+  o.basis = basis.basis;
+  o.dictionaries = basis.dictionaries;
+  if (o.dictionaries && a.has("graph-json")) {
+    throw Error("--graph-json is written for neuron edges (mlp_act); feature edges are listed in the output");
+  }
   o.top_nodes = a.get_int("top-nodes");
   if (a.has("rules")) o.rules = ce::core::RelpRules::parse(a.get("rules"));
   o.metric = ce::core::parse_metric(a.get("metric"));
@@ -252,7 +258,7 @@ void edges(const Args& a) {
   }
   json out = {{"m", r.m},          {"rules", o.rules.to_string()},
               {"data", d.summary}, {"seconds", seconds_since(t0)},
-              {"nodes", nodes},    {"edges", ej}};
+              {"nodes", nodes},    {"edges", ej}, {"basis", ce::core::basis_name(o.basis)}};
   if (a.flag("curve")) {
     json curve = json::array();
     for (const auto& p :
@@ -474,6 +480,9 @@ std::vector<Command> circuit_commands() {
                  value("patch-text", "P", "the baseline prompt (default: activations of 0)"),
                  flag("chat", "wrap --text as a user message in the model's chat format"),
                  value("top-nodes", "K", "neurons by |RelP effect|", std::to_string(edge_defaults.top_nodes)),
+                 value("basis", "mlp_act|sae:PATH",
+                       "the nodes: MLP neurons, or the features (and error nodes, as sources) of those dictionaries",
+                       ce::core::basis_name(edge_defaults.basis)),
                  value("rules", "RULES", rules_help()),
                  value("metric", "diff|logit|topk", "the metric at the last position",
                        ce::core::metric_name(edge_defaults.metric)),

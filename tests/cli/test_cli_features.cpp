@@ -104,7 +104,23 @@ class TestCliFeatures : public QObject {
                      same["before"].toObject()["top"].toArray()[0].toObject()["logit"].toDouble()) > 1e-3);
   }
 
-  // A feature's exemplars from the index beside its set.
+  // Edges between transcoder features: named as nodes, never into an error node; --graph-json refused.
+  void edgesBetweenFeatures() {
+    CliResult r = run_cli({"edges", "--text", kTexas, "--answer", " Austin", "--contrast", " Sacramento", "--basis",
+                           "sae:transcoder_4x", "--top-nodes", "10", "--curve"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject j = r.json();
+    QCOMPARE(j["basis"].toString(), QString("sae"));
+    const QJsonArray edges = j["edges"].toArray();
+    QVERIFY(!edges.isEmpty());
+    for (const auto& v : edges) QVERIFY(!v.toObject()["dst"].toString().contains("/N1024@"));
+    QCOMPARE(j["curve"].toArray().size(), 7);
+    r = run_cli({"edges", "--text", kTexas, "--answer", " Austin", "--basis", "sae:transcoder_4x", "--graph-json", "x.json"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("--graph-json is written for neuron edges (mlp_act)"), r.err.constData());
+  }
+
+    // A feature's exemplars from the index beside its set.
   void neuronExemplars() {
     const CliResult r = run_cli({"neuron", "--basis", "sae:transcoder_4x", "--neuron", "3/271", "--top", "3"});
     QVERIFY2(r.code == 0, r.err.constData());

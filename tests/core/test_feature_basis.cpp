@@ -1,7 +1,8 @@
-// The feature basis (issue #17 item 2): attribution on SAE and transcoder features equals attribution
-// taken through the decoder by hand on a tiny two-layer model (AtP, RelP, IG with one step), exact patching of a
-// feature or an error node equals the forward patched by hand, the evaluator keeps the plain model's metric
-// with every node kept and reaches the by-hand m(∅), and bad sets and basis names give their errors.
+// The feature basis (issue #17): attribution on SAE and transcoder features equals attribution taken through
+// the decoder by hand on a tiny two-layer model (AtP, RelP, IG with one step), exact patching of a feature or
+// an error node equals the forward patched by hand, the evaluator keeps the plain model's metric with every
+// node kept and reaches the by-hand m(∅), steering, edges and exemplars equal their by-hand values, and bad
+// sets and basis names give their errors.
 #include <QTemporaryDir>
 #include <QtTest/QtTest>
 
@@ -12,6 +13,7 @@
 #include "ce/core/base/resources.h"
 #include "ce/core/circuits/attribution.h"
 #include "ce/core/circuits/circuit_evaluator.h"
+#include "ce/core/circuits/edge_attribution.h"
 #include "ce/core/circuits/intervention.h"
 #include "ce/core/dictionaries/dictionary_set.h"
 #include "ce/core/exemplars/exemplar_builder.h"
@@ -381,6 +383,58 @@ class TestFeatureBasis : public QObject {
     QCOMPARE(error_of([&] { next_logits_with(*model_, ex_.clean, {feature, Intervention{feature.basis, 1, 0, -1, 0,
                                                                                         std::nullopt, one}}); }),
              std::string("intervention L1/N0: every feature intervention must use the same dictionaries"));
+  }
+
+  // RelP edges between transcoder features: a layer-0 → layer-1 edge's weight equals the gradient of the target
+  // feature with respect to the source feature (the source's splice cut from the backward path) times the
+  // source's value, over the target's value, computed here through the splices; error nodes are never targets.
+  void featureEdgesEqualByHand() {
+    const auto set = DictionarySet::load(transcoders_, model_->config());
+    EdgeOptions eo;
+    eo.basis = Basis::Features;
+    eo.dictionaries = set;
+    eo.top_nodes = 20;
+    const EdgeResult r = compute_edges(*model_, ex_, eo);
+    const Edge* pick = nullptr;
+    for (const Edge& e : r.edges) {
+      QVERIFY(!(e.dst.kind == EdgeEnd::Kind::Neuron && e.dst.node.index >= kFeatures));
+      if (e.src.kind == EdgeEnd::Kind::Neuron && e.dst.kind == EdgeEnd::Kind::Neuron && e.src.node.layer == 0 &&
+          e.dst.node.layer == 1 && e.src.node.index < kFeatures && (!pick || std::abs(e.weight) > std::abs(pick->weight)))
+        pick = &e;
+    }
+    QVERIFY2(pick, "no layer-0 feature -> layer-1 feature edge among the top 20 nodes");
+    const NodeRef s = pick->src.node, d = pick->dst.node;
+    const LlamaModel& e = engine_of(*model_);
+    torch::Tensor f0_leaf, f0, f1;  // [1, t, F] each
+    HookFn hook;
+    for (int l : {0, 1}) {
+      SpliceOptions so;
+      so.on_splice = [&](SpliceState& st) {
+        if (st.layer == 0) {
+          f0 = st.features.detach();
+          f0_leaf = f0.clone().requires_grad_(true);
+          st.features = f0_leaf;
+          st.error = st.error.detach();
+        } else {
+          f1 = st.features;
+        }
+      };
+      hook = splice_hook(*set->at(l), e, so, hook);
+    }
+    ForwardOptions fo;
+    fo.hook = hook;
+    fo.rules = GradRules::relp();
+    fo.logits = LogitsMode::Last;
+    e.forward(ids_of(ex_.clean), fo);
+    const torch::Tensor target = f1[0][d.pos][d.index];
+    const double contribution =
+        torch::autograd::grad({target}, {f0_leaf})[0][0][s.pos][s.index].item<double>() * f0[0][s.pos][s.index].item<double>();
+    const double eps = 1e-6 * f1.detach()[0][d.pos].abs().mean().item<double>();
+    const double want = contribution / (target.item<double>() + eps);
+    QVERIFY(std::abs(want) > 1e-4);
+    QVERIFY2(std::abs(pick->weight - want) < 1e-4 * std::abs(want) + 1e-6,
+             qPrintable(QString("%1 -> %2: %3 vs %4").arg(QString::fromStdString(pick->src.name()))
+                            .arg(QString::fromStdString(pick->dst.name())).arg(pick->weight).arg(want)));
   }
 
   // An exemplar index of features: each feature's best exemplar is its largest value over every corpus token

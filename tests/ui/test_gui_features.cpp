@@ -81,6 +81,9 @@ class TestGuiFeatures : public QObject {
       QCOMPARE(n->label(), want);
     }
     QVERIFY2(errors > 0, "the top 60 nodes of the Texas trace hold no error node");
+    // Edges between the top features (error nodes as sources), drawn between the graph's own nodes.
+    QVERIFY(!t.edges.empty());
+    QVERIFY(g->edgeCount() > 0);
     // The score of the shown circuit equals the evaluator's, computed here.
     QVERIFY2(waitScore(*w_, scored, 60), qPrintable(w_->lastError()));
     {

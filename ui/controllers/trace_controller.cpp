@@ -108,7 +108,7 @@ void TraceController::start(const TraceSettings& s, const QString& meanDataset) 
           options.dictionaries = out.dictionaries;
           out.featureIndex = ce::core::find_exemplar_index(*model, s.basis, nullptr, out.dictionaries.get());
         }
-        const bool edges = s.edges && s.basis == ce::core::Basis::MlpAct;
+        const bool edges = s.edges && (s.basis == ce::core::Basis::MlpAct || s.basis == ce::core::Basis::Features);
         const auto result =
             ce::core::attribute(*model, {ex}, options, edges ? control.sub(0, 0.35) : control.sub(0, 0.9));
         out.basis = s.basis;
@@ -123,6 +123,8 @@ void TraceController::start(const TraceSettings& s, const QString& meanDataset) 
           ce::core::EdgeOptions eo;
           eo.top_nodes = std::min(kEdgeNeurons, s.topK);
           eo.metric = s.metric;
+          eo.basis = s.basis;
+          eo.dictionaries = out.dictionaries;
           auto er = ce::core::compute_edges(*model, ex, eo, control.sub(0.35, 0.9));
           out.edges = std::move(er.edges);
           out.edgeNodes = std::move(er.nodes);

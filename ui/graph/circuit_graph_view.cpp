@@ -259,7 +259,7 @@ void CircuitGraphView::completeBuild() {
       case ce::core::EdgeEnd::Kind::Neuron:
         break;
     }
-    auto it = byKey_.find(NodeKey{ce::core::Basis::MlpAct, e.node});
+    auto it = byKey_.find(NodeKey{basis_, e.node});
     return it == byKey_.end() ? nullptr : it->second;
   };
   for (const auto& e : build->edges) {

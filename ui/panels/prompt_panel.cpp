@@ -52,7 +52,7 @@ PromptPanel::PromptPanel(QWidget* parent)
       threshold_(new QSlider(Qt::Horizontal, this)),
       thresholdSpin_(new QDoubleSpinBox(this)),
       thresholdLabel_(new QLabel(this)),
-      edges_(new QCheckBox(tr("RelP edges between the top 30 neurons"), this)),
+      edges_(new QCheckBox(tr("RelP edges between the top 30 nodes"), this)),
       chat_(new QCheckBox(tr("Chat template (&instruct models)"), this)),
       trace_(new QPushButton(tr("&Trace"), this)) {
   auto* form = new QFormLayout();

@@ -85,6 +85,11 @@ bool MainWindow::exportGraphJson(const QString& path) {
     showError(tr("An imported graph is shown: trace a prompt to export its circuit"), true);
     return false;
   }
+  if (t.basis != ce::core::Basis::MlpAct) {
+    showError(tr("Graph JSON is written for neuron traces (basis MLP activations); this trace's edges are "
+                 "between features"), true);
+    return false;
+  }
   if (!model || t.edgeNodes.empty() || t.edges.empty()) {
     showError(tr("Nothing to export: trace a prompt with edges (basis MLP activations, edges on)"), true);
     return false;

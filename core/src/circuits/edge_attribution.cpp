@@ -6,6 +6,7 @@
 #include <set>
 
 #include "circuits/attribution_util.h"
+#include "circuits/basis_tap.h"
 #include "ce/core/circuits/circuit_evaluator.h"
 #include "ce/core/base/error.h"
 #include "ce/core/model/model.h"
@@ -25,36 +26,52 @@ std::string EdgeEnd::name() const {
 EdgeResult compute_edges(const Model& model, const AttributionExample& example, const EdgeOptions& options,
                          const JobControl& control) {
   if (options.top_nodes < 1) throw Error("edges: --top-nodes must be >= 1");
+  if (options.basis != Basis::MlpAct && options.basis != Basis::Features) {
+    throw Error(std::string("edges are taken between MLP neurons (mlp_act) or dictionary features (sae), not ") +
+                basis_name(options.basis));
+  }
   ensure_compute_threads();
   AttributionOptions ao;
   ao.method = Method::RelP;
-  ao.basis = Basis::MlpAct;
+  ao.basis = options.basis;
+  ao.dictionaries = options.dictionaries;
   ao.metric = options.metric;
   ao.rules = options.rules;
   const AttributionResult nodes = attribute(model, {example}, ao, control.sub(0, 0.2));
   EdgeResult out;
+  out.basis = options.basis;
+  out.dictionaries = options.dictionaries;
   out.m = nodes.m;
   out.nodes = top_nodes(nodes, options.top_nodes);
 
-  // Forward with every layer's neurons cut from the backward path: leaves[l] replaces the neurons of layer l
-  // downstream, so a gradient reaching it stops there, while acts[l] (the graph value) can be a target.
+  // Forward with every layer's nodes cut from the backward path: leaves[l] (and error_leaves[l]) replace the
+  // nodes of layer l downstream, so a gradient reaching them stops there, while acts[l] (the graph value) can
+  // be a target.
   const LlamaModel& engine = engine_of(model);
+  const BasisTap tap(engine, options.basis, options.dictionaries);
   const int L = static_cast<int>(engine.config().num_hidden_layers);
-  std::vector<torch::Tensor> acts(static_cast<size_t>(L)), leaves(static_cast<size_t>(L));  // L x [1, t, m]
+  std::vector<torch::Tensor> acts(static_cast<size_t>(L)), leaves(static_cast<size_t>(L));  // L x [1, t, F]
+  std::vector<torch::Tensor> errors(static_cast<size_t>(L)), error_leaves(static_cast<size_t>(L));  // L x [1, t, d]
   torch::Tensor emb;                                                                          // [1, t, d]
   ForwardOptions fo;
   fo.logits = LogitsMode::Last;
   fo.rules = grad_rules(options.rules);
-  fo.hook = cancellable(control, [&](Site s, int l, const torch::Tensor& x) {
-    if (s == Site::ResidPre && l == 0) {
-      emb = x.detach().requires_grad_(true);
-      return emb;
+  auto embedding_leaf = [&](Site s, int l, const torch::Tensor& x) {
+    if (s != Site::ResidPre || l != 0) return x;
+    emb = x.detach().requires_grad_(true);
+    return emb;
+  };
+  fo.hook = cancellable(control, tap.edit([&](LayerNodes& n) {
+    const size_t l = static_cast<size_t>(n.layer);
+    acts[l] = n.act;
+    leaves[l] = n.act.detach().requires_grad_(true);
+    n.act = leaves[l];
+    if (n.error.defined()) {
+      errors[l] = n.error.detach();
+      error_leaves[l] = errors[l].clone().requires_grad_(true);
+      n.error = error_leaves[l];
     }
-    if (s != Site::MlpAct) return x;
-    acts[static_cast<size_t>(l)] = x;
-    leaves[static_cast<size_t>(l)] = x.detach().requires_grad_(true);
-    return leaves[static_cast<size_t>(l)];
-  });
+  }, embedding_leaf));
   std::vector<int64_t> ids(example.clean.begin(), example.clean.end());
   torch::Tensor logits = engine.forward(torch::tensor(ids).view({1, -1}), fo).logits.squeeze(1);  // [1, vocab]
   torch::Tensor topk = std::get<1>(logits.detach().topk(std::min<int64_t>(5, logits.size(1)), 1));  // [1, 5]
@@ -71,6 +88,7 @@ EdgeResult compute_edges(const Model& model, const AttributionExample& example, 
   };
   std::vector<Target> targets;
   for (const NodeEffect& n : out.nodes) {
+    if (n.node.index >= tap.features()) continue;  // an error node: a source only
     EdgeEnd e;
     e.node = n.node;
     targets.push_back({e, acts[static_cast<size_t>(n.node.layer)][0][n.node.pos][n.node.index], n.effect, n.node.layer});
@@ -84,8 +102,12 @@ EdgeResult compute_edges(const Model& model, const AttributionExample& example, 
   {
     torch::NoGradGuard no_grad;
     std::vector<torch::Tensor> a;
-    for (const NodeEffect& s : out.nodes)
-      a.push_back(acts[static_cast<size_t>(s.node.layer)][0][s.node.pos][s.node.index].detach());
+    for (const NodeEffect& s : out.nodes) {
+      const size_t l = static_cast<size_t>(s.node.layer);
+      // An error node's "activation" is its vector, taken per source below.
+      a.push_back(s.node.index < tap.features() ? acts[l][0][s.node.pos][s.node.index].detach().to(torch::kFloat64)
+                                                : torch::zeros({}, torch::kFloat64).to(engine.device()));
+    }
     const torch::Tensor h = a.empty() ? torch::zeros({0}) : torch::stack(a).to(torch::kCPU);  // [nodes]
     for (int64_t i = 0; i < h.size(0); ++i) source_act.push_back(h[i].item<double>());
   }
@@ -93,8 +115,18 @@ EdgeResult compute_edges(const Model& model, const AttributionExample& example, 
   for (size_t k = 0; k < targets.size(); ++k) {
     control.check();
     const Target& t = targets[k];
+    // emb, then per earlier layer with nodes: its leaf and (feature basis) its error leaf.
     std::vector<torch::Tensor> inputs = {emb};
-    for (int l = 0; l < t.layer; ++l) inputs.push_back(leaves[static_cast<size_t>(l)]);
+    std::vector<int> leaf_at(static_cast<size_t>(L), -1), error_at(static_cast<size_t>(L), -1);
+    for (int l = 0; l < t.layer; ++l) {
+      if (!leaves[static_cast<size_t>(l)].defined()) continue;
+      leaf_at[static_cast<size_t>(l)] = static_cast<int>(inputs.size());
+      inputs.push_back(leaves[static_cast<size_t>(l)]);
+      if (error_leaves[static_cast<size_t>(l)].defined()) {
+        error_at[static_cast<size_t>(l)] = static_cast<int>(inputs.size());
+        inputs.push_back(error_leaves[static_cast<size_t>(l)]);
+      }
+    }
     std::vector<torch::Tensor> g = torch::autograd::grad({t.value}, inputs, {}, /*retain_graph=*/true,
                                                          /*create_graph=*/false, /*allow_unused=*/true);
     torch::NoGradGuard no_grad;
@@ -130,17 +162,21 @@ EdgeResult compute_edges(const Model& model, const AttributionExample& example, 
     std::vector<torch::Tensor> grads;
     for (size_t j = 0; j < out.nodes.size(); ++j) {
       const NodeRef& n = out.nodes[j].node;
-      if (n.layer >= t.layer) continue;
-      const torch::Tensor& gs = g[static_cast<size_t>(n.layer) + 1];
+      if (n.layer >= t.layer || leaf_at[static_cast<size_t>(n.layer)] < 0) continue;
+      const bool error = n.index >= tap.features();
+      const torch::Tensor& gs = g[static_cast<size_t>((error ? error_at : leaf_at)[static_cast<size_t>(n.layer)])];
       if (!gs.defined()) continue;
       srcs.push_back(j);
-      grads.push_back(gs[0][n.pos][n.index]);
+      // A feature: its gradient (times its activation below); an error node: gradient · error vector, whole.
+      grads.push_back(error ? (gs[0][n.pos] * errors[static_cast<size_t>(n.layer)][0][n.pos]).sum().to(torch::kFloat64)
+                            : gs[0][n.pos][n.index].to(torch::kFloat64));
     }
     const torch::Tensor gh = grads.empty() ? torch::Tensor() : torch::stack(grads).to(torch::kCPU);  // [srcs]
     for (size_t j = 0; j < srcs.size(); ++j) {
       EdgeEnd src;
       src.node = out.nodes[srcs[j]].node;
-      add(src, gh[static_cast<int64_t>(j)].item<double>() * source_act[srcs[j]]);
+      const bool error = src.node.index >= tap.features();
+      add(src, gh[static_cast<int64_t>(j)].item<double>() * (error ? 1.0 : source_act[srcs[j]]));
     }
     control.report(0.2 + 0.8 * static_cast<double>(k + 1) / static_cast<double>(targets.size()));
   }
@@ -180,7 +216,7 @@ std::vector<EdgeCurvePoint> edge_curve(const Model& model, const AttributionExam
                                        const std::vector<double>& percents, const JobControl& control) {
   if (example.answer < 0 || example.contrast < 0) throw Error("the edge curve needs an answer and a contrast answer");
   // With one example, the "mean over the patch prompts" is the patch prompt's own activation.
-  const CircuitEvaluator ev(model, {example}, Basis::MlpAct,
+  const CircuitEvaluator ev(model, {example}, r.basis, r.dictionaries,
                             example.patch.empty() ? Ablation::Zero : Ablation::Mean, control.sub(0, 0.1));
   const size_t L = static_cast<size_t>(model.config().num_hidden_layers);
   const size_t T = static_cast<size_t>(ev.positions()), W = static_cast<size_t>(ev.width());
