@@ -1,11 +1,15 @@
 // The feature basis in the explorer (issue #17 item 2), offscreen on the demo model and the dictionaries shipped
 // beside it: the basis list offers each set, a trace on one fills the graph with features and error nodes (the
 // metric unchanged), ablating a feature moves the live chart, the circuit is scored against the same evaluator
-// computed here, the Neuron panel shows a feature's exemplars from the set's index, and a session keeps the set.
+// computed here, the Neuron panel shows a feature's exemplars from the set's index, the Curves panel computes a
+// set's curve, and a session keeps the set.
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
 #include <cmath>
 #include <memory>
@@ -17,6 +21,7 @@
 #include "graph/circuit_graph_view.h"
 #include "graph/node_item.h"
 #include "gui_support.h"
+#include "panels/curves_view.h"
 #include "panels/neuron_inspector.h"
 #include "panels/prompt_panel.h"
 #include "panels/token_chart.h"
@@ -139,7 +144,36 @@ class TestGuiFeatures : public QObject {
     QVERIFY(std::fabs(shown.front().activation - expected.front().activation) < 1e-6);
   }
 
-  // A session stores the set's folder and brings the basis back.
+  // The Curves panel offers each set; its feature curve computes and is named after the set, and the curve
+  // CSV carries that name.
+  void curvesOfFeatures() {
+    auto* curves = w_->curvesView();
+    const QString folder = w_->promptPanel()->dictionarySets().value(2);
+    QVERIFY(folder.endsWith(QStringLiteral("transcoder_4x")));
+    QVERIFY(curves->dictionaryBox(folder));
+    curves->basisBox(ce::core::Basis::MlpAct)->setChecked(false);
+    curves->dictionaryBox(folder)->setChecked(true);
+    curves->datasetBox()->setCurrentIndex(curves->datasetBox()->findText(QStringLiteral("sva/simple")));
+    curves->examplesBox()->setValue(3);
+    QSignalSpy ready(curves, &ce::ui::CurvesView::curvesReady);
+    curves->compute();
+    QVERIFY2(ready.wait(300000), qPrintable(w_->lastError()));
+    const auto named = curves->namedCurves();
+    QCOMPARE(named.size(), size_t{1});
+    QCOMPARE(named[0].basis, QStringLiteral("sae:transcoder_4x"));
+    // Threshold 0 keeps every node with an effect; inactive features (no effect) still take their means.
+    const auto& all = named[0].curve.points.front();
+    QCOMPARE(all.threshold, 0.0);
+    QVERIFY2(all.nodes > 100 && all.faithfulness > 0.9, qPrintable(QString("%1 nodes, %2").arg(all.nodes).arg(all.faithfulness)));
+    QTemporaryDir dir;
+    const QString csv = dir.filePath(QStringLiteral("curves.csv"));
+    ce::ui::Exporter::exportCurves(csv, named);
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QVERIFY(f.readAll().split('\n')[1].startsWith("relp,sae:transcoder_4x,mean,0,"));
+  }
+
+    // A session stores the set's folder and brings the basis back.
   void sessionKeepsTheSet() {
     auto s = w_->promptPanel()->settings();
     s.basis = ce::core::Basis::Features;

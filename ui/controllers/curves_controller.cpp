@@ -2,9 +2,11 @@
 
 #include <QTimer>
 #include <algorithm>
+#include <map>
 
 #include "ce/core/circuits/attribution.h"
 #include "ce/core/circuits/attribution_example.h"
+#include "ce/core/dictionaries/dictionary_set.h"
 #include "controllers/job_runner.h"
 
 namespace ce::ui {
@@ -102,25 +104,33 @@ void CurvesController::compute(const QString& dataset, const std::vector<CurveSp
         // evaluator whose ablation means are computed once. Every threshold then costs two batched passes of
         // the test set.
         std::vector<ComputedCurve> out(specs.size());
+        std::map<QString, std::shared_ptr<const ce::core::DictionarySet>> sets;  // each folder loaded once
         for (size_t i = 0; i < specs.size(); ++i) {
           const double a = static_cast<double>(i) / static_cast<double>(specs.size());
           const double b = static_cast<double>(i + 1) / static_cast<double>(specs.size());
           const auto part = control.sub(a, b);
           out[i].method = specs[i].method;
           out[i].basis = specs[i].basis;
+          out[i].dictionaries = specs[i].dictionaries;
           ce::core::AttributionOptions options;
           options.method = specs[i].method;
           options.basis = specs[i].basis;
+          if (specs[i].basis == ce::core::Basis::Features) {
+            auto& set = sets[specs[i].dictionaries];
+            if (!set) set = ce::core::DictionarySet::load(specs[i].dictionaries.toStdString(), model->config());
+            options.dictionaries = set;
+          }
           out[i].effects = std::make_shared<const ce::core::AttributionResult>(
               ce::core::attribute(*model, trainSet, options, part.sub(0, 0.4)));
           for (size_t j = 0; j < i; ++j) {
-            if (specs[j].basis == specs[i].basis) out[i].evaluator = out[j].evaluator;
+            if (specs[j].basis == specs[i].basis && specs[j].dictionaries == specs[i].dictionaries)
+              out[i].evaluator = out[j].evaluator;
           }
           if (!out[i].evaluator) {
             // The evaluator refers to the model's engine: its deleter holds the model until it is gone.
             out[i].evaluator = std::shared_ptr<const ce::core::CircuitEvaluator>(
-                new ce::core::CircuitEvaluator(*model, testSet, options.basis, ce::core::Ablation::Mean,
-                                               part.sub(0.4, 0.45)),
+                new ce::core::CircuitEvaluator(*model, testSet, options.basis, options.dictionaries,
+                                               ce::core::Ablation::Mean, part.sub(0.4, 0.45)),
                 [model](const ce::core::CircuitEvaluator* e) { delete e; });
           }
           std::vector<int> counts;

@@ -17,11 +17,13 @@ class JobRunner;
 struct CurveSpec {
   ce::core::Method method;
   ce::core::Basis basis;
+  QString dictionaries;  // Basis::Features: the set's folder
 };
 
 struct ComputedCurve {
   ce::core::Method method = ce::core::Method::RelP;
   ce::core::Basis basis = ce::core::Basis::MlpAct;
+  QString dictionaries;  // Basis::Features: the set's folder
   ce::core::CurveResult result;
   // Kept for the marker: the evaluator holds the ablation means, the effects rank the nodes.
   std::shared_ptr<const ce::core::CircuitEvaluator> evaluator;

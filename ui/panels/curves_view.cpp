@@ -84,7 +84,7 @@ CurvesView::CurvesView(QWidget* parent)
   }
   methodRow->addStretch(1);
   // Two by two: four in a row made the Curves dock, and with it the window, too wide for 1024 px (issue #15).
-  auto* basisRow = new QGridLayout();
+  auto* basisRow = basisGrid_ = new QGridLayout();
   for (auto b :
        {ce::core::Basis::MlpAct, ce::core::Basis::MlpOut, ce::core::Basis::Attn, ce::core::Basis::Resid}) {
     const QString label = b == ce::core::Basis::MlpAct   ? tr("MLP act")
@@ -209,12 +209,38 @@ void CurvesView::setPromptScore(const QString& text) { promptScore_->setText(tex
 
 QString CurvesView::promptScore() const { return promptScore_->text(); }
 
+void CurvesView::setDictionarySets(const QStringList& folders) {
+  for (auto& [folder, box] : sets_) delete box;
+  sets_.clear();
+  for (const QString& folder : folders) {
+    auto* box = new QCheckBox(QFileInfo(folder).fileName(), this);
+    box->setToolTip(tr("The features of %1, error nodes included").arg(folder));
+    const int i = static_cast<int>(bases_.size() + sets_.size());
+    sets_.emplace_back(folder, box);
+    basisGrid_->addWidget(box, i / 2, i % 2);
+  }
+}
+
+QCheckBox* CurvesView::dictionaryBox(const QString& folder) const {
+  for (const auto& [f, box] : sets_) {
+    if (f == folder) return box;
+  }
+  return nullptr;
+}
+
+namespace {
+// "mlp_act", or "sae:NAME" for a set's features: the basis column of the curve CSV (curves_csv).
+QString curveBasis(const ComputedCurve& c) {
+  QString b = QString::fromLatin1(ce::core::basis_name(c.basis));
+  if (!c.dictionaries.isEmpty()) b += QLatin1Char(':') + QFileInfo(c.dictionaries).fileName();
+  return b;
+}
+}  // namespace
+
 std::vector<NamedCurve> CurvesView::namedCurves() const {
   std::vector<NamedCurve> out;
-  for (const auto& c : controller_->curves()) {
-    out.push_back({QString::fromLatin1(ce::core::method_name(c.method)),
-                   QString::fromLatin1(ce::core::basis_name(c.basis)), c.result});
-  }
+  for (const auto& c : controller_->curves())
+    out.push_back({QString::fromLatin1(ce::core::method_name(c.method)), curveBasis(c), c.result});
   return out;
 }
 
@@ -254,7 +280,13 @@ void CurvesView::compute() {
   for (const auto& [b, bbox] : bases_) {
     if (!bbox->isChecked()) continue;
     for (const auto& [m, mbox] : methods_) {
-      if (mbox->isChecked()) specs.push_back({m, b});
+      if (mbox->isChecked()) specs.push_back({m, b, QString()});
+    }
+  }
+  for (const auto& [folder, sbox] : sets_) {
+    if (!sbox->isChecked()) continue;
+    for (const auto& [m, mbox] : methods_) {
+      if (mbox->isChecked()) specs.push_back({m, ce::core::Basis::Features, folder});
     }
   }
   if (specs.empty()) {
@@ -277,8 +309,7 @@ void CurvesView::rebuildSeries() {
   for (size_t i = 0; i < curves.size(); ++i) {
     const ComputedCurve& c = curves[i];
     Series& lines = series_[i];
-    const QString name = QStringLiteral("%1 %2").arg(QString::fromLatin1(ce::core::method_name(c.method)),
-                                                     QString::fromLatin1(ce::core::basis_name(c.basis)));
+    const QString name = QStringLiteral("%1 %2").arg(QString::fromLatin1(ce::core::method_name(c.method)), curveBasis(c));
     lines.faithfulness = new QLineSeries();
     lines.completeness = new QLineSeries();
     lines.faithfulness->setName(name);

@@ -16,6 +16,7 @@
 class QChartView;
 class QCheckBox;
 class QComboBox;
+class QGridLayout;
 class QLabel;
 class QLineSeries;
 class QLogValueAxis;
@@ -53,6 +54,10 @@ class CurvesView : public QWidget {
   QSpinBox* examplesBox() const { return examples_; }
   QCheckBox* methodBox(ce::core::Method method) const;
   QCheckBox* basisBox(ce::core::Basis basis) const;
+  // One more box per dictionary set ("sae_mlp_out_4x"), replacing the previous ones: curves of its features.
+  void setDictionarySets(const QStringList& folders);
+  // The box of the set in `folder`, or null.
+  QCheckBox* dictionaryBox(const QString& folder) const;
   // Every computed curve, in the order of the boxes (methods within bases).
   std::vector<NamedCurve> namedCurves() const;
   // How many line series the chart holds (two per curve).
@@ -85,6 +90,8 @@ class CurvesView : public QWidget {
   QComboBox* dataset_;
   std::vector<std::pair<ce::core::Method, QCheckBox*>> methods_;
   std::vector<std::pair<ce::core::Basis, QCheckBox*>> bases_;
+  std::vector<std::pair<QString, QCheckBox*>> sets_;  // feature bases by folder, after bases_ in the grid
+  QGridLayout* basisGrid_ = nullptr;
   QSpinBox* examples_;
   QPushButton *compute_, *cancel_;
   QProgressBar* progress_;

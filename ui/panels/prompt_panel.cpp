@@ -259,6 +259,15 @@ void PromptPanel::setDictionarySets(const QStringList& folders) {
   if (!chosen.isEmpty()) basis_->setCurrentIndex(std::max(0, basis_->findData(chosen, kDictionaryRole)));
 }
 
+QStringList PromptPanel::dictionarySets() const {
+  QStringList out;
+  for (int i = 0; i < basis_->count(); ++i) {
+    const QString folder = basis_->itemData(i, kDictionaryRole).toString();
+    if (!folder.isEmpty()) out << folder;
+  }
+  return out;
+}
+
 int PromptPanel::addDictionarySet(const QString& folder) {
   const int row = basis_->findData(folder, kDictionaryRole);
   if (row >= 0) return row;

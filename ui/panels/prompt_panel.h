@@ -55,6 +55,8 @@ class PromptPanel : public QWidget {
   void setDictionarySets(const QStringList& folders);
   // Offers one more set (a session's, or one the user opened) unless it is offered already; returns its row.
   int addDictionarySet(const QString& folder);
+  // The folders offered, in list order.
+  QStringList dictionarySets() const;
 
  Q_SIGNALS:
   // The prompt text changed (the live next-token chart follows it).

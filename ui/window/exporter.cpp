@@ -78,8 +78,8 @@ void Exporter::exportCurves(const QString& path, const std::vector<NamedCurve>& 
   if (points == 0) fail(path, QStringLiteral("no curves computed yet"));
   std::vector<ce::core::LabelledCurve> labelled;
   for (const auto& c : curves) {
-    labelled.push_back({ce::core::parse_method(c.method.toStdString()), ce::core::parse_basis(c.basis.toStdString()),
-                        ce::core::Ablation::Mean, &c.curve, std::string()});
+    const auto [basis, set] = ce::core::split_basis_spec(c.basis.toStdString());
+    labelled.push_back({ce::core::parse_method(c.method.toStdString()), basis, ce::core::Ablation::Mean, &c.curve, set});
   }
   const QByteArray bytes = QByteArray::fromStdString(ce::core::curves_csv(labelled));
   writeAtomically(path, bytes);

@@ -75,8 +75,8 @@ bool MainWindow::exportFigure(figures::FigureKind kind, const figures::FigureSpe
       }
       figures::CurvesFigure f;
       for (const NamedCurve& c : curves_->namedCurves()) {
-        f.curves.push_back({ce::core::parse_method(c.method.toStdString()), ce::core::parse_basis(c.basis.toStdString()),
-                            ce::core::Ablation::Mean, std::string(), c.curve});
+        const auto [basis, set] = ce::core::split_basis_spec(c.basis.toStdString());
+        f.curves.push_back({ce::core::parse_method(c.method.toStdString()), basis, ce::core::Ablation::Mean, set, c.curve});
       }
       if (f.curves.empty()) throw ce::core::Error(spec.path.toStdString() + ": no curves computed yet");
       f.countPoints = false;

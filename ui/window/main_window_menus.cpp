@@ -12,6 +12,7 @@
 #include <QStatusBar>
 
 #include "graph/circuit_graph_view.h"
+#include "panels/curves_view.h"
 #include "panels/prompt_panel.h"
 #include "prompt_sets/prompt_set_view.h"
 #include "prompt_sets/set_graph_view.h"
@@ -50,6 +51,7 @@ void MainWindow::buildMenus() {
     s.basis = ce::core::Basis::Features;
     s.dictionaries = dir;
     prompt_->setSettings(s);
+    curves_->setDictionarySets(prompt_->dictionarySets());
     statusBar()->showMessage(tr("Basis: the features of %1 (trace with F5)").arg(dir), 8000);
   });
   addDeviceMenu(file);
