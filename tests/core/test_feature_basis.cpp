@@ -67,6 +67,15 @@ double rel_diff(const torch::Tensor& got, const torch::Tensor& want) {
   return (got - want).abs().max().item<double>() / std::max(1e-12, want.abs().max().item<double>());
 }
 
+// Attribution options on a set's features.
+AttributionOptions on_features(Method method, std::shared_ptr<const DictionarySet> set) {
+  AttributionOptions o;
+  o.method = method;
+  o.basis = Basis::Features;
+  o.dictionaries = std::move(set);
+  return o;
+}
+
 // AttributionResult's [L, T, W] as a tensor.
 torch::Tensor effects(const AttributionResult& r) {
   return torch::tensor(r.effect).view({r.layers, r.positions, r.width});
@@ -149,9 +158,7 @@ class TestFeatureBasis : public QObject {
   // AtP and RelP on the feature basis against the decoder by hand, at both layers; IG with one step is AtP.
   void gradientMethodsEqualDecoderByHand() {
     const auto set = DictionarySet::load(sae_set_, model_->config());
-    AttributionOptions o;
-    o.basis = Basis::Features;
-    o.dictionaries = set;
+    AttributionOptions o = on_features(Method::RelP, set);
     for (Method method : {Method::AtP, Method::RelP}) {
       o.method = method;
       const AttributionResult r = attribute(*model_, {ex_}, o);
@@ -179,10 +186,7 @@ class TestFeatureBasis : public QObject {
   // Transcoder features: the decoder writes the MLP's output, so the gradient there goes through W_dec.
   void transcoderEqualsDecoderByHand() {
     const auto set = DictionarySet::load(transcoders_, model_->config());
-    AttributionOptions o;
-    o.method = Method::AtP;
-    o.basis = Basis::Features;
-    o.dictionaries = set;
+    AttributionOptions o = on_features(Method::AtP, set);
     const AttributionResult r = attribute(*model_, {ex_}, o);
     const LlamaModel& e = engine_of(*model_);
     for (int l : {0, 1}) {
@@ -205,10 +209,7 @@ class TestFeatureBasis : public QObject {
   // (through splice_hook's own state).
   void exactEqualsPatchByHand() {
     const auto set = DictionarySet::load(sae_set_, model_->config());
-    AttributionOptions o;
-    o.method = Method::Exact;
-    o.basis = Basis::Features;
-    o.dictionaries = set;
+    AttributionOptions o = on_features(Method::Exact, set);
     const NodeRef feature{1, 3, 0}, error{0, 2, static_cast<int>(kFeatures)};
     // the feature with the largest AtP effect, so that the check is not of a zero
     AttributionOptions atp = o;
@@ -307,9 +308,7 @@ class TestFeatureBasis : public QObject {
     const float shown = ev.ablation_values()[static_cast<size_t>((1 * 5 + 2) * (kFeatures + 1) + kFeatures)];
     QVERIFY(std::abs(shown - mean_e[1][2].norm().item<float>()) < 1e-5f);
     // A curve on feature effects runs and ends at faithfulness 1 when every node is in.
-    AttributionOptions o;
-    o.basis = Basis::Features;
-    o.dictionaries = set;
+    AttributionOptions o = on_features(Method::RelP, set);
     const CurveResult c = ev.curve(attribute(*model_, test, o), {0.0}, {1000});
     QCOMPARE(c.points.size(), size_t{2});
     QVERIFY(std::abs(c.points[1].faithfulness - 1.0) < 1e-4);
