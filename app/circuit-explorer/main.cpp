@@ -208,6 +208,7 @@ int main(int argc, char** argv) {
         &window, &ce::ui::MainWindow::traceFinished, &window, [&window, selected, connection, screenshot] {
           QObject::disconnect(*connection);
           ce::ui::NodeKey key;
+          key.basis = window.lastTrace().basis;  // the node of the trace shown: a neuron, or a feature (L3/F271@10)
           key.node = selected;
           if (!window.inspectNode(key) && screenshot) {
             std::fprintf(stderr, "circuit-explorer: %s\n", qPrintable(window.lastError()));

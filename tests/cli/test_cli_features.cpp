@@ -113,7 +113,11 @@ class TestCliFeatures : public QObject {
     QCOMPARE(j["basis"].toString(), QString("sae"));
     const QJsonArray edges = j["edges"].toArray();
     QVERIFY(!edges.isEmpty());
-    for (const auto& v : edges) QVERIFY(!v.toObject()["dst"].toString().contains("/N1024@"));
+    for (const auto& v : edges) {
+      const QString src = v.toObject()["src"].toString(), dst = v.toObject()["dst"].toString();
+      QVERIFY2(!dst.contains("/F1024@"), qPrintable(dst));  // error nodes are sources only
+      QVERIFY2(src.startsWith("E@") || src.contains("/F"), qPrintable(src));
+    }
     QCOMPARE(j["curve"].toArray().size(), 7);
     r = run_cli({"edges", "--text", kTexas, "--answer", " Austin", "--basis", "sae:transcoder_4x", "--graph-json", "x.json"});
     QCOMPARE(r.code, 2);

@@ -59,11 +59,15 @@ class TestRules : public QObject {
     QCOMPARE(b.pos, 9);
     QVERIFY(parse_node_name("3/701@0") == (NodeRef{3, 0, 701}));
     QVERIFY(parse_node_name("l0/n12") == (NodeRef{0, -1, 12}));
+    // A feature reads the same way with F; node_name writes F for the feature basis only.
+    QVERIFY(parse_node_name("L3/F412@5") == (NodeRef{3, 5, 412}));
+    QCOMPARE(node_name(Basis::Features, 3, 412, 5), std::string("L3/F412@5"));
+    QCOMPARE(node_name(Basis::MlpOut, 3, 12), std::string("L3/N12"));
     // node_name and parse_node_name are inverses, with and without a position.
     for (const NodeRef& n : {NodeRef{0, -1, 0}, NodeRef{31, 127, 14335}, NodeRef{2, 0, 5}}) {
       QVERIFY(parse_node_name(node_name(n.layer, n.index, n.pos)) == n);
     }
-    for (const char* bad : {"", "L3", "L3/", "L3/N", "L3/N701@", "L3/N701@x", "L3/N701 ", "3:701", "L-1/N2",
+    for (const char* bad : {"", "L3", "L3/", "L3/N", "L3/F", "L3/NF1", "L3/N701@", "L3/N701@x", "L3/N701 ", "3:701", "L-1/N2",
                             "L3/N-2", "L3/N701@-1", "LL3/N701", "L99999999999/N1"}) {
       const std::string e = error_of([&] { parse_node_name(bad); });
       QVERIFY2(e.rfind(std::string("bad node '") + bad + "' (expected LAYER/INDEX or LAYER/INDEX@POS", 0) == 0,

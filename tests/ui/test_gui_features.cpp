@@ -74,7 +74,7 @@ class TestGuiFeatures : public QObject {
     QVERIFY(t.basis == ce::core::Basis::Features && t.dictionaries);
     QCOMPARE(t.width, 1025);
     QVERIFY2(std::fabs(t.m - neurons_m) < 1e-4, qPrintable(QString("%1 vs %2").arg(t.m).arg(neurons_m)));
-    // Error nodes are named as such, features by index.
+    // Error nodes are named as such, features by index with an F.
     auto* g = w_->graphView();
     QCOMPARE(static_cast<int>(g->nodeItems().size()), w_->promptPanel()->settings().topK);
     int errors = 0;
@@ -82,7 +82,7 @@ class TestGuiFeatures : public QObject {
       const bool error = n->key().node.index == 1024;
       errors += error;
       const QString want = error ? QStringLiteral("L%1/error").arg(n->key().node.layer)
-                                 : QStringLiteral("L%1/N%2").arg(n->key().node.layer).arg(n->key().node.index);
+                                 : QStringLiteral("L%1/F%2").arg(n->key().node.layer).arg(n->key().node.index);
       QCOMPARE(n->label(), want);
     }
     QVERIFY2(errors > 0, "the top 60 nodes of the Texas trace hold no error node");

@@ -218,7 +218,7 @@ void CircuitGraphView::addBuiltNodes(size_t count) {
     const double r = std::max(1.5, maxR * std::sqrt(std::fabs(n.effect) / maxAbs_));
     const QString name = n.node.index == errorIndex_ && basis_ == ce::core::Basis::Features
                              ? QStringLiteral("L%1/error").arg(n.node.layer)
-                             : QStringLiteral("L%1/N%2").arg(n.node.layer).arg(n.node.index);
+                             : QString::fromStdString(ce::core::node_name(basis_, n.node.layer, n.node.index));
     addNode(new NodeItem(NodeItem::Kind::Node, NodeKey{basis_, n.node}, r, n.effect, n.activation, name), at);
   }
 }

@@ -203,7 +203,7 @@ QString CircuitGraphView::nodeName(const NodeItem* item) const {
     case NodeItem::Kind::Node:
       break;
   }
-  return QString::fromStdString(ce::core::node_name(n.layer, n.index, n.pos));
+  return QString::fromStdString(ce::core::node_name(basis_, n.layer, n.index, n.pos));
 }
 
 QString CircuitGraphView::toolTipFor(const NodeItem* item) const {

@@ -212,7 +212,7 @@ void NeuronInspector::inspect(const TraceOutput& trace, const NodeKey& key) {
     lo = std::min({lo, acts.back(), effects.back()});
     hi = std::max({hi, acts.back(), effects.back()});
   }
-  title_->setText(QStringLiteral("%1 (%2)").arg(QString::fromStdString(ce::core::node_name(n.layer, n.index)),
+  title_->setText(QStringLiteral("%1 (%2)").arg(QString::fromStdString(ce::core::node_name(key.basis, n.layer, n.index)),
                                                 QString::fromLatin1(ce::core::basis_name(key.basis))));
   const QString token = n.pos >= 0 && n.pos < trace.tokens.size() ? trace.tokens[n.pos] : QString();
   details_->setText(

@@ -13,7 +13,7 @@ namespace {
 constexpr int kMergeableId = 1;
 
 QString nameOf(const NodeKey& k) {
-  return QString::fromStdString(ce::core::node_name(k.node.layer, k.node.index, k.node.pos));
+  return QString::fromStdString(ce::core::node_name(k.basis, k.node.layer, k.node.index, k.node.pos));
 }
 
 QString factorText(double f) { return QStringLiteral("\u00d7%1").arg(f, 0, 'g', 3); }

@@ -33,7 +33,7 @@ void Exporter::exportCircuit(const QString& path, ce::core::Basis basis, const Q
     QJsonArray nodeArray;
     for (const auto& n : nodes) {
       nodeArray.append(QJsonObject{{QStringLiteral("name"), QString::fromStdString(ce::core::node_name(
-                                                                n.node.layer, n.node.index, n.node.pos))},
+                                                                basis, n.node.layer, n.node.index, n.node.pos))},
                                    {QStringLiteral("layer"), n.node.layer},
                                    {QStringLiteral("pos"), n.node.pos},
                                    {QStringLiteral("index"), n.node.index},
@@ -60,7 +60,7 @@ void Exporter::exportCircuit(const QString& path, ce::core::Basis basis, const Q
     for (const auto& n : nodes) {
       QString t = token(n.node.pos);
       t.replace(QLatin1Char('"'), QStringLiteral("\"\""));
-      out << QString::fromStdString(ce::core::node_name(n.node.layer, n.node.index, n.node.pos)) << ','
+      out << QString::fromStdString(ce::core::node_name(basis, n.node.layer, n.node.index, n.node.pos)) << ','
           << n.node.layer << ',' << n.node.pos << ',' << n.node.index << ",\"" << t << "\","
           << QString::number(static_cast<double>(n.effect), 'g', 8) << ','
           << QString::number(static_cast<double>(n.activation), 'g', 8) << '\n';

@@ -520,7 +520,7 @@ bool MainWindow::inspectNode(const NodeKey& key) {
   if (!graph_->nodeItem(key)) {
     showError(
         tr("%1 is not in the traced graph")
-            .arg(QString::fromStdString(ce::core::node_name(key.node.layer, key.node.index, key.node.pos))),
+            .arg(QString::fromStdString(ce::core::node_name(key.basis, key.node.layer, key.node.index, key.node.pos))),
         false);
     return false;
   }

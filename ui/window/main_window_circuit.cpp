@@ -25,7 +25,7 @@ namespace {
 constexpr int kLogitTokens = 10;
 
 QString neuronName(const NodeKey& k) {
-  return QString::fromStdString(ce::core::node_name(k.node.layer, k.node.index, k.node.pos));
+  return QString::fromStdString(ce::core::node_name(k.basis, k.node.layer, k.node.index, k.node.pos));
 }
 }  // namespace
 

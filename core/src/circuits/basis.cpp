@@ -55,11 +55,13 @@ int64_t basis_width(Basis basis, const ModelConfig& c) {
   return 0;
 }
 
-std::string node_name(int layer, int index, int pos) {
-  std::string s = "L" + std::to_string(layer) + "/N" + std::to_string(index);
+std::string node_name(Basis basis, int layer, int index, int pos) {
+  std::string s = "L" + std::to_string(layer) + (basis == Basis::Features ? "/F" : "/N") + std::to_string(index);
   if (pos >= 0) s += "@" + std::to_string(pos);
   return s;
 }
+
+std::string node_name(int layer, int index, int pos) { return node_name(Basis::MlpAct, layer, index, pos); }
 
 namespace {
 
@@ -90,7 +92,11 @@ NodeRef parse_node_name(const std::string& text) {
   letter('L');
   bool ok = read_number(text, i, n.layer) && i < text.size() && text[i++] == '/';
   if (ok) {
-    letter('N');
+    if (i < text.size() && std::toupper(static_cast<unsigned char>(text[i])) == 'F') {
+      ++i;
+    } else {
+      letter('N');
+    }
     ok = read_number(text, i, n.index);
   }
   if (ok && i < text.size() && text[i] == '@') {

@@ -20,7 +20,7 @@ std::string EdgeEnd::name() const {
     case Kind::Logit: return "logit";
     case Kind::Neuron: break;
   }
-  return node_name(node.layer, node.index, node.pos);
+  return node_name(basis, node.layer, node.index, node.pos);
 }
 
 EdgeResult compute_edges(const Model& model, const AttributionExample& example, const EdgeOptions& options,
@@ -91,6 +91,7 @@ EdgeResult compute_edges(const Model& model, const AttributionExample& example, 
     if (n.node.index >= tap.features()) continue;  // an error node: a source only
     EdgeEnd e;
     e.node = n.node;
+    e.basis = options.basis;
     targets.push_back({e, acts[static_cast<size_t>(n.node.layer)][0][n.node.pos][n.node.index], n.effect, n.node.layer});
   }
   EdgeEnd logit_end;
@@ -175,6 +176,7 @@ EdgeResult compute_edges(const Model& model, const AttributionExample& example, 
     for (size_t j = 0; j < srcs.size(); ++j) {
       EdgeEnd src;
       src.node = out.nodes[srcs[j]].node;
+      src.basis = options.basis;
       const bool error = src.node.index >= tap.features();
       add(src, gh[static_cast<int64_t>(j)].item<double>() * (error ? 1.0 : source_act[srcs[j]]));
     }

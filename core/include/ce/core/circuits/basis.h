@@ -52,9 +52,12 @@ struct NodeRef {
 
 // "L{layer}/N{index}" (neurons are named without position); "@{pos}" appended when pos >= 0.
 std::string node_name(int layer, int index, int pos = -1);
+// The same for a node of `basis`: a feature of Basis::Features is "L{layer}/F{index}" (its error node is index
+// d_sae), every other basis' node "L{layer}/N{index}".
+std::string node_name(Basis basis, int layer, int index, int pos = -1);
 
 // Inverse of node_name, the one parser of node names for the CLI, the GUI and sessions: "L3/N701",
-// "L3/N701@9", also without the letters ("3/701@9") and in lower case. pos is -1 without "@". Checks the form
+// "L3/N701@9", "L3/F412" (a feature: same fields), also without the letters ("3/701@9") and in lower case. pos is -1 without "@". Checks the form
 // only (numbers >= 0), not a model's ranges. Throws Error quoting the text (elided past 60 characters) and
 // the expected form.
 NodeRef parse_node_name(const std::string& text);

@@ -14,7 +14,8 @@ namespace ce::core {
 struct EdgeEnd {
   enum class Kind { Embedding, Neuron, Logit } kind = Kind::Neuron;
   NodeRef node;  // Neuron: layer, pos, index; Embedding: pos only
-  std::string name() const;  // "E@{pos}", "L{layer}/N{index}@{pos}", "logit"
+  Basis basis = Basis::MlpAct;  // of a Neuron end: MlpAct, or Features for a feature or error node
+  std::string name() const;  // "E@{pos}", "L{layer}/N{index}@{pos}" ("L{layer}/F{index}@{pos}" for a feature), "logit"
 };
 
 struct Edge {
