@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_timing.h"
 #include "ce/core/circuits/attribution.h"
 #include "ce/core/circuits/circuit_evaluator.h"
 #include "ce/core/base/error.h"
@@ -25,30 +26,16 @@
 
 namespace fs = std::filesystem;
 using namespace ce::core;
-using Clock = std::chrono::steady_clock;
+using ce::bench::Clock;
+using ce::bench::median_seconds;
+using ce::bench::seconds_since;
 
 namespace {
-
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 double peak_rss_gb() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return static_cast<double>(u.ru_maxrss) / (1024.0 * 1024.0);  // KiB -> GiB
-}
-
-// Median seconds of `runs` calls after `warm` unmeasured ones.
-template <class F>
-double median_seconds(int warm, int runs, F f) {
-  for (int i = 0; i < warm; ++i) f();
-  std::vector<double> t;
-  for (int i = 0; i < runs; ++i) {
-    const auto t0 = Clock::now();
-    f();
-    t.push_back(seconds_since(t0));
-  }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
 }
 
 void demo_benchmarks(const std::string& sva_set, int runs) {

@@ -16,30 +16,18 @@
 
 #include "ce/core/base/error.h"
 #include "ce/core/base/resources.h"
+#include "bench_timing.h"
 #include "ce/core/circuits/attribution.h"
 #include "ce/core/circuits/circuit_evaluator.h"
 #include "ce/core/dictionaries/dictionary_set.h"
 #include "ce/core/model/model.h"
 
 using namespace ce::core;
-using Clock = std::chrono::steady_clock;
+using ce::bench::Clock;
+using ce::bench::median_seconds;
+using ce::bench::seconds_since;
 
 namespace {
-
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-template <class F>
-double median_seconds(int warm, int runs, F f) {
-  for (int i = 0; i < warm; ++i) f();
-  std::vector<double> t;
-  for (int i = 0; i < runs; ++i) {
-    const auto t0 = Clock::now();
-    f();
-    t.push_back(seconds_since(t0));
-  }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
 
 struct Contender {
   std::string name;

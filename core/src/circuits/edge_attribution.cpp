@@ -51,7 +51,7 @@ EdgeResult compute_edges(const Model& model, const AttributionExample& example, 
   const BasisTap tap(engine, options.basis, options.dictionaries);
   const int L = static_cast<int>(engine.config().num_hidden_layers);
   std::vector<torch::Tensor> acts(static_cast<size_t>(L)), leaves(static_cast<size_t>(L));  // L x [1, t, F]
-  std::vector<torch::Tensor> errors(static_cast<size_t>(L)), error_leaves(static_cast<size_t>(L));  // L x [1, t, d]
+  std::vector<torch::Tensor> error_leaves(static_cast<size_t>(L));  // L x [1, t, d] float64
   torch::Tensor emb;                                                                          // [1, t, d]
   ForwardOptions fo;
   fo.logits = LogitsMode::Last;
@@ -67,8 +67,7 @@ EdgeResult compute_edges(const Model& model, const AttributionExample& example, 
     leaves[l] = n.act.detach().requires_grad_(true);
     n.act = leaves[l];
     if (n.error.defined()) {
-      errors[l] = n.error.detach();
-      error_leaves[l] = errors[l].clone().requires_grad_(true);
+      error_leaves[l] = n.error.detach().requires_grad_(true);
       n.error = error_leaves[l];
     }
   }, embedding_leaf));
@@ -169,7 +168,7 @@ EdgeResult compute_edges(const Model& model, const AttributionExample& example, 
       if (!gs.defined()) continue;
       srcs.push_back(j);
       // A feature: its gradient (times its activation below); an error node: gradient · error vector, whole.
-      grads.push_back(error ? (gs[0][n.pos] * errors[static_cast<size_t>(n.layer)][0][n.pos]).sum().to(torch::kFloat64)
+      grads.push_back(error ? (gs[0][n.pos] * error_leaves[static_cast<size_t>(n.layer)][0][n.pos].detach()).sum().to(torch::kFloat64)
                             : gs[0][n.pos][n.index].to(torch::kFloat64));
     }
     const torch::Tensor gh = grads.empty() ? torch::Tensor() : torch::stack(grads).to(torch::kCPU);  // [srcs]
