@@ -14,6 +14,7 @@
 #include "ce/core/base/resources.h"
 #include "ce/core/circuits/attribution.h"
 #include "ce/core/circuits/basis.h"
+#include "ce/core/dictionaries/dictionary_set.h"
 #include "ce/core/exemplars/exemplar_index.h"
 #include "ce/core/model/model.h"
 #include "ce/core/prompt_sets/clustering.h"
@@ -79,7 +80,12 @@ int limit_of(const Args& a) {
   return limit;
 }
 
-std::string neuron_name(const ce::core::SetNeuron& n) { return ce::core::node_name(n.layer, n.index); }
+// A feature trace's set as the outputs name it (nothing for a neuron trace).
+void add_dictionaries(json& out, const ce::core::SetTrace& trace) {
+  if (trace.options.basis != ce::core::Basis::Features) return;
+  out["basis"] = ce::core::basis_name(trace.options.basis);
+  out["dictionaries"] = trace.dictionaries;
+}
 
 void trace_set_command(const Args& a) {
   ce::core::SetTraceOptions o;
@@ -92,6 +98,9 @@ void trace_set_command(const Args& a) {
   const int limit = limit_of(a);
   const std::string data = a.get_or("data", shipped_capitals()), out = a.get("out");
   auto model = open_model(a);
+  const BasisArg basis = basis_arg(a, *model);
+  o.basis = basis.basis;
+  o.dictionaries = basis.dictionaries;
   ce::core::PromptSet set = ce::core::load_prompt_set(data, static_cast<size_t>(limit));
   if (a.has("answer-column")) {
     // The shipped capitals carry multi-token answers (" Little Rock") and their first words in a column.
@@ -114,9 +123,9 @@ void trace_set_command(const Args& a) {
   json top = json::array();
   for (size_t i = 0; i < order.size() && i < 10; ++i) {
     const ce::core::SetNeuron& n = trace.neurons[order[i]];
-    top.push_back({{"name", neuron_name(n)}, {"layer", n.layer}, {"index", n.index}, {"total", n.total}});
+    top.push_back({{"name", trace.name_of(order[i])}, {"layer", n.layer}, {"index", n.index}, {"total", n.total}});
   }
-  print({{"data", data},
+  json result = {{"data", data},
          {"out", out},
          {"prompts", trace.prompts.size()},
          {"columns", trace.columns},
@@ -128,15 +137,22 @@ void trace_set_command(const Args& a) {
          {"edges", trace.edges.size()},
          {"mean_m", mean_m},
          {"seconds", seconds},
-         {"top", top}});
+         {"top", top}};
+  add_dictionaries(result, trace);
+  print(result);
 }
 
-// --index, else the model's default index; null when it has none (labels then name layers and sizes only).
-std::shared_ptr<const ce::core::ExemplarIndex> label_index(const Args& a, const ce::core::Model& model) {
-  if (!a.has("index")) return ce::core::find_exemplar_index(model, ce::core::Basis::MlpAct);
+// --index, else the model's default index of the trace's basis (for features: of its set); null when it has
+// none (labels then name layers and sizes only).
+std::shared_ptr<const ce::core::ExemplarIndex> label_index(const Args& a, const ce::core::Model& model,
+                                                           const ce::core::SetTrace& trace,
+                                                           const ce::core::DictionarySet* dictionaries) {
+  const ce::core::Basis basis = trace.options.basis;
+  if (!a.has("index")) return ce::core::find_exemplar_index(model, basis, nullptr, dictionaries);
   std::shared_ptr<const ce::core::ExemplarIndex> index = ce::core::ExemplarIndex::open(a.get("index"));
   index->check_model(model);
-  index->check_basis(ce::core::Basis::MlpAct);
+  index->check_basis(basis);
+  if (dictionaries) index->check_dictionaries(*dictionaries);
   return index;
 }
 
@@ -165,8 +181,8 @@ void cluster_command(const Args& a) {
   const std::string path = a.get("profiles");
   const ce::core::SetTrace trace = ce::core::load_set_trace(path);
   auto model = open_model(a);
-  ce::core::check_traced_on(trace, *model, path);
-  const auto index = label_index(a, *model);
+  const auto dictionaries = ce::core::check_traced_on(trace, *model, path);
+  const auto index = label_index(a, *model, trace, dictionaries.get());
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<ce::core::NeuronGroup> found = ce::core::cluster_neurons(trace, on, cut.groups, cut.distance);
   ce::core::label_groups(found, trace, *model, index.get());
@@ -174,18 +190,20 @@ void cluster_command(const Args& a) {
   json gj = json::array();
   for (const auto& g : found) {
     json names = json::array();
-    for (int m : g.members) names.push_back(neuron_name(trace.neurons.at(static_cast<size_t>(m))));
+    for (int m : g.members) names.push_back(trace.name_of(static_cast<size_t>(m)));
     gj.push_back({{"label", g.label},
                   {"neurons", names},
                   {"layers", {g.layer_lo, g.layer_hi}},
                   {"size", g.members.size()}});
   }
-  print({{"profiles", path},
-         {"on", ce::core::cluster_on_name(on)},
-         {"neurons", trace.neurons.size()},
-         {"index", index ? json(index->path()) : json(nullptr)},
-         {"seconds", seconds},
-         {"groups", gj}});
+  json result = {{"profiles", path},
+                 {"on", ce::core::cluster_on_name(on)},
+                 {"neurons", trace.neurons.size()},
+                 {"index", index ? json(index->path()) : json(nullptr)},
+                 {"seconds", seconds},
+                 {"groups", gj}};
+  add_dictionaries(result, trace);
+  print(result);
 }
 
 void hypothesis_command(const Args& a) {
@@ -211,9 +229,9 @@ void hypothesis_command(const Args& a) {
     high += is_high;
     low += is_low && !is_high;
     const ce::core::SetNeuron& n = trace.neurons.at(static_cast<size_t>(s.neuron));
-    listed.push_back({{"name", neuron_name(n)}, {"layer", n.layer}, {"index", n.index}, {"auc", s.auc}});
+    listed.push_back({{"name", trace.name_of(static_cast<size_t>(s.neuron))}, {"layer", n.layer}, {"index", n.index}, {"auc", s.auc}});
   }
-  print({{"profiles", path},
+  json result = {{"profiles", path},
          {"column", column},
          {"value", value},
          {"position", pick.to_string()},
@@ -223,16 +241,16 @@ void hypothesis_command(const Args& a) {
          {"scored", scores.size()},
          {"high", high},
          {"low", low},
-         {"neurons", listed}});
+         {"neurons", listed}};
+  add_dictionaries(result, trace);
+  print(result);
 }
 
 // The neurons of --group N: the Nth group (from 1) that `cluster` lists for the same profiles and cut, which
 // clustering reproduces exactly (same input, same groups).
-std::vector<std::pair<int, int>> cluster_group(const Args& a, const ce::core::Model& model) {
+std::vector<std::pair<int, int>> cluster_group(const Args& a, const ce::core::SetTrace& trace) {
   if (!a.has("profiles")) throw Error("--group needs --profiles PROFILES.json and --groups K or --distance D");
   const Cut cut = cut_of(a);
-  const ce::core::SetTrace trace = ce::core::load_set_trace(a.get("profiles"));
-  ce::core::check_traced_on(trace, model, a.get("profiles"));
   const auto groups =
       ce::core::cluster_neurons(trace, ce::core::parse_cluster_on(a.get("on")), cut.groups, cut.distance);
   const int n = a.get_int("group");
@@ -248,10 +266,28 @@ std::vector<std::pair<int, int>> cluster_group(const Args& a, const ce::core::Mo
 
 void sweep_command(const Args& a) {
   if (a.has("neurons") == a.has("group")) throw Error("give the group as --neurons L/N,... or as --group N");
+  if (a.has("group") && !a.has("profiles")) {
+    throw Error("--group needs --profiles PROFILES.json and --groups K or --distance D");
+  }
   auto model = open_model(a);
-  const std::vector<std::pair<int, int>> neurons =
-      a.has("neurons") ? parse_neurons(a.get("neurons")) : cluster_group(a, *model);
   ce::core::SweepOptions o;
+  // The basis: the profiles' when given (a group and its complement are nodes of the trace), else --basis.
+  std::unique_ptr<ce::core::SetTrace> trace;
+  if (a.has("profiles")) {
+    trace = std::make_unique<ce::core::SetTrace>(ce::core::load_set_trace(a.get("profiles")));
+    o.dictionaries = ce::core::check_traced_on(*trace, *model, a.get("profiles"));
+    o.basis = trace->options.basis;
+    if (a.has("basis") && ce::core::split_basis_spec(a.get("basis")).first != o.basis) {
+      throw Error("--basis " + a.get("basis") + ": " + a.get("profiles") + " was traced in the " +
+                  ce::core::basis_name(o.basis) + " basis, which the sweep takes");
+    }
+  } else {
+    const BasisArg basis = basis_arg(a, *model);
+    o.basis = basis.basis;
+    o.dictionaries = basis.dictionaries;
+  }
+  const std::vector<std::pair<int, int>> neurons =
+      a.has("neurons") ? parse_neurons(a.get("neurons")) : cluster_group(a, *trace);
   o.multipliers = parse_double_list(a.get("multipliers"), "--multipliers");
   o.columns = split_list(a.get("classes"), "--classes");
   o.format = a.flag("chat") ? ce::core::PromptFormat::Chat : ce::core::PromptFormat::Plain;
@@ -265,11 +301,8 @@ void sweep_command(const Args& a) {
   const std::string data = a.get_or("data", shipped_capitals());
   const ce::core::PromptSet set = ce::core::load_prompt_set(data, static_cast<size_t>(limit));
   if (complement) {
-    const std::string path = a.get("profiles");
-    const ce::core::SetTrace trace = ce::core::load_set_trace(path);
-    ce::core::check_traced_on(trace, *model, path);
     const std::set<std::pair<int, int>> group(neurons.begin(), neurons.end());
-    for (const auto& n : trace.neurons) {
+    for (const auto& n : trace->neurons) {
       if (!group.count({n.layer, n.index})) o.ablate.emplace_back(n.layer, n.index);
     }
   }
@@ -285,22 +318,27 @@ void sweep_command(const Args& a) {
     if (!f) throw Error(path + ": cannot write the CSV file");
   }
   json names = json::array();
-  for (const auto& [layer, index] : neurons) names.push_back(ce::core::node_name(layer, index));
+  for (const auto& [layer, index] : neurons) names.push_back(ce::core::node_name(o.basis, layer, index));
   json probability = json::object(), top1 = json::object();
   for (size_t c = 0; c < r.classes.size(); ++c) {
     probability[r.classes[c]] = r.probability.at(c);
     top1[r.classes[c]] = r.top1.at(c);
   }
-  print({{"data", data},
-         {"prompts", r.prompts},
-         {"neurons", names},
-         {"complement", complement},
-         {"ablated", o.ablate.size()},
-         {"multipliers", r.multipliers},
-         {"class_names", r.classes},  // the objects below are keyed, and JSON objects have no order
-         {"classes", probability},
-         {"top1", top1},
-         {"seconds", seconds}});
+  json result = {{"data", data},
+                 {"prompts", r.prompts},
+                 {"neurons", names},
+                 {"complement", complement},
+                 {"ablated", o.ablate.size()},
+                 {"multipliers", r.multipliers},
+                 {"class_names", r.classes},  // the objects below are keyed, and JSON objects have no order
+                 {"classes", probability},
+                 {"top1", top1},
+                 {"seconds", seconds}};
+  if (o.dictionaries) {
+    result["basis"] = ce::core::basis_name(o.basis);
+    result["dictionaries"] = o.dictionaries->path();
+  }
+  print(result);
 }
 
 }  // namespace
@@ -339,6 +377,10 @@ std::vector<Command> prompt_set_commands() {
                        keep.str()),
                  value("edge-targets", "K", "edges into the K kept neurons of largest total, 0 = no edges",
                        std::to_string(t.edge_targets)),
+                 value("basis", "mlp_act|sae:PATH",
+                       "trace MLP neurons, or the features (and error nodes) of a dictionary set: a folder, "
+                       "or NAME for <model>/dictionaries/NAME",
+                       ce::core::basis_name(t.basis)),
                  chat, required("out", "PROFILES", "the profiles file to write (JSON)"), progress_option()},
                 model_options()}),
        trace_set_command, ""},
@@ -372,7 +414,11 @@ std::vector<Command> prompt_set_commands() {
              value("classes", "C,C",
                    "label columns naming answer classes: each prompt's own value and any value", columns),
              flag("complement", "also ablate every kept neuron of --profiles outside the group"),
-             value("profiles", "PROFILES", "with --complement or --group: the trace-set file"),
+             value("profiles", "PROFILES", "with --complement or --group: the trace-set file (its basis is the sweep's)"),
+             value("basis", "mlp_act|sae:PATH",
+                   "the basis of --neurons without --profiles: MLP neurons, or a dictionary set's features "
+                   "(L3/F412; index d_sae scales the error)",
+                   ce::core::basis_name(s.basis)),
              value("csv", "FILE", "also write the result as CSV"), chat, progress_option()},
             model_options()}),
        sweep_command, ""},

@@ -1,6 +1,6 @@
 // The feature basis through circuit-trace, on the dictionaries shipped beside the demo model
 // (resources/models/geo/dictionaries/): attribute, evaluate and steer with --basis sae:NAME and sae:PATH, and
-// the errors of bad basis arguments.
+// the capitals workflow (trace-set, cluster, sweep) on features, and the errors of bad basis arguments.
 #include <QtTest/QtTest>
 
 #include <QDir>
@@ -132,6 +132,49 @@ class TestCliFeatures : public QObject {
     const QJsonArray ex = r.json()["exemplars"].toArray();
     QCOMPARE(ex.size(), 3);
     QVERIFY(ex[0].toObject()["activation"].toDouble() >= ex[2].toObject()["activation"].toDouble());
+  }
+
+  // The capitals workflow on features: trace-set keeps features and error nodes, cluster names them with the
+  // set's own exemplar index, and a sweep of a group at x1 leaves the model's probabilities as they are.
+  void capitalsWorkflow() {
+    QTemporaryDir tmp;
+    const QString profiles = tmp.path() + "/features.json";
+    CliResult r = run_cli({"trace-set", "--limit", "12", "--basis", "sae:transcoder_4x", "--out", profiles});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QJsonObject j = r.json();
+    QCOMPARE(j["basis"].toString(), QString("sae"));
+    QVERIFY(j["dictionaries"].toString().endsWith("transcoder_4x"));
+    QVERIFY(j["neurons"].toInt() > 20);
+    QVERIFY(j["edges"].toInt() > 20);
+    for (const auto& n : j["top"].toArray()) QVERIFY(n.toObject()["name"].toString().contains("/F"));
+
+    r = run_cli({"cluster", "--profiles", profiles, "--groups", "3"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    j = r.json();
+    QVERIFY(j["index"].toString().contains("transcoder_4x"));
+    QCOMPARE(j["groups"].toArray().size(), 3);
+    const QJsonObject first = j["groups"].toArray()[0].toObject();
+    QVERIFY(first["neurons"].toArray()[0].toString().contains("/F"));
+    QVERIFY2(first["label"].toString().contains("L"), qPrintable(first["label"].toString()));
+
+    const CliResult plain = run_cli({"sweep", "--limit", "12", "--neurons", "L0/N0", "--multipliers", "1"});
+    QVERIFY2(plain.code == 0, plain.err.constData());
+    r = run_cli({"sweep", "--limit", "12", "--profiles", profiles, "--group", "1", "--groups", "3", "--multipliers",
+                 "1,0"});
+    QVERIFY2(r.code == 0, r.err.constData());
+    j = r.json();
+    QCOMPARE(j["basis"].toString(), QString("sae"));
+    const double clean = plain.json()["classes"].toObject()["capital"].toArray()[0].toDouble();
+    const QJsonArray capital = j["classes"].toObject()["capital"].toArray();
+    QVERIFY(std::abs(capital[0].toDouble() - clean) < 1e-5);
+    QVERIFY(std::abs(capital[1].toDouble() - clean) > 1e-3);  // the group ablated
+
+    r = run_cli({"sweep", "--limit", "2", "--profiles", profiles, "--group", "1", "--groups", "3", "--basis", "mlp_act"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("--basis mlp_act: " + profiles.toUtf8() + " was traced in the sae basis"), r.err.constData());
+    r = run_cli({"trace-set", "--limit", "2", "--basis", "resid", "--out", profiles});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("trace-set: traces the mlp_act or sae basis, not resid"), r.err.constData());
   }
 
   void errors_data() {

@@ -24,44 +24,17 @@
 #include "engine/model_access.h"
 #include "io/llama_weight_spec.h"
 #include "test_support.h"
+#include "tiny_model.h"
 
 using namespace ce::core;
 using ce::test::error_of;
+using ce::test::ids_of;
+using ce::test::tiny_config;
+using ce::test::write_model;
 
 namespace {
 
-// Two layers, d = 8, two heads of 4, 16 neurons; the demo model's tokenizer (vocab 2048).
-ModelConfig tiny_config() {
-  ModelConfig c;
-  c.hidden_size = 8;
-  c.intermediate_size = 16;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 2;
-  c.num_key_value_heads = 2;
-  c.head_dim = 4;
-  c.vocab_size = 2048;
-  c.rms_norm_eps = 1e-6;
-  c.rope_theta = 10000.0;
-  c.tie_word_embeddings = false;
-  return c;
-}
-
-void write_model(const QString& dir, const ModelConfig& c, uint64_t seed) {
-  torch::manual_seed(seed);
-  ce::test::Tensors w;
-  for (const auto& [name, shape] : llama_weight_shapes(c, true)) w[name] = torch::randn(shape);
-  ce::test::write_tensors((dir + "/model.safetensors").toStdString(), w);
-  std::ofstream((dir + "/config.json").toStdString()) << c.to_json();
-  const QString geo = QString::fromStdString(default_model_dir());
-  QVERIFY(QFile::copy(geo + "/tokenizer.model", dir + "/tokenizer.model"));
-  QVERIFY(QFile::copy(geo + "/tokenizer_config.json", dir + "/tokenizer_config.json"));
-}
-
 constexpr int64_t kFeatures = 12;
-
-torch::Tensor ids_of(const std::vector<int>& v) {
-  return torch::tensor(std::vector<int64_t>(v.begin(), v.end())).unsqueeze(0);  // [1, t]
-}
 
 double rel_diff(const torch::Tensor& got, const torch::Tensor& want) {
   return (got - want).abs().max().item<double>() / std::max(1e-12, want.abs().max().item<double>());

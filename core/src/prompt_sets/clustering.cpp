@@ -249,6 +249,8 @@ void label_groups(std::vector<NeuronGroup>& groups, const SetTrace& trace, const
       for (Polarity pol : {Polarity::Positive, Polarity::Negative}) {
         const int p = static_cast<int>(pol);
         std::map<int, int>& v = votes[{static_cast<int>(k), p}];
+        // An error node (index d_sae of a feature trace) has no exemplars: it votes for nothing.
+        if (trace.neurons[k].index >= index->info().neurons) continue;
         for (const Exemplar& e : index->exemplars(trace.neurons[k].layer, trace.neurons[k].index, pol, kPerNeuron)) {
           ++v[e.tokens[static_cast<size_t>(e.position)]];
         }
@@ -270,7 +272,8 @@ void label_groups(std::vector<NeuronGroup>& groups, const SetTrace& trace, const
     std::string label = concentration(g, trace);
     if (index == nullptr) {
       g.label = (label.empty() ? "" : label + " \u00b7 ") + span + " \u00b7 " + std::to_string(g.members.size()) +
-                (g.members.size() == 1 ? " neuron" : " neurons");
+                (trace.options.basis == Basis::Features ? (g.members.size() == 1 ? " feature" : " features")
+                                                        : (g.members.size() == 1 ? " neuron" : " neurons"));
       continue;
     }
     auto top_tokens = [&](Polarity pol) {

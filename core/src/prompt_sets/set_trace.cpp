@@ -5,7 +5,9 @@
 #include <map>
 
 #include "circuits/attribution_util.h"
+#include "circuits/basis_tap.h"
 #include "ce/core/base/error.h"
+#include "ce/core/dictionaries/dictionary_set.h"
 #include "io/loader_util.h"
 #include "ce/core/base/threading.h"
 #include "ce/core/model/model.h"
@@ -28,13 +30,44 @@ int SetTrace::neuron_of(int layer, int index) const {
   return it != neurons.end() && it->layer == layer && it->index == index ? static_cast<int>(it - neurons.begin()) : -1;
 }
 
-void check_traced_on(const SetTrace& trace, const Model& model, const std::string& path) {
+std::string SetTrace::name_of(size_t k) const {
+  const SetNeuron& n = neurons.at(k);
+  return node_name(options.basis, n.layer, n.index);
+}
+
+std::shared_ptr<const DictionarySet> check_traced_on(const SetTrace& trace, const Model& model, const std::string& path) {
   const ModelInfo info = model.info();
-  if (trace.layers != info.layers || trace.width != info.d_mlp) {
-    throw Error(path + ": traced on a model of " + std::to_string(trace.layers) + " layers x " +
-                std::to_string(trace.width) + " MLP neurons, not this one's " + std::to_string(info.layers) + " x " +
-                std::to_string(info.d_mlp) + " (give the model it was traced on)");
+  if (trace.options.basis != Basis::Features) {
+    if (trace.layers != info.layers || trace.width != info.d_mlp) {
+      throw Error(path + ": traced on a model of " + std::to_string(trace.layers) + " layers x " +
+                  std::to_string(trace.width) + " MLP neurons, not this one's " + std::to_string(info.layers) +
+                  " x " + std::to_string(info.d_mlp) + " (give the model it was traced on)");
+    }
+    return nullptr;
   }
+  if (trace.layers != info.layers) {
+    throw Error(path + ": traced on a model of " + std::to_string(trace.layers) + " layers, not this one's " +
+                std::to_string(info.layers) + " (give the model it was traced on)");
+  }
+  // The folder as traced, else a set of the same name shipped beside this model (a trace moved with its model).
+  std::string folder = trace.dictionaries;
+  try {
+    folder = DictionarySet::resolve(trace.dictionaries, model.dir());
+  } catch (const Error&) {
+    const std::string name = trace.dictionaries.substr(trace.dictionaries.find_last_of('/') + 1);
+    try {
+      folder = DictionarySet::resolve(name, model.dir());
+    } catch (const Error&) {
+      throw Error(path + ": traced with the features of " + trace.dictionaries +
+                  ", which is not there (nor a set of that name beside the model)");
+    }
+  }
+  std::shared_ptr<const DictionarySet> set = DictionarySet::load(folder, model.config());
+  if (set->fingerprint() != trace.dictionaries_fingerprint || set->d_sae() + 1 != trace.width) {
+    throw Error(path + ": traced with the features of " + trace.dictionaries + ", which " + folder +
+                " no longer holds (its encoders or width differ): trace the set again");
+  }
+  return set;
 }
 
 namespace {
@@ -44,6 +77,10 @@ void check_options(const SetTraceOptions& o) {
   if (!(o.keep >= 0 && o.keep <= 1)) throw Error("trace-set: the keep fraction must be in [0, 1]");
   if (o.edge_targets < 0) throw Error("trace-set: edge targets must be >= 0");
   if (o.batch < 1) throw Error("trace-set: batch must be >= 1");
+  if (o.basis != Basis::MlpAct && o.basis != Basis::Features) {
+    throw Error(std::string("trace-set: traces the mlp_act or sae basis, not ") + basis_name(o.basis));
+  }
+  if (o.basis == Basis::Features && !o.dictionaries) throw Error("trace-set: the sae basis needs its dictionaries");
 }
 
 std::vector<AttributionExample> make_examples(const Tokenizer& tok, const PromptSet& set, const SetTraceOptions& o) {
@@ -73,12 +110,19 @@ std::vector<AttributionExample> make_examples(const Tokenizer& tok, const Prompt
 }
 
 // Pass 2 of the trace over one batch of equal-length prompts: per-position RelP effects and activations of the
-// kept neurons, then edges between them with every MLP cut from the backward path (as compute_edges).
+// kept neurons, then edges between them with every layer's nodes cut from the backward path (as compute_edges).
+// A feature basis' error nodes are sources only (their score is the gradient · the error vector): they have no
+// scalar value to be a target.
 class EdgePass {
  public:
   EdgePass(const Model& model, SetTrace& trace, const std::vector<int>& targets,
            std::map<std::pair<int, int>, std::vector<float>>& pair_scores)
-      : model_(model), engine_(engine_of(model)), trace_(trace), targets_(targets), pairs_(pair_scores) {}
+      : model_(model),
+        engine_(engine_of(model)),
+        tap_(engine_, trace.options.basis, trace.options.dictionaries),
+        trace_(trace),
+        targets_(targets),
+        pairs_(pair_scores) {}
 
   void run(const std::vector<AttributionExample>& all, const std::vector<size_t>& rows, const AttributionOptions& relp,
            const JobControl& control) {
@@ -109,26 +153,35 @@ class EdgePass {
     const size_t L = static_cast<size_t>(trace_.layers);
     acts_.assign(L, {});
     leaves_.assign(L, {});
+    error_leaves_.assign(L, {});
     ForwardOptions fo;
     fo.logits = LogitsMode::Last;
     fo.rules = grad_rules(trace_.options.rules);  // the rules the node effects were traced with
-    fo.hook = cancellable(control, [&](Site s, int l, const torch::Tensor& x) {
-      if (s == Site::ResidPre && l == 0) return x.detach().requires_grad_(true);
-      if (s != Site::MlpAct) return x;
-      acts_[static_cast<size_t>(l)] = x;
-      leaves_[static_cast<size_t>(l)] = x.detach().requires_grad_(true);
-      return leaves_[static_cast<size_t>(l)];
-    });
+    auto embedding_leaf = [](Site s, int l, const torch::Tensor& x) {
+      return s == Site::ResidPre && l == 0 ? x.detach().requires_grad_(true) : x;
+    };
+    fo.hook = cancellable(control, tap_.edit([&](LayerNodes& n) {
+      const size_t l = static_cast<size_t>(n.layer);
+      acts_[l] = n.act;
+      leaves_[l] = n.act.detach().requires_grad_(true);
+      n.act = leaves_[l];
+      if (n.error.defined()) {
+        error_leaves_[l] = n.error.detach().requires_grad_(true);
+        n.error = error_leaves_[l];
+      }
+    }, embedding_leaf));
     std::vector<const std::vector<int>*> ids;
     for (const auto& e : batch) ids.push_back(&e.clean);
     engine_.forward(ids_tensor(ids, engine_.device()), fo);
     // A target neuron's edge weights divide by its activation: ε as compute_edges, per row and position.
     coef_.assign(L, {});
     for (size_t l = 0; l < L; ++l) {
+      if (!acts_[l].defined()) continue;  // a layer without a dictionary
       torch::NoGradGuard no_grad;
-      torch::Tensor a = acts_[l].detach();                                // [b, t, W]
-      torch::Tensor eps = 1e-6 * a.abs().mean(-1, true);                 // [b, t, 1]
-      coef_[l] = effect_.select(1, static_cast<int64_t>(l)) / (a + eps);  // [b, t, W] effect / (a + ε)
+      torch::Tensor a = acts_[l].detach();                 // [b, t, F]
+      torch::Tensor eps = 1e-6 * a.abs().mean(-1, true);  // [b, t, 1]
+      // [b, t, F] effect / (a + ε); a feature basis' error column is never a target
+      coef_[l] = effect_.select(1, static_cast<int64_t>(l)).narrow(-1, 0, tap_.features()) / (a + eps);
     }
   }
 
@@ -139,19 +192,38 @@ class EdgePass {
     return (coef_[ls].index_select(2, i) * acts_[ls].index_select(2, i)).sum();
   }
 
-  // Per row of the batch: sum over positions of grad * a for every kept source below `layer`. Returns
-  // [kept sources] x [b] as a [k, b] host tensor with the sources' kept indices.
+  // Per row of the batch: sum over positions of grad * a for every kept source below `layer` (an error node:
+  // grad · error vector). Returns [kept sources] x [b] as a [k, b] host tensor with the sources' kept indices.
   void source_scores(int layer, const torch::Tensor& value, std::vector<int>& srcs, torch::Tensor& scores) const {
     std::vector<torch::Tensor> inputs;
-    for (int l = 0; l < layer; ++l) inputs.push_back(leaves_[static_cast<size_t>(l)]);
-    std::vector<torch::Tensor> g = torch::autograd::grad({value}, inputs, {}, /*retain_graph=*/true,
-                                                         /*create_graph=*/false, /*allow_unused=*/true);
+    std::vector<int> leaf_at(static_cast<size_t>(layer), -1), error_at(static_cast<size_t>(layer), -1);
+    for (size_t l = 0; l < static_cast<size_t>(layer); ++l) {
+      if (!leaves_[l].defined()) continue;
+      leaf_at[l] = static_cast<int>(inputs.size());
+      inputs.push_back(leaves_[l]);
+      if (error_leaves_[l].defined()) {
+        error_at[l] = static_cast<int>(inputs.size());
+        inputs.push_back(error_leaves_[l]);
+      }
+    }
+    std::vector<torch::Tensor> g;
+    if (!inputs.empty()) {
+      g = torch::autograd::grad({value}, inputs, {}, /*retain_graph=*/true, /*create_graph=*/false,
+                                /*allow_unused=*/true);
+    }
     torch::NoGradGuard no_grad;
     srcs.clear();
     std::vector<torch::Tensor> rows;
     for (int l = 0; l < layer; ++l) {
-      if (!g[static_cast<size_t>(l)].defined()) continue;
-      torch::Tensor ga = (g[static_cast<size_t>(l)] * acts_[static_cast<size_t>(l)].detach()).sum(1);  // [b, W]
+      const size_t ls = static_cast<size_t>(l);
+      if (leaf_at[ls] < 0 || !g[static_cast<size_t>(leaf_at[ls])].defined()) continue;
+      torch::Tensor ga = (g[static_cast<size_t>(leaf_at[ls])] * acts_[ls].detach()).sum(1);  // [b, F]
+      if (error_at[ls] >= 0) {
+        const torch::Tensor& ge = g[static_cast<size_t>(error_at[ls])];  // [b, t, d] float64
+        torch::Tensor err = ge.defined() ? (ge * error_leaves_[ls].detach()).sum({1, 2}).to(ga.dtype())
+                                         : torch::zeros({ga.size(0)}, ga.options());  // [b]
+        ga = torch::cat({ga, err.unsqueeze(1)}, 1);                                   // [b, F + 1]
+      }
       std::vector<int64_t> cols;
       for (size_t k = 0; k < trace_.neurons.size(); ++k) {
         if (trace_.neurons[k].layer != l) continue;
@@ -171,7 +243,7 @@ class EdgePass {
       control.check();
       std::vector<int64_t> idx;
       for (const SetNeuron& n : trace_.neurons)
-        if (n.layer == l) idx.push_back(n.index);
+        if (n.layer == l && n.index < tap_.features()) idx.push_back(n.index);
       if (idx.empty()) continue;
       std::vector<int> srcs;
       torch::Tensor s;
@@ -190,7 +262,7 @@ class EdgePass {
     for (size_t k = 0; k < targets_.size(); ++k) {
       control.check();
       const SetNeuron& dst = trace_.neurons[static_cast<size_t>(targets_[k])];
-      if (dst.layer == 0) continue;
+      if (dst.layer == 0 || dst.index >= tap_.features()) continue;
       std::vector<int> srcs;
       torch::Tensor s;
       source_scores(dst.layer, target_value(dst.layer, {dst.index}), srcs, s);
@@ -206,11 +278,13 @@ class EdgePass {
 
   const Model& model_;
   const LlamaModel& engine_;
+  const BasisTap tap_;
   SetTrace& trace_;
   const std::vector<int>& targets_;
   std::map<std::pair<int, int>, std::vector<float>>& pairs_;
-  torch::Tensor effect_;                                     // [b, L, t, W]
-  std::vector<torch::Tensor> acts_, leaves_, coef_;          // L x [b, t, W]
+  torch::Tensor effect_;                             // [b, L, t, W]
+  std::vector<torch::Tensor> acts_, leaves_, coef_;  // L x [b, t, F] (undefined at a layer without nodes)
+  std::vector<torch::Tensor> error_leaves_;          // L x [b, t, d] float64, feature basis only
 };
 
 // Edges kept per target: the strongest sources by mean |score|, so that a file stays readable.
@@ -228,7 +302,12 @@ SetTrace trace_set(const Model& model, const PromptSet& set, const SetTraceOptio
   trace.source = set.path;
   trace.columns = set.columns;
   trace.layers = static_cast<int>(model.config().num_hidden_layers);
-  trace.width = static_cast<int>(model.config().intermediate_size);
+  trace.width = static_cast<int>(o.basis == Basis::Features ? o.dictionaries->d_sae() + 1
+                                                            : model.config().intermediate_size);
+  if (o.dictionaries && o.basis == Basis::Features) {
+    trace.dictionaries = o.dictionaries->path();
+    trace.dictionaries_fingerprint = o.dictionaries->fingerprint();
+  }
   const size_t P = examples.size(), N = static_cast<size_t>(trace.layers) * static_cast<size_t>(trace.width);
   for (size_t i = 0; i < P; ++i) trace.prompts.push_back({set.prompts[i], examples[i].clean, 0.0});
 
@@ -238,7 +317,8 @@ SetTrace trace_set(const Model& model, const PromptSet& set, const SetTraceOptio
   std::vector<bool> kept(N, false);
   AttributionOptions ao;
   ao.method = o.method;
-  ao.basis = Basis::MlpAct;
+  ao.basis = o.basis;
+  ao.dictionaries = o.basis == Basis::Features ? o.dictionaries : nullptr;
   ao.metric = o.target;
   ao.rules = o.rules;
   ao.ig_steps = o.ig_steps;

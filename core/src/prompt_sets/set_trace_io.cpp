@@ -119,6 +119,16 @@ SetTraceOptions read_options(const nlohmann::json& j, const std::string& where) 
   if (o.keep < 0 || o.keep > 1) throw Error(where + ".keep: must be in [0, 1]");
   o.format = json_bool(json_member(j, "chat", where), where + ".chat") ? PromptFormat::Chat : PromptFormat::Plain;
   o.edge_targets = bounded(json_member(j, "edge_targets", where), where + ".edge_targets", 0, 1 << 30);
+  // Absent in files written before the feature basis: those traced neurons.
+  const std::string basis = json_optional(j, "basis", where) ? option_name(j, "basis", where) : "mlp_act";
+  try {
+    o.basis = parse_basis(basis);
+  } catch (const Error& e) {
+    throw Error(where + ".basis: " + e.what());
+  }
+  if (o.basis != Basis::MlpAct && o.basis != Basis::Features) {
+    throw Error(where + ".basis: a trace is of mlp_act or sae, not " + basis);
+  }
   return o;
 }
 
@@ -138,7 +148,11 @@ void save_set_trace(const SetTrace& t, const std::string& path) {
                   {"ig_steps", t.options.ig_steps},
                   {"keep", t.options.keep},
                   {"chat", t.options.format == PromptFormat::Chat},
-                  {"edge_targets", t.options.edge_targets}};
+                  {"edge_targets", t.options.edge_targets},
+                  {"basis", basis_name(t.options.basis)}};
+  if (t.options.basis == Basis::Features) {
+    j["dictionaries"] = {{"path", t.dictionaries}, {"fingerprint", t.dictionaries_fingerprint}};
+  }
   j["columns"] = t.columns;
   nlohmann::json prompts = nlohmann::json::array();
   for (const SetPrompt& p : t.prompts) {
@@ -190,6 +204,18 @@ SetTrace load_set_trace(const std::string& path) {
   t.layers = bounded(json_member(j, "layers", path), path + ": layers", 1, 1 << 12);
   t.width = bounded(json_member(j, "width", path), path + ": width", 1, 1 << 24);
   t.options = read_options(json_member(j, "options", path), path + ": options");
+  if (t.options.basis == Basis::Features) {
+    const std::string w = path + ": dictionaries";
+    const nlohmann::json& d = json_member(j, "dictionaries", path);
+    if (!d.is_object()) throw Error(w + ": expected an object, found " + kind(d));
+    t.dictionaries = json_string(json_member(d, "path", w), w + ".path");
+    if (t.dictionaries.empty()) throw Error(w + ".path: empty");
+    const long long fp = json_integer(json_member(d, "fingerprint", w), w + ".fingerprint");
+    if (fp < 0 || fp > 0xffffffffLL) throw Error(w + ".fingerprint: " + std::to_string(fp) + " is not a 32-bit hash");
+    t.dictionaries_fingerprint = static_cast<uint32_t>(fp);
+  } else if (json_optional(j, "dictionaries", path)) {
+    throw Error(path + ": dictionaries: only a trace of the sae basis has them");
+  }
   const nlohmann::json& cols = array_of(json_member(j, "columns", path), path + ": columns");
   for (size_t i = 0; i < cols.size(); ++i) t.columns.push_back(json_string(cols[i], at(path + ": columns", i)));
 

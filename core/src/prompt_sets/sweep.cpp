@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "circuits/attribution_util.h"
+#include "circuits/basis_tap.h"
 #include "ce/core/base/error.h"
 #include "ce/core/base/threading.h"
 #include "ce/core/model/model.h"
@@ -14,16 +15,42 @@ namespace ce::core {
 
 namespace {
 
-// (layer -> mlp_act columns) of a neuron list, checked against the model.
-std::map<int, std::vector<int64_t>> by_layer(const Model& model, const std::vector<std::pair<int, int>>& neurons) {
-  const int64_t L = model.config().num_hidden_layers, W = model.config().intermediate_size;
+// (layer -> columns of the tap's nodes) of a neuron list, checked against the model (and its dictionaries).
+std::map<int, std::vector<int64_t>> by_layer(const Model& model, const BasisTap& tap,
+                                             const std::vector<std::pair<int, int>>& neurons) {
+  const int64_t L = model.config().num_hidden_layers, W = tap.width();
   std::map<int, std::vector<int64_t>> out;
   for (const auto& [l, i] : neurons) {
+    const std::string name = (tap.has_error() ? "feature " : "neuron ") + node_name(tap.basis(), l, i);
     if (l < 0 || l >= L || i < 0 || i >= W) {
-      throw Error("sweep: neuron " + node_name(l, i) + " is outside the model (layers 0.." + std::to_string(L - 1) +
-                  ", neurons 0.." + std::to_string(W - 1) + ")");
+      throw Error("sweep: " + name + " is outside the model (layers 0.." + std::to_string(L - 1) +
+                  (tap.has_error() ? ", features 0.." : ", neurons 0..") + std::to_string(W - 1) + ")");
     }
+    if (!tap.has_layer(l)) throw Error("sweep: " + name + ": the dictionaries have no layer " + std::to_string(l));
     out[l].push_back(i);
+  }
+  return out;
+}
+
+// One layer's columns of the group or of the ablated set, on the model's device once rather than at every hook
+// call: the node columns below F, and whether the error node (index F) is among them.
+struct Columns {
+  torch::Tensor cols;  // [n] int64
+  bool error = false;
+};
+std::map<int, Columns> columns_of(const std::map<int, std::vector<int64_t>>& layers, int64_t F,
+                                  const torch::Device& device) {
+  std::map<int, Columns> out;
+  for (const auto& [l, all] : layers) {
+    std::vector<int64_t> cols;
+    for (int64_t i : all) {
+      if (i < F) {
+        cols.push_back(i);
+      } else {
+        out[l].error = true;
+      }
+    }
+    out[l].cols = torch::tensor(cols, torch::kInt64).to(device);
   }
   return out;
 }
@@ -39,7 +66,12 @@ SweepResult sweep(const Model& model, const PromptSet& set, const std::vector<st
     if (!std::isfinite(m)) throw Error("sweep: multipliers must be finite numbers");
   }
   if (o.batch < 1) throw Error("sweep: batch must be >= 1");
-  const auto group = by_layer(model, neurons), ablate = by_layer(model, o.ablate);
+  if (o.basis != Basis::MlpAct && o.basis != Basis::Features) {
+    throw Error(std::string("sweep: steers mlp_act neurons or sae features, not ") + basis_name(o.basis));
+  }
+  const LlamaModel& engine = engine_of(model);
+  const BasisTap tap(engine, o.basis, o.basis == Basis::Features ? o.dictionaries : nullptr);
+  const auto group = by_layer(model, tap, neurons), ablate = by_layer(model, tap, o.ablate);
   const Tokenizer& tok = model.tokenizer();
   const bool bos = tok.default_add_bos();
   const size_t P = set.prompts.size();
@@ -75,25 +107,28 @@ SweepResult sweep(const Model& model, const PromptSet& set, const std::vector<st
   const auto batches = length_batches(rows, o.batch);
   ensure_compute_threads();
   torch::NoGradGuard no_grad;
-  const LlamaModel& engine = engine_of(model);
   // Layers below the first edited one compute the same thing at every multiplier: run them once per batch.
   int first = group.begin()->first;
   if (!ablate.empty()) first = std::min(first, ablate.begin()->first);
-  // Column indices per layer, on the model's device once rather than at every hook call.
-  std::map<int, torch::Tensor> group_idx, ablate_idx;  // layer -> [n] int64
-  for (const auto& [l, cols] : group) group_idx[l] = torch::tensor(cols, torch::kInt64).to(engine.device());
-  for (const auto& [l, cols] : ablate) ablate_idx[l] = torch::tensor(cols, torch::kInt64).to(engine.device());
+  const std::map<int, Columns> group_idx = columns_of(group, tap.features(), engine.device()),
+                              ablate_idx = columns_of(ablate, tap.features(), engine.device());
   double mult = 1;
-  const HookFn edit = [&](Site s, int l, const torch::Tensor& x) {
-    if (s != Site::MlpAct) return x;
-    auto g = group_idx.find(l);
-    auto a = ablate_idx.find(l);
-    if (g == group_idx.end() && a == ablate_idx.end()) return x;
-    torch::Tensor y = x.clone();  // [b, t, W]
-    if (a != ablate_idx.end()) y.index_fill_(2, a->second, 0.0);
-    if (g != group_idx.end()) y.index_copy_(2, g->second, x.index_select(2, g->second) * mult);
-    return y;
-  };
+  const HookFn edit = tap.edit([&](LayerNodes& n) {
+    auto g = group_idx.find(n.layer);
+    auto a = ablate_idx.find(n.layer);
+    if (g == group_idx.end() && a == ablate_idx.end()) return;
+    const torch::Tensor x = n.act;  // [b, t, F]
+    torch::Tensor y = x.clone();
+    if (a != ablate_idx.end()) {
+      y.index_fill_(2, a->second.cols, 0.0);
+      if (a->second.error) n.error = torch::zeros_like(n.error);
+    }
+    if (g != group_idx.end()) {
+      y.index_copy_(2, g->second.cols, x.index_select(2, g->second.cols) * mult);
+      if (g->second.error) n.error = n.error * mult;
+    }
+    n.act = y;
+  });
   std::vector<torch::Tensor> any_t;  // [column] [n] int64 on the model's device
   for (const auto& a : any) any_t.push_back(torch::tensor(a, torch::kInt64).to(engine.device()));
   for (size_t bi = 0; bi < batches.size(); ++bi) {

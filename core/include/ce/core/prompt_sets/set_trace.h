@@ -1,7 +1,11 @@
 // Tracing a prompt set: every prompt attributed on its own, each neuron's effects collected across prompts
 // into its attribution profile, the neurons that matter on any prompt kept, and RelP edges between them.
+// "Neuron" here means a node of the trace's basis: an MLP neuron (mlp_act), or a feature or error node of a
+// dictionary set (the feature basis, issue #17).
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,9 +32,12 @@ struct SetTraceOptions {
   PromptFormat format = PromptFormat::Plain;
   int edge_targets = 64;  // pairwise edges into this many kept neurons of largest total |profile| (0: none)
   int batch = 32;
+  Basis basis = Basis::MlpAct;  // MlpAct, or Features with `dictionaries` (any other basis is refused)
+  std::shared_ptr<const DictionarySet> dictionaries;
 };
 
-// One kept neuron. Vectors over prompts have the set's prompt order.
+// One kept neuron (or feature; index d_sae is a layer's error node, whose activation is the error's norm and
+// which is an edge source only). Vectors over prompts have the set's prompt order.
 struct SetNeuron {
   int layer = 0, index = 0;
   std::vector<float> profile;       // [prompts] effect summed over positions (the attribution profile)
@@ -61,20 +68,31 @@ struct SetTrace {
   std::vector<SetPrompt> prompts;
   std::vector<SetNeuron> neurons;  // kept, by (layer, index)
   std::vector<SetEdge> edges;      // by (src, dst): into each edge target, its 24 sources of largest |mean|
-  int layers = 0, width = 0;       // the model's mlp_act shape
+  int layers = 0, width = 0;       // nodes per layer: the model's mlp_act width, or d_sae + 1 for features
+  // Features only: the set's folder as traced (DictionarySet::path) and its fingerprint. A loaded trace keeps
+  // these; options.dictionaries is null until check_traced_on opens the set again.
+  std::string dictionaries;
+  uint32_t dictionaries_fingerprint = 0;
   int neuron_of(int layer, int index) const;  // index into neurons, or -1
+  // The name of kept neuron k: "L3/N701", or "L3/F412" for a feature.
+  std::string name_of(size_t k) const;
 };
 
-// Traces `set` on `model`: per prompt one attribution (mlp_act basis) with `options`, batched by length.
+// Traces `set` on `model`: per prompt one attribution (in options.basis) with `options`, batched by length.
 // Progress: attributions in [0, 0.6], activations [0.6, 0.7], edges [0.7, 1]. Throws Error for an empty set,
 // a prompt without the answer (or patch prompt, patch answer) its options need, an answer that is not one token,
-// options out of range; Cancelled when cancelled. Thread rules as attribute().
+// options out of range, a basis other than mlp_act or sae (or sae without dictionaries); Cancelled when
+// cancelled. Thread rules as attribute().
 SetTrace trace_set(const Model& model, const PromptSet& set, const SetTraceOptions& options,
                    const JobControl& control = {});
 
 // Throws Error "<path>: traced on a model of L layers x W MLP neurons, not this one's ..." unless `trace` was made
-// on a model of `model`'s shape: its neuron indices mean nothing on another model.
-void check_traced_on(const SetTrace& trace, const Model& model, const std::string& path);
+// on a model of `model`'s shape: its neuron indices mean nothing on another model. For a feature trace, opens
+// its dictionary set again (the folder it names, else the set of that name beside the model) and returns it,
+// after checking that it is the set traced with (fingerprint and width): Error "<path>: traced with the
+// features of <folder>, which ..." otherwise. Returns null for a neuron trace.
+std::shared_ptr<const DictionarySet> check_traced_on(const SetTrace& trace, const Model& model,
+                                                     const std::string& path);
 
 // The profiles file (JSON): options, prompts (text, answer, labels, ids, m), neurons (layer, index, profile,
 // contribution, peak, activation, total) and edges. save throws Error naming the file when it cannot be

@@ -3,15 +3,18 @@
 // its state, its city...).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "ce/core/base/job.h"
+#include "ce/core/circuits/basis.h"
 #include "ce/core/prompt_sets/prompt_set.h"
 
 namespace ce::core {
 
+class DictionarySet;
 class Model;
 
 struct SweepOptions {
@@ -24,6 +27,10 @@ struct SweepOptions {
   std::vector<std::pair<int, int>> ablate;
   PromptFormat format = PromptFormat::Plain;
   int batch = 64;
+  // The basis of the group and `ablate`: MlpAct (neurons), or Features with `dictionaries` (features; index
+  // d_sae scales or ablates a layer's whole error vector).
+  Basis basis = Basis::MlpAct;
+  std::shared_ptr<const DictionarySet> dictionaries;
 };
 
 struct SweepResult {
@@ -34,9 +41,10 @@ struct SweepResult {
   int prompts = 0;
 };
 
-// Runs the sweep for `neurons` ((layer, index) of mlp_act). Progress per multiplier; Cancelled when cancelled.
-// Throws Error for an empty set or neuron list, a neuron outside the model, a non-finite multiplier, or a
-// column some prompt lacks. Thread rules as attribute().
+// Runs the sweep for `neurons` ((layer, index) of options.basis). Progress per multiplier; Cancelled when
+// cancelled. Throws Error for an empty set or neuron list, a neuron outside the model (or a feature outside its
+// set), a basis other than mlp_act or sae, a non-finite multiplier, or a column some prompt lacks. Thread rules
+// as attribute().
 SweepResult sweep(const Model& model, const PromptSet& set, const std::vector<std::pair<int, int>>& neurons,
                   const SweepOptions& options, const JobControl& control = {});
 
