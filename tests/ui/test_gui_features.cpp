@@ -2,10 +2,13 @@
 // beside it: the basis list offers each set, a trace on one fills the graph with features and error nodes (the
 // metric unchanged), ablating a feature moves the live chart, the circuit is scored against the same evaluator
 // computed here, the Neuron panel shows a feature's exemplars from the set's index, the Curves panel computes a
-// set's curve, and a session keeps the set.
+// set's curve, a session keeps the set, and the Prompt Set tab traces, groups and sweeps features.
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -17,6 +20,8 @@
 #include "ce/core/circuits/circuit_evaluator.h"
 #include "ce/core/dictionaries/dictionary_set.h"
 #include "ce/core/exemplars/exemplar_index.h"
+#include "ce/core/base/resources.h"
+#include "ce/core/prompt_sets/set_trace.h"
 #include "controllers/job_runner.h"
 #include "graph/circuit_graph_view.h"
 #include "graph/node_item.h"
@@ -25,6 +30,11 @@
 #include "panels/neuron_inspector.h"
 #include "panels/prompt_panel.h"
 #include "panels/token_chart.h"
+#include "prompt_sets/groups_panel.h"
+#include "prompt_sets/prompt_set_controller.h"
+#include "prompt_sets/prompt_set_view.h"
+#include "prompt_sets/set_groups.h"
+#include "prompt_sets/sweep_panel.h"
 #include "state/intervention_state.h"
 #include "state/session.h"
 
@@ -46,6 +56,13 @@ class TestGuiFeatures : public QObject {
     if (row < 0) return false;
     box->setCurrentIndex(row);
     return retrace(*w_);
+  }
+
+  // Waits until `spy` has fired and no job of the Prompt Set tab runs any more.
+  bool settle(QSignalSpy& spy) {
+    if (spy.count() == 0 && !spy.wait(300000)) return false;
+    while (w_->promptSetView()->isBusy()) QTest::qWait(10);
+    return true;
   }
 
  private Q_SLOTS:
@@ -171,6 +188,70 @@ class TestGuiFeatures : public QObject {
     QFile f(csv);
     QVERIFY(f.open(QIODevice::ReadOnly));
     QVERIFY(f.readAll().split('\n')[1].startsWith("relp,sae:transcoder_4x,mean,0,"));
+  }
+
+  // The Prompt Set tab on transcoder features: the trace equals core's, groups are labelled from the set's own
+  // exemplar index and hold features, a sweep runs on them, and a session brings the basis and the groups back.
+  void promptSetOnFeatures() {
+    QTemporaryDir dir;
+    QFile in(QString::fromStdString(ce::core::default_datasets_dir()) + QStringLiteral("/capitals.jsonl"));
+    QVERIFY(in.open(QIODevice::ReadOnly));
+    const QString data = dir.filePath(QStringLiteral("capitals8.jsonl"));
+    QFile out(data);
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    for (int i = 0; i < 8; ++i) out.write(in.readLine());
+    out.close();
+    ce::ui::PromptSetView* v = w_->promptSetView();
+    w_->showPromptSetTab(true);
+    const int row = v->basisBox()->findText(QStringLiteral("Features: transcoder_4x"));
+    QVERIFY(row > 0);
+    v->basisBox()->setCurrentIndex(row);
+    v->dataEdit()->setText(data);
+    QSignalSpy traced(v, &ce::ui::PromptSetView::traced);
+    QTest::mouseClick(v->traceButton(), Qt::LeftButton);
+    QVERIFY2(settle(traced) && v->trace(), qPrintable(w_->lastError()));
+    const auto t = v->trace();
+    QVERIFY(t->options.basis == ce::core::Basis::Features);
+    QVERIFY(v->summaryLabel()->text().contains(QStringLiteral("kept features of transcoder_4x")));
+    ce::core::SetTraceOptions o = v->options();
+    o.basis = ce::core::Basis::Features;
+    o.dictionaries = ce::core::DictionarySet::load(v->dictionaries().toStdString(), w_->model()->config());
+    const auto want = ce::core::trace_set(*w_->model(), ce::core::load_prompt_set(data.toStdString()), o);
+    QCOMPARE(t->neurons.size(), want.neurons.size());
+    QCOMPARE(t->edges.size(), want.edges.size());
+    for (size_t k = 0; k < want.neurons.size(); ++k) QCOMPARE(t->name_of(k), want.name_of(k));
+
+    auto* panel = v->groupsPanel();
+    panel->cutBox()->setCurrentIndex(0);
+    panel->countBox()->setValue(3);
+    QSignalSpy suggested(v->controller(), &ce::ui::PromptSetController::groupsSuggested);
+    QTest::mouseClick(panel->suggestButton(), Qt::LeftButton);
+    QVERIFY2(settle(suggested), qPrintable(w_->lastError()));
+    const auto groups = v->groups()->toSettings();
+    QCOMPARE(groups.size(), size_t{3});
+    QVERIFY(groups[0].neurons.value(0).contains(QStringLiteral("/F")));
+    // Labelled from exemplar tokens (the size-only label of a missing index says "features").
+    QVERIFY2(!groups[0].label.contains(QStringLiteral(" features")), qPrintable(groups[0].label));
+
+    QSignalSpy swept(v->controller(), &ce::ui::PromptSetController::swept);
+    QTest::mouseClick(panel->sweepButton(0), Qt::LeftButton);
+    QVERIFY2(settle(swept), qPrintable(w_->lastError()));
+    QVERIFY(v->sweepPanel()->result().has_value());
+    QCOMPARE(v->sweepPanel()->result()->result.prompts, 8);
+
+    const QString session = dir.filePath(QStringLiteral("features-session.json"));
+    QVERIFY(w_->saveSession(session));
+    QCOMPARE(ce::ui::Session::load(session).promptSet.dictionaries, v->dictionaries());
+    v->basisBox()->setCurrentIndex(0);
+    v->groups()->clear();
+    traced.clear();
+    QVERIFY(w_->openSession(session));
+    QVERIFY2(settle(traced), qPrintable(w_->lastError()));
+    QCOMPARE(v->basisBox()->currentText(), QStringLiteral("Features: transcoder_4x"));
+    QVERIFY(v->trace()->options.basis == ce::core::Basis::Features);
+    const auto back = v->groups()->toSettings();
+    QCOMPARE(back.size(), groups.size());
+    for (size_t g = 0; g < groups.size(); ++g) QCOMPARE(back[g].neurons, groups[g].neurons);
   }
 
     // A session stores the set's folder and brings the basis back.

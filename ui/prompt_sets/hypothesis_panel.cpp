@@ -167,8 +167,7 @@ void HypothesisPanel::showListed() {
   int row = 0;
   for (const auto& s : last_.scores) {
     if (!(s.auc >= t || s.auc <= 1 - t)) continue;
-    const auto& n = trace_->neurons[static_cast<size_t>(s.neuron)];
-    table_->setItem(row, 0, new QTableWidgetItem(QString::fromStdString(ce::core::node_name(n.layer, n.index))));
+    table_->setItem(row, 0, new QTableWidgetItem(QString::fromStdString(trace_->name_of(static_cast<size_t>(s.neuron)))));
     auto* auc = new QTableWidgetItem(QString::number(s.auc, 'f', 3));
     auc->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
     // Which way it separates: at or above the threshold the neuron fires more on the value's prompts.

@@ -1,6 +1,7 @@
 #include "prompt_sets/prompt_set_controller.h"
 
 #include "ce/core/base/error.h"
+#include "ce/core/dictionaries/dictionary_set.h"
 #include "ce/core/prompt_sets/prompt_set.h"
 #include "controllers/job_runner.h"
 
@@ -18,6 +19,13 @@ ce::core::PromptSet promptSetOf(const ce::core::SetTrace& t) {
   set.columns = t.columns;
   for (const auto& p : t.prompts) set.prompts.push_back(p.text);
   return set;
+}
+
+// The index that labels a trace's groups: the model's neuron index, or for a feature trace its set's own.
+std::shared_ptr<const ce::core::ExemplarIndex> labelIndex(const ce::core::SetTrace& t, const ce::core::Model& model,
+                                                          std::shared_ptr<const ce::core::ExemplarIndex> neurons) {
+  if (t.options.basis != ce::core::Basis::Features) return neurons;
+  return ce::core::find_exemplar_index(model, ce::core::Basis::Features, nullptr, t.options.dictionaries.get());
 }
 
 struct SplitOutput {
@@ -66,16 +74,22 @@ void PromptSetController::acceptTrace(TracePtr trace, bool opened) {
   Q_EMIT traced(opened);
 }
 
-void PromptSetController::traceSet(const QString& data, const ce::core::SetTraceOptions& options) {
+void PromptSetController::traceSet(const QString& data, const ce::core::SetTraceOptions& options,
+                                   const QString& dictionaries) {
   if (!model_) return;
   auto model = model_;
-  const std::string path = data.toStdString();
+  const std::string path = data.toStdString(), folder = dictionaries.toStdString();
   traceLane_->start<TracePtr>(
       tr("Tracing the prompt set"),
-      [model, path, options](const ce::core::JobControl& control) -> TracePtr {
+      [model, path, folder, options](const ce::core::JobControl& control) -> TracePtr {
+        ce::core::SetTraceOptions o = options;
+        if (!folder.empty()) {
+          o.basis = ce::core::Basis::Features;
+          o.dictionaries = ce::core::DictionarySet::load(folder, model->config());
+        }
         const ce::core::PromptSet set = ce::core::load_prompt_set(path);
         control.check();
-        return std::make_shared<const ce::core::SetTrace>(ce::core::trace_set(*model, set, options, control));
+        return std::make_shared<const ce::core::SetTrace>(ce::core::trace_set(*model, set, o, control));
       },
       [this](TracePtr& t) { acceptTrace(std::move(t), false); });
 }
@@ -89,7 +103,7 @@ void PromptSetController::openProfiles(const QString& path) {
       [model, file](const ce::core::JobControl& control) -> TracePtr {
         control.report(0, "reading " + file);
         auto t = std::make_shared<ce::core::SetTrace>(ce::core::load_set_trace(file));
-        ce::core::check_traced_on(*t, *model, file);
+        t->options.dictionaries = ce::core::check_traced_on(*t, *model, file);
         return t;
       },
       [this](TracePtr& t) { acceptTrace(std::move(t), true); });
@@ -124,7 +138,7 @@ void PromptSetController::suggestGroups(ce::core::ClusterOn on, int groups, doub
         auto out = ce::core::cluster_neurons(*trace, on, groups, distance);
         control.check();
         control.report(0.5, "labelling");
-        ce::core::label_groups(out, *trace, *model, index.get());
+        ce::core::label_groups(out, *trace, *model, labelIndex(*trace, *model, index).get());
         return out;
       },
       [this, serial](std::vector<ce::core::NeuronGroup>& out) {
@@ -148,7 +162,7 @@ void PromptSetController::splitGroup(const QString& label, const std::vector<int
         SplitOutput out;
         out.members = group.members;
         out.parts = ce::core::split_group(*trace, group, on);
-        ce::core::label_groups(out.parts, *trace, *model, index.get());
+        ce::core::label_groups(out.parts, *trace, *model, labelIndex(*trace, *model, index).get());
         return out;
       },
       [this, serial](SplitOutput& out) {
@@ -185,6 +199,8 @@ void PromptSetController::runSweep(const QString& group, const std::vector<std::
   auto model = model_;
   const quint64 serial = serial_;
   options.format = trace->options.format;
+  options.basis = trace->options.basis;
+  options.dictionaries = trace->options.dictionaries;
   sweep_->start<SweepOutput>(
       tr("Sweeping %1").arg(group),
       [trace, model, neurons, options, group, complement](const ce::core::JobControl& control) {

@@ -55,17 +55,19 @@ class PromptSetController : public QObject {
   std::vector<JobRunner*> runners() const { return {traceLane_, analysis_, sweep_}; }
   void cancelAll();
 
-  // traced() follows, or failed().
-  void traceSet(const QString& data, const ce::core::SetTraceOptions& options);
+  // traced() follows, or failed(). `dictionaries`: a dictionary set's folder, whose features (and error nodes)
+  // are traced instead of the MLP neurons; loaded in the job. Empty: neurons.
+  void traceSet(const QString& data, const ce::core::SetTraceOptions& options, const QString& dictionaries = {});
   void openProfiles(const QString& path);
   // profilesSaved() follows.
   void saveProfiles(const QString& path);
-  // Clustering of the current trace, labelled from the exemplar index (the layer span without one).
+  // Clustering of the current trace, labelled from the exemplar index (the layer span without one); a feature
+  // trace is labelled from its set's own index (find_exemplar_index), found in the job.
   void suggestGroups(ce::core::ClusterOn on, int groups, double distance);
   // The group with these members split in two; groupSplit() names the members it was for.
   void splitGroup(const QString& label, const std::vector<int>& members, ce::core::ClusterOn on);
   void scoreHypothesis(const QString& column, const QString& value, const QString& position);
-  // options.ablate: neurons zeroed besides the scaling (complement mode), or empty.
+  // options.ablate: neurons zeroed besides the scaling (complement mode), or empty. The basis is the trace's.
   void runSweep(const QString& group, const std::vector<std::pair<int, int>>& neurons,
                 ce::core::SweepOptions options, bool complement);
 

@@ -51,6 +51,7 @@ PromptSetView::PromptSetView(QWidget* parent)
       data_(new QLineEdit(this)),
       target_(new QComboBox(this)),
       baseline_(new QComboBox(this)),
+      basis_(new QComboBox(this)),
       keep_(new QDoubleSpinBox(this)),
       chat_(new QCheckBox(tr("Chat template"), this)),
       traceButton_(new QPushButton(tr("Trace Set"), this)),
@@ -137,6 +138,12 @@ QWidget* PromptSetView::buildInputs() {
   how->addWidget(baseline_);
   how->addStretch(1);
   chat_->setToolTip(tr("Each prompt as one user message of the model's chat format (instruct models)"));
+  basis_->addItem(tr("MLP neurons"), QString());
+  basis_->setToolTip(tr("Trace MLP neurons, or the features (and error nodes) of a dictionary set: shipped beside "
+                        "the model, or opened with File › Open Dictionaries…"));
+  auto* basisRow = new QHBoxLayout();
+  basisRow->addWidget(new QLabel(tr("Basis:"), box));
+  basisRow->addWidget(basis_, 1);
   auto* keep = new QHBoxLayout();
   keep->addWidget(new QLabel(tr("Keep:"), box));
   keep->addWidget(keep_);
@@ -163,6 +170,7 @@ QWidget* PromptSetView::buildInputs() {
   auto* form = new QVBoxLayout(box);
   form->addLayout(dataRow);
   form->addLayout(how);
+  form->addLayout(basisRow);
   form->addLayout(keep);
   form->addLayout(buttons);
   form->addLayout(jobs);
@@ -265,6 +273,7 @@ void PromptSetView::wire() {
   connect(sweep_, &SweepPanel::settingsEdited, this, &PromptSetView::markEdited);
   connect(target_, qOverload<int>(&QComboBox::currentIndexChanged), this, &PromptSetView::markEdited);
   connect(baseline_, qOverload<int>(&QComboBox::currentIndexChanged), this, &PromptSetView::markEdited);
+  connect(basis_, qOverload<int>(&QComboBox::currentIndexChanged), this, &PromptSetView::markEdited);
   connect(keep_, qOverload<double>(&QDoubleSpinBox::valueChanged), this, &PromptSetView::markEdited);
   connect(chat_, &QCheckBox::toggled, this, &PromptSetView::markEdited);
   connect(data_, &QLineEdit::textEdited, this, &PromptSetView::markEdited);
@@ -299,6 +308,19 @@ void PromptSetView::setChatTemplateAvailable(bool available) {
   chat_->setChecked(available);
 }
 
+void PromptSetView::setDictionarySets(const QStringList& folders) {
+  const QSignalBlocker block(basis_);
+  const QString current = dictionaries();
+  while (basis_->count() > 1) basis_->removeItem(1);
+  for (const QString& f : folders) {
+    basis_->addItem(tr("Features: %1").arg(QFileInfo(f).fileName()), f);
+    basis_->setItemData(basis_->count() - 1, f, Qt::ToolTipRole);
+  }
+  basis_->setCurrentIndex(std::max(0, basis_->findData(current)));
+}
+
+QString PromptSetView::dictionaries() const { return basis_->currentData().toString(); }
+
 QString PromptSetView::dataPath() const {
   const QString text = data_->text().trimmed();
   return text.isEmpty() ? shippedCapitals() : text;
@@ -328,7 +350,7 @@ void PromptSetView::traceSet() {
     return;
   }
   summary_->setText(tr("Tracing %1…").arg(QFileInfo(dataPath()).fileName()));
-  controller_->traceSet(dataPath(), options());
+  controller_->traceSet(dataPath(), options(), dictionaries());
 }
 
 void PromptSetView::openProfiles(const QString& path) {
@@ -372,10 +394,14 @@ void PromptSetView::onTraced(bool opened) {
   }
   saveButton_->setEnabled(t != nullptr);
   if (t) {
-    QString text = tr("%1: %2 prompts, %3 kept neurons, %4 edges (%5, %6 baseline, keep %7)")
+    const bool features = t->options.basis == ce::core::Basis::Features;
+    const QString kept = features ? tr("kept features of %1").arg(QFileInfo(QString::fromStdString(t->dictionaries)).fileName())
+                                  : tr("kept neurons");
+    QString text = tr("%1: %2 prompts, %3 %4, %5 edges (%6, %7 baseline, keep %8)")
                        .arg(QFileInfo(QString::fromStdString(t->source)).fileName())
                        .arg(static_cast<int>(t->prompts.size()))
                        .arg(static_cast<int>(t->neurons.size()))
+                       .arg(kept)
                        .arg(static_cast<int>(t->edges.size()))
                        .arg(QString::fromLatin1(ce::core::metric_name(t->options.target)),
                             QString::fromLatin1(ce::core::set_baseline_name(t->options.baseline)))
@@ -397,6 +423,7 @@ PromptSetSettings PromptSetView::settings() const {
   s.baseline = baseline_->currentText();
   s.keep = keep_->value();
   s.chat = chat_->isChecked();
+  s.dictionaries = dictionaries();
   s.traced = controller_->trace() != nullptr || restoring_;
   s.groups = controller_->trace() ? groups_->toSettings() : pendingGroups_;
   s.column = hypothesis_->column();
@@ -434,6 +461,10 @@ void PromptSetView::applySettings(const PromptSetSettings& s) {
   baseline_->setCurrentIndex(std::max(0, baseline_->findText(s.baseline)));
   keep_->setValue(s.keep);
   chat_->setChecked(s.chat);
+  if (!s.dictionaries.isEmpty() && basis_->findData(s.dictionaries) < 0) {
+    basis_->addItem(tr("Features: %1").arg(QFileInfo(s.dictionaries).fileName()), s.dictionaries);
+  }
+  basis_->setCurrentIndex(std::max(0, basis_->findData(s.dictionaries)));
   hypothesis_->setChoice(s.column, s.value, s.position, s.threshold);
   sweep_->setWantedGroup(s.sweepGroup);
   sweep_->setMultipliers(s.multipliers);

@@ -40,6 +40,11 @@ class PromptSetView : public QWidget {
   void setModel(std::shared_ptr<const ce::core::Model> model, std::shared_ptr<const ce::core::ExemplarIndex> index);
   void setIndex(std::shared_ptr<const ce::core::ExemplarIndex> index);
   void setChatTemplateAvailable(bool available);
+  // The dictionary sets the Basis list offers beside the MLP neurons (the prompt panel's: shipped beside the
+  // model, or opened); the current choice stays when its folder is still listed.
+  void setDictionarySets(const QStringList& folders);
+  // The chosen set's folder, or empty for MLP neurons.
+  QString dictionaries() const;
 
   PromptSetSettings settings() const;
   // Replaces the view's state by a session's: the inputs, then the set traced again (or its profiles opened) and
@@ -63,6 +68,7 @@ class PromptSetView : public QWidget {
   QLineEdit* dataEdit() const { return data_; }
   QComboBox* targetBox() const { return target_; }
   QComboBox* baselineBox() const { return baseline_; }
+  QComboBox* basisBox() const { return basis_; }
   QDoubleSpinBox* keepBox() const { return keep_; }
   QCheckBox* chatBox() const { return chat_; }
   QPushButton* traceButton() const { return traceButton_; }
@@ -94,7 +100,7 @@ class PromptSetView : public QWidget {
   PromptSetController* controller_;
   SetGroups* groups_;
   QLineEdit* data_;
-  QComboBox *target_, *baseline_;
+  QComboBox *target_, *baseline_, *basis_;
   QDoubleSpinBox* keep_;
   QCheckBox* chat_;
   QPushButton *traceButton_, *openButton_, *saveButton_, *cancel_;

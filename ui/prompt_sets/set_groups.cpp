@@ -161,8 +161,7 @@ std::vector<std::pair<int, int>> SetGroups::complementOf(int row) const {
 
 QString SetGroups::neuronName(int neuron) const {
   if (!trace_ || neuron < 0 || neuron >= static_cast<int>(trace_->neurons.size())) return {};
-  const auto& n = trace_->neurons[static_cast<size_t>(neuron)];
-  return QString::fromStdString(ce::core::node_name(n.layer, n.index));
+  return QString::fromStdString(trace_->name_of(static_cast<size_t>(neuron)));
 }
 
 std::vector<SetGroupSettings> SetGroups::toSettings() const {

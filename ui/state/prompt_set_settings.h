@@ -29,6 +29,8 @@ struct PromptSetSettings {
   QString baseline = QStringLiteral("zero");  // ce::core::set_baseline_name
   double keep = 0.005;
   bool chat = false;
+  // The folder of the dictionary set whose features were traced; empty: MLP neurons.
+  QString dictionaries;
   // A set was traced or opened when the session was saved: opening the session traces (or opens) it again.
   bool traced = false;
   std::vector<SetGroupSettings> groups;

@@ -187,6 +187,7 @@ QJsonObject promptSetJson(const PromptSetSettings& p) {
       {QStringLiteral("baseline"), p.baseline},
       {QStringLiteral("keep"), p.keep},
       {QStringLiteral("chat_template"), p.chat},
+      {QStringLiteral("dictionaries"), p.dictionaries},
       {QStringLiteral("traced"), p.traced},
       {QStringLiteral("groups"), groups},
       {QStringLiteral("hypothesis"), QJsonObject{{QStringLiteral("column"), p.column},
@@ -222,6 +223,9 @@ PromptSetSettings promptSetFromJson(const QJsonObject& o, Limits m) {
   p.keep = numberOr(o, "keep", 0.005, where);
   if (!(p.keep > 0 && p.keep <= 1)) throw Error(at(where, "keep") + ": must be a fraction in (0, 1]");
   p.chat = flagOr(o, "chat_template", false, where);
+  p.dictionaries = textOr(o, "dictionaries", {}, where);
+  // A feature trace's groups hold features (L3/F412), whose range is the set's.
+  const ce::core::Basis basis = p.dictionaries.isEmpty() ? ce::core::Basis::MlpAct : ce::core::Basis::Features;
   p.traced = flagOr(o, "traced", false, where);
   const QJsonArray groups = arrayOr(o, "groups", where);
   for (qsizetype i = 0; i < groups.size(); ++i) {
@@ -242,8 +246,8 @@ PromptSetSettings promptSetFromJson(const QJsonObject& o, Limits m) {
       // A group of the set holds neurons, not nodes: positions are collapsed in the profiles.
       if (ref.pos >= 0) throw Error(here + ": '" + name.left(40).toStdString() + "' names a position; give L/N");
       checkLayer(ref.layer, m, here, "layer ");
-      checkIndex(ce::core::Basis::MlpAct, ref.index, m, here, "neuron ");
-      group.neurons << QString::fromStdString(ce::core::node_name(ref.layer, ref.index));
+      checkIndex(basis, ref.index, m, here, "neuron ");
+      group.neurons << QString::fromStdString(ce::core::node_name(basis, ref.layer, ref.index));
     }
     onlyKeys(go, {"label", "color", "neurons"}, g);
     p.groups.push_back(std::move(group));
@@ -277,7 +281,8 @@ PromptSetSettings promptSetFromJson(const QJsonObject& o, Limits m) {
   p.complement = flagOr(so, "complement", false, sw);
   p.top1 = flagOr(so, "top1", false, sw);
   onlyKeys(so, {"group", "multipliers", "classes", "complement", "top1"}, sw);
-  onlyKeys(o, {"data", "profiles", "target", "baseline", "keep", "chat_template", "traced", "groups", "hypothesis", "sweep"},
+  onlyKeys(o, {"data", "profiles", "target", "baseline", "keep", "chat_template", "dictionaries", "traced", "groups",
+               "hypothesis", "sweep"},
            where);
   return p;
 }

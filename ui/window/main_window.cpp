@@ -349,7 +349,7 @@ void MainWindow::onModelLoaded(bool chatTemplate) {
   prompt_->setChatTemplateAvailable(chatTemplate);
   prompt_->setAnswerTokenizer(answerPiecesOf(models_->model()));
   prompt_->setDictionarySets(shippedDictionarySets(QString::fromStdString(models_->model()->dir())));
-  curves_->setDictionarySets(prompt_->dictionarySets());
+  shareDictionarySets();
   promptSet_->setModel(models_->model(), models_->index());
   promptSet_->setChatTemplateAvailable(chatTemplate);
   setWindowModified(false);

@@ -188,6 +188,9 @@ class MainWindow : public QMainWindow {
   // The central tabs (circuit graph, prompt set) and the prompt set's wiring (main_window_prompt_sets.cpp).
   void buildCentralTabs();
   void wirePromptSets();
+  // The prompt panel's dictionary sets (shipped, opened, or a session's) offered by the Curves panel and the
+  // Prompt Set tab too.
+  void shareDictionarySets();
   void addViewTabActions(QMenu* view);
   void buildStatusBar();
   // The keyboard (main_window_keyboard.cpp): the tab order, set again whenever docks or steering rows change,

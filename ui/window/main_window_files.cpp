@@ -90,6 +90,7 @@ void MainWindow::applySession(const Session& session) {
           applyingSession_ = true;
           // Loading set the chat box to the model's default; the session's choice wins.
           prompt_->setSettings(settings);
+          shareDictionarySets();
           state_->restore(circuit);
           promptSet_->applySettings(promptSet);
           history_->clear();  // a session starts a history of its own
@@ -99,6 +100,7 @@ void MainWindow::applySession(const Session& session) {
     return;
   }
   prompt_->setSettings(session.trace);
+  shareDictionarySets();
   applyingSession_ = true;
   state_->restore(snapshotOf(session));
   promptSet_->applySettings(session.promptSet);

@@ -51,7 +51,7 @@ void MainWindow::buildMenus() {
     s.basis = ce::core::Basis::Features;
     s.dictionaries = dir;
     prompt_->setSettings(s);
-    curves_->setDictionarySets(prompt_->dictionarySets());
+    shareDictionarySets();
     statusBar()->showMessage(tr("Basis: the features of %1 (trace with F5)").arg(dir), 8000);
   });
   addDeviceMenu(file);

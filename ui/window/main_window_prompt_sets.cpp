@@ -7,6 +7,8 @@
 #include <QTabWidget>
 
 #include "graph/circuit_graph_view.h"
+#include "panels/curves_view.h"
+#include "panels/prompt_panel.h"
 #include "prompt_sets/prompt_set_view.h"
 #include "window/main_window.h"
 
@@ -49,6 +51,11 @@ void MainWindow::wirePromptSets() {
   });
   connect(promptSet_, &PromptSetView::errorOccurred, this, [this](const QString& m) { showError(m, false); });
   connect(models_, &ModelController::indexOpened, promptSet_, [this] { promptSet_->setIndex(models_->index()); });
+}
+
+void MainWindow::shareDictionarySets() {
+  curves_->setDictionarySets(prompt_->dictionarySets());
+  promptSet_->setDictionarySets(prompt_->dictionarySets());
 }
 
 void MainWindow::addViewTabActions(QMenu* view) {
