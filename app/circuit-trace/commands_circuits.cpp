@@ -232,8 +232,9 @@ void edges(const Args& a) {
   const BasisArg basis = basis_arg(a, *model);
   o.basis = basis.basis;
   o.dictionaries = basis.dictionaries;
-  if (o.dictionaries && a.has("graph-json")) {
-    throw Error("--graph-json is written for neuron edges (mlp_act); feature edges are listed in the output");
+  if (o.dictionaries && a.has("feature-dir")) {
+    throw Error("--feature-dir writes neuron feature files (mlp_act); a feature graph's exemplars are shown by "
+                "`neuron --basis sae:...`");
   }
   o.top_nodes = a.get_int("top-nodes");
   if (a.has("rules")) o.rules = ce::core::RelpRules::parse(a.get("rules"));

@@ -104,7 +104,8 @@ class TestCliFeatures : public QObject {
                      same["before"].toObject()["top"].toArray()[0].toObject()["logit"].toDouble()) > 1e-3);
   }
 
-  // Edges between transcoder features: named as nodes, never into an error node; --graph-json refused.
+  // Edges between transcoder features: named as nodes, never into an error node; --graph-json writes them with
+  // error nodes as circuit-tracer's "mlp reconstruction error"; --feature-dir (neuron files) is refused.
   void edgesBetweenFeatures() {
     CliResult r = run_cli({"edges", "--text", kTexas, "--answer", " Austin", "--contrast", " Sacramento", "--basis",
                            "sae:transcoder_4x", "--top-nodes", "10", "--curve"});
@@ -119,9 +120,36 @@ class TestCliFeatures : public QObject {
       QVERIFY2(src.startsWith("E@") || src.contains("/F"), qPrintable(src));
     }
     QCOMPARE(j["curve"].toArray().size(), 7);
-    r = run_cli({"edges", "--text", kTexas, "--answer", " Austin", "--basis", "sae:transcoder_4x", "--graph-json", "x.json"});
+    QTemporaryDir tmp;
+    const QString graph = tmp.filePath("features.json");
+    r = run_cli({"edges", "--text", kTexas, "--answer", " Austin", "--basis", "sae:transcoder_4x", "--top-nodes",
+                 "30", "--graph-json", graph});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject file = ce::test::read_json(graph);
+    QVERIFY(file["metadata"].toObject()["transcoder_list"].toArray()[0].toString().endsWith("transcoder_4x"));
+    QSet<QString> ids;
+    int errors = 0;
+    for (const auto& v : file["nodes"].toArray()) {
+      const QJsonObject n = v.toObject();
+      ids.insert(n["node_id"].toString());
+      if (n["feature_type"].toString() != "mlp reconstruction error") continue;
+      ++errors;
+      QVERIFY2(n["node_id"].toString().contains("_-1_"), qPrintable(n["node_id"].toString()));
+      QVERIFY(n["activation"].isNull());
+    }
+    QCOMPARE(ids.size(), file["nodes"].toArray().size());  // no two nodes share an id
+    int fromErrors = 0;
+    for (const auto& v : file["links"].toArray()) {
+      const QJsonObject l = v.toObject();
+      QVERIFY(ids.contains(l["source"].toString()) && ids.contains(l["target"].toString()));
+      fromErrors += l["source"].toString().contains("_-1_");
+    }
+    QCOMPARE(file["links"].toArray().size(), r.json()["edges"].toArray().size());
+    QVERIFY2(errors > 0 && fromErrors > 0, qPrintable(QString("%1 error nodes, %2 links").arg(errors).arg(fromErrors)));
+    r = run_cli({"edges", "--text", kTexas, "--answer", " Austin", "--basis", "sae:transcoder_4x", "--graph-json", graph,
+                 "--feature-dir", tmp.filePath("f")});
     QCOMPARE(r.code, 2);
-    QVERIFY2(r.err.contains("--graph-json is written for neuron edges (mlp_act)"), r.err.constData());
+    QVERIFY2(r.err.contains("--feature-dir writes neuron feature files (mlp_act)"), r.err.constData());
   }
 
     // A feature's exemplars from the index beside its set.

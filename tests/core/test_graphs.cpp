@@ -1,5 +1,6 @@
 // Attribution graphs in circuit-tracer's JSON format: Cantor ids, export from edges, the file read back and
-// hand-written circuit-tracer files, rejected files, influence, a neuron's direct logit effect and its feature file.
+// hand-written circuit-tracer files, rejected files, influence, a neuron's direct logit effect and its feature file,
+// and a graph of dictionary features with an error node.
 
 #include <QtTest/QtTest>
 
@@ -12,6 +13,7 @@
 
 #include "ce/core/base/error.h"
 #include "ce/core/base/resources.h"
+#include "ce/core/dictionaries/dictionary_set.h"
 #include "ce/core/exemplars/exemplar_index.h"
 #include "ce/core/exemplars/layer_activations.h"
 #include "ce/core/graphs/attribution_graph.h"
@@ -231,6 +233,37 @@ class TestGraphs : public QObject {
     outside.nodes[1].node.pos = 3;
     QCOMPARE(error_of([&] { graph_from_edges(outside, {1, 40, 41}, {"a", "b", "c"}, "", small_options()); }),
              std::string("graph export: neuron L1/N7@3 lies outside the prompt or the model"));
+  }
+
+  // The same chain on transcoder features, with L0's error node (index d_sae) in place of the first feature: an
+  // "mlp reconstruction error" node without activation whose id no feature can take, and its link.
+  void exportFeatureGraph() {
+    EdgeResult r = small_edges();
+    r.basis = Basis::Features;
+    r.dictionaries =
+        DictionarySet::load(default_model_dir() + "/dictionaries/transcoder_4x", geo_->config());
+    const int err = static_cast<int>(r.dictionaries->d_sae());
+    r.nodes[0].node.index = err;
+    r.edges[0].dst.node.index = err;
+    r.edges[1].src.node.index = err;
+    const AttributionGraph g = graph_from_edges(r, {1, 40, 41}, {"<s>", " a", " b"}, "a b", small_options());
+    QCOMPARE(g.metadata.transcoder_list, std::vector<std::string>{r.dictionaries->path()});
+    const GraphNode& e = g.nodes[0];
+    QCOMPARE(e.node_id, std::string("0_-1_1"));
+    QCOMPARE(e.feature, int64_t{-1});
+    QCOMPARE(e.feature_type, std::string("mlp reconstruction error"));
+    QVERIFY(graph_node_kind(e.feature_type) == GraphNodeKind::Error);
+    QCOMPARE(e.js_node_id, e.node_id);
+    QVERIFY(!e.activation);
+    QCOMPARE(g.nodes[1].node_id, std::string("1_7_2"));
+    QCOMPARE(g.nodes[1].feature_type, std::string("cross layer transcoder"));
+    QCOMPARE(g.links[0].target, std::string("0_-1_1"));
+    QCOMPARE(g.links[1].source, std::string("0_-1_1"));
+    QCOMPARE(g.links[1].weight, -1.0);  // 2 × act(L1/F7) = 2 × −0.5
+    const AttributionGraph back = read_graph_json(write("features.json", write_graph_json(g)));
+    QCOMPARE(back.nodes[0].node_id, e.node_id);
+    QCOMPARE(back.nodes[0].feature_type, e.feature_type);
+    QCOMPARE(write_graph_json(back), write_graph_json(g));
   }
 
   void roundTrip() {

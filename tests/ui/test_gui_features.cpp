@@ -6,6 +6,10 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -106,6 +110,24 @@ class TestGuiFeatures : public QObject {
     // Edges between the top features (error nodes as sources), drawn between the graph's own nodes.
     QVERIFY(!t.edges.empty());
     QVERIFY(g->edgeCount() > 0);
+    // File › Export Graph JSON writes them, each error node as circuit-tracer's "mlp reconstruction error".
+    {
+      QTemporaryDir dir;
+      const QString path = dir.filePath(QStringLiteral("features.json"));
+      QSignalSpy saved(w_.get(), &MainWindow::graphJsonSaved);
+      QVERIFY2(w_->exportGraphJson(path), qPrintable(w_->lastError()));
+      QVERIFY2(saved.wait(60000), qPrintable(w_->lastError()));
+      QFile f(path);
+      QVERIFY(f.open(QIODevice::ReadOnly));
+      const QJsonObject file = QJsonDocument::fromJson(f.readAll()).object();
+      int fileErrors = 0, traceErrors = 0;
+      for (const auto& v : file[QStringLiteral("nodes")].toArray())
+        fileErrors += v.toObject()[QStringLiteral("feature_type")].toString() == QStringLiteral("mlp reconstruction error");
+      for (const auto& n : t.edgeNodes) traceErrors += n.node.index == 1024;
+      QCOMPARE(fileErrors, traceErrors);
+      QVERIFY(traceErrors > 0);
+      QCOMPARE(file[QStringLiteral("links")].toArray().size(), static_cast<qsizetype>(t.edges.size()));
+    }
     // The score of the shown circuit equals the evaluator's, computed here.
     QVERIFY2(waitScore(*w_, scored, 60), qPrintable(w_->lastError()));
     {

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "ce/core/base/error.h"
+#include "ce/core/dictionaries/dictionary_set.h"
 #include "ce/core/graphs/attribution_graph.h"
 #include "ce/core/graphs/cantor.h"
 #include "ce/core/graphs/feature_file.h"
@@ -25,31 +26,35 @@
 namespace ce::ui {
 
 namespace {
-std::string nodeId(const ce::core::NodeRef& n) {
-  return std::to_string(n.layer) + "_" + std::to_string(n.index) + "_" + std::to_string(n.pos);
+// The node id graph_from_edges writes (an error node of a feature graph: index -1).
+std::string nodeId(const ce::core::NodeRef& n, int errorIndex) {
+  return std::to_string(n.layer) + "_" + std::to_string(n.index == errorIndex ? -1 : n.index) + "_" +
+         std::to_string(n.pos);
 }
 
-// Pins, groups and labels in the file's terms. Only nodes the graph holds (the traced edge neurons) can be
-// pinned or grouped there; an every-position group member stands for each of its neuron's nodes.
+// Pins, groups and labels in the file's terms. Only nodes the graph holds (the traced edge nodes of the trace's
+// basis) can be pinned or grouped there; an every-position group member stands for each of its node's positions.
+// Labels are of neurons: a feature graph takes none.
 void addAnnotations(const InterventionState& state, const std::vector<ce::core::NodeEffect>& nodes,
-                    ce::core::GraphExportOptions& o) {
+                    ce::core::Basis basis, int errorIndex, ce::core::GraphExportOptions& o) {
   std::set<std::string> ids;
-  for (const auto& n : nodes) ids.insert(nodeId(n.node));
+  for (const auto& n : nodes) ids.insert(nodeId(n.node, errorIndex));
   for (const auto& k : state.pins()) {
-    if (k.basis == ce::core::Basis::MlpAct && ids.count(nodeId(k.node))) o.pinned_ids.push_back(nodeId(k.node));
+    if (k.basis == basis && ids.count(nodeId(k.node, errorIndex))) o.pinned_ids.push_back(nodeId(k.node, errorIndex));
   }
   for (const auto& g : state.groups()) {
     ce::core::GraphSupernode s;
     s.label = g.name.toStdString();
     for (const auto& n : nodes) {
-      const bool member = std::any_of(g.nodes.begin(), g.nodes.end(), [&n](const NodeKey& k) {
-        return k.basis == ce::core::Basis::MlpAct && k.node.layer == n.node.layer && k.node.index == n.node.index &&
+      const bool member = std::any_of(g.nodes.begin(), g.nodes.end(), [&n, basis](const NodeKey& k) {
+        return k.basis == basis && k.node.layer == n.node.layer && k.node.index == n.node.index &&
                (k.node.pos == n.node.pos || k.node.pos < 0);
       });
-      if (member) s.node_ids.push_back(nodeId(n.node));
+      if (member) s.node_ids.push_back(nodeId(n.node, errorIndex));
     }
     if (!s.node_ids.empty()) o.supernodes.push_back(std::move(s));
   }
+  if (basis != ce::core::Basis::MlpAct) return;
   for (const auto& [neuron, text] : state.labels())
     o.clerps.emplace_back(std::to_string(neuron.first) + "_" + std::to_string(neuron.second), text.toStdString());
 }
@@ -85,26 +90,27 @@ bool MainWindow::exportGraphJson(const QString& path) {
     showError(tr("An imported graph is shown: trace a prompt to export its circuit"), true);
     return false;
   }
-  if (t.basis != ce::core::Basis::MlpAct) {
-    showError(tr("Graph JSON is written for neuron traces (basis MLP activations); this trace's edges are "
-                 "between features"), true);
-    return false;
-  }
   if (!model || t.edgeNodes.empty() || t.edges.empty()) {
-    showError(tr("Nothing to export: trace a prompt with edges (basis MLP activations, edges on)"), true);
+    showError(tr("Nothing to export: trace a prompt with edges (basis MLP activations or features, edges on)"),
+              true);
     return false;
   }
+  const bool featureGraph = t.basis == ce::core::Basis::Features && t.dictionaries;
   ce::core::EdgeResult edges;
+  edges.basis = t.basis;
+  edges.dictionaries = featureGraph ? t.dictionaries : nullptr;
   edges.m = t.m;
   edges.nodes = t.edgeNodes;
   edges.edges = t.edges;
   ce::core::GraphExportOptions options;
   options.generator_version = CE_VERSION;
-  addAnnotations(*state_, t.edgeNodes, options);
+  addAnnotations(*state_, t.edgeNodes, t.basis, featureGraph ? static_cast<int>(t.dictionaries->d_sae()) : -1,
+                 options);
   const auto example = t.example;
   const std::string prompt = t.prompt.toStdString();
-  // With an exemplar index, one feature file per neuron beside the graph, as --feature-dir writes them.
-  const auto index = models_->index();
+  // With an exemplar index, one feature file per neuron beside the graph, as --feature-dir writes them (a
+  // feature graph gets none: the files hold neuron exemplars and logit effects).
+  const auto index = featureGraph ? nullptr : models_->index();
   const QString features = index ? featureFolderOf(path) : QString();
   graphFiles_->start<QString>(
       tr("Exporting graph JSON"),

@@ -9,6 +9,7 @@
 #include "base/json_input.h"
 #include "ce/core/base/error.h"
 #include "ce/core/base/files.h"
+#include "ce/core/dictionaries/dictionary_set.h"
 #include "ce/core/graphs/cantor.h"
 #include "ce/core/graphs/influence.h"
 #include "io/loader_util.h"
@@ -23,6 +24,10 @@ constexpr const char* kNeuronType = "cross layer transcoder";
 std::string neuron_id(int layer, int index, int pos) {
   return std::to_string(layer) + "_" + std::to_string(index) + "_" + std::to_string(pos);
 }
+
+// A feature basis' error node. circuit-tracer writes "0_{layer}_{pos}", which is also the id of layer 0's feature
+// {layer} at that position; index -1 is no feature's.
+std::string error_id(int layer, int pos) { return neuron_id(layer, -1, pos); }
 
 std::string format_prob(double p) {
   char buf[32];
@@ -56,6 +61,13 @@ AttributionGraph graph_from_edges(const EdgeResult& edges, const std::vector<int
   g.metadata.scan = options.scan;
   g.metadata.prompt_tokens = token_texts;
   g.metadata.prompt = prompt;
+  // A feature graph: index d_sae is a layer's error node.
+  const bool features = edges.basis == Basis::Features && edges.dictionaries;
+  const int error_index = features ? static_cast<int>(edges.dictionaries->d_sae()) : -1;
+  if (features) g.metadata.transcoder_list = {edges.dictionaries->path()};
+  auto id_of_node = [error_index](const NodeRef& n) {
+    return n.index == error_index ? error_id(n.layer, n.pos) : neuron_id(n.layer, n.index, n.pos);
+  };
   g.metadata.generator_name = "circuit-explorer";
   g.metadata.generator_version = options.generator_version;
   g.metadata.node_threshold = options.node_threshold;
@@ -78,7 +90,17 @@ AttributionGraph graph_from_edges(const EdgeResult& edges, const std::vector<int
     }
     if (!activation.emplace(n.node, n.activation).second) continue;
     GraphNode node;
-    node.node_id = neuron_id(n.node.layer, n.node.index, n.node.pos);
+    node.node_id = id_of_node(n.node);
+    if (n.node.index == error_index) {
+      node.feature = -1;
+      node.layer = std::to_string(n.node.layer);
+      node.ctx_idx = n.node.pos;
+      node.feature_type = "mlp reconstruction error";
+      node.js_node_id = node.node_id;  // circuit-tracer's "{layer}_{pos}-0" is also feature {pos}'s id
+      node.clerp = label_of(node.node_id, node.node_id);
+      g.nodes.push_back(std::move(node));
+      continue;
+    }
     const uint64_t feature = cantor_pair(static_cast<uint64_t>(n.node.layer), static_cast<uint64_t>(n.node.index));
     if (feature > static_cast<uint64_t>(INT64_MAX)) {  // only near INT_MAX for both: the format's int is signed
       throw Error("graph export: the feature id of " + node_name(n.node.layer, n.node.index, n.node.pos) +
@@ -128,7 +150,7 @@ AttributionGraph graph_from_edges(const EdgeResult& edges, const std::vector<int
         return "E_" + std::to_string(token_ids[static_cast<size_t>(e.node.pos)]) + "_" + std::to_string(e.node.pos);
       case EdgeEnd::Kind::Neuron:
         if (activation.count(e.node) == 0) break;
-        return neuron_id(e.node.layer, e.node.index, e.node.pos);
+        return id_of_node(e.node);
     }
     throw Error("graph export: edge endpoint " + e.name() + " is not a node of the graph");
   };

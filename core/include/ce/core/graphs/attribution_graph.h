@@ -16,8 +16,8 @@ namespace ce::core {
 // The only schema_version written and accepted.
 constexpr int kGraphSchemaVersion = 1;
 
-// What a node is, from its feature_type. Only Neuron, Embedding and Logit nodes are made here; the others come
-// from circuit-tracer files and are shown read-only.
+// What a node is, from its feature_type. Neuron (also a dictionary feature), Error (a feature basis' error
+// node), Embedding and Logit nodes are made here; Other comes from circuit-tracer files and is shown read-only.
 enum class GraphNodeKind {
   Neuron,     // "cross layer transcoder" (a transcoder feature there, an MLP neuron here)
   Error,      // "mlp reconstruction error"
@@ -28,8 +28,9 @@ enum class GraphNodeKind {
 GraphNodeKind graph_node_kind(const std::string& feature_type);
 
 struct GraphNode {
-  std::string node_id;       // neuron "{layer}_{index}_{pos}", embedding "E_{token id}_{pos}",
-                             // logit "{layers+1}_{token id}_{pos}", error "{layer}_-1_{pos}"
+  std::string node_id;       // neuron or feature "{layer}_{index}_{pos}", embedding "E_{token id}_{pos}",
+                             // logit "{layers+1}_{token id}_{pos}", error "{layer}_-1_{pos}" as written here
+                             // (circuit-tracer's "0_{layer}_{pos}" is read too)
   int64_t feature = 0;       // neuron: cantor_pair(layer, index); embedding: pos; logit: token id; error: -1
   std::string layer;         // "E", "0".."{layers-1}", "{layers+1}" for logits (a string in the format)
   int ctx_idx = 0;           // token position
@@ -98,8 +99,9 @@ struct GraphExportOptions {
 };
 
 // The graph of `edges` on the prompt `token_ids` (texts `token_texts`, same length): one node per neuron of
-// edges.nodes (activation from it), one embedding per prompt position, one target logit at the last position,
-// and one link per edge. A link's weight is the source's contribution to the target: weight × activation of
+// edges.nodes (activation from it; for a feature graph each feature, and each error node as an "mlp
+// reconstruction error" node without activation, the set's folder in metadata.transcoder_list), one embedding
+// per prompt position, one target logit at the last position, and one link per edge. A link's weight is the source's contribution to the target: weight × activation of
 // the target neuron (the RelP weight is that contribution divided by the activation, up to its ε) and, into
 // the logit, the edge's score (∂̃m/∂a_src · a_src). Influence is then filled in as circuit-tracer does
 // (set_graph_influence, influence.h). Throws Error when the token lists differ in length or are empty, when
