@@ -31,9 +31,9 @@ class TestCliFeatures : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
-  // Three sets ship, 4 layers each, 1024 features (4 x 256).
+  // Four sets ship, 4 layers each: 1024 features (4 x 256), 2048 for transcoder_8x.
   void shippedSets() {
-    for (const char* set : {"sae_mlp_out_4x", "sae_resid_4x", "transcoder_4x"}) {
+    for (const char* set : {"sae_mlp_out_4x", "sae_resid_4x", "transcoder_4x", "transcoder_8x"}) {
       for (int l = 0; l < 4; ++l) {
         const QString dir = kShipped + QLatin1String(set) + "/l" + QString::number(l);
         QVERIFY2(QFile::exists(dir + "/cfg.json") && QFile::exists(dir + "/sae_weights.safetensors"), qPrintable(dir));
@@ -217,7 +217,7 @@ class TestCliFeatures : public QObject {
                              << "dictionaries 'nope': no such folder, and ";
     QTest::newRow("steer past the error node") << QStringList{"steer", "--text", kTexas, "--basis", "sae:sae_resid_4x", "--scale",
                                                       "0/1025=0"}
-                                       << "intervention L0/N1025: index out of range for sae (0..1024)";
+                                       << "intervention L0/F1025: index out of range for sae (0..1024)";
     QTest::newRow("exemplars of the error node")
         << QStringList{"neuron", "--basis", "sae:transcoder_4x", "--neuron", "3/1024"}
         << "--neuron 3/1024 is the error node of transcoder_4x: it stands for what the dictionary misses and has no "

@@ -344,17 +344,17 @@ class TestFeatureBasis : public QObject {
     bad.dictionaries = one;
     bad.layer = 0;
     QCOMPARE(error_of([&] { next_logits_with(*model_, ex_.clean, {bad}); }),
-             "intervention L0/N" + std::to_string(top) + ": " + sae_set_ + "/l1 has no dictionary at layer 0");
+             "intervention L0/F" + std::to_string(top) + ": " + sae_set_ + "/l1 has no dictionary at layer 0");
     bad.layer = 1;
     bad.index = static_cast<int>(kFeatures) + 1;
     QCOMPARE(error_of([&] { next_logits_with(*model_, ex_.clean, {bad}); }),
-             std::string("intervention L1/N13: index out of range for sae (0..12)"));
+             std::string("intervention L1/F13: index out of range for sae (0..12)"));
     bad.dictionaries = nullptr;
     QCOMPARE(error_of([&] { next_logits_with(*model_, ex_.clean, {bad}); }),
-             std::string("intervention L1/N13: a feature needs its dictionaries (sae:PATH)"));
+             std::string("intervention L1/F13: a feature needs its dictionaries (sae:PATH)"));
     QCOMPARE(error_of([&] { next_logits_with(*model_, ex_.clean, {feature, Intervention{feature.basis, 1, 0, -1, 0,
                                                                                         std::nullopt, one}}); }),
-             std::string("intervention L1/N0: every feature intervention must use the same dictionaries"));
+             std::string("intervention L1/F0: every feature intervention must use the same dictionaries"));
   }
 
   // RelP edges between transcoder features: a layer-0 → layer-1 edge's weight equals the gradient of the target

@@ -80,7 +80,8 @@ class TestGuiFeatures : public QObject {
     QStringList items;
     for (int i = 0; i < box->count(); ++i) items << box->itemText(i);
     QCOMPARE(items, (QStringList{"MLP activations", "MLP output", "Attention", "Residual stream",
-                                 "Features: sae_mlp_out_4x", "Features: sae_resid_4x", "Features: transcoder_4x"}));
+                                 "Features: sae_mlp_out_4x", "Features: sae_resid_4x", "Features: transcoder_4x",
+                                 "Features: transcoder_8x"}));
     box->setCurrentIndex(5);
     const auto s = w_->promptPanel()->settings();
     QVERIFY(s.basis == ce::core::Basis::Features);

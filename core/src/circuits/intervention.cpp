@@ -44,7 +44,7 @@ void validate_interventions(const Model& model, const std::vector<Intervention>&
   const ModelConfig& c = model.config();
   const DictionarySet* shared = nullptr;
   for (const Intervention& iv : ivs) {
-    const std::string name = node_name(iv.layer, iv.index, iv.pos);
+    const std::string name = node_name(iv.basis, iv.layer, iv.index, iv.pos);
     if (iv.basis == Basis::Features) {
       if (!iv.dictionaries) throw Error("intervention " + name + ": a feature needs its dictionaries (sae:PATH)");
       if (shared != nullptr && shared != iv.dictionaries.get()) {
