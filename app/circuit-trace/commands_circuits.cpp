@@ -123,7 +123,7 @@ void add_dictionaries(json& out, const ce::core::AttributionOptions& o) {
                          {"describe", o.dictionaries->describe()},
                          {"layers", o.dictionaries->layers()},
                          {"d_sae", o.dictionaries->d_sae()},
-                         {"error_node_index", o.dictionaries->d_sae()}};
+                         {"error_node_index", o.dictionaries->error_index()}};
 }
 
 // Exact patching needs a node list: all nodes, or the top N candidates of a first AtP pass.
@@ -246,7 +246,7 @@ void edges(const Args& a) {
   if (a.has("percent")) edges = ce::core::prune_edges(edges, a.get_double("percent"));
   json nodes = json::array();
   for (const auto& n : r.nodes) {
-    nodes.push_back({{"name", ce::core::node_name(n.node.layer, n.node.index, n.node.pos)},
+    nodes.push_back({{"name", ce::core::node_name(o.basis, n.node.layer, n.node.index, n.node.pos)},
                      {"layer", n.node.layer},
                      {"pos", n.node.pos},
                      {"index", n.node.index},

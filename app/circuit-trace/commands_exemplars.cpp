@@ -147,7 +147,7 @@ void neuron(const Args& a) {
   const BasisArg basis = basis_arg(a, *model);
   const auto index = neuron_index(a, *model, basis);
   const ce::core::NodeRef node = ce::core::parse_node_name(a.get("neuron"));
-  if (basis.dictionaries && node.index == basis.dictionaries->d_sae()) {
+  if (basis.dictionaries && node.index == basis.dictionaries->error_index()) {
     throw Error("--neuron " + a.get("neuron") + " is the error node of " + basis.dictionaries->name() +
                 ": it stands for what the dictionary misses and has no exemplars");
   }

@@ -229,7 +229,10 @@ void hypothesis_command(const Args& a) {
     high += is_high;
     low += is_low && !is_high;
     const ce::core::SetNeuron& n = trace.neurons.at(static_cast<size_t>(s.neuron));
-    listed.push_back({{"name", trace.name_of(static_cast<size_t>(s.neuron))}, {"layer", n.layer}, {"index", n.index}, {"auc", s.auc}});
+    listed.push_back({{"name", trace.name_of(static_cast<size_t>(s.neuron))},
+                      {"layer", n.layer},
+                      {"index", n.index},
+                      {"auc", s.auc}});
   }
   json result = {{"profiles", path},
          {"column", column},

@@ -120,6 +120,14 @@ class TestCliFeatures : public QObject {
       QVERIFY2(src.startsWith("E@") || src.contains("/F"), qPrintable(src));
     }
     QCOMPARE(j["curve"].toArray().size(), 7);
+    QVERIFY(!j["nodes"].toArray().isEmpty());
+    for (const auto& v : j["nodes"].toArray()) {
+      const QJsonObject n = v.toObject();
+      QCOMPARE(n["name"].toString(), QStringLiteral("L%1/F%2@%3")
+                                         .arg(n["layer"].toInt())
+                                         .arg(n["index"].toInt())
+                                         .arg(n["pos"].toInt()));
+    }
     QTemporaryDir tmp;
     const QString graph = tmp.filePath("features.json");
     r = run_cli({"edges", "--text", kTexas, "--answer", " Austin", "--basis", "sae:transcoder_4x", "--top-nodes",

@@ -128,6 +128,17 @@ class TestFeatureSets : public QObject {
     QVERIFY(error_sources > 0);
     QVERIFY(checked > 10);
     QCOMPARE(t.name_of(0).substr(0, 4), std::string("L0/F"));
+    // Files keep an error node's F name (it parses back); labels call it "error".
+    QCOMPARE(t.error_index(), static_cast<int>(kFeatures));
+    int errors = 0;
+    for (size_t k = 0; k < t.neurons.size(); ++k) {
+      const SetNeuron& n = t.neurons[k];
+      const std::string f = "L" + std::to_string(n.layer) + "/F" + std::to_string(n.index);
+      QCOMPARE(t.name_of(k), f);
+      QCOMPARE(t.display_name_of(k), n.index == kFeatures ? "L" + std::to_string(n.layer) + "/error" : f);
+      errors += n.index == kFeatures;
+    }
+    QVERIFY(errors > 0);
   }
 
   // Sweeping a feature and an error node at each multiplier equals steering them with next_logits_with; the

@@ -242,7 +242,8 @@ class TestGraphs : public QObject {
     r.basis = Basis::Features;
     r.dictionaries =
         DictionarySet::load(default_model_dir() + "/dictionaries/transcoder_4x", geo_->config());
-    const int err = static_cast<int>(r.dictionaries->d_sae());
+    const int err = r.dictionaries->error_index();
+    QCOMPARE(err, 1024);
     r.nodes[0].node.index = err;
     r.edges[0].dst.node.index = err;
     r.edges[1].src.node.index = err;
@@ -256,6 +257,10 @@ class TestGraphs : public QObject {
     QCOMPARE(e.js_node_id, e.node_id);
     QVERIFY(!e.activation);
     QCOMPARE(g.nodes[1].node_id, std::string("1_7_2"));
+    // The one id rule the explorer's pins and groups use too.
+    QCOMPARE(graph_node_id(r.nodes[0].node, err), e.node_id);
+    QCOMPARE(graph_node_id(r.nodes[1].node, err), g.nodes[1].node_id);
+    QCOMPARE(graph_node_id(NodeRef{2, 4, 1024}, -1), std::string("2_1024_4"));  // no error node: an index as any
     QCOMPARE(g.nodes[1].feature_type, std::string("cross layer transcoder"));
     QCOMPARE(g.links[0].target, std::string("0_-1_1"));
     QCOMPARE(g.links[1].source, std::string("0_-1_1"));

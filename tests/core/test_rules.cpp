@@ -63,6 +63,12 @@ class TestRules : public QObject {
     QVERIFY(parse_node_name("L3/F412@5") == (NodeRef{3, 5, 412}));
     QCOMPARE(node_name(Basis::Features, 3, 412, 5), std::string("L3/F412@5"));
     QCOMPARE(node_name(Basis::MlpOut, 3, 12), std::string("L3/N12"));
+    // Labels show a feature basis' error node as "error"; other indices, and other bases, as node_name.
+    QCOMPARE(display_name(Basis::Features, 3, 1024, 1024), std::string("L3/error"));
+    QCOMPARE(display_name(Basis::Features, 3, 1024, 1024, 7), std::string("L3/error@7"));
+    QCOMPARE(display_name(Basis::Features, 3, 412, 1024, 7), std::string("L3/F412@7"));
+    QCOMPARE(display_name(Basis::MlpAct, 3, 1024, 1024), std::string("L3/N1024"));
+    QCOMPARE(display_name(Basis::Features, 3, 5, -1), std::string("L3/F5"));
     // node_name and parse_node_name are inverses, with and without a position.
     for (const NodeRef& n : {NodeRef{0, -1, 0}, NodeRef{31, 127, 14335}, NodeRef{2, 0, 5}}) {
       QVERIFY(parse_node_name(node_name(n.layer, n.index, n.pos)) == n);

@@ -108,6 +108,16 @@ class TestGuiFeatures : public QObject {
       QCOMPARE(n->label(), want);
     }
     QVERIFY2(errors > 0, "the top 60 nodes of the Texas trace hold no error node");
+    // Tooltips and the Neuron panel call it the same (display_name), selection keeps its L3/F1024 key.
+    for (NodeItem* n : g->nodeItems()) {
+      if (n->key().node.index != 1024) continue;
+      const auto& k = n->key().node;
+      QCOMPARE(g->nodeName(n), QStringLiteral("L%1/error@%2").arg(k.layer).arg(k.pos));
+      QVERIFY(w_->inspectNode(n->key()));
+      QVERIFY2(w_->inspector()->title().startsWith(QStringLiteral("L%1/error (sae)").arg(k.layer)),
+               qPrintable(w_->inspector()->title()));
+      break;
+    }
     // Edges between the top features (error nodes as sources), drawn between the graph's own nodes.
     QVERIFY(!t.edges.empty());
     QVERIFY(g->edgeCount() > 0);

@@ -137,7 +137,7 @@ void TraceController::start(const TraceSettings& s, const QString& meanDataset) 
                                                           control.sub(0.9, 0.95), out.dictionaries);
         for (size_t i = 0; i < means.values.size(); ++i) {
           // An error node's value is the mean error's norm, not something to set it to.
-          if (out.dictionaries && refs[i].index == out.dictionaries->d_sae()) continue;
+          if (out.dictionaries && refs[i].index == out.dictionaries->error_index()) continue;
           out.meanValues[NodeKey{s.basis, refs[i]}] = means.values[i];
         }
         out.meanSource = QString::fromStdString(means.source);

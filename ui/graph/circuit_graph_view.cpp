@@ -216,9 +216,8 @@ void CircuitGraphView::addBuiltNodes(size_t count) {
     const auto& [n, at] = build_->placed[build_->next];
     // Area, not radius, is proportional to |effect|.
     const double r = std::max(1.5, maxR * std::sqrt(std::fabs(n.effect) / maxAbs_));
-    const QString name = n.node.index == errorIndex_ && basis_ == ce::core::Basis::Features
-                             ? QStringLiteral("L%1/error").arg(n.node.layer)
-                             : QString::fromStdString(ce::core::node_name(basis_, n.node.layer, n.node.index));
+    const QString name =
+        QString::fromStdString(ce::core::display_name(basis_, n.node.layer, n.node.index, errorIndex_));
     addNode(new NodeItem(NodeItem::Kind::Node, NodeKey{basis_, n.node}, r, n.effect, n.activation, name), at);
   }
 }

@@ -199,11 +199,11 @@ QString CircuitGraphView::nodeName(const NodeItem* item) const {
     case NodeItem::Kind::Supernode:
       return item->label();
     case NodeItem::Kind::Error:
-      return QStringLiteral("L%1 error@%2").arg(n.layer).arg(n.pos);
+      return QString::fromStdString(ce::core::display_name(ce::core::Basis::Features, n.layer, -1, -1, n.pos));
     case NodeItem::Kind::Node:
       break;
   }
-  return QString::fromStdString(ce::core::node_name(basis_, n.layer, n.index, n.pos));
+  return QString::fromStdString(ce::core::display_name(basis_, n.layer, n.index, errorIndex_, n.pos));
 }
 
 QString CircuitGraphView::toolTipFor(const NodeItem* item) const {

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ce/core/dictionaries/dictionary_set.h"
 #include "window/main_window.h"
 
 namespace ce::ui {
@@ -212,7 +213,9 @@ void NeuronInspector::inspect(const TraceOutput& trace, const NodeKey& key) {
     lo = std::min({lo, acts.back(), effects.back()});
     hi = std::max({hi, acts.back(), effects.back()});
   }
-  title_->setText(QStringLiteral("%1 (%2)").arg(QString::fromStdString(ce::core::node_name(key.basis, n.layer, n.index)),
+  const int errorIndex = trace.dictionaries ? trace.dictionaries->error_index() : -1;
+  const std::string name = ce::core::display_name(key.basis, n.layer, n.index, errorIndex);
+  title_->setText(QStringLiteral("%1 (%2)").arg(QString::fromStdString(name),
                                                 QString::fromLatin1(ce::core::basis_name(key.basis))));
   const QString token = n.pos >= 0 && n.pos < trace.tokens.size() ? trace.tokens[n.pos] : QString();
   details_->setText(

@@ -167,7 +167,8 @@ void HypothesisPanel::showListed() {
   int row = 0;
   for (const auto& s : last_.scores) {
     if (!(s.auc >= t || s.auc <= 1 - t)) continue;
-    table_->setItem(row, 0, new QTableWidgetItem(QString::fromStdString(trace_->name_of(static_cast<size_t>(s.neuron)))));
+    const std::string name = trace_->display_name_of(static_cast<size_t>(s.neuron));
+    table_->setItem(row, 0, new QTableWidgetItem(QString::fromStdString(name)));
     auto* auc = new QTableWidgetItem(QString::number(s.auc, 'f', 3));
     auc->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
     // Which way it separates: at or above the threshold the neuron fires more on the value's prompts.

@@ -348,7 +348,7 @@ QString SetGraphView::toolTipFor(const SetNodeItem* item) const {
   double sum = 0;
   for (float v : n.profile) sum += v;
   QString tip = tr("%1\ntotal |profile| %2 over %3 prompts, mean %4")
-                    .arg(QString::fromStdString(trace_->name_of(static_cast<size_t>(item->neuron()))))
+                    .arg(QString::fromStdString(trace_->display_name_of(static_cast<size_t>(item->neuron()))))
                     .arg(n.total, 0, 'g', 4)
                     .arg(static_cast<int>(n.profile.size()))
                     .arg(n.profile.empty() ? 0.0 : sum / static_cast<double>(n.profile.size()), 0, 'g', 4);

@@ -441,7 +441,7 @@ void MainWindow::showCircuit() {
   prompt_->setShownCount(static_cast<int>(shown.size()), static_cast<int>(t.nodes.size()));
   // A large circuit is built over several event-loop turns; what follows waits for it (and, should another
   // showCircuit replace the build, runs once after that one instead).
-  graph_->setErrorNodeIndex(t.dictionaries ? static_cast<int>(t.dictionaries->d_sae()) : -1);
+  graph_->setErrorNodeIndex(t.dictionaries ? t.dictionaries->error_index() : -1);
   graph_->setCircuitInTurns(t.basis, t.layers, t.tokens, shown, t.edges, [this] { circuitShown(); });
 }
 

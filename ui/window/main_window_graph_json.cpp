@@ -26,21 +26,16 @@
 namespace ce::ui {
 
 namespace {
-// The node id graph_from_edges writes (an error node of a feature graph: index -1).
-std::string nodeId(const ce::core::NodeRef& n, int errorIndex) {
-  return std::to_string(n.layer) + "_" + std::to_string(n.index == errorIndex ? -1 : n.index) + "_" +
-         std::to_string(n.pos);
-}
-
 // Pins, groups and labels in the file's terms. Only nodes the graph holds (the traced edge nodes of the trace's
 // basis) can be pinned or grouped there; an every-position group member stands for each of its node's positions.
 // Labels are of neurons: a feature graph takes none.
 void addAnnotations(const InterventionState& state, const std::vector<ce::core::NodeEffect>& nodes,
                     ce::core::Basis basis, int errorIndex, ce::core::GraphExportOptions& o) {
   std::set<std::string> ids;
-  for (const auto& n : nodes) ids.insert(nodeId(n.node, errorIndex));
+  for (const auto& n : nodes) ids.insert(ce::core::graph_node_id(n.node, errorIndex));
   for (const auto& k : state.pins()) {
-    if (k.basis == basis && ids.count(nodeId(k.node, errorIndex))) o.pinned_ids.push_back(nodeId(k.node, errorIndex));
+    const std::string id = ce::core::graph_node_id(k.node, errorIndex);
+    if (k.basis == basis && ids.count(id)) o.pinned_ids.push_back(id);
   }
   for (const auto& g : state.groups()) {
     ce::core::GraphSupernode s;
@@ -50,7 +45,7 @@ void addAnnotations(const InterventionState& state, const std::vector<ce::core::
         return k.basis == basis && k.node.layer == n.node.layer && k.node.index == n.node.index &&
                (k.node.pos == n.node.pos || k.node.pos < 0);
       });
-      if (member) s.node_ids.push_back(nodeId(n.node, errorIndex));
+      if (member) s.node_ids.push_back(ce::core::graph_node_id(n.node, errorIndex));
     }
     if (!s.node_ids.empty()) o.supernodes.push_back(std::move(s));
   }
@@ -104,8 +99,7 @@ bool MainWindow::exportGraphJson(const QString& path) {
   edges.edges = t.edges;
   ce::core::GraphExportOptions options;
   options.generator_version = CE_VERSION;
-  addAnnotations(*state_, t.edgeNodes, t.basis, featureGraph ? static_cast<int>(t.dictionaries->d_sae()) : -1,
-                 options);
+  addAnnotations(*state_, t.edgeNodes, t.basis, featureGraph ? t.dictionaries->error_index() : -1, options);
   const auto example = t.example;
   const std::string prompt = t.prompt.toStdString();
   // With an exemplar index, one feature file per neuron beside the graph, as --feature-dir writes them (a

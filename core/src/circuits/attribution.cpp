@@ -406,7 +406,7 @@ class Attributor {
           const NodeRef& node = nodes[s + static_cast<size_t>(r)];
           all_pos[static_cast<size_t>(r)] = node.pos;
           all_idx[static_cast<size_t>(r)] = node.index;
-          if (node.index < tap_.features()) {
+          if (!tap_.is_error(node.index)) {
             rows.push_back(r);
             pos.push_back(node.pos);
             idx.push_back(node.index);

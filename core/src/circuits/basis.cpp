@@ -63,6 +63,13 @@ std::string node_name(Basis basis, int layer, int index, int pos) {
 
 std::string node_name(int layer, int index, int pos) { return node_name(Basis::MlpAct, layer, index, pos); }
 
+std::string display_name(Basis basis, int layer, int index, int error_index, int pos) {
+  if (basis != Basis::Features || index != error_index) return node_name(basis, layer, index, pos);
+  std::string s = "L" + std::to_string(layer) + "/error";
+  if (pos >= 0) s += "@" + std::to_string(pos);
+  return s;
+}
+
 namespace {
 
 // Reads the digits at text[i...] as a non-negative int; false when there are none or they overflow.

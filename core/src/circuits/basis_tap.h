@@ -33,6 +33,8 @@ class BasisTap {
   int64_t features() const { return features_; }                  // F: coordinates of `act`
   int64_t width() const { return features_ + (has_error() ? 1 : 0); }  // W: nodes per layer and position
   bool has_error() const { return dicts_ != nullptr; }
+  // Whether node `index` of a layer is the feature basis' error node (index F), which has no scalar value.
+  bool is_error(int64_t index) const { return has_error() && index >= features_; }
   // Whether layer l has nodes (every layer for neuron bases; layers with a dictionary for features).
   bool has_layer(int layer) const;
 

@@ -87,7 +87,7 @@ EdgeResult compute_edges(const Model& model, const AttributionExample& example, 
   };
   std::vector<Target> targets;
   for (const NodeEffect& n : out.nodes) {
-    if (n.node.index >= tap.features()) continue;  // an error node: a source only
+    if (tap.is_error(n.node.index)) continue;  // a source only
     EdgeEnd e;
     e.node = n.node;
     e.basis = options.basis;
@@ -105,8 +105,8 @@ EdgeResult compute_edges(const Model& model, const AttributionExample& example, 
     for (const NodeEffect& s : out.nodes) {
       const size_t l = static_cast<size_t>(s.node.layer);
       // An error node's "activation" is its vector, taken per source below.
-      a.push_back(s.node.index < tap.features() ? acts[l][0][s.node.pos][s.node.index].detach().to(torch::kFloat64)
-                                                : torch::zeros({}, torch::kFloat64).to(engine.device()));
+      a.push_back(!tap.is_error(s.node.index) ? acts[l][0][s.node.pos][s.node.index].detach().to(torch::kFloat64)
+                                              : torch::zeros({}, torch::kFloat64).to(engine.device()));
     }
     const torch::Tensor h = a.empty() ? torch::zeros({0}) : torch::stack(a).to(torch::kCPU);  // [nodes]
     for (int64_t i = 0; i < h.size(0); ++i) source_act.push_back(h[i].item<double>());
@@ -163,7 +163,7 @@ EdgeResult compute_edges(const Model& model, const AttributionExample& example, 
     for (size_t j = 0; j < out.nodes.size(); ++j) {
       const NodeRef& n = out.nodes[j].node;
       if (n.layer >= t.layer || leaf_at[static_cast<size_t>(n.layer)] < 0) continue;
-      const bool error = n.index >= tap.features();
+      const bool error = tap.is_error(n.index);
       const torch::Tensor& gs = g[static_cast<size_t>((error ? error_at : leaf_at)[static_cast<size_t>(n.layer)])];
       if (!gs.defined()) continue;
       srcs.push_back(j);
@@ -176,7 +176,7 @@ EdgeResult compute_edges(const Model& model, const AttributionExample& example, 
       EdgeEnd src;
       src.node = out.nodes[srcs[j]].node;
       src.basis = options.basis;
-      const bool error = src.node.index >= tap.features();
+      const bool error = tap.is_error(src.node.index);
       add(src, gh[static_cast<int64_t>(j)].item<double>() * (error ? 1.0 : source_act[srcs[j]]));
     }
     control.report(0.2 + 0.8 * static_cast<double>(k + 1) / static_cast<double>(targets.size()));

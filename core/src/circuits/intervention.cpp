@@ -121,7 +121,7 @@ class Editor {
         bool act_copied = false, error_copied = false;  // clone once per call, only what is edited
         for (const Intervention& iv : ivs_) {
           if (iv.basis != Basis::Features || !applies(iv, n.layer, first_, n.act.size(1))) continue;
-          if (iv.index < tap_->features()) {
+          if (!tap_->is_error(iv.index)) {
             if (!act_copied) n.act = n.act.clone();  // [b, t, F]
             act_copied = true;
             apply_one(iv, first_, n.act);

@@ -25,10 +25,6 @@ std::string neuron_id(int layer, int index, int pos) {
   return std::to_string(layer) + "_" + std::to_string(index) + "_" + std::to_string(pos);
 }
 
-// A feature basis' error node. circuit-tracer writes "0_{layer}_{pos}", which is also the id of layer 0's feature
-// {layer} at that position; index -1 is no feature's.
-std::string error_id(int layer, int pos) { return neuron_id(layer, -1, pos); }
-
 std::string format_prob(double p) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3f", p);
@@ -36,6 +32,10 @@ std::string format_prob(double p) {
 }
 
 }  // namespace
+
+std::string graph_node_id(const NodeRef& n, int error_index) {
+  return neuron_id(n.layer, n.index == error_index ? -1 : n.index, n.pos);
+}
 
 GraphNodeKind graph_node_kind(const std::string& feature_type) {
   if (feature_type == kNeuronType) return GraphNodeKind::Neuron;
@@ -63,11 +63,9 @@ AttributionGraph graph_from_edges(const EdgeResult& edges, const std::vector<int
   g.metadata.prompt = prompt;
   // A feature graph: index d_sae is a layer's error node.
   const bool features = edges.basis == Basis::Features && edges.dictionaries;
-  const int error_index = features ? static_cast<int>(edges.dictionaries->d_sae()) : -1;
+  const int error_index = features ? edges.dictionaries->error_index() : -1;
   if (features) g.metadata.transcoder_list = {edges.dictionaries->path()};
-  auto id_of_node = [error_index](const NodeRef& n) {
-    return n.index == error_index ? error_id(n.layer, n.pos) : neuron_id(n.layer, n.index, n.pos);
-  };
+  auto id_of_node = [error_index](const NodeRef& n) { return graph_node_id(n, error_index); };
   g.metadata.generator_name = "circuit-explorer";
   g.metadata.generator_version = options.generator_version;
   g.metadata.node_threshold = options.node_threshold;

@@ -35,7 +35,13 @@ std::string SetTrace::name_of(size_t k) const {
   return node_name(options.basis, n.layer, n.index);
 }
 
-std::shared_ptr<const DictionarySet> check_traced_on(const SetTrace& trace, const Model& model, const std::string& path) {
+std::string SetTrace::display_name_of(size_t k) const {
+  const SetNeuron& n = neurons.at(k);
+  return display_name(options.basis, n.layer, n.index, error_index());
+}
+
+std::shared_ptr<const DictionarySet> check_traced_on(const SetTrace& trace, const Model& model,
+                                                     const std::string& path) {
   const ModelInfo info = model.info();
   if (trace.options.basis != Basis::Features) {
     if (trace.layers != info.layers || trace.width != info.d_mlp) {
@@ -243,7 +249,7 @@ class EdgePass {
       control.check();
       std::vector<int64_t> idx;
       for (const SetNeuron& n : trace_.neurons)
-        if (n.layer == l && n.index < tap_.features()) idx.push_back(n.index);
+        if (n.layer == l && !tap_.is_error(n.index)) idx.push_back(n.index);
       if (idx.empty()) continue;
       std::vector<int> srcs;
       torch::Tensor s;
@@ -262,7 +268,7 @@ class EdgePass {
     for (size_t k = 0; k < targets_.size(); ++k) {
       control.check();
       const SetNeuron& dst = trace_.neurons[static_cast<size_t>(targets_[k])];
-      if (dst.layer == 0 || dst.index >= tap_.features()) continue;
+      if (dst.layer == 0 || tap_.is_error(dst.index)) continue;
       std::vector<int> srcs;
       torch::Tensor s;
       source_scores(dst.layer, target_value(dst.layer, {dst.index}), srcs, s);

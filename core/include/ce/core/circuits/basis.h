@@ -56,6 +56,11 @@ std::string node_name(int layer, int index, int pos = -1);
 // d_sae), every other basis' node "L{layer}/N{index}".
 std::string node_name(Basis basis, int layer, int index, int pos = -1);
 
+// The name a node is shown by: node_name's, except "L{layer}/error" ("@{pos}" as there) for a feature basis'
+// error node (index error_index: DictionarySet::error_index(); -1 where there is none), which is no feature.
+// For labels and tooltips only: files, sessions and steering keep node_name's "L3/F1024", which parses back.
+std::string display_name(Basis basis, int layer, int index, int error_index, int pos = -1);
+
 // Inverse of node_name, the one parser of node names for the CLI, the GUI and sessions: "L3/N701",
 // "L3/N701@9", "L3/F412" (a feature: same fields), also without the letters ("3/701@9") and in lower case. pos is -1 without "@". Checks the form
 // only (numbers >= 0), not a model's ranges. Throws Error quoting the text (elided past 60 characters) and

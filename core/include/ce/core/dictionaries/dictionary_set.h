@@ -34,6 +34,9 @@ class DictionarySet {
   std::vector<int> layers() const;
   // Features per dictionary (every dictionary of a set has the same).
   int64_t d_sae() const { return d_sae_; }
+  // The index of a layer's error node in the feature basis (one past the features: d_sae), which the CLI, the
+  // explorer and every method name it by.
+  int error_index() const { return static_cast<int>(d_sae_); }
   // The path as loaded (for names in files and titles).
   const std::string& path() const { return path_; }
   // The last component of the path ("sae_mlp_out_4x"): what curve files and legends call the set.

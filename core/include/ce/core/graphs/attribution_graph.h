@@ -98,11 +98,17 @@ struct GraphExportOptions {
   std::vector<std::pair<std::string, std::string>> clerps;
 };
 
+// The node_id a graph file gives node `n` of the graph_from_edges writes: "{layer}_{index}_{pos}", and for a
+// feature basis' error node (index error_index; -1 for a graph without one) "{layer}_-1_{pos}" (circuit-tracer
+// writes "0_{layer}_{pos}", which is also layer 0's feature {layer}; index -1 is no feature's). Pure.
+std::string graph_node_id(const NodeRef& n, int error_index);
+
 // The graph of `edges` on the prompt `token_ids` (texts `token_texts`, same length): one node per neuron of
 // edges.nodes (activation from it; for a feature graph each feature, and each error node as an "mlp
 // reconstruction error" node without activation, the set's folder in metadata.transcoder_list), one embedding
-// per prompt position, one target logit at the last position, and one link per edge. A link's weight is the source's contribution to the target: weight × activation of
-// the target neuron (the RelP weight is that contribution divided by the activation, up to its ε) and, into
+// per prompt position, one target logit at the last position, and one link per edge. A link's weight is the
+// source's contribution to the target: weight × activation of the target neuron (the RelP weight is that
+// contribution divided by the activation, up to its ε) and, into
 // the logit, the edge's score (∂̃m/∂a_src · a_src). Influence is then filled in as circuit-tracer does
 // (set_graph_influence, influence.h). Throws Error when the token lists differ in length or are empty, when
 // options.layers < 1 or target_token < 0, for a neuron outside the prompt or the model's layers, when an edge

@@ -74,8 +74,12 @@ struct SetTrace {
   std::string dictionaries;
   uint32_t dictionaries_fingerprint = 0;
   int neuron_of(int layer, int index) const;  // index into neurons, or -1
-  // The name of kept neuron k: "L3/N701", or "L3/F412" for a feature.
+  // The name of kept neuron k: "L3/N701", or "L3/F412" for a feature (parses back; what files keep).
   std::string name_of(size_t k) const;
+  // What labels show for it: name_of's, but "L3/error" for an error node (display_name).
+  std::string display_name_of(size_t k) const;
+  // Features: the error node's index (width - 1, the set's d_sae); -1 for neurons.
+  int error_index() const { return options.basis == Basis::Features ? width - 1 : -1; }
 };
 
 // Traces `set` on `model`: per prompt one attribution (in options.basis) with `options`, batched by length.
