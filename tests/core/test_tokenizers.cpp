@@ -1,5 +1,5 @@
-// Tokenizer suite: Llama 3 byte-level BPE (tiktoken file and a tokenizer.json converted from it), the
-// SentencePiece plugin (Llama 2, stories260K), chat formats, errors. Reference ids come from
+// Tokenizer suite: Llama 3 byte-level BPE (tiktoken file and a tokenizer.json converted from it), tokenizers
+// from model folders, chat formats, errors (SentencePiece's own cases: test_sentencepiece). Reference ids come from
 // ../shared/data (see the PROVENANCE.md files there); the suite skips when that folder is absent.
 #include <QDir>
 #include <QElapsedTimer>
@@ -22,96 +22,14 @@
 #include "ce/core/tokenizer/chat_format.h"
 #include "ce/core/base/error.h"
 #include "ce/core/tokenizer/tokenizer.h"
-// White-box pieces: the tiktoken -> tokenizer.json converter and the plugin loader.
+// White-box: the tiktoken -> tokenizer.json converter.
 #include "tokenizer/bpe_tokenizer.h"
-#include "tokenizer/spm_plugin_loader.h"
+#include "tokenizer_support.h"
 
 using ce::core::ChatMessage;
 using ce::core::Error;
 using ce::core::Tokenizer;
-
-namespace {
-
-QString data_path(const QString& relative) {
-  return QDir(QStringLiteral(CE_SHARED_DATA_DIR)).filePath(relative);
-}
-
-std::string path_of(const QString& relative) { return data_path(relative).toStdString(); }
-
-QJsonObject read_json(const QString& path) {
-  QFile file(path);
-  if (!file.open(QIODevice::ReadOnly)) return {};
-  return QJsonDocument::fromJson(file.readAll()).object();
-}
-
-std::vector<int> to_ids(const QJsonValue& value) {
-  std::vector<int> ids;
-  for (const QJsonValue& id : value.toArray()) ids.push_back(id.toInt());
-  return ids;
-}
-
-std::vector<std::string> to_strings(const QJsonValue& value) {
-  std::vector<std::string> strings;
-  for (const QJsonValue& s : value.toArray()) strings.push_back(s.toString().toStdString());
-  return strings;
-}
-
-QString show(const std::vector<int>& ids) {
-  QStringList parts;
-  for (int id : ids) parts << QString::number(id);
-  return QLatin1Char('[') + parts.join(QLatin1String(", ")) + QLatin1Char(']');
-}
-
-std::vector<int> concat(std::vector<int> a, const std::vector<int>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
-bool write_file(const QString& path, const QByteArray& bytes) {
-  QFile file(path);
-  return file.open(QIODevice::WriteOnly) && file.write(bytes) == bytes.size();
-}
-
-// Runs `fn` and returns the Error text, or "" when nothing (or something else) was thrown.
-template <typename Fn>
-QString error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return QString::fromStdString(e.what());
-  } catch (...) {
-    return QStringLiteral("<non-Error exception>");
-  }
-  return {};
-}
-
-#define REQUIRE_DATA(relative)                                                                   \
-  do {                                                                                           \
-    if (!QFileInfo::exists(data_path(relative))) {                                               \
-      QSKIP(qPrintable(QStringLiteral("test data %1 is absent (expected beside the checkout in " \
-                                      "../shared/data); skipping")                               \
-                           .arg(data_path(relative))));                                          \
-    }                                                                                            \
-  } while (false)
-
-#define COMPARE_IDS(actual, expected, what)                                    \
-  do {                                                                         \
-    const std::vector<int> actual_ids = (actual);                              \
-    const std::vector<int> expected_ids = (expected);                          \
-    if (actual_ids != expected_ids) {                                          \
-      QFAIL(qPrintable(QStringLiteral("%1:\n   actual %2\n expected %3")       \
-                           .arg(what, show(actual_ids), show(expected_ids)))); \
-    }                                                                          \
-  } while (false)
-
-const char* const kLlama3Model = "llama3-tokenizer/tokenizer.model";
-const char* const kLlama3Vectors = "llama3-tokenizer/test_vectors.json";
-const char* const kLlama2Model = "llama2-tokenizer/tokenizer.model";
-const char* const kLlama2Vectors = "llama2-tokenizer/test_vectors.json";
-const char* const kStoriesModel = "stories260K/hf/tokenizer.model";
-const char* const kStoriesReference = "stories260K/reference.json";
-
-}  // namespace
+using namespace ce::test::tokenizers;
 
 class TestTokenizers : public QObject {
   Q_OBJECT
@@ -406,81 +324,6 @@ class TestTokenizers : public QObject {
         convert_ms, json.size(), json_load_ms, json_encode_ms);
   }
 
-  void llama2Cases() {
-    REQUIRE_DATA(QString::fromLatin1(kLlama2Model));
-    const auto tokenizer = Tokenizer::from_file(path_of(kLlama2Model));
-    QCOMPARE(tokenizer->kind(), std::string("sentencepiece"));
-    QCOMPARE(tokenizer->vocab_size(), 32000);
-    QCOMPARE(tokenizer->bos_id(), 1);
-    QCOMPARE(tokenizer->eos_id(), 2);
-    const QJsonArray cases = read_json(data_path(
-        QString::fromLatin1(kLlama2Vectors)))[QStringLiteral("llama_cpp_cases")][QStringLiteral("cases")]
-                                 .toArray();
-    QCOMPARE(cases.size(), 46);
-    int index = 0;
-    for (const QJsonValue& entry : cases) {
-      const std::string text = entry[QStringLiteral("text")].toString().toStdString();
-      const std::vector<int> expected = to_ids(entry[QStringLiteral("ids")]);
-      const std::vector<int> ids = tokenizer->encode(text, false);
-      COMPARE_IDS(ids, expected,
-                  QStringLiteral("Llama 2 case %1 \"%2\"").arg(index).arg(QString::fromStdString(text)));
-      const std::vector<std::string> pieces = to_strings(entry[QStringLiteral("pieces")]);
-      QCOMPARE(pieces.size(), ids.size());
-      for (size_t i = 0; i < ids.size(); ++i) QCOMPARE(tokenizer->piece(ids[i]), pieces[i]);
-      COMPARE_IDS(tokenizer->encode(text, true), concat({1}, expected), QStringLiteral("with BOS"));
-      ++index;
-    }
-  }
-
-  void stories260KCases() {
-    REQUIRE_DATA(QString::fromLatin1(kStoriesModel));
-    REQUIRE_DATA(QString::fromLatin1(kStoriesReference));
-    const auto tokenizer = Tokenizer::from_file(path_of(kStoriesModel));
-    QCOMPARE(tokenizer->vocab_size(), 512);
-    const QJsonObject reference = read_json(data_path(QString::fromLatin1(kStoriesReference)));
-    const QJsonArray cases = reference[QStringLiteral("tokenizer_cases")].toArray();
-    QCOMPARE(cases.size(), 13);
-    for (const QJsonValue& entry : cases) {
-      const std::string text = entry[QStringLiteral("text")].toString().toStdString();
-      const std::vector<int> expected = to_ids(entry[QStringLiteral("ids")]);
-      const std::vector<int> ids = tokenizer->encode(text, false);
-      COMPARE_IDS(ids, expected, QStringLiteral("stories260K \"%1\"").arg(QString::fromStdString(text)));
-      const std::vector<std::string> pieces = to_strings(entry[QStringLiteral("pieces")]);
-      QCOMPARE(pieces.size(), ids.size());
-      for (size_t i = 0; i < ids.size(); ++i) QCOMPARE(tokenizer->piece(ids[i]), pieces[i]);
-      QCOMPARE(tokenizer->decode(ids), entry[QStringLiteral("decoded")].toString().toStdString());
-    }
-    const QJsonArray sequences = reference[QStringLiteral("sequences")].toArray();
-    QCOMPARE(sequences.size(), 4);
-    for (const QJsonValue& sequence : sequences) {
-      const std::string text = sequence[QStringLiteral("text")].toString().toStdString();  // null -> ""
-      COMPARE_IDS(tokenizer->encode(text, true), to_ids(sequence[QStringLiteral("input_ids")]),
-                  QStringLiteral("sequence ") + sequence[QStringLiteral("name")].toString());
-    }
-  }
-
-  void sentencePieceSpecials() {
-    REQUIRE_DATA(QString::fromLatin1(kStoriesModel));
-    const auto tokenizer = Tokenizer::from_file(path_of(kStoriesModel));
-    QCOMPARE(tokenizer->special_id("<s>").value_or(-1), 1);
-    QCOMPARE(tokenizer->special_id("</s>").value_or(-1), 2);
-    QCOMPARE(tokenizer->special_id("<unk>").value_or(-1), 0);
-    QVERIFY(!tokenizer->special_id("<0x0A>").has_value());
-    // Control strings are plain text unless parse_special; each text segment gets the "▁" prefix.
-    const std::string text = "<s>Hello</s> world";
-    const std::vector<int> plain = tokenizer->encode(text, false, false);
-    QVERIFY(std::find(plain.begin(), plain.end(), 1) == plain.end());
-    COMPARE_IDS(tokenizer->encode(text, false, true),
-                concat(concat(concat({1}, tokenizer->encode("Hello", false)), {2}),
-                       tokenizer->encode(" world", false)),
-                QStringLiteral("SentencePiece parse_special"));
-    // Control tokens decode to their strings; the rest through SentencePiece.
-    QCOMPARE(tokenizer->decode(concat({1}, tokenizer->encode("Hello world", false))),
-             std::string("<s>Hello world"));
-    QCOMPARE(tokenizer->piece(1), std::string("<s>"));
-    QCOMPARE(tokenizer->piece(13), std::string("<0x0A>"));
-  }
-
   void fromModelDir() {
     REQUIRE_DATA(QStringLiteral("stories260K/hf"));
     REQUIRE_DATA(QString::fromLatin1(kLlama3Model));
@@ -507,27 +350,6 @@ class TestTokenizers : public QObject {
                 QStringLiteral("original/"));
   }
 
-  void llama2ChatFormat() {
-    REQUIRE_DATA(QString::fromLatin1(kStoriesModel));
-    const auto tokenizer = Tokenizer::from_file(path_of(kStoriesModel));
-    COMPARE_IDS(ce::core::format_chat_prompt(*tokenizer, " Hi there ", "Be brief.", "Answer:"),
-                // Meta strips system + user as one string, so the user's leading space stays.
-                concat({1}, tokenizer->encode(
-                                "[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\n Hi there [/INST] Answer:", false)),
-                QStringLiteral("Llama 2 prompt"));
-    COMPARE_IDS(ce::core::format_chat(*tokenizer, {{"user", "a"}, {"assistant", "b"}, {"user", "c"}}),
-                concat(concat(concat({1}, tokenizer->encode("[INST] a [/INST] b ", false)), {2, 1}),
-                       tokenizer->encode("[INST] c [/INST]", false)),
-                QStringLiteral("Llama 2 dialog"));
-    QVERIFY(error_of([&] {
-              ce::core::format_chat(*tokenizer, {{"user", "a"}, {"user", "b"}});
-            }).contains(QStringLiteral("alternate")));
-    QVERIFY(
-        error_of([&] { ce::core::format_chat(*tokenizer, {}); }).contains(QStringLiteral("user message")));
-  }
-
-  // A typed prompt in chat form (the explorer's chat-template toggle): the ids are format_chat_prompt's, and an
-  // answer is the first token of the assistant's reply.
   void chatExamples() {
     REQUIRE_DATA(QString::fromLatin1(kStoriesModel));
     const auto spm = Tokenizer::from_file(path_of(kStoriesModel));
@@ -651,47 +473,6 @@ class TestTokenizers : public QObject {
              qPrintable(config_error));
     QVERIFY(write_file(dir + QStringLiteral("/tokenizer_config.json"), R"({"eos_token": "<|s|>"})"));
     QCOMPARE(Tokenizer::from_model_dir(dir.toStdString())->eos_id(), 6);
-  }
-
-  void pluginLoader() {
-    // The suite itself found the plugin beside the test binary (build/bin).
-    const auto& plugin = ce::core::spm_plugin();
-    QVERIFY(QFileInfo::exists(QString::fromStdString(plugin.path)));
-    const auto candidates = ce::core::spm_plugin_candidates();
-    QVERIFY(!candidates.empty());
-    const QString missing = error_of([] { ce::core::open_spm_plugin({"/nonexistent/libce_spm.so"}); });
-    QVERIFY2(missing.contains(QStringLiteral("/nonexistent/libce_spm.so (not found)")) &&
-                 missing.contains(QStringLiteral("CE_SPM_PLUGIN")),
-             qPrintable(missing));
-    // A file that is not a shared object: the message carries dlerror()'s text.
-    const QString fake = temp_.filePath(QStringLiteral("libce_spm.so"));
-    QVERIFY(write_file(fake, "not an ELF file"));
-    const QString fake_error = error_of([&] { ce::core::open_spm_plugin({fake.toStdString()}); });
-    QVERIFY2(fake_error.contains(QStringLiteral("dlopen failed")) && fake_error.contains(fake),
-             qPrintable(fake_error));
-  }
-
-  void sentencePieceTraining() {
-    // The demo-model trainer drives SentencePieceTrainer through the plugin; check that path end to end.
-    QString corpus_text;
-    for (int i = 0; i < 200; ++i) {
-      corpus_text +=
-          QStringLiteral("Once upon a time there was a little cat number %1. The cat liked milk.\n").arg(i);
-    }
-    const QString corpus = temp_.filePath(QStringLiteral("corpus.txt"));
-    QVERIFY(write_file(corpus, corpus_text.toUtf8()));
-    const QString prefix = temp_.filePath(QStringLiteral("trained"));
-    ce::core::train_sentencepiece(
-        "--input=" + corpus.toStdString() + " --model_prefix=" + prefix.toStdString() +
-        " --vocab_size=300 --model_type=bpe --byte_fallback=true --character_coverage=1.0"
-        " --minloglevel=2 --num_threads=1");
-    const auto tokenizer = Tokenizer::from_file((prefix + QStringLiteral(".model")).toStdString());
-    QCOMPARE(tokenizer->vocab_size(), 300);
-    const std::string text = "Once upon a time there was a cat. \xe2\x82\xac";
-    QCOMPARE(tokenizer->decode(tokenizer->encode(text, false)), text);
-    const QString bad = error_of(
-        [] { ce::core::train_sentencepiece("--input=/nonexistent/corpus.txt --model_prefix=/tmp/x"); });
-    QVERIFY2(bad.contains(QStringLiteral("SentencePiece training failed")), qPrintable(bad));
   }
 };
 
