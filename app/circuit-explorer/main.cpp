@@ -21,6 +21,7 @@
 #include "controllers/job_runner.h"
 #include "window/main_window.h"
 #include "panels/token_chart.h"
+#include "prompt_sets/prompt_set_view.h"
 #include "passive_wait.h"
 
 namespace {
@@ -221,11 +222,14 @@ int main(int argc, char** argv) {
     const QString file = parser.value(screenshotOption);
     auto* runner = window.heavyRunner();
     auto shoot = [&window, file, runner] {
-      // Wait until the live chart and the exemplars have caught up too, so the image shows one consistent
-      // state.
+      // Wait until the live chart, the exemplars and a session's prompt set have caught up too, so the image
+      // shows one consistent state.
       auto* poll = new QTimer(&window);
       QObject::connect(poll, &QTimer::timeout, &window, [&window, file, poll, runner] {
-        if (runner->isBusy() || window.liveUpdatePending() || window.exemplarRunner()->isBusy()) return;
+        if (runner->isBusy() || window.liveUpdatePending() || window.exemplarRunner()->isBusy() ||
+            window.promptSetView()->isBusy()) {
+          return;
+        }
         poll->stop();
         const bool ok = window.grab().save(file);
         if (!ok) std::fprintf(stderr, "circuit-explorer: cannot write %s\n", qPrintable(file));
