@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The paper's comparison on the demo model (issue #17 item 4): for the four SVA sets, RelP and IG circuits of
-# SAE features (mlp_out, resid) and transcoder features (4x, and 8x), evaluated as the neuron curves of the README were
+# SAE features (mlp_out, resid) and transcoder features, each at 4x and 8x, evaluated as the neuron curves of the README were
 # (300 train examples for the effects, all 250 test examples, mean ablation, error nodes ablated unless kept),
 # written to resources/figures/{set}_{method}_{dictionaries}.csv, then one table row per set and basis:
 # nodes of the smallest circuit reaching faithfulness 0.9, and the faithfulness of the top 10 / top 100.
-# Usage: packaging/feature-comparison.sh [BIN_DIR] (default build/bin). About 32 x 1-3 min on two cores.
+# Usage: packaging/feature-comparison.sh [BIN_DIR] (default build/bin). About 48 x 1-3 min on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-build/bin}
@@ -12,7 +12,7 @@ SVA=resources/datasets/sva
 FIG=resources/figures
 for set in simple nounpp rc within_rc; do
   for method in relp ig; do
-    for dict in sae_mlp_out_4x sae_resid_4x transcoder_4x transcoder_8x; do
+    for dict in sae_mlp_out_4x sae_resid_4x transcoder_4x sae_mlp_out_8x sae_resid_8x transcoder_8x; do
       out=$FIG/${set}_${method}_${dict}.csv
       [ -s "$out" ] && continue  # resumable: a finished curve is kept
       "$BIN/circuit-trace" evaluate --data "$SVA/${set}_train.json" --limit 300 --test "$SVA/${set}_test.json" \
@@ -32,16 +32,18 @@ def row(path):
     return at90, top.get(10), top.get(100)
 for method in ("relp", "ig"):
     print(f"\n{method}: nodes to faithfulness 0.9 (top-10 / top-100 faithfulness)")
-    print("| set | mlp_act | mlp_out | sae mlp_out | sae resid | transcoder | transcoder 8x |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| set | mlp_act | mlp_out | sae mlp_out 4x / 8x | sae resid 4x / 8x | transcoder 4x / 8x |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for s in ("simple", "nounpp", "rc", "within_rc"):
-        cells = []
-        for b in ("mlp_act", "mlp_out", "sae_mlp_out_4x", "sae_resid_4x", "transcoder_4x", "transcoder_8x"):
+        def cell(b):
             p = os.path.join(fig, f"{s}_{method}_{b}.csv")
             if not os.path.exists(p):
-                cells.append("–"); continue
+                return "–"
             a, t10, t100 = row(p)
-            fmt = lambda v: "–" if v is None else f"{v:.2f}"
-            cells.append(f"{a if a is not None else '>1000'} ({fmt(t10)} / {fmt(t100)})")
+            fmt = lambda v: "–" if v is None else f"{v:.2f}".replace("-0.00", "0.00")
+            return f"{a if a is not None else '>1000'} ({fmt(t10)} / {fmt(t100)})"
+        cells = [cell("mlp_act"), cell("mlp_out")]
+        for kind in ("sae_mlp_out", "sae_resid", "transcoder"):
+            cells.append(cell(f"{kind}_4x") + " / " + cell(f"{kind}_8x"))
         print(f"| {s} | " + " | ".join(cells) + " |")
 PY

@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 # Trains the sparse dictionaries shipped beside the demo model (resources/models/geo/dictionaries/), the ones
 # `--basis sae:NAME` names: TopK, k 32, 500 steps, seed 1, on the shipped corpus, at every layer:
-#   sae_mlp_out_4x   SAEs on hook_mlp_out, 4x expansion
-#   sae_resid_4x     SAEs on hook_resid_post, 4x
-#   transcoder_4x    transcoders from ln2.hook_normalized to hook_mlp_out, 4x
-#   transcoder_8x    the same at 8x (the one wider set: 8x sets cost twice the bytes each)
+#   sae_mlp_out_4x, sae_mlp_out_8x   SAEs on hook_mlp_out, 4x and 8x expansion
+#   sae_resid_4x, sae_resid_8x       SAEs on hook_resid_post
+#   transcoder_4x, transcoder_8x     transcoders from ln2.hook_normalized to hook_mlp_out
 # Each folder holds cfg.json, sae_weights.safetensors and metrics.json (FVU, L0, dead features, CE and
 # accuracy spliced); each set gets exemplars.cexi, its features' exemplars over the shipped corpus (as the
 # neuron index resources/exemplars/geo_mlp_act.cexi is built). Deterministic for the seed and thread count;
-# about 4 x 70 s per 4x set and 4 x 140 s for the 8x one on two cores, and 30-60 s per index.
+# about 4 x 70 s per 4x set and 4 x 140 s per 8x set on two cores, and 30-60 s per index.
 # Usage: packaging/train-demo-dictionaries.sh [BIN_DIR] [--indexes-only] [--only NAME]   (BIN_DIR default build/bin)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +24,7 @@ while [ $# -gt 0 ]; do
 done
 OUT=resources/models/geo/dictionaries
 LAYERS=$("$BIN/circuit-trace" info | python3 -c 'import json,sys; print(json.load(sys.stdin)["layers"])')
-for spec in mlp_out:4 resid:4 transcoder:4 transcoder:8; do
+for spec in mlp_out:4 resid:4 transcoder:4 mlp_out:8 resid:8 transcoder:8; do
   site=${spec%:*}
   expansion=${spec#*:}
   case $site in

@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
     AttributionOptions neurons;
     neurons.method = Method::RelP;
     bases.push_back({"mlp_act (neurons)", neurons});
-    for (const char* name : {"sae_mlp_out_4x", "sae_resid_4x", "transcoder_4x"}) {
+    for (const char* name :
+         {"sae_mlp_out_4x", "sae_resid_4x", "transcoder_4x", "sae_mlp_out_8x", "sae_resid_8x", "transcoder_8x"}) {
       AttributionOptions o = neurons;
       o.basis = Basis::Features;
       o.dictionaries = DictionarySet::load(DictionarySet::resolve(name, model->dir()), model->config());

@@ -31,9 +31,10 @@ class TestCliFeatures : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
-  // Four sets ship, 4 layers each: 1024 features (4 x 256), 2048 for transcoder_8x.
+  // Six sets ship, 4 layers each: 1024 features (4 x 256) at 4x, 2048 at 8x.
   void shippedSets() {
-    for (const char* set : {"sae_mlp_out_4x", "sae_resid_4x", "transcoder_4x", "transcoder_8x"}) {
+    for (const char* set :
+         {"sae_mlp_out_4x", "sae_resid_4x", "transcoder_4x", "sae_mlp_out_8x", "sae_resid_8x", "transcoder_8x"}) {
       for (int l = 0; l < 4; ++l) {
         const QString dir = kShipped + QLatin1String(set) + "/l" + QString::number(l);
         QVERIFY2(QFile::exists(dir + "/cfg.json") && QFile::exists(dir + "/sae_weights.safetensors"), qPrintable(dir));

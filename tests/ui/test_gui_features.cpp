@@ -80,9 +80,9 @@ class TestGuiFeatures : public QObject {
     QStringList items;
     for (int i = 0; i < box->count(); ++i) items << box->itemText(i);
     QCOMPARE(items, (QStringList{"MLP activations", "MLP output", "Attention", "Residual stream",
-                                 "Features: sae_mlp_out_4x", "Features: sae_resid_4x", "Features: transcoder_4x",
-                                 "Features: transcoder_8x"}));
-    box->setCurrentIndex(5);
+                                 "Features: sae_mlp_out_4x", "Features: sae_mlp_out_8x", "Features: sae_resid_4x",
+                                 "Features: sae_resid_8x", "Features: transcoder_4x", "Features: transcoder_8x"}));
+    box->setCurrentIndex(6);
     const auto s = w_->promptPanel()->settings();
     QVERIFY(s.basis == ce::core::Basis::Features);
     QVERIFY(s.dictionaries.endsWith(QStringLiteral("/dictionaries/sae_resid_4x")));
@@ -198,8 +198,10 @@ class TestGuiFeatures : public QObject {
   // CSV carries that name.
   void curvesOfFeatures() {
     auto* curves = w_->curvesView();
-    const QString folder = w_->promptPanel()->dictionarySets().value(2);
-    QVERIFY(folder.endsWith(QStringLiteral("transcoder_4x")));
+    const QStringList sets = w_->promptPanel()->dictionarySets();
+    QCOMPARE(sets.size(), 6);
+    const QString folder = sets.value(4);
+    QVERIFY2(folder.endsWith(QStringLiteral("/transcoder_4x")), qPrintable(folder));
     QVERIFY(curves->dictionaryBox(folder));
     curves->basisBox(ce::core::Basis::MlpAct)->setChecked(false);
     curves->dictionaryBox(folder)->setChecked(true);
