@@ -92,6 +92,12 @@ void TestSessionCheck::unknownKeysAreRefused_data() {
       {QStringLiteral("format"), 1},
       {QStringLiteral("prompt_set"), QJsonObject{{QStringLiteral("sweep"), QJsonObject{{QStringLiteral("top"), true}}}}}})
                          << QStringLiteral("prompt_set.sweep.top: unknown key (known here: group, multipliers, classes, complement, top1)");
+  // A key that is not a plain name is quoted, its control characters escaped: unquoted, "xstd:" would read
+  // "trace.xstd:: unknown key" and a NUL would end the message early (both found by the fuzz campaign).
+  QTest::newRow("odd key") << QByteArray("{\"format\": 1, \"trace\": {\"xstd:\\u0000\\\"q\": true}}")
+                           << QStringLiteral("trace.\"xstd:\\u0000\\\"q\": unknown key (known here: prompt, answer, "
+                                             "contrast, patch_prompt, method, basis, metric, top_k, threshold, edges, "
+                                             "chat_template, dictionaries)");
   QTest::newRow("model name") << json(QJsonObject{{QStringLiteral("format"), 1}, {QStringLiteral("model"), QStringLiteral("llama")}})
                               << QStringLiteral("model: 'llama' is not a model this program ships (only \"demo\"; other models go in model_dir)");
 }

@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QSaveFile>
 #include <algorithm>
 #include <cmath>
@@ -102,6 +103,27 @@ int integer(const QJsonObject& o, const char* key, const std::string& where) {
   return static_cast<int>(d);
 }
 
+// An input's key as a message names it: a plain name (letters, digits, _) as it is, anything else in quotes with
+// control characters escaped, cut at 40 characters. Unquoted, a key "xstd:" would run into the ": " that
+// follows, and a NUL would end the text early.
+std::string shownKey(const QString& key) {
+  static const QRegularExpression plain(QStringLiteral("^[A-Za-z0-9_]{1,40}$"));
+  if (plain.match(key).hasMatch()) return key.toStdString();
+  QString out = QStringLiteral("\"");
+  for (const QChar c : key.left(40)) {
+    if (c == QLatin1Char('"') || c == QLatin1Char('\\')) {
+      out += QLatin1Char('\\');
+      out += c;
+    } else if (c.unicode() < 0x20 || c.unicode() == 0x7f) {
+      out += QString::asprintf("\\u%04x", static_cast<unsigned>(c.unicode()));
+    } else {
+      out += c;
+    }
+  }
+  out += key.size() > 40 ? QStringLiteral("…\"") : QStringLiteral("\"");
+  return out.toStdString();
+}
+
 // An unknown key is refused with the keys this object may have: a typo ("grops") must not load as an empty field.
 void onlyKeys(const QJsonObject& o, std::initializer_list<const char*> known, const std::string& where) {
   for (auto it = o.begin(); it != o.end(); ++it) {
@@ -110,7 +132,7 @@ void onlyKeys(const QJsonObject& o, std::initializer_list<const char*> known, co
       continue;
     std::string list;
     for (const char* k : known) list += std::string(list.empty() ? "" : ", ") + k;
-    throw Error(at(where, key.left(40).toStdString().c_str()) + ": unknown key (known here: " + list + ")");
+    throw Error(at(where, shownKey(key).c_str()) + ": unknown key (known here: " + list + ")");
   }
 }
 
