@@ -494,6 +494,12 @@ void TestSession::badFilesAreRefused_data() {
       << json(QJsonObject{{QStringLiteral("format"), 1},
                           {QStringLiteral("groups"), QJsonArray{QJsonObject{{QStringLiteral("color"), QStringLiteral("blue-ish")}}}}})
       << QStringLiteral("groups[0].color: 'blue-ish' is not a colour (#rrggbb)");
+  // A control character in a quoted value is written out: a NUL would otherwise end the message there.
+  QTest::newRow("colour with a NUL")
+      << json(QJsonObject{{QStringLiteral("format"), 1},
+                          {QStringLiteral("groups"),
+                           QJsonArray{QJsonObject{{QStringLiteral("color"), QStringLiteral("blue") + QChar(0) + QStringLiteral("ish")}}}}})
+      << QStringLiteral("groups[0].color: 'blue\\u0000ish' is not a colour (#rrggbb)");
 }
 
 void TestSession::badFilesAreRefused() {

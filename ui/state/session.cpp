@@ -103,15 +103,12 @@ int integer(const QJsonObject& o, const char* key, const std::string& where) {
   return static_cast<int>(d);
 }
 
-// An input's key as a message names it: a plain name (letters, digits, _) as it is, anything else in quotes with
-// control characters escaped, cut at 40 characters. Unquoted, a key "xstd:" would run into the ": " that
-// follows, and a NUL would end the text early.
-std::string shownKey(const QString& key) {
-  static const QRegularExpression plain(QStringLiteral("^[A-Za-z0-9_]{1,40}$"));
-  if (plain.match(key).hasMatch()) return key.toStdString();
-  QString out = QStringLiteral("\"");
-  for (const QChar c : key.left(40)) {
-    if (c == QLatin1Char('"') || c == QLatin1Char('\\')) {
+// Text from the file as a message quotes it: at most 40 characters, control characters written as \u0000 so
+// that none ends the message early (what() stops at a NUL) or breaks its line; `quoted` also escapes " and \.
+QString excerpt(const QString& text, bool quoted = false) {
+  QString out;
+  for (const QChar c : text.left(40)) {
+    if (quoted && (c == QLatin1Char('"') || c == QLatin1Char('\\'))) {
       out += QLatin1Char('\\');
       out += c;
     } else if (c.unicode() < 0x20 || c.unicode() == 0x7f) {
@@ -120,8 +117,30 @@ std::string shownKey(const QString& key) {
       out += c;
     }
   }
-  out += key.size() > 40 ? QStringLiteral("…\"") : QStringLiteral("\"");
-  return out.toStdString();
+  return out;
+}
+
+// An input's key as a message names it: a plain name (letters, digits, _) as it is, anything else in quotes
+// (excerpt's escapes, "…" when cut). Unquoted, a key "xstd:" would run into the ": " that follows.
+std::string shownKey(const QString& key) {
+  static const QRegularExpression plain(QStringLiteral("^[A-Za-z0-9_]{1,40}$"));
+  if (plain.match(key).hasMatch()) return key.toStdString();
+  const QString end = key.size() > 40 ? QStringLiteral("…\"") : QStringLiteral("\"");
+  return (QLatin1Char('"') + excerpt(key, true) + end).toStdString();
+}
+
+// A group's "color" (absent or "": no colour). QColor reads a name only up to a NUL, so "blue\u0000ish" would
+// load as blue: text with control characters is refused with the rest.
+QColor colourOr(const QJsonObject& o, const std::string& where) {
+  const QString text = textOr(o, "color", {}, where);
+  const QColor colour(text);
+  if (text.isEmpty()) return colour;
+  const bool control =
+      std::any_of(text.begin(), text.end(), [](QChar c) { return c.unicode() < 0x20 || c.unicode() == 0x7f; });
+  if (!colour.isValid() || control) {
+    throw Error(at(where, "color") + ": '" + excerpt(text).toStdString() + "' is not a colour (#rrggbb)");
+  }
+  return colour;
 }
 
 // An unknown key is refused with the keys this object may have: a typo ("grops") must not load as an empty field.
@@ -255,10 +274,7 @@ PromptSetSettings promptSetFromJson(const QJsonObject& o, Limits m) {
     const QJsonObject go = objectOf(groups[i], g);
     SetGroupSettings group;
     group.label = textOr(go, "label", {}, g);
-    const QString color = textOr(go, "color", {}, g);
-    group.color = QColor(color);
-    if (!color.isEmpty() && !group.color.isValid())
-      throw Error(at(g, "color") + ": '" + color.left(40).toStdString() + "' is not a colour (#rrggbb)");
+    group.color = colourOr(go, g);
     const QJsonArray neurons = arrayOr(go, "neurons", g);
     const std::string n = at(g, "neurons");
     for (qsizetype k = 0; k < neurons.size(); ++k) {
@@ -266,7 +282,9 @@ PromptSetSettings promptSetFromJson(const QJsonObject& o, Limits m) {
       const std::string here = n + "[" + std::to_string(k) + "]";
       const auto ref = named(here, [&] { return ce::core::parse_node_name(name.toStdString()); });
       // A group of the set holds neurons, not nodes: positions are collapsed in the profiles.
-      if (ref.pos >= 0) throw Error(here + ": '" + name.left(40).toStdString() + "' names a position; give L/N");
+      if (ref.pos >= 0) {
+        throw Error(here + ": '" + excerpt(name).toStdString() + "' names a position; give L/N");
+      }
       checkLayer(ref.layer, m, here, "layer ");
       checkIndex(basis, ref.index, m, here, "neuron ");
       group.neurons << QString::fromStdString(ce::core::node_name(basis, ref.layer, ref.index));
@@ -399,7 +417,7 @@ Session parse(const QJsonObject& json, Limits m) {
   s.modelDir = textOr(json, "model_dir", {}, "");
   const QString modelName = textOr(json, "model", {}, "");
   if (!modelName.isEmpty() && modelName != QLatin1String("demo")) {
-    throw Error("model: '" + modelName.left(40).toStdString() +
+    throw Error("model: '" + excerpt(modelName).toStdString() +
                 "' is not a model this program ships (only \"demo\"; other models go in model_dir)");
   }
   if (!modelName.isEmpty() && !s.modelDir.isEmpty())
@@ -440,11 +458,7 @@ Session parse(const QJsonObject& json, Limits m) {
     const QJsonObject g = objectOf(groups[i], where);
     SteeringGroup group;
     group.name = textOr(g, "name", {}, where);
-    const QString color = textOr(g, "color", {}, where);
-    group.color = QColor(color);
-    if (!color.isEmpty() && !group.color.isValid()) {
-      throw Error(at(where, "color") + ": '" + color.left(40).toStdString() + "' is not a colour (#rrggbb)");
-    }
+    group.color = colourOr(g, where);
     group.factor = finite(numberOr(g, "factor", 1.0, where), at(where, "factor"));
     const QJsonArray nodes = arrayOr(g, "nodes", where);
     for (qsizetype n = 0; n < nodes.size(); ++n)
