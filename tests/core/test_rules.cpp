@@ -69,6 +69,7 @@ class TestRules : public QObject {
     QCOMPARE(display_name(Basis::Features, 3, 412, 1024, 7), std::string("L3/F412@7"));
     QCOMPARE(display_name(Basis::MlpAct, 3, 1024, 1024), std::string("L3/N1024"));
     QCOMPARE(display_name(Basis::Features, 3, 5, -1), std::string("L3/F5"));
+    QCOMPARE(error_node_name(0, 11), std::string("L0/error@11"));
     // node_name and parse_node_name are inverses, with and without a position.
     for (const NodeRef& n : {NodeRef{0, -1, 0}, NodeRef{31, 127, 14335}, NodeRef{2, 0, 5}}) {
       QVERIFY(parse_node_name(node_name(n.layer, n.index, n.pos)) == n);

@@ -119,7 +119,7 @@ void CircuitGraphView::showImportedGraph(const ce::core::AttributionGraph& graph
         case GraphNodeKind::Error:
           itemKind = NodeItem::Kind::Error;
           key.node.index = -1;
-          name = QString::fromStdString(ce::core::display_name(ce::core::Basis::Features, layer, -1, -1));
+          name = QString::fromStdString(ce::core::error_node_name(layer));
           break;
         case GraphNodeKind::Neuron:
         case GraphNodeKind::Other:

@@ -199,7 +199,7 @@ QString CircuitGraphView::nodeName(const NodeItem* item) const {
     case NodeItem::Kind::Supernode:
       return item->label();
     case NodeItem::Kind::Error:
-      return QString::fromStdString(ce::core::display_name(ce::core::Basis::Features, n.layer, -1, -1, n.pos));
+      return QString::fromStdString(ce::core::error_node_name(n.layer, n.pos));
     case NodeItem::Kind::Node:
       break;
   }

@@ -63,11 +63,15 @@ std::string node_name(Basis basis, int layer, int index, int pos) {
 
 std::string node_name(int layer, int index, int pos) { return node_name(Basis::MlpAct, layer, index, pos); }
 
-std::string display_name(Basis basis, int layer, int index, int error_index, int pos) {
-  if (basis != Basis::Features || index != error_index) return node_name(basis, layer, index, pos);
+std::string error_node_name(int layer, int pos) {
   std::string s = "L" + std::to_string(layer) + "/error";
   if (pos >= 0) s += "@" + std::to_string(pos);
   return s;
+}
+
+std::string display_name(Basis basis, int layer, int index, int error_index, int pos) {
+  if (basis != Basis::Features || index != error_index) return node_name(basis, layer, index, pos);
+  return error_node_name(layer, pos);
 }
 
 namespace {

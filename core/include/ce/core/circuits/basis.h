@@ -56,9 +56,12 @@ std::string node_name(int layer, int index, int pos = -1);
 // d_sae), every other basis' node "L{layer}/N{index}".
 std::string node_name(Basis basis, int layer, int index, int pos = -1);
 
-// The name a node is shown by: node_name's, except "L{layer}/error" ("@{pos}" as there) for a feature basis'
-// error node (index error_index: DictionarySet::error_index(); -1 where there is none), which is no feature.
-// For labels and tooltips only: files, sessions and steering keep node_name's "L3/F1024", which parses back.
+// The label of a layer's error node (a feature basis', or an imported graph's "mlp reconstruction error"):
+// "L{layer}/error", "@{pos}" appended when pos >= 0. For labels and tooltips only; it does not parse back.
+std::string error_node_name(int layer, int pos = -1);
+// The name a node is shown by: node_name's, except error_node_name's for a feature basis' error node (index
+// error_index: DictionarySet::error_index(); -1 where there is none), which is no feature. Files, sessions and
+// steering keep node_name's "L3/F1024", which parses back.
 std::string display_name(Basis basis, int layer, int index, int error_index, int pos = -1);
 
 // Inverse of node_name, the one parser of node names for the CLI, the GUI and sessions: "L3/N701",
