@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package that building, running and testing Circuit Explorer needs.
 # Idempotent: packages already present are skipped by apt.
-#   --fuzz  also clang-14 and its sanitizer/libFuzzer runtime, for the `fuzz` preset (tests/fuzz)
+#   --fuzz    also clang-14 and its sanitizer/libFuzzer runtime, for the `fuzz` preset (tests/fuzz)
+#   --python  also Debian's PyTorch, SentencePiece and NumPy for /usr/bin/python3: the plain-PyTorch baseline
+#             of the SVA-curve benchmark (tests/bench/sva_eager.py), not needed to build or test
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -13,6 +15,7 @@ PKGS=(
   xvfb xauth fonts-dejavu-core file dpkg-dev
 )
 if [ "${1:-}" = "--fuzz" ]; then PKGS+=(clang-14 libclang-rt-14-dev); fi
+if [ "${1:-}" = "--python" ]; then PKGS+=(python3-torch python3-sentencepiece python3-numpy); fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
