@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "circuits/attribution_util.h"
 #include "circuits/basis_tap.h"
@@ -45,14 +46,46 @@ struct CircuitEvaluator::Impl {
        std::shared_ptr<const DictionarySet> dicts)
       : engine(engine_of(model)), test(t), basis(b), tap(engine, b, std::move(dicts)) {}
 
-  // Mean metric over the test set with `keep` ([L, T, W] bool; undefined = nothing ablated).
-  double metric(const torch::Tensor& keep_any, const JobControl& control) const {
+  // Positions every test prompt shares, and with mean ablation every patch prompt ("<s> The" in the SVA
+  // sets): there each prompt's nodes are their mean, so no ablation changes anything. Their keys and values
+  // ([1, kv, prefix, hd] per layer) are computed once, and every pass runs the later positions only. 0: none
+  // (zero ablation, or prompts that differ at once).
+  int64_t prefix = 0;
+  KvCache prefix_cache;
+  // Without such a prefix: the clean run's layer inputs per test batch ([batch][layer] -> [b, t, d]),
+  // recorded by the m_full pass when they fit in kResumeBytes; a pass whose first ablated layer is f starts
+  // there from them. Empty: every pass starts at layer 0.
+  std::vector<std::vector<torch::Tensor>> clean_resid;
+  static constexpr int64_t kResumeBytes = int64_t{1} << 30;
+  // Rows x positions x width of one stacked forward: its activations stay at 4 MB of float32, where
+  // stacking has paid off the per-operation cost and the allocator still reuses freed blocks (larger ones
+  // are fresh mappings whose page faults cost more than stacking saves: README, Performance).
+  static constexpr int64_t kStackElements = int64_t{1} << 20;
+
+  // The first layer at which `keep` ([L, T, W] bool, on the host) ablates a node of a layer that has nodes,
+  // among the first t positions; L when it ablates none.
+  int first_ablated(const torch::Tensor& keep, int64_t t) const {
+    for (int l = 0; l < L; ++l) {
+      if (tap.has_layer(l) && !keep[l].narrow(0, 0, t).all().item<bool>()) return l;
+    }
+    return L;
+  }
+
+  // Mean metric over the test set for each mask of `keeps` ([L, T, W] bool on the host, true = kept; an
+  // undefined mask keeps everything). Within a test batch, masks are grouped by their first ablated layer
+  // and stacked along the batch (rows mask-major): one forward serves several circuits, and it starts at that
+  // layer from the clean run's input there (the layers below are the clean run's: nothing of theirs is
+  // ablated). Cancellation is checked at every hook; progress goes to `control` per forward.
+  std::vector<double> metrics(const std::vector<torch::Tensor>& keeps, const JobControl& control,
+                              std::vector<std::vector<torch::Tensor>>* record = nullptr) const {
     torch::NoGradGuard no_grad;
-    // Masks are built on the host; the hook mixes them with activations, so move them once.
-    const torch::Tensor keep = keep_any.defined() ? keep_any.to(engine.device()) : keep_any;
-    double sum = 0;
-    for (const auto& idx : batches) {
-      control.check();
+    std::vector<double> sums(keeps.size(), 0.0);
+    const int64_t width = std::max({W, engine.config().hidden_size, engine.config().intermediate_size});
+    if (record != nullptr) record->assign(batches.size(), {});
+    size_t done = 0;
+    const size_t total = batches.size() * keeps.size();
+    for (size_t bi = 0; bi < batches.size(); ++bi) {
+      const auto& idx = batches[bi];
       std::vector<const std::vector<int>*> rows;
       std::vector<int64_t> ans, con;
       for (size_t i : idx) {
@@ -60,27 +93,81 @@ struct CircuitEvaluator::Impl {
         ans.push_back(test[i].answer);
         con.push_back(test[i].contrast);
       }
-      torch::Tensor ids = ids_tensor(rows, engine.device());  // [b, t]
-      const int64_t t = ids.size(1);
-      ForwardOptions fo;
-      fo.logits = LogitsMode::Last;
-      if (keep.defined()) {
-        fo.hook = cancellable(control, tap.edit([&](LayerNodes& n) {
-          const torch::Tensor k = keep[n.layer].narrow(0, 0, t);  // [t, W]
-          n.act = torch::where(k.narrow(1, 0, F), n.act, values[n.layer].narrow(0, 0, t).narrow(1, 0, F));  // [b, t, F]
-          if (n.error.defined()) {
-            n.error = torch::where(k.narrow(1, F, 1), n.error, error_values[n.layer].narrow(0, 0, t));  // [b, t, d]
-          }
-        }));
-      } else {
-        fo.hook = cancellable(control, HookFn());
+      const torch::Tensor ids = ids_tensor(rows, engine.device());  // [b, t]
+      const int64_t b = ids.size(0), t = ids.size(1);
+      const torch::Tensor a = torch::tensor(ans, torch::kInt64).to(engine.device());  // [b]
+      const torch::Tensor c = torch::tensor(con, torch::kInt64).to(engine.device());  // [b]
+      // Masks by first ablated layer (L: nothing ablated, the clean run); one group of ablating masks where
+      // passes do not resume from a layer.
+      const bool can_resume = record == nullptr && !clean_resid.empty() && !clean_resid[bi].empty();
+      std::map<int, std::vector<size_t>> by_first;
+      for (size_t k = 0; k < keeps.size(); ++k) {
+        const int fl = keeps[k].defined() ? first_ablated(keeps[k], t) : L;
+        by_first[can_resume || fl == L ? fl : 0].push_back(k);
       }
-      torch::Tensor logits = engine.forward(ids, fo).logits.squeeze(1);  // [b, vocab]
-      torch::Tensor a = torch::tensor(ans, torch::kInt64).to(engine.device());
-      torch::Tensor c = torch::tensor(con, torch::kInt64).to(engine.device());
-      sum += metric_rows(logits, Metric::Diff, a, c, torch::Tensor()).sum().item<double>();
+      const int64_t p = record == nullptr ? prefix : 0;  // positions taken from prefix_cache
+      const size_t per_forward =
+          static_cast<size_t>(std::max<int64_t>(1, kStackElements / std::max<int64_t>(1, b * t * width)));
+      for (const auto& [first_layer, members] : by_first) {
+        const int f = can_resume ? std::min(first_layer, L - 1) : 0;
+        for (size_t s = 0; s < members.size(); s += per_forward) {
+          control.check();
+          const std::vector<size_t> group(members.begin() + static_cast<std::ptrdiff_t>(s),
+                                          members.begin() + static_cast<std::ptrdiff_t>(std::min(members.size(), s + per_forward)));
+          const int64_t K = static_cast<int64_t>(group.size());
+          // [K, L, t, W] kept nodes of the stacked masks, on the model's device; undefined = all kept.
+          torch::Tensor keep;
+          if (first_layer < L) {
+            std::vector<torch::Tensor> parts;
+            for (size_t k : group) parts.push_back(keeps[k].narrow(1, 0, t));
+            keep = torch::stack(parts).to(engine.device());
+          }
+          ForwardOptions fo;
+          fo.logits = LogitsMode::Last;
+          KvCache cache;  // the shared prefix's keys and values, one row per stacked prompt
+          if (p > 0) {
+            cache.length = p;
+            for (int l = 0; l < L; ++l) {
+              cache.k.push_back(prefix_cache.k[static_cast<size_t>(l)].narrow(2, 0, p).expand({K * b, -1, -1, -1}));
+              cache.v.push_back(prefix_cache.v[static_cast<size_t>(l)].narrow(2, 0, p).expand({K * b, -1, -1, -1}));
+            }
+            fo.cache = &cache;
+          } else if (f > 0) {
+            fo.first_layer = f;
+            fo.resid = clean_resid[bi][static_cast<size_t>(f)].repeat({K, 1, 1});  // [K*b, t, d]
+          }
+          auto save_resid = [&](Site site, int layer, const torch::Tensor& x) {
+            if (record != nullptr && site == Site::ResidPre) (*record)[bi].push_back(x);
+            return x;
+          };
+          fo.last_layer_last_position = true;
+          fo.hook = cancellable(control, tap.edit([&](LayerNodes& n) {
+            if (!keep.defined()) return;
+            // The last tn of the t positions: those after the prefix, and in the last layer the last one.
+            const int64_t tn = n.act.size(1), p0 = t - tn;
+            const torch::Tensor k = keep.select(1, n.layer).narrow(1, p0, tn).unsqueeze(1);  // [K, 1, tn, W]
+            const torch::Tensor act = n.act.view({K, b, tn, F});
+            n.act = torch::where(k.narrow(3, 0, F), act, values[n.layer].narrow(0, p0, tn).narrow(1, 0, F))
+                        .view({K * b, tn, F});  // [K*b, tn, F]
+            if (n.error.defined()) {
+              const torch::Tensor e = n.error.view({K, b, tn, -1});
+              n.error = torch::where(k.narrow(3, F, 1), e, error_values[n.layer].narrow(0, p0, tn))
+                            .view({K * b, tn, -1});  // [K*b, tn, d]
+            }
+          }, save_resid));
+          const torch::Tensor run = p > 0 ? ids.narrow(1, p, t - p) : ids;       // [b, t - p]
+          const torch::Tensor stacked = K == 1 ? run : run.repeat({K, 1});  // [K*b, t - p]
+          const torch::Tensor logits = engine.forward(stacked, fo).logits.squeeze(1);  // [K*b, vocab]
+          const torch::Tensor m = metric_rows(logits, Metric::Diff, a.repeat({K}), c.repeat({K}), torch::Tensor())
+                                      .view({K, b}).sum(1).to(torch::kCPU, torch::kFloat64);  // [K]
+          for (int64_t k = 0; k < K; ++k) sums[group[static_cast<size_t>(k)]] += m[k].item<double>();
+          done += group.size();
+          control.report(static_cast<double>(done) / static_cast<double>(total));
+        }
+      }
     }
-    return sum / static_cast<double>(test.size());
+    for (double& v : sums) v /= static_cast<double>(test.size());
+    return sums;
   }
 };
 
@@ -139,8 +226,35 @@ CircuitEvaluator::CircuitEvaluator(const Model& model, const std::vector<Attribu
   I.values = I.values.contiguous();
   const torch::Tensor host = I.values.to(torch::kCPU);
   I.values_vec.assign(host.data_ptr<float>(), host.data_ptr<float>() + host.numel());
-  I.m_full = I.metric(torch::Tensor(), control);
-  I.m_empty = I.metric(torch::zeros({I.L, I.T, I.W}, torch::kBool), control);
+  if (ablation == Ablation::Mean) {
+    // The shared prefix, at most all but the last position of the shortest prompt.
+    size_t shared = test[0].clean.size() - 1;
+    for (const auto& e : test) {
+      for (const std::vector<int>* ids : {&e.clean, &e.patch}) {
+        size_t q = 0;
+        while (q < shared && q + 1 < ids->size() && (*ids)[q] == test[0].clean[q]) ++q;
+        shared = q;
+      }
+    }
+    I.prefix = static_cast<int64_t>(shared);
+    if (I.prefix > 0) {
+      torch::NoGradGuard no_grad;
+      const std::vector<int> head(test[0].clean.begin(), test[0].clean.begin() + static_cast<std::ptrdiff_t>(shared));
+      ForwardOptions fo;
+      fo.logits = LogitsMode::None;
+      fo.cache = &I.prefix_cache;
+      fo.hook = cancellable(control, HookFn());
+      I.engine.forward(ids_tensor({&head}, I.engine.device()), fo);
+    }
+  }
+  int64_t resid_bytes = 0;
+  for (const auto& idx : I.batches) {
+    resid_bytes += static_cast<int64_t>(idx.size()) * static_cast<int64_t>(test[idx[0]].clean.size()) *
+                   c.hidden_size * I.L * 4;
+  }
+  const bool record = I.prefix == 0 && resid_bytes <= Impl::kResumeBytes;
+  I.m_full = I.metrics({torch::Tensor()}, control, record ? &I.clean_resid : nullptr)[0];
+  I.m_empty = I.metrics({torch::zeros({I.L, I.T, I.W}, torch::kBool)}, control)[0];
   control.report(1.0, "baselines");
 }
 
@@ -258,26 +372,34 @@ std::vector<CurveRecord> parse_curves_csv(const std::string& text, const std::st
   return out;
 }
 
+namespace {
+// A keep mask in AttributionResult's layout as a host tensor [L, T, W] bool; Error on a wrong size.
+torch::Tensor mask_tensor(const std::vector<bool>& keep, int64_t L, int64_t T, int64_t W, const char* who) {
+  if (keep.size() != static_cast<size_t>(L * T * W)) throw Error(std::string(who) + ": keep mask has the wrong size");
+  torch::Tensor k = torch::empty({L, T, W}, torch::kBool);
+  bool* p = k.data_ptr<bool>();
+  for (size_t i = 0; i < keep.size(); ++i) p[i] = keep[i];
+  return k;
+}
+}  // namespace
+
 CurvePoint CircuitEvaluator::score(const std::vector<bool>& keep, const JobControl& control) const {
-  std::vector<bool> complement(keep.size());
-  for (size_t i = 0; i < keep.size(); ++i) complement[i] = !keep[i];
+  const Impl& I = *impl_;
+  const torch::Tensor k = mask_tensor(keep, I.L, I.T, I.W, "metric_with");
+  const std::vector<double> m = I.metrics({k, k.logical_not()}, control);
   CurvePoint p;
   p.threshold = -1;
   p.nodes = static_cast<int>(std::count(keep.begin(), keep.end(), true));
-  p.m_circuit = metric_with(keep, control);
-  p.m_complement = metric_with(complement, control);
-  p.faithfulness = normalized_metric(p.m_circuit, impl_->m_empty, impl_->m_full);
-  p.completeness = normalized_metric(p.m_complement, impl_->m_empty, impl_->m_full);
+  p.m_circuit = m[0];
+  p.m_complement = m[1];
+  p.faithfulness = normalized_metric(p.m_circuit, I.m_empty, I.m_full);
+  p.completeness = normalized_metric(p.m_complement, I.m_empty, I.m_full);
   return p;
 }
 
 double CircuitEvaluator::metric_with(const std::vector<bool>& keep, const JobControl& control) const {
   const Impl& I = *impl_;
-  if (keep.size() != static_cast<size_t>(I.L * I.T * I.W)) throw Error("metric_with: keep mask has the wrong size");
-  torch::Tensor k = torch::empty({I.L, I.T, I.W}, torch::kBool);
-  bool* p = k.data_ptr<bool>();
-  for (size_t i = 0; i < keep.size(); ++i) p[i] = keep[i];
-  return I.metric(k, control);
+  return I.metrics({mask_tensor(keep, I.L, I.T, I.W, "metric_with")}, control)[0];
 }
 
 CurveResult CircuitEvaluator::curve(const AttributionResult& effects, const std::vector<double>& thresholds,
@@ -314,19 +436,24 @@ CurveResult CircuitEvaluator::curve(const AttributionResult& effects, const std:
       specs.push_back({-1.0, c.view({I.L, I.T, I.W})});
     }
   }
+  // Every circuit and complement in one call, so that passes share forwards (Impl::metrics).
+  std::vector<torch::Tensor> keeps;
+  for (const Spec& s : specs) {
+    keeps.push_back(s.circuit);
+    keeps.push_back(s.circuit.logical_not());
+  }
+  const std::vector<double> m = I.metrics(keeps, control);
   for (size_t i = 0; i < specs.size(); ++i) {
     CurvePoint p;
     p.threshold = specs[i].threshold;
     p.nodes = static_cast<int>(specs[i].circuit.sum().item<int64_t>());
-    const JobControl sub = control.sub(static_cast<double>(i) / static_cast<double>(specs.size()),
-                                       static_cast<double>(i + 1) / static_cast<double>(specs.size()));
-    p.m_circuit = I.metric(specs[i].circuit, sub);
-    p.m_complement = I.metric(specs[i].circuit.logical_not(), sub);
+    p.m_circuit = m[2 * i];
+    p.m_complement = m[2 * i + 1];
     p.faithfulness = normalized_metric(p.m_circuit, I.m_empty, I.m_full);
     p.completeness = normalized_metric(p.m_complement, I.m_empty, I.m_full);
     out.points.push_back(p);
-    control.report(static_cast<double>(i + 1) / static_cast<double>(specs.size()), "curve");
   }
+  control.report(1.0, "curve");
   return out;
 }
 

@@ -276,16 +276,19 @@ std::pair<torch::Tensor, torch::Tensor> LlamaModel::rope_tables(const torch::Ten
 
 torch::Tensor LlamaModel::attention(const LayerWeights& w, int layer, const torch::Tensor& x,
                                     const torch::Tensor& cos, const torch::Tensor& sin,
-                                    const torch::Tensor& mask, const ForwardOptions& o) const {
+                                    const torch::Tensor& mask, const ForwardOptions& o, bool q_last) const {
   const int64_t b = x.size(0), t = x.size(1);
   const int64_t h = config_.num_attention_heads, kv = config_.num_key_value_heads, hd = config_.head_dim;
-  torch::Tensor q = dense(x, w.wq).view({b, t, h, hd}).transpose(1, 2);   // [b, h, t, hd]
-  torch::Tensor k = dense(x, w.wk).view({b, t, kv, hd}).transpose(1, 2);  // [b, kv, t, hd]
-  torch::Tensor v = dense(x, w.wv).view({b, t, kv, hd}).transpose(1, 2);  // [b, kv, t, hd]
+  // Queries of the last tq positions only (tq = t unless the last layer is trimmed to the last position).
+  const int64_t tq = q_last ? 1 : t;
+  const torch::Tensor xq = x.narrow(1, t - tq, tq);                                 // [b, tq, d]
+  torch::Tensor q = dense(xq, w.wq).view({b, tq, h, hd}).transpose(1, 2);  // [b, h, tq, hd]
+  torch::Tensor k = dense(x, w.wk).view({b, t, kv, hd}).transpose(1, 2);   // [b, kv, t, hd]
+  torch::Tensor v = dense(x, w.wv).view({b, t, kv, hd}).transpose(1, 2);   // [b, kv, t, hd]
   // Rotation in float32 as HF does (cos/sin are float32 there and q is upcast by the multiply).
   torch::Tensor c = cos.unsqueeze(1), s = sin.unsqueeze(1);                    // [b, 1, t, hd]
   torch::Tensor qf = q.to(torch::kFloat32), kf = k.to(torch::kFloat32);
-  qf = qf * c + rotate_half(qf) * s;
+  qf = qf * c.narrow(2, t - tq, tq) + rotate_half(qf) * s.narrow(2, t - tq, tq);
   kf = kf * c + rotate_half(kf) * s;
   // With a cache, keys and values cover every position so far: [b, kv, past + t, hd] from here on.
   if (o.cache) std::tie(kf, v) = cache_append(*o.cache, static_cast<size_t>(layer), kf, v);
@@ -295,10 +298,10 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, int layer, const torc
   }
   // T = t without a cache, past + t with one.
   torch::Tensor scores = torch::matmul(qf, kf.transpose(-2, -1)) / std::sqrt(static_cast<double>(hd));
-  scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());  // [b, h, t, T]
-  torch::Tensor probs = torch::softmax(scores, -1).to(v.scalar_type());        // [b, h, t, T]
+  scores = scores.masked_fill(mask.narrow(2, mask.size(2) - tq, tq), -std::numeric_limits<float>::infinity());  // [b, h, tq, T]
+  torch::Tensor probs = torch::softmax(scores, -1).to(v.scalar_type());        // [b, h, tq, T]
   if (o.rules.attn_probs_detach) probs = probs.detach();
-  torch::Tensor z = torch::matmul(probs, v).transpose(1, 2).reshape({b, t, h * hd});  // [b, t, h*hd]
+  torch::Tensor z = torch::matmul(probs, v).transpose(1, 2).reshape({b, tq, h * hd});  // [b, tq, h*hd]
   if (o.hook) z = o.hook(Site::Attn, layer, z);
   torch::Tensor out = dense(z, w.wo);                                      // [b, t, d]
   if (o.hook) out = o.hook(Site::AttnOut, layer, out);
@@ -311,6 +314,9 @@ ForwardOutput LlamaModel::forward(const torch::Tensor& ids, const ForwardOptions
   if (t == 0) throw Error("forward: empty token sequence");
   if (o.cache && (o.attention_mask.defined() || o.first_layer != 0 || o.resid.defined())) {
     throw Error("forward: a KV cache does not combine with attention_mask, first_layer or resid");
+  }
+  if (o.last_layer_last_position && o.logits != LogitsMode::Last) {
+    throw Error("forward: last_layer_last_position needs LogitsMode::Last");
   }
   const int64_t past = o.cache ? o.cache->length : 0;  // positions already in the cache
   check_context(config_, past + t);
@@ -363,8 +369,9 @@ ForwardOutput LlamaModel::forward(const torch::Tensor& ids, const ForwardOptions
   for (int l = first; l < static_cast<int>(config_.num_hidden_layers); ++l) {
     const LayerWeights& w = layers_[static_cast<size_t>(l)];
     if (o.hook) x = o.hook(Site::ResidPre, l, x);
-    torch::Tensor a = attention(w, l, rms_norm(x, w.input_norm, o.rules), cos, sin, mask, o);
-    x = x + a;
+    const bool trim = o.last_layer_last_position && l + 1 == static_cast<int>(config_.num_hidden_layers);
+    torch::Tensor a = attention(w, l, rms_norm(x, w.input_norm, o.rules), cos, sin, mask, o, trim);
+    x = (trim ? x.narrow(1, t - 1, 1) : x) + a;                                // [b, t|1, d]
     torch::Tensor hn = rms_norm(x, w.post_norm, o.rules);                     // [b, t, d]
     if (o.hook) hn = o.hook(Site::MlpIn, l, hn);
     torch::Tensor g = dense(hn, w.w_gate);                                // [b, t, m]
@@ -382,7 +389,7 @@ ForwardOutput LlamaModel::forward(const torch::Tensor& ids, const ForwardOptions
   ForwardOutput out;
   out.final_resid = x;
   if (o.logits != LogitsMode::None) {
-    torch::Tensor h = o.logits == LogitsMode::Last ? x.narrow(1, t - 1, 1) : x;  // [b, t|1, d]
+    torch::Tensor h = o.logits == LogitsMode::Last ? x.narrow(1, x.size(1) - 1, 1) : x;  // [b, t|1, d]
     out.logits = dense(rms_norm(h, final_norm_, o.rules), lm_head_);
   }
   return out;

@@ -78,6 +78,11 @@ struct ForwardOptions {
   GradRules rules;               // default: exact gradients
   torch::Tensor attention_mask;  // [batch, tokens] 1 = token, 0 = padding; undefined: no padding
   LogitsMode logits = LogitsMode::All;
+  // With LogitsMode::Last: the last layer computes queries, attention output and MLP at the last position
+  // only (keys and values at all), since nothing else of it reaches the logits. Its hooks after ResidPre
+  // then see [batch, 1, ·]; final_resid is [batch, 1, d]. With a KV cache the layer's keys and values of
+  // every new position are still appended.
+  bool last_layer_last_position = false;
   // Resume from a cached layer input instead of the embeddings: run layers first_layer.. on `resid`
   // ([batch, tokens, d], float32). Used to recompute only what lies downstream of an edit.
   int first_layer = 0;
@@ -162,7 +167,8 @@ class LlamaModel {
   void init_from(const std::function<torch::Tensor(const std::string&)>& get);
   torch::Tensor dense(const torch::Tensor& x, const torch::Tensor& w) const;
   torch::Tensor attention(const LayerWeights& w, int layer, const torch::Tensor& x, const torch::Tensor& cos,
-                          const torch::Tensor& sin, const torch::Tensor& mask, const ForwardOptions& o) const;
+                          const torch::Tensor& sin, const torch::Tensor& mask, const ForwardOptions& o,
+                          bool q_last = false) const;  // q_last: the last position's query only
 
   ModelConfig config_;
   std::unique_ptr<WeightStore> store_;
