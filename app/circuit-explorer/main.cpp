@@ -22,6 +22,7 @@
 #include "window/main_window.h"
 #include "panels/token_chart.h"
 #include "prompt_sets/prompt_set_view.h"
+#include "heap_reuse.h"
 #include "passive_wait.h"
 
 namespace {
@@ -64,6 +65,7 @@ void addOptions(QCommandLineParser& parser, QCommandLineOption& model, QCommandL
 
 int main(int argc, char** argv) {
   ce::app::ensure_passive_wait(argv);
+  ce::app::keep_freed_heap();
   QCommandLineOption modelOption(
       QStringLiteral("model"),
       QStringLiteral("Hugging Face model folder (default: the embedded demo model)."), QStringLiteral("DIR"));

@@ -10,6 +10,7 @@
 
 #include "ce/core/base/error.h"
 #include "cli_support.h"
+#include "heap_reuse.h"
 #include "passive_wait.h"
 #include "commands.h"
 
@@ -34,6 +35,7 @@ void err(const std::string& text) { std::fputs(text.c_str(), stderr); }
 
 int main(int argc, char** argv) {
   ce::app::ensure_passive_wait(argv);
+  ce::app::keep_freed_heap();
   using namespace ce::trace;
   try {
     const std::vector<Command> commands = all_commands();

@@ -6,8 +6,10 @@
 //   8B job:    one RelP pass (forward + backward with the LRP rules) of 32 tokens through one decoder layer
 //              of the Llama-3.1-8B shape in bf16 (random weights made in memory), best of 2, in a child
 //              process of this program (--job 8b) so that the wait policy, read at start-up, applies.
-// Each configuration runs as a fresh process with OMP_WAIT_POLICY set as listed. "unset": libgomp's default
-// (spin a while, then sleep) for the 8B job; circuit-trace then sets PASSIVE itself (app/passive_wait.h). Prints seconds and the ratio loaded / idle; with 2 cores and one spinner, 2.0 is the
+// Each configuration runs as a fresh process with OMP_WAIT_POLICY set as listed; SPIN1000 leaves it unset and
+// sets GOMP_SPINCOUNT=1000 (spin 1,000 iterations, then sleep: a middle way, measured and not chosen).
+// "unset": neither; for the 8B job that is libgomp's default (spin about 300,000 iterations), circuit-trace
+// sets PASSIVE itself and starts again (app/passive_wait.h). Prints seconds and the ratio loaded / idle; with 2 cores and one spinner, 2.0 is the
 // share of CPU lost, anything above it is waiting on a preempted thread.
 #include <signal.h>
 #include <sys/wait.h>
@@ -70,15 +72,18 @@ int run_8b_job(int threads) {
   return 0;
 }
 
-// Runs `argv` with OMP_WAIT_POLICY = policy ("" = unset); returns its wall time, or -1 when it failed.
+// Runs `argv` with OMP_WAIT_POLICY = policy ("" = unset; "SPIN1000": unset, GOMP_SPINCOUNT=1000); returns
+// its wall time, or -1 when it failed.
 double time_process(const std::vector<std::string>& argv, const std::string& policy, std::string* output) {
   int pipe_fd[2];
   if (pipe(pipe_fd) != 0) return -1;
   const auto t0 = Clock::now();
   const pid_t pid = fork();
   if (pid == 0) {
-    if (policy.empty()) unsetenv("OMP_WAIT_POLICY");
+    unsetenv("GOMP_SPINCOUNT");
+    if (policy.empty() || policy == "SPIN1000") unsetenv("OMP_WAIT_POLICY");
     else setenv("OMP_WAIT_POLICY", policy.c_str(), 1);
+    if (policy == "SPIN1000") setenv("GOMP_SPINCOUNT", "1000", 1);
     dup2(pipe_fd[1], 1);
     close(pipe_fd[0]);
     std::vector<char*> args;
@@ -126,7 +131,8 @@ int main(int argc, char** argv) {
   struct Config {
     std::string threads, policy;
   };
-  const std::vector<Config> configs = {{"0", ""}, {"0", "ACTIVE"}, {"0", "PASSIVE"}, {"1", "ACTIVE"}, {"1", "PASSIVE"}};
+  const std::vector<Config> configs = {{"0", ""},      {"0", "ACTIVE"},  {"0", "PASSIVE"},
+                                       {"0", "SPIN1000"}, {"1", "ACTIVE"}, {"1", "PASSIVE"}};
   for (const std::string job : {"demo", "8b"}) {
     std::printf("\n%s job%s\n%-9s %-8s %9s %9s %8s\n", job.c_str(),
                 job == "demo" ? " (circuit-trace evaluate, simple 20/20, relp)" : " (RelP of 32 tokens, 1 layer of 8B, bf16)",
