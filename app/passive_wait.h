@@ -14,7 +14,9 @@ namespace ce::app {
 // Call first thing in main. Returns only when the policy is in place (or the restart failed, in which case
 // the program runs on with libgomp's default).
 inline void ensure_passive_wait(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  // A spin count the user chose (GOMP_SPINCOUNT=1000: idle curves faster, loaded ones slower) is kept too:
+  // PASSIVE would override it.
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) return;
   if (setenv("OMP_WAIT_POLICY", "PASSIVE", 1) != 0) return;
   execv("/proc/self/exe", argv);
   // Only reached when execv failed (no /proc): run as we are.
