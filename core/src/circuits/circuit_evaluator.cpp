@@ -162,7 +162,7 @@ struct CircuitEvaluator::Impl {
                                       .view({K, b}).sum(1).to(torch::kCPU, torch::kFloat64);  // [K]
           for (int64_t k = 0; k < K; ++k) sums[group[static_cast<size_t>(k)]] += m[k].item<double>();
           done += group.size();
-          control.report(static_cast<double>(done) / static_cast<double>(total));
+          control.report(static_cast<double>(done) / static_cast<double>(total), "ablation passes");
         }
       }
     }
