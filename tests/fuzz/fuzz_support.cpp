@@ -72,7 +72,9 @@ std::string write_scratch(const std::string& name, const uint8_t* data, size_t s
 namespace {
 
 // The input as a JSON parser hands its strings on: "\u0073td" is the key "std" and a message that names the key
-// quotes "std". Escapes outside ASCII and malformed ones stay as written; that only makes the view larger.
+// quotes "std". Qt's parser also takes an unknown escape for its character ("std\::" is the key "std::", as the
+// fuzzer found), so a backslash before any other character is dropped too. Escapes outside ASCII and
+// malformed \u ones stay as written; that only makes the view larger.
 std::string json_unescaped(std::string_view input) {
   static constexpr std::string_view kEscape = "\"\\/bfnrt", kMeaning = "\"\\/\b\f\n\r\t";
   std::string out;
@@ -86,6 +88,9 @@ std::string json_unescaped(std::string_view input) {
     }
     if (input[i] == '\\' && simple != std::string_view::npos) {
       out += kMeaning[simple];
+      ++i;
+    } else if (input[i] == '\\' && i + 1 < input.size() && input[i + 1] != 'u') {
+      out += input[i + 1];
       ++i;
     } else if (code < 0x80) {
       out += static_cast<char>(code);

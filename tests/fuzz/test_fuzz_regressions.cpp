@@ -97,6 +97,9 @@ class TestFuzzRegressions : public QObject {
     QVERIFY(!message_problem("a.json: [json.exception.type_error.302] type must be number", "a.json", "{}").empty());
     // Raw text the input itself holds may be quoted back.
     QCOMPARE(message_problem("a.json: unknown key 'std::x'", "a.json", R"({"std::x": 1})"), std::string());
+    // Also when the input spells it with escapes, known ("\u0073td") or unknown ("std\:", which Qt reads as ':').
+    QCOMPARE(message_problem("a.json: unknown key 'std::x'", "a.json", R"({"\u0073td\::x": 1})"), std::string());
+    QVERIFY(!message_problem("a.json: unknown key 'std::x'", "a.json", R"({"std\u:x": 1})").empty());
     const std::string hostile(1000, 'q');
     QVERIFY(!message_problem("a.json: bad value '" + hostile + "'", "a.json", "{\"v\": \"" + hostile + "\"}").empty());
     QCOMPARE(message_problem("a.json: bad value '" + hostile.substr(0, 200) + "...'", "a.json", hostile), std::string());
