@@ -103,6 +103,9 @@ int integer(const QJsonObject& o, const char* key, const std::string& where) {
   return static_cast<int>(d);
 }
 
+// A C0 control character or DEL: what excerpt writes out and a colour may not hold.
+bool isControl(QChar c) { return c.unicode() < 0x20 || c.unicode() == 0x7f; }
+
 // Text from the file as a message quotes it: at most 40 characters, control characters written as \u0000 so
 // that none ends the message early (what() stops at a NUL) or breaks its line; `quoted` also escapes " and \.
 QString excerpt(const QString& text, bool quoted = false) {
@@ -111,7 +114,7 @@ QString excerpt(const QString& text, bool quoted = false) {
     if (quoted && (c == QLatin1Char('"') || c == QLatin1Char('\\'))) {
       out += QLatin1Char('\\');
       out += c;
-    } else if (c.unicode() < 0x20 || c.unicode() == 0x7f) {
+    } else if (isControl(c)) {
       out += QString::asprintf("\\u%04x", static_cast<unsigned>(c.unicode()));
     } else {
       out += c;
@@ -135,9 +138,7 @@ QColor colourOr(const QJsonObject& o, const std::string& where) {
   const QString text = textOr(o, "color", {}, where);
   const QColor colour(text);
   if (text.isEmpty()) return colour;
-  const bool control =
-      std::any_of(text.begin(), text.end(), [](QChar c) { return c.unicode() < 0x20 || c.unicode() == 0x7f; });
-  if (!colour.isValid() || control) {
+  if (!colour.isValid() || std::any_of(text.begin(), text.end(), isControl)) {
     throw Error(at(where, "color") + ": '" + excerpt(text).toStdString() + "' is not a colour (#rrggbb)");
   }
   return colour;
