@@ -72,10 +72,12 @@ struct CircuitEvaluator::Impl {
   }
 
   // Mean metric over the test set for each mask of `keeps` ([L, T, W] bool on the host, true = kept; an
-  // undefined mask keeps everything). Within a test batch, masks are grouped by their first ablated layer
-  // and stacked along the batch (rows mask-major): one forward serves several circuits, and it starts at that
-  // layer from the clean run's input there (the layers below are the clean run's: nothing of theirs is
-  // ablated). Cancellation is checked at every hook; progress goes to `control` per forward.
+  // undefined mask keeps everything). Within a test batch, masks are stacked along the batch (rows
+  // mask-major): one forward serves several circuits. With a shared prefix it runs the positions after it
+  // from prefix_cache; without one, masks are grouped by their first ablated layer and a forward starts
+  // there from the clean run's input (the layers below are the clean run's: nothing of theirs is ablated).
+  // `record` (the m_full pass) receives that input. Cancellation is checked at every hook; progress goes to
+  // `control` per forward.
   std::vector<double> metrics(const std::vector<torch::Tensor>& keeps, const JobControl& control,
                               std::vector<std::vector<torch::Tensor>>* record = nullptr) const {
     torch::NoGradGuard no_grad;
