@@ -425,6 +425,8 @@ void TestGuiGraphView::importedGraphReadOnly() {
   QCOMPARE(static_cast<int>(v_->nodeItems().size()), 3);
   QVERIFY(v_->nodeItem(dallas) && v_->nodeItem(texas) && v_->nodeItem(error));
   QCOMPARE(v_->nodeItem(error)->kind(), NodeItem::Kind::Error);
+  // Named as a feature basis' error node is, by core's error_node_name.
+  QCOMPARE(v_->nodeName(v_->nodeItem(error)), QStringLiteral("L1/error@1"));
   QVERIFY(!v_->nodeItem(key(0, 2, 99)));
   QCOMPARE(v_->importedNodeId(dallas), QStringLiteral("0_12_1"));
   QCOMPARE(v_->importedNodeId(logit), QStringLiteral("3_1234_2"));
