@@ -1,8 +1,9 @@
 // The circuit evaluator's shortcuts against the plain definition of a circuit's metric. The evaluator stacks
 // several masks into one forward, runs the positions all test prompts share (with mean ablation) once from a
-// KV cache, starts a pass at its first ablated layer (without such a prefix) and runs the last layer at the
-// last position only. Here every metric is recomputed the slow way: each test prompt alone, all positions,
-// every layer, its neurons outside the mask replaced by the evaluator's own ablation values.
+// KV cache, starts a pass at its first ablated layer (without such a prefix), runs the last layer at the
+// last position only and computes only the neurons a forward's masks keep when they are few. Here every
+// metric is recomputed the slow way: each test prompt alone, all positions, every layer, its neurons outside
+// the mask replaced by the evaluator's own ablation values.
 #include <QtTest/QtTest>
 
 #include <cmath>
@@ -67,16 +68,38 @@ class TestCircuitEvaluator : public QObject {
     }
   }
 
-  // Masks of every kind: everything, nothing, every third node, its complement, and one that ablates from
-  // layer 2 on only (a pass that may start there).
+  // Masks of every kind: everything, nothing, every third node, its complement, one that ablates from
+  // layer 2 on only (a pass that may start there), and a sparse one whose neurons differ by position. Which
+  // the engine runs on a subset of a layer's neurons (at most half of them kept at any position): nothing
+  // (empty subsets), third (a third), late (layers 2 and 3: half), sparse.
   std::vector<std::vector<bool>> masks(const CircuitEvaluator& ev) const {
     const size_t L = static_cast<size_t>(geo_->config().num_hidden_layers);
     const size_t per_layer = static_cast<size_t>(ev.positions()) * static_cast<size_t>(ev.width());
     const size_t n = L * per_layer;
-    std::vector<bool> third(n), rest(n), late(n, true);
-    for (size_t i = 0; i < n; ++i) third[i] = i % 3 == 0, rest[i] = !third[i];
+    std::vector<bool> third(n), rest(n), late(n, true), sparse(n);
+    for (size_t i = 0; i < n; ++i) third[i] = i % 3 == 0, rest[i] = !third[i], sparse[i] = i % 97 == 5;
     for (size_t i = 2 * per_layer; i < n; i += 2) late[i] = false;
-    return {std::vector<bool>(n, true), std::vector<bool>(n, false), third, rest, late};
+    return {std::vector<bool>(n, true), std::vector<bool>(n, false), third, rest, late, sparse};
+  }
+
+  // A curve's points (several masks stacked in one forward) against the definition.
+  void compare_curve(const CircuitEvaluator& ev, const std::vector<AttributionExample>& test) const {
+    AttributionOptions o;
+    const AttributionResult effects = attribute(*geo_, test, o);
+    const CurveResult c = ev.curve(effects, {0.0, 0.01, 0.1, 0.3});
+    QCOMPARE(c.points.size(), size_t{4});
+    const double scale = std::fabs(ev.m_full()) + std::fabs(ev.m_empty());
+    for (const CurvePoint& p : c.points) {
+      std::vector<bool> keep(effects.effect.size()), ablate(effects.effect.size());
+      for (size_t i = 0; i < keep.size(); ++i) {
+        keep[i] = std::fabs(effects.effect[i]) > p.threshold;
+        ablate[i] = !keep[i];
+      }
+      QCOMPARE(p.nodes, static_cast<int>(std::count(keep.begin(), keep.end(), true)));
+      const QByteArray at = QByteArray::number(p.threshold);
+      QVERIFY2(std::fabs(p.m_circuit - by_hand(ev, test, keep)) < 2e-6 * scale, at.constData());
+      QVERIFY2(std::fabs(p.m_complement - by_hand(ev, test, ablate)) < 2e-6 * scale, at.constData());
+    }
   }
 
  private Q_SLOTS:
@@ -119,6 +142,52 @@ class TestCircuitEvaluator : public QObject {
     const std::vector<bool> third = masks(ev)[2];
     const CurvePoint p = ev.score(third);
     QVERIFY(std::fabs(p.m_circuit - by_hand(ev, test, third)) < 2e-6 * (std::fabs(ev.m_full()) + std::fabs(ev.m_empty())));
+    compare_curve(ev, test);
+  }
+
+  // The engine's MLP subset: the named neurons computed, the others fixed per position, gives what a hook
+  // that fixes the others gives; a malformed subset is refused.
+  void mlpSubsetMatchesHook() {
+    const LlamaModel& e = engine_of(*geo_);
+    const std::vector<int> ids = geo_->tokenizer().encode("Fact: the capital of the state containing Dallas is", true);
+    const int64_t t = static_cast<int64_t>(ids.size()), m = geo_->config().intermediate_size;
+    torch::manual_seed(3);
+    const torch::Tensor fixed = torch::randn({t, m});                      // [t, m]
+    const torch::Tensor index = torch::arange(0, m, 7, torch::kInt64);     // [s]
+    torch::Tensor in_subset = torch::zeros({m}, torch::kBool);
+    in_subset.index_fill_(0, index, true);
+    ForwardOptions by_hook;
+    by_hook.logits = LogitsMode::Last;
+    by_hook.hook = [&](Site s, int l, const torch::Tensor& act) {  // act [1, t, m]
+      if (s != Site::MlpAct || l == 0) return act;
+      return torch::where(in_subset, act, fixed);
+    };
+    const torch::Tensor want = e.forward(ids_of(ids), by_hook).logits;  // [1, 1, vocab]
+    ForwardOptions subset;
+    subset.logits = LogitsMode::Last;
+    int64_t seen = -1;
+    subset.mlp_subset = [&](int l, int64_t tokens) {
+      MlpSubset sub;
+      if (l > 0) sub = {index, fixed.narrow(0, t - tokens, tokens)};
+      return sub;
+    };
+    subset.hook = [&](Site s, int l, const torch::Tensor& act) {
+      if (s == Site::MlpAct && l == 1) seen = act.size(2);
+      return act;
+    };
+    const torch::Tensor got = e.forward(ids_of(ids), subset).logits;
+    QCOMPARE(seen, index.size(0));
+    const float error = (got - want).abs().max().item<float>();
+    QVERIFY2(error < 1e-4f, qPrintable(QString::number(error)));
+    const torch::Tensor plain = e.forward(ids_of(ids), ForwardOptions{}).logits.narrow(1, t - 1, 1);  // [1, 1, vocab]
+    QVERIFY((got - plain).abs().max().item<float>() > 1e-2f);  // the fixed activations did change the output
+    subset.hook = {};
+    subset.mlp_subset = [&](int, int64_t tokens) { return MlpSubset{index, fixed.narrow(0, 0, tokens - 1)}; };
+    QCOMPARE(ce::test::error_of([&] { e.forward(ids_of(ids), subset); }),
+             std::string("forward: an MLP subset needs an int64 index [s] and fixed activations [tokens, 768]"));
+    subset.mlp_subset = [&](int, int64_t tokens) { return MlpSubset{index + 6, fixed.narrow(0, 0, tokens)}; };
+    QCOMPARE(ce::test::error_of([&] { e.forward(ids_of(ids), subset); }),
+             std::string("forward: an MLP subset's index is outside the layer's 768 neurons"));
   }
 
   // One clean/patch pair that shares all but its last two tokens (Dallas / Fresno): a long cached prefix.
@@ -136,17 +205,7 @@ class TestCircuitEvaluator : public QObject {
     const auto test = load_paired_dataset(default_datasets_dir() + "/sva/simple_test.json", geo_->tokenizer(), 10).examples;
     const CircuitEvaluator ev(*geo_, test, Basis::MlpAct, Ablation::Zero);
     compare(ev, test, masks(ev));
-    AttributionOptions o;
-    const AttributionResult effects = attribute(*geo_, test, o);
-    const CurveResult c = ev.curve(effects, {0.0, 0.01, 0.1});
-    QCOMPARE(c.points.size(), size_t{3});
-    for (const CurvePoint& p : c.points) {
-      std::vector<bool> keep(effects.effect.size());
-      for (size_t i = 0; i < keep.size(); ++i) keep[i] = std::fabs(effects.effect[i]) > p.threshold;
-      QCOMPARE(p.nodes, static_cast<int>(std::count(keep.begin(), keep.end(), true)));
-      const double scale = std::fabs(ev.m_full()) + std::fabs(ev.m_empty());
-      QVERIFY(std::fabs(p.m_circuit - by_hand(ev, test, keep)) < 2e-6 * scale);
-    }
+    compare_curve(ev, test);
   }
 };
 

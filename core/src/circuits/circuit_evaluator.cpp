@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 
 #include "circuits/attribution_util.h"
@@ -61,6 +62,9 @@ struct CircuitEvaluator::Impl {
   // stacking has paid off the per-operation cost and the allocator still reuses freed blocks (larger ones
   // are fresh mappings whose page faults cost more than stacking saves: README, Performance).
   static constexpr int64_t kStackElements = int64_t{1} << 20;
+  // A forward computes only the neurons its masks keep when they are at most 1/kSubsetShare of a layer's:
+  // above that the products saved are few next to gathering weights and masks (a cautious bound, not tuned).
+  static constexpr int64_t kSubsetShare = 2;
 
   // The first layer at which `keep` ([L, T, W] bool, on the host) ablates a node of a layer that has nodes,
   // among the first t positions; L when it ablates none.
@@ -110,12 +114,29 @@ struct CircuitEvaluator::Impl {
       const int64_t p = record == nullptr ? prefix : 0;  // positions taken from prefix_cache
       const size_t per_forward =
           static_cast<size_t>(std::max<int64_t>(1, kStackElements / std::max<int64_t>(1, b * t * width)));
+      // Masks of similar size share forwards: a forward computes the neurons any of its masks keeps, so a
+      // small circuit stacked with a complement would compute them all.
+      std::vector<int64_t> kept_count(keeps.size(), std::numeric_limits<int64_t>::max());  // undefined: all
+      for (size_t k = 0; k < keeps.size(); ++k) {
+        if (keeps[k].defined()) kept_count[k] = keeps[k].narrow(1, 0, t).sum().item<int64_t>();
+      }
+      for (auto& entry : by_first) {
+        std::stable_sort(entry.second.begin(), entry.second.end(),
+                         [&](size_t x, size_t y) { return kept_count[x] < kept_count[y]; });
+      }
       for (const auto& [first_layer, members] : by_first) {
         const int f = can_resume ? std::min(first_layer, L - 1) : 0;
-        for (size_t s = 0; s < members.size(); s += per_forward) {
+        for (size_t s = 0, e = 0; s < members.size(); s = e) {
           control.check();
+          // Empty circuits run apart, so that m(∅) in a curve is computed as m_empty was: faithfulness 0.
+          e = std::min(members.size(), s + per_forward);
+          if (kept_count[members[s]] == 0) {
+            e = static_cast<size_t>(std::find_if(members.begin() + static_cast<std::ptrdiff_t>(s),
+                                                 members.begin() + static_cast<std::ptrdiff_t>(e),
+                                                 [&](size_t k) { return kept_count[k] != 0; }) - members.begin());
+          }
           const std::vector<size_t> group(members.begin() + static_cast<std::ptrdiff_t>(s),
-                                          members.begin() + static_cast<std::ptrdiff_t>(std::min(members.size(), s + per_forward)));
+                                          members.begin() + static_cast<std::ptrdiff_t>(e));
           const int64_t K = static_cast<int64_t>(group.size());
           // [K, L, t, W] kept nodes of the stacked masks, on the model's device; undefined = all kept.
           torch::Tensor keep;
@@ -143,11 +164,35 @@ struct CircuitEvaluator::Impl {
             return x;
           };
           fo.last_layer_last_position = true;
+          // Neurons that no stacked mask keeps at any of a layer's positions hold their ablation values in
+          // every row: the engine computes only the others (a circuit's few, in faithfulness passes).
+          std::vector<torch::Tensor> subset(static_cast<size_t>(L));  // per layer: [s] computed, or undefined
+          if (keep.defined() && basis == Basis::MlpAct) {
+            fo.mlp_subset = [&](int l, int64_t tn) {
+              const torch::Tensor kept = keep.select(1, l).narrow(1, t - tn, tn).any(0).any(0);  // [F]
+              const int64_t s = kept.sum().item<int64_t>();
+              MlpSubset sub;
+              if (s <= F / kSubsetShare) {
+                sub.index = kept.nonzero().view({s});                                   // [s]
+                sub.fixed = values[l].narrow(0, t - tn, tn);                            // [tn, F]
+              }
+              subset[static_cast<size_t>(l)] = sub.index;
+              return sub;
+            };
+          }
           fo.hook = cancellable(control, tap.edit([&](LayerNodes& n) {
             if (!keep.defined()) return;
             // The last tn of the t positions: those after the prefix, and in the last layer the last one.
             const int64_t tn = n.act.size(1), p0 = t - tn;
             const torch::Tensor k = keep.select(1, n.layer).narrow(1, p0, tn).unsqueeze(1);  // [K, 1, tn, W]
+            const torch::Tensor& idx = subset[static_cast<size_t>(n.layer)];
+            if (idx.defined()) {  // n.act holds the subset's neurons only
+              const int64_t s = idx.size(0);
+              n.act = torch::where(k.index_select(3, idx), n.act.view({K, b, tn, s}),
+                                   values[n.layer].narrow(0, p0, tn).index_select(1, idx))
+                          .view({K * b, tn, s});  // [K*b, tn, s]
+              return;
+            }
             const torch::Tensor act = n.act.view({K, b, tn, F});
             n.act = torch::where(k.narrow(3, 0, F), act, values[n.layer].narrow(0, p0, tn).narrow(1, 0, F))
                         .view({K * b, tn, F});  // [K*b, tn, F]

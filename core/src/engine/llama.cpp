@@ -374,13 +374,37 @@ ForwardOutput LlamaModel::forward(const torch::Tensor& ids, const ForwardOptions
     x = (trim ? x.narrow(1, t - 1, 1) : x) + a;                                // [b, t|1, d]
     torch::Tensor hn = rms_norm(x, w.post_norm, o.rules);                     // [b, t, d]
     if (o.hook) hn = o.hook(Site::MlpIn, l, hn);
-    torch::Tensor g = dense(hn, w.w_gate);                                // [b, t, m]
-    torch::Tensor u = dense(hn, w.w_up);                                  // [b, t, m]
-    torch::Tensor act = o.rules.silu_gate_detach ? g * torch::sigmoid(g).detach() : torch::silu(g);
-    torch::Tensor n = act * u;                                                // [b, t, m]
-    if (o.rules.half_rule) n = 0.5 * n + 0.5 * n.detach();
+    const MlpSubset sub = o.mlp_subset ? o.mlp_subset(l, hn.size(1)) : MlpSubset{};
+    torch::Tensor w_gate = w.w_gate, w_up = w.w_up, w_down = w.w_down, rest;
+    if (sub.index.defined()) {
+      const int64_t m = config_.intermediate_size;
+      if (sub.index.dim() != 1 || sub.index.scalar_type() != torch::kInt64 ||
+          !sub.fixed.defined() || sub.fixed.sizes() != torch::IntArrayRef({hn.size(1), m})) {
+        throw Error("forward: an MLP subset needs an int64 index [s] and fixed activations [tokens, " +
+                    std::to_string(m) + "]");
+      }
+      if (sub.index.numel() > 0 &&
+          (sub.index.min().item<int64_t>() < 0 || sub.index.max().item<int64_t>() >= m)) {
+        throw Error("forward: an MLP subset's index is outside the layer's " + std::to_string(m) + " neurons");
+      }
+      w_gate = w.w_gate.index_select(0, sub.index);                           // [s, d]
+      w_up = w.w_up.index_select(0, sub.index);                               // [s, d]
+      w_down = w.w_down.index_select(1, sub.index);                           // [d, s]
+      rest = dense(sub.fixed.to(torch::kFloat32).index_fill(1, sub.index, 0.0), w.w_down);  // [tokens, d]
+    }
+    torch::Tensor n;  // [b, t, m|s]
+    if (w_gate.size(0) > 0) {
+      torch::Tensor g = dense(hn, w_gate);                                    // [b, t, m|s]
+      torch::Tensor u = dense(hn, w_up);                                      // [b, t, m|s]
+      torch::Tensor act = o.rules.silu_gate_detach ? g * torch::sigmoid(g).detach() : torch::silu(g);
+      n = act * u;
+      if (o.rules.half_rule) n = 0.5 * n + 0.5 * n.detach();
+    } else {
+      n = torch::zeros({hn.size(0), hn.size(1), 0}, hn.options());            // an empty subset
+    }
     if (o.hook) n = o.hook(Site::MlpAct, l, n);
-    torch::Tensor mo = dense(n, w.w_down);                                // [b, t, d]
+    torch::Tensor mo = n.size(2) > 0 ? dense(n, w_down) : torch::zeros_like(hn);  // [b, t, d]
+    if (rest.defined()) mo = mo + rest;
     if (o.hook) mo = o.hook(Site::MlpOut, l, mo);
     x = x + mo;
     if (o.hook) x = o.hook(Site::ResidPost, l, x);

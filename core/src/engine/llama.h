@@ -73,6 +73,14 @@ struct KvCache {
   int64_t reserve = 0;
 };
 
+// The MLP of a layer where most neurons hold fixed activations: a circuit pass ablates every neuron outside
+// its circuit to a value that depends on the position only, so only the circuit's neurons need gate and up,
+// and the others' share of the down projection is one product per position, not per row.
+struct MlpSubset {
+  torch::Tensor index;  // [s] int64 on the model's device: the neurons computed; undefined: the whole MLP
+  torch::Tensor fixed;  // [tokens, m] float32: every other neuron's activation (columns at index are ignored)
+};
+
 struct ForwardOptions {
   HookFn hook;                   // optional
   GradRules rules;               // default: exact gradients
@@ -92,6 +100,10 @@ struct ForwardOptions {
   // new positions (row i is position length + i). Not with attention_mask, first_layer or resid. The
   // cache's length advances only when the whole forward succeeds, so a cancelled step leaves it usable.
   KvCache* cache = nullptr;
+  // Optional, per layer and its position count (t, or 1 in a last layer run at the last position): where it
+  // returns a defined index, the layer computes only those neurons (its MlpAct hook then sees [b, tokens, s])
+  // and adds the fixed activations' down projection. Forward only: nothing flows back to `fixed`.
+  std::function<MlpSubset(int layer, int64_t tokens)> mlp_subset;
 };
 
 struct ForwardOutput {
