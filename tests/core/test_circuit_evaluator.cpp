@@ -69,9 +69,9 @@ class TestCircuitEvaluator : public QObject {
   }
 
   // Masks of every kind: everything, nothing, every third node, its complement, one that ablates from
-  // layer 2 on only (a pass that may start there), and a sparse one whose neurons differ by position. Which
-  // the engine runs on a subset of a layer's neurons (at most half of them kept at any position): nothing
-  // (empty subsets), third (a third), late (layers 2 and 3: half), sparse.
+  // layer 2 on only (a pass that may start there), and a sparse one whose neurons differ by position. The
+  // engine computes a subset of a layer's neurons (at most half of them kept at any position) for nothing
+  // (empty subsets), third (a third), late (half, in layers 2 and 3) and sparse.
   std::vector<std::vector<bool>> masks(const CircuitEvaluator& ev) const {
     const size_t L = static_cast<size_t>(geo_->config().num_hidden_layers);
     const size_t per_layer = static_cast<size_t>(ev.positions()) * static_cast<size_t>(ev.width());
