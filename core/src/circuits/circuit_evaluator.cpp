@@ -169,12 +169,12 @@ struct CircuitEvaluator::Impl {
           std::vector<torch::Tensor> subset(static_cast<size_t>(L));  // per layer: [s] computed, or undefined
           if (keep.defined() && basis == Basis::MlpAct) {
             fo.mlp_subset = [&](int l, int64_t tn) {
-              const torch::Tensor kept = keep.select(1, l).narrow(1, t - tn, tn).any(0).any(0);  // [F]
-              const int64_t s = kept.sum().item<int64_t>();
+              const torch::Tensor kept =
+                  keep.select(1, l).narrow(1, t - tn, tn).any(0).any(0).nonzero().view({-1});  // [s]
               MlpSubset sub;
-              if (s <= F / kSubsetShare) {
-                sub.index = kept.nonzero().view({s});                                   // [s]
-                sub.fixed = values[l].narrow(0, t - tn, tn);                            // [tn, F]
+              if (kept.size(0) <= F / kSubsetShare) {
+                sub.index = kept;
+                sub.fixed = values[l].narrow(0, t - tn, tn);  // [tn, F]
               }
               subset[static_cast<size_t>(l)] = sub.index;
               return sub;

@@ -383,8 +383,7 @@ ForwardOutput LlamaModel::forward(const torch::Tensor& ids, const ForwardOptions
         throw Error("forward: an MLP subset needs an int64 index [s] and fixed activations [tokens, " +
                     std::to_string(m) + "]");
       }
-      if (sub.index.numel() > 0 &&
-          (sub.index.min().item<int64_t>() < 0 || sub.index.max().item<int64_t>() >= m)) {
+      if (((sub.index < 0) | (sub.index >= m)).any().item<bool>()) {
         throw Error("forward: an MLP subset's index is outside the layer's " + std::to_string(m) + " neurons");
       }
       w_gate = w.w_gate.index_select(0, sub.index);                           // [s, d]
