@@ -124,6 +124,7 @@ struct Batch {
   torch::Tensor answer;    // [b] int64
   torch::Tensor contrast;  // [b] int64
   int64_t b = 0, t = 0;
+  int64_t prefix = 0;  // first positions every clean and patch row shares (shared_prefix); 0 when unpaired
 };
 
 // On the model's device: every tensor of the batch meets its activations or logits.
@@ -140,7 +141,12 @@ Batch make_batch(const std::vector<AttributionExample>& ex, const std::vector<si
     con.push_back(ex[i].contrast);
   }
   B.clean = ids_tensor(clean, device);
-  if (paired) B.patch = ids_tensor(patch, device);
+  if (paired) {
+    B.patch = ids_tensor(patch, device);
+    std::vector<const std::vector<int>*> rows = clean;
+    rows.insert(rows.end(), patch.begin(), patch.end());
+    B.prefix = shared_prefix(rows);
+  }
   B.answer = torch::tensor(ans, torch::kInt64).to(device);
   B.contrast = torch::tensor(con, torch::kInt64).to(device);
   B.b = B.clean.size(0);
@@ -206,19 +212,47 @@ class Attributor {
   }
 
  private:
+  // The first p positions that every clean and patch prompt of a batch share, run once.
+  struct Prefix {
+    int64_t p = 0;
+    KvCache cache;                   // their keys and values: [1, kv, p, hd] per layer
+    std::vector<torch::Tensor> act;  // L x [1, p, W]: their dense activations (error norms in the error column)
+  };
+  Prefix run_prefix(const Batch& B) const {
+    torch::NoGradGuard no_grad;
+    Prefix pre;
+    pre.p = B.prefix;
+    pre.act.resize(static_cast<size_t>(L_));
+    ForwardOptions fo;
+    fo.logits = LogitsMode::None;
+    fo.cache = &pre.cache;
+    fo.hook = cancellable(control_, tap_.edit([&](LayerNodes& n) {
+      const torch::Tensor err = n.error.defined() ? BasisTap::error_norm(n.error) : torch::Tensor();
+      pre.act[static_cast<size_t>(n.layer)] = tap_.dense(n.act, err);  // [1, p, W]
+    }));
+    engine_.forward(B.clean.narrow(0, 0, 1).narrow(1, 0, pre.p), fo);
+    return pre;
+  }
+
   // The nodes of every layer (and optionally each layer's input) without gradients.
   struct Capture {
     std::vector<LayerNodes> nodes;         // L; act/error undefined at layers without nodes
     std::vector<torch::Tensor> resid_pre;  // L x [b, t, d]
     torch::Tensor logits;                  // [b, 1, vocab]
   };
-  Capture capture(const torch::Tensor& ids, bool with_resid) const {
+  // With a prefix (ids then are its later positions only) the nodes cover those positions.
+  Capture capture(const torch::Tensor& ids, bool with_resid, const Prefix* prefix = nullptr) const {
     torch::NoGradGuard no_grad;
     Capture c;
     c.nodes.resize(static_cast<size_t>(L_));
     if (with_resid) c.resid_pre.resize(static_cast<size_t>(L_));
     ForwardOptions fo;
     fo.logits = LogitsMode::Last;
+    KvCache cache;
+    if (prefix != nullptr) {
+      cache = rows_cache(prefix->cache, prefix->p, ids.size(0));
+      fo.cache = &cache;
+    }
     auto record_resid = [&](Site s, int l, const torch::Tensor& x) {
       if (with_resid && s == Site::ResidPre) c.resid_pre[static_cast<size_t>(l)] = x;
       return x;
@@ -254,8 +288,13 @@ class Attributor {
   // Adds a batch's effects ([b, t, W] per layer) and clean activations; returns the batch's metric sum.
   double run_batch(const Batch& B, const JobControl& sub) {
     check_answers(B);
+    // Only the gradient methods start from the shared prefix: IG and exact patching run every position.
+    const bool gradient = o_.method == Method::AtP || o_.method == Method::RelP;
+    Prefix pre;
+    if (gradient && B.patch.defined() && o_.shared_prefix && B.prefix > 0) pre = run_prefix(B);
+    const Prefix* prefix = pre.p > 0 ? &pre : nullptr;
     Capture base;
-    if (B.patch.defined()) base = capture(B.patch, false);
+    if (B.patch.defined()) base = capture(prefix ? B.patch.narrow(1, pre.p, B.t - pre.p) : B.patch, false, prefix);
     auto baseline = [&](const LayerNodes& clean) {
       if (B.patch.defined()) return base.nodes[static_cast<size_t>(clean.layer)];
       LayerNodes zero{clean.layer, torch::zeros_like(clean.act), torch::Tensor()};
@@ -264,18 +303,26 @@ class Attributor {
     };
     switch (o_.method) {
       case Method::AtP:
-      case Method::RelP: return gradient_batch(B, baseline);
+      case Method::RelP: return gradient_batch(B, baseline, prefix);
       case Method::IG: return ig_batch(B, baseline, sub);
       case Method::Exact: return exact_batch(B, baseline, sub);
     }
     return 0;
   }
 
+  // With a prefix only its later positions run (attending to its cached keys and values); the prefix's
+  // effects are 0 and its activations the prefix run's.
   template <class BaseFn>
-  double gradient_batch(const Batch& B, BaseFn baseline) {
+  double gradient_batch(const Batch& B, BaseFn baseline, const Prefix* prefix) {
     std::vector<LayerNodes> nodes(static_cast<size_t>(L_));  // act (and error) in the graph
     ForwardOptions fo;
     fo.logits = LogitsMode::Last;
+    const int64_t p = prefix ? prefix->p : 0;
+    KvCache cache;
+    if (prefix) {
+      cache = rows_cache(prefix->cache, p, B.b);
+      fo.cache = &cache;
+    }
     if (o_.method == Method::RelP) fo.rules = grad_rules(o_.rules);
     // The embeddings become the graph's leaf, so every later activation is differentiable without cutting
     // any path between layers.
@@ -284,7 +331,7 @@ class Attributor {
     };
     fo.hook = cancellable(control_,
                           tap_.gradient([&](LayerNodes& n) { nodes[static_cast<size_t>(n.layer)] = n; }, leaf));
-    torch::Tensor logits = engine_.forward(B.clean, fo).logits.squeeze(1);  // [b, vocab]
+    torch::Tensor logits = engine_.forward(B.clean.narrow(1, p, B.t - p), fo).logits.squeeze(1);  // [b, vocab]
     torch::Tensor m = metric_rows(logits, o_.metric, B.answer, B.contrast, topk_ids(logits));  // [b]
     std::vector<torch::Tensor> inputs;  // every node tensor, act then error, layer by layer
     for (const LayerNodes& n : nodes) {
@@ -307,7 +354,11 @@ class Attributor {
       const torch::Tensor g_act = next_grad(n.act), g_err = next_grad(n.error);
       n.act = n.act.detach();
       if (n.error.defined()) n.error = n.error.detach();
-      const auto [effect, act] = node_effects(n, baseline(n), g_act, g_err);
+      auto [effect, act] = node_effects(n, baseline(n), g_act, g_err);  // [b, t - p, W] each
+      if (p > 0) {
+        effect = torch::cat({torch::zeros({B.b, p, W_}, effect.options()), effect}, 1);           // [b, t, W]
+        act = torch::cat({prefix->act[static_cast<size_t>(n.layer)].expand({B.b, p, W_}), act}, 1);  // [b, t, W]
+      }
       accumulate(n.layer, B.t, effect, act);
     }
     batch_m_ = m.detach();

@@ -34,6 +34,30 @@ inline torch::Tensor ids_tensor(const std::vector<const std::vector<int>*>& rows
   return ids.to(device);
 }
 
+// The number of first tokens all `rows` share, at most the shortest row's length - 1 (a forward from the
+// shared positions' KV cache still runs the last position).
+inline int64_t shared_prefix(const std::vector<const std::vector<int>*>& rows) {
+  size_t shared = rows.front()->size() - 1;
+  for (const std::vector<int>* r : rows) {
+    size_t q = 0;
+    while (q < shared && q + 1 < r->size() && (*r)[q] == (*rows.front())[q]) ++q;
+    shared = q;
+  }
+  return static_cast<int64_t>(shared);
+}
+
+// A cache of `p` shared positions ([1, kv, >= p, hd] per layer) as the cache of `rows` sequences that start
+// with them: views, no copy; the forward that appends to it allocates its own buffers.
+inline KvCache rows_cache(const KvCache& shared, int64_t p, int64_t rows) {
+  KvCache c;
+  c.length = p;
+  for (size_t l = 0; l < shared.k.size(); ++l) {
+    c.k.push_back(shared.k[l].narrow(2, 0, p).expand({rows, -1, -1, -1}));  // [rows, kv, p, hd]
+    c.v.push_back(shared.v[l].narrow(2, 0, p).expand({rows, -1, -1, -1}));  // [rows, kv, p, hd]
+  }
+  return c;
+}
+
 // Indices of `examples` grouped by clean length (ascending) and by whether they have a patch prompt (a batch
 // shares one baseline kind), each group cut into chunks of at most `batch`.
 inline std::vector<std::vector<size_t>> length_batches(const std::vector<AttributionExample>& examples,

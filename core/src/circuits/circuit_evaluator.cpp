@@ -149,11 +149,7 @@ struct CircuitEvaluator::Impl {
           fo.logits = LogitsMode::Last;
           KvCache cache;  // the shared prefix's keys and values, one row per stacked prompt
           if (p > 0) {
-            cache.length = p;
-            for (int l = 0; l < L; ++l) {
-              cache.k.push_back(prefix_cache.k[static_cast<size_t>(l)].narrow(2, 0, p).expand({K * b, -1, -1, -1}));
-              cache.v.push_back(prefix_cache.v[static_cast<size_t>(l)].narrow(2, 0, p).expand({K * b, -1, -1, -1}));
-            }
+            cache = rows_cache(prefix_cache, p, K * b);
             fo.cache = &cache;
           } else if (f > 0) {
             fo.first_layer = f;
@@ -274,16 +270,10 @@ CircuitEvaluator::CircuitEvaluator(const Model& model, const std::vector<Attribu
   const torch::Tensor host = I.values.to(torch::kCPU);
   I.values_vec.assign(host.data_ptr<float>(), host.data_ptr<float>() + host.numel());
   if (ablation == Ablation::Mean) {
-    // The shared prefix, at most all but the last position of the shortest prompt.
-    size_t shared = test[0].clean.size() - 1;
-    for (const auto& e : test) {
-      for (const std::vector<int>* ids : {&e.clean, &e.patch}) {
-        size_t q = 0;
-        while (q < shared && q + 1 < ids->size() && (*ids)[q] == test[0].clean[q]) ++q;
-        shared = q;
-      }
-    }
-    I.prefix = static_cast<int64_t>(shared);
+    std::vector<const std::vector<int>*> rows;
+    for (const auto& e : test) rows.insert(rows.end(), {&e.clean, &e.patch});
+    I.prefix = shared_prefix(rows);
+    const size_t shared = static_cast<size_t>(I.prefix);
     if (I.prefix > 0) {
       torch::NoGradGuard no_grad;
       const std::vector<int> head(test[0].clean.begin(), test[0].clean.begin() + static_cast<std::ptrdiff_t>(shared));

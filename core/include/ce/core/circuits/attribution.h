@@ -61,6 +61,12 @@ struct AttributionOptions {
   // exact_batch variants per forward, each resumed from the cached input of the node's layer.
   std::vector<NodeRef> exact_nodes;
   int exact_batch = 256;
+  // AtP and RelP with patch prompts: the first positions that every clean and patch prompt of a batch share
+  // ("Fact: the capital of the state containing" before the city) run once, into a KV cache, and the batch
+  // runs only the later ones. Their effects are exactly 0 (patch equals clean there), and later positions'
+  // are unchanged (the prefix lies upstream of them only); false runs every position per row, the reference
+  // the tests compare against.
+  bool shared_prefix = true;
 };
 
 // Offset of node `n` in a dense [layers][positions][width] array: AttributionResult's effects, a circuit's
