@@ -50,6 +50,11 @@ void demo_benchmarks(const std::string& sva_set, int runs) {
   std::printf("demo model, Texas prompt (%zu tokens, paired with Fresno), median of %d:\n", texas.clean.size(), runs);
   std::printf("  relp mlp_act    %.2f ms = %.2f x the 30 ms target, %.1f x one plain forward (%.2f ms)\n", relp * 1e3,
               relp / 0.030, relp / fwd, fwd * 1e3);
+  o.shared_prefix = false;  // every position run, as before the prompts' shared positions were run once
+  const double relp_full = median_seconds(3, runs, [&] { attribute(*model, {texas}, o); });
+  o.shared_prefix = true;
+  std::printf("  relp, every position run: %.2f ms (%.2f x the time with the shared prefix)\n", relp_full * 1e3,
+              relp_full / relp);
   for (Method m : {Method::AtP, Method::IG}) {
     o.method = m;
     const double t = median_seconds(1, runs, [&] { attribute(*model, {texas}, o); });
@@ -151,6 +156,16 @@ void llama8b_benchmark(const fs::path& folder, int runs) {
   const double scale = 32.0 / L;
   std::printf("  relp, 32 tokens: %.3f s at %d layers -> %.2f s at 32 = %.2f x the 8 s target; %.2f x one forward\n",
               relp, L, relp * scale, relp * scale / 8.0, relp / fwd);
+  // A paired prompt that shares all but its last 3 positions with its patch prompt, as a template such as
+  // the Texas prompt does: RelP runs the 29 shared positions once, without gradients
+  // (AttributionOptions::shared_prefix), against every position with them.
+  ex.patch = ex.clean;
+  ex.patch[29] = 7;
+  const double paired = median_seconds(1, runs, [&] { attribute(*model, {ex}, o); });
+  o.shared_prefix = false;
+  const double paired_full = median_seconds(1, runs, [&] { attribute(*model, {ex}, o); });
+  std::printf("  relp, 32 tokens paired, 29 shared with the patch prompt: %.3f s, every position run: %.3f s "
+              "(%.2f x)\n", paired, paired_full, paired_full / paired);
   const double rss = peak_rss_gb();
   const double layer_gb = 3.0 * 4096.0 * 14336.0 * 2 / 1073741824.0 + (2.0 * 4096 * 4096 + 2.0 * 4096 * 1024) * 2 / 1073741824.0;
   std::printf("  peak RSS %.2f GiB at %d layers -> %.2f GiB at 32 (+%.3f GiB of weights per layer) = %.2f x the 18 GB target\n",

@@ -241,7 +241,9 @@ class Attributor {
     torch::Tensor logits;                  // [b, 1, vocab]
   };
   // With a prefix (ids then are its later positions only) the nodes cover those positions.
-  Capture capture(const torch::Tensor& ids, bool with_resid, const Prefix* prefix = nullptr) const {
+  // `record` (an empty cache) receives the run's keys and values.
+  Capture capture(const torch::Tensor& ids, bool with_resid, const Prefix* prefix = nullptr,
+                  KvCache* record = nullptr) const {
     torch::NoGradGuard no_grad;
     Capture c;
     c.nodes.resize(static_cast<size_t>(L_));
@@ -253,6 +255,7 @@ class Attributor {
       cache = rows_cache(prefix->cache, prefix->p, ids.size(0));
       fo.cache = &cache;
     }
+    if (record != nullptr) fo.cache = record;
     auto record_resid = [&](Site s, int l, const torch::Tensor& x) {
       if (with_resid && s == Site::ResidPre) c.resid_pre[static_cast<size_t>(l)] = x;
       return x;
@@ -290,11 +293,29 @@ class Attributor {
     check_answers(B);
     // Only the gradient methods start from the shared prefix: IG and exact patching run every position.
     const bool gradient = o_.method == Method::AtP || o_.method == Method::RelP;
+    const bool from_prefix = gradient && B.patch.defined() && o_.shared_prefix && B.prefix > 0;
     Prefix pre;
-    if (gradient && B.patch.defined() && o_.shared_prefix && B.prefix > 0) pre = run_prefix(B);
-    const Prefix* prefix = pre.p > 0 ? &pre : nullptr;
     Capture base;
-    if (B.patch.defined()) base = capture(prefix ? B.patch.narrow(1, pre.p, B.t - pre.p) : B.patch, false, prefix);
+    if (from_prefix && B.b == 1) {
+      // One prompt: its patch run over every position gives the prefix's keys, values and activations too
+      // (the clean prompt's there): one pass over the weights fewer than a prefix run of its own.
+      base = capture(B.patch, false, nullptr, &pre.cache);
+      pre.p = B.prefix;
+      pre.act.resize(static_cast<size_t>(L_));
+      for (LayerNodes& n : base.nodes) {
+        if (!n.act.defined()) continue;
+        const torch::Tensor err = n.error.defined() ? BasisTap::error_norm(n.error.narrow(1, 0, pre.p)) : torch::Tensor();
+        pre.act[static_cast<size_t>(n.layer)] = tap_.dense(n.act.narrow(1, 0, pre.p), err);  // [1, p, W]
+        n.act = n.act.narrow(1, pre.p, B.t - pre.p);                                         // [1, t - p, F]
+        if (n.error.defined()) n.error = n.error.narrow(1, pre.p, B.t - pre.p);
+      }
+    } else if (from_prefix) {
+      pre = run_prefix(B);
+      base = capture(B.patch.narrow(1, pre.p, B.t - pre.p), false, &pre);
+    } else if (B.patch.defined()) {
+      base = capture(B.patch, false);
+    }
+    const Prefix* prefix = pre.p > 0 ? &pre : nullptr;
     auto baseline = [&](const LayerNodes& clean) {
       if (B.patch.defined()) return base.nodes[static_cast<size_t>(clean.layer)];
       LayerNodes zero{clean.layer, torch::zeros_like(clean.act), torch::Tensor()};
