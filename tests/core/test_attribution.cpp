@@ -281,6 +281,33 @@ class TestAttribution : public QObject {
     }
   }
 
+  // Exact patching of a node at a position the Texas prompt shares with its patch prompt replaces the node
+  // by its own value: effect 0 without a forward, and the same as running it.
+  void exactSkipsSharedPositions() {
+    size_t p = 0;
+    while (texas_.clean[p] == texas_.patch[p]) ++p;
+    const int last = static_cast<int>(texas_.clean.size()) - 1;
+    AttributionOptions o;
+    o.method = Method::Exact;
+    o.exact_nodes = {{0, 1, 7}, {1, static_cast<int>(p) - 1, 5}, {1, static_cast<int>(p), 5}, {3, last, 420}, {2, last, 9}};
+    AttributionResult r[2];
+    for (int full = 0; full < 2; ++full) {
+      o.shared_prefix = full == 0;
+      r[full] = attribute(*geo_, {texas_}, o);
+    }
+    float largest = 0;
+    for (const NodeRef& n : o.exact_nodes) {
+      const size_t at = dense_offset(n, static_cast<size_t>(r[0].positions), static_cast<size_t>(r[0].width));
+      QVERIFY(r[0].evaluated[at] && r[1].evaluated[at]);
+      if (static_cast<size_t>(n.pos) < p) QCOMPARE(r[0].effect[at], 0.0f);
+      largest = std::max(largest, std::abs(r[1].effect[at]));
+      QVERIFY2(std::abs(r[0].effect[at] - r[1].effect[at]) < 1e-5f,
+               qPrintable(QString("%1 against %2").arg(r[0].effect[at]).arg(r[1].effect[at])));
+    }
+    QVERIFY(largest > 0.01f);  // the nodes after the shared positions matter
+    QCOMPARE(std::count(r[0].evaluated.begin(), r[0].evaluated.end(), true), 5);
+  }
+
   void relpWithoutRulesEqualsAtp() {
     AttributionOptions o;
     o.method = Method::AtP;

@@ -61,11 +61,11 @@ struct AttributionOptions {
   // exact_batch variants per forward, each resumed from the cached input of the node's layer.
   std::vector<NodeRef> exact_nodes;
   int exact_batch = 256;
-  // AtP and RelP with patch prompts: the first positions that every clean and patch prompt of a batch share
-  // ("Fact: the capital of the state containing" before the city) run once, into a KV cache, and the batch
-  // runs only the later ones. Their effects are exactly 0 (patch equals clean there), and later positions'
-  // are unchanged (the prefix lies upstream of them only); false runs every position per row, the reference
-  // the tests compare against.
+  // With patch prompts: the first positions that every clean and patch prompt of a batch share ("Fact: the
+  // capital of the state containing" before the city) have effects of exactly 0 (patch equals clean there).
+  // AtP and RelP run them once, into a KV cache, and the batch only the later ones, whose effects are
+  // unchanged (the prefix lies upstream of them only); exact patching marks them evaluated without a forward.
+  // false runs every position per row, the reference the tests compare against.
   bool shared_prefix = true;
 };
 
