@@ -180,8 +180,15 @@ def run(args):
                                    hook=lambda l, n: acts.__setitem__(l, n) or n,
                                    leaf=lambda x: x.detach().requires_grad_(True))
             grads = torch.autograd.grad(metric(logits, batch).sum(), [acts[l] for l in range(L)])
+        # Positions every clean and patch prompt of the batch shares ("<s> The") have patch = clean: their
+        # effect is 0, as circuit-trace computes it (separate runs would leave rounding noise there, which
+        # puts noise nodes in the circuit of threshold 0).
+        rows = [e[0] for e in batch] + [e[1] for e in batch]
+        p = 0
+        while p < t - 1 and all(r[p] == rows[0][p] for r in rows):
+            p += 1
         for l in range(L):
-            effect[l, :t] += (grads[l] * (patch[l] - acts[l].detach())).sum(0)
+            effect[l, p:t] += (grads[l] * (patch[l] - acts[l].detach()))[:, p:].sum(0)
     effect = (effect / len(train)).abs()
     attribution_seconds = time.perf_counter() - t0
 
