@@ -225,20 +225,20 @@ class TestAttribution : public QObject {
       const AttributionResult ig = attribute(*geo_, {texas_}, o);
       QVERIFY(max_abs(atp.effect) > 0.1f);
       QVERIFY2(max_abs(atp.effect, ig.effect) < 1e-4f * max_abs(atp.effect), basis_name(b));
-      // AtP starts from the prompts' shared prefix, IG runs every position: equal up to float rounding.
+      // The same clean metric, up to float rounding.
       QVERIFY(std::abs(atp.m - ig.m) < 1e-6 * std::abs(atp.m));
     }
   }
 
-  // AtP and RelP run the positions every clean and patch prompt of a batch shares once ("<s> The" of the
-  // SVA prompts, "Fact: ... containing" of the Texas prompt): effects, activations and the metric, summed
-  // and per example, equal those of every position run per row, and the prefix's effects are 0.
+  // AtP, RelP and IG run the positions every clean and patch prompt of a batch shares once ("<s> The" of
+  // the SVA prompts, "Fact: ... containing" of the Texas prompt): effects, activations and the metric,
+  // summed and per example, equal those of every position run per row, and the prefix's effects are 0.
   void sharedPrefixEqualsFullRun() {
     std::vector<AttributionExample> ex =
         load_paired_dataset(default_datasets_dir() + "/sva/nounpp_train.json", geo_->tokenizer(), 24).examples;
     ex.push_back(texas_);
     QCOMPARE(ex.size(), size_t{25});
-    for (Method m : {Method::AtP, Method::RelP}) {
+    for (Method m : {Method::AtP, Method::RelP, Method::IG}) {
       for (Basis b : {Basis::MlpAct, Basis::Attn, Basis::Resid}) {
         AttributionOptions o;
         o.method = m;

@@ -186,9 +186,8 @@ class Attributor {
   // Adds a batch's effects ([b, t, W] per layer) and clean activations; returns the batch's metric sum.
   double run_batch(const Batch& B, const JobControl& sub) {
     check_answers(B);
-    // Only the gradient methods start from the shared prefix: IG and exact patching run every position.
-    const bool gradient = o_.method == Method::AtP || o_.method == Method::RelP;
-    const bool from_prefix = gradient && B.patch.defined() && o_.shared_prefix && B.prefix > 0;
+    // Exact patching skips the shared positions' nodes itself (exact_batch).
+    const bool from_prefix = o_.method != Method::Exact && B.patch.defined() && o_.shared_prefix && B.prefix > 0;
     Prefix pre;
     Capture base;
     if (from_prefix && B.b == 1) {
@@ -220,7 +219,7 @@ class Attributor {
     switch (o_.method) {
       case Method::AtP:
       case Method::RelP: return gradient_batch(B, baseline, prefix);
-      case Method::IG: return ig_batch(B, baseline, sub);
+      case Method::IG: return ig_batch(B, baseline, sub, prefix);
       case Method::Exact: return exact_batch(B, baseline, sub);
     }
     return 0;
@@ -270,21 +269,20 @@ class Attributor {
       const torch::Tensor g_act = next_grad(n.act), g_err = next_grad(n.error);
       n.act = n.act.detach();
       if (n.error.defined()) n.error = n.error.detach();
-      auto [effect, act] = node_effects(n, baseline(n), g_act, g_err);  // [b, t - p, W] each
-      if (p > 0) {
-        effect = torch::cat({torch::zeros({B.b, p, W_}, effect.options()), effect}, 1);           // [b, t, W]
-        act = torch::cat({prefix->act[static_cast<size_t>(n.layer)].expand({B.b, p, W_}), act}, 1);  // [b, t, W]
-      }
-      accumulate(n.layer, B.t, effect, act);
+      const auto [effect, act] = node_effects(n, baseline(n), g_act, g_err);  // [b, t - p, W] each
+      accumulate(n.layer, B.t, effect, act, prefix);
     }
     batch_m_ = m.detach();
     return m.detach().sum().item<double>();
   }
 
   template <class BaseFn>
-  double ig_batch(const Batch& B, BaseFn baseline, const JobControl& sub) {
+  double ig_batch(const Batch& B, BaseFn baseline, const JobControl& sub, const Prefix* prefix) {
     if (o_.ig_steps < 1 || o_.ig_steps > 1000) throw Error("ig steps must be in 1..1000");
-    const Capture clean = capture(B.clean, true);
+    // With a prefix only its later positions tn run, from its cached keys and values.
+    const int64_t p = prefix ? prefix->p : 0, tn = B.t - p;
+    const torch::Tensor ids = B.clean.narrow(1, p, tn);  // [b, tn]
+    const Capture clean = capture(ids, true, prefix);
     torch::Tensor clean_logits = clean.logits.squeeze(1);  // [b, vocab]
     torch::Tensor topk = topk_ids(clean_logits);           // [b, 5]
     batch_m_ = metric_rows(clean_logits, o_.metric, B.answer, B.contrast, topk);  // [b]
@@ -304,30 +302,35 @@ class Attributor {
       const LayerNodes& a = clean.nodes[static_cast<size_t>(l)];
       if (!a.act.defined()) continue;
       const LayerNodes base = baseline(a);
-      const torch::Tensor interp = line(a.act, base.act);                                  // [b*S, t, F]
-      const torch::Tensor interp_err = a.error.defined() ? line(a.error, base.error) : torch::Tensor();  // [b*S, t, d]
+      const torch::Tensor interp = line(a.act, base.act);                                  // [b*S, tn, F]
+      const torch::Tensor interp_err = a.error.defined() ? line(a.error, base.error) : torch::Tensor();  // [b*S, tn, d]
       ForwardOptions fo;
       fo.logits = LogitsMode::Last;
       fo.first_layer = l;
-      fo.resid = rep(clean.resid_pre[static_cast<size_t>(l)]);        // [b*S, t, d]
+      fo.resid = rep(clean.resid_pre[static_cast<size_t>(l)]);        // [b*S, tn, d]
+      KvCache cache;
+      if (prefix) {
+        cache = rows_cache(prefix->cache, p, B.b * S);
+        fo.cache = &cache;
+      }
       fo.hook = cancellable(control_, tap_.edit([&](LayerNodes& n) {
         if (n.layer != l) return;
         n.act = interp;
         if (interp_err.defined()) n.error = interp_err;
       }));
-      torch::Tensor logits = engine_.forward(rep(B.clean), fo).logits.squeeze(1);  // [b*S, vocab]
+      torch::Tensor logits = engine_.forward(rep(ids), fo).logits.squeeze(1);  // [b*S, vocab]
       torch::Tensor m = metric_rows(logits, o_.metric, rep(B.answer), rep(B.contrast), rep(topk));  // [b*S]
       std::vector<torch::Tensor> inputs = {interp};
       if (interp_err.defined()) inputs.push_back(interp_err);
       const std::vector<torch::Tensor> g = torch::autograd::grad({m.sum()}, inputs, {}, false, false, true);
       torch::NoGradGuard no_grad;
-      auto mean_over_steps = [&](const torch::Tensor& grad, const torch::Tensor& like) {  // -> [b, t, ..]
+      auto mean_over_steps = [&](const torch::Tensor& grad, const torch::Tensor& like) {  // -> [b, tn, ..]
         const torch::Tensor full = grad.defined() ? grad : torch::zeros_like(like);
-        return full.view({B.b, S, B.t, full.size(-1)}).mean(1);
+        return full.view({B.b, S, tn, full.size(-1)}).mean(1);
       };
       const torch::Tensor g_err = interp_err.defined() ? mean_over_steps(g[1], interp_err) : torch::Tensor();
       const auto [effect, act] = node_effects(a, base, mean_over_steps(g[0], interp), g_err);
-      accumulate(l, B.t, effect, act);
+      accumulate(l, B.t, effect, act, prefix);
       sub.report(static_cast<double>(l + 1) / static_cast<double>(L_));
     }
     return m_clean;
@@ -442,7 +445,14 @@ class Attributor {
     return m_clean.sum().item<double>();
   }
 
-  void accumulate(int l, int64_t t, const torch::Tensor& effect, const torch::Tensor& act) {
+  // Adds a layer's effects and activations ([b, t, W]; with a prefix [b, t - p, W], its effects 0 and its
+  // activations the prefix run's in front).
+  void accumulate(int l, int64_t t, torch::Tensor effect, torch::Tensor act, const Prefix* prefix = nullptr) {
+    if (prefix != nullptr) {
+      const int64_t b = effect.size(0), p = prefix->p;
+      effect = torch::cat({torch::zeros({b, p, W_}, effect.options()), effect}, 1);      // [b, t, W]
+      act = torch::cat({prefix->act[static_cast<size_t>(l)].expand({b, p, W_}), act}, 1);  // [b, t, W]
+    }
     effect_[l].narrow(0, 0, t).add_(effect.sum(0));   // [t, W]
     activation_[l].narrow(0, 0, t).add_(act.sum(0));  // [t, W]
     if (sink_ != nullptr) {

@@ -312,9 +312,7 @@ ForwardOutput LlamaModel::forward(const torch::Tensor& ids, const ForwardOptions
   if (ids.dim() != 2) throw Error("forward: ids must be [batch, tokens]");
   const int64_t b = ids.size(0), t = ids.size(1);
   if (t == 0) throw Error("forward: empty token sequence");
-  if (o.cache && (o.attention_mask.defined() || o.first_layer != 0 || o.resid.defined())) {
-    throw Error("forward: a KV cache does not combine with attention_mask, first_layer or resid");
-  }
+  if (o.cache && o.attention_mask.defined()) throw Error("forward: a KV cache does not combine with attention_mask");
   if (o.last_layer_last_position && o.logits != LogitsMode::Last) {
     throw Error("forward: last_layer_last_position needs LogitsMode::Last");
   }

@@ -97,8 +97,10 @@ struct ForwardOptions {
   torch::Tensor resid;
   // Incremental decoding: `ids` are the positions after the cache's `length` ones; they attend to the
   // cached keys and values and to each other, and their own are appended. Hooks and logits cover only the
-  // new positions (row i is position length + i). Not with attention_mask, first_layer or resid. The
-  // cache's length advances only when the whole forward succeeds, so a cancelled step leaves it usable.
+  // new positions (row i is position length + i). Not with attention_mask. With first_layer > 0 the layers
+  // below it neither read nor append (`resid` holds the new positions only), so such a cache serves that
+  // one forward. The cache's length advances only when the whole forward succeeds, so a cancelled step
+  // leaves it usable.
   KvCache* cache = nullptr;
   // Optional, per layer and its position count (t, or 1 in a last layer run at the last position): where it
   // returns a defined index, the layer computes only those neurons (its MlpAct hook then sees [b, tokens, s])

@@ -63,7 +63,7 @@ struct AttributionOptions {
   int exact_batch = 256;
   // With patch prompts: the first positions that every clean and patch prompt of a batch share ("Fact: the
   // capital of the state containing" before the city) have effects of exactly 0 (patch equals clean there).
-  // AtP and RelP run them once, into a KV cache, and the batch only the later ones, whose effects are
+  // AtP, RelP and IG run them once, into a KV cache, and the batch only the later ones, whose effects are
   // unchanged (the prefix lies upstream of them only); exact patching marks them evaluated without a forward.
   // false runs every position per row, the reference the tests compare against.
   bool shared_prefix = true;
