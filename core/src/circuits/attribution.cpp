@@ -122,8 +122,7 @@ class Attributor {
     fo.logits = LogitsMode::None;
     fo.cache = &pre.cache;
     fo.hook = cancellable(control_, tap_.edit([&](LayerNodes& n) {
-      const torch::Tensor err = n.error.defined() ? BasisTap::error_norm(n.error) : torch::Tensor();
-      pre.act[static_cast<size_t>(n.layer)] = tap_.dense(n.act, err);  // [1, p, W]
+      pre.act[static_cast<size_t>(n.layer)] = dense_act(n);  // [1, p, W]
     }));
     engine_.forward(B.clean.narrow(0, 0, 1).narrow(1, 0, pre.p), fo);
     return pre;
@@ -161,16 +160,18 @@ class Attributor {
     return c;
   }
 
+  // A layer's activations as one dense [b, t, W] tensor: the features (or neurons), then the error's norm.
+  torch::Tensor dense_act(const LayerNodes& n) const {
+    return tap_.dense(n.act, n.error.defined() ? BasisTap::error_norm(n.error) : torch::Tensor());
+  }
+
   // Per-node effects and activations of one layer as dense [b, t, W] tensors: grad · (base - clean) for the
   // features (or neurons) and, for the error node, summed over the error vector.
   std::pair<torch::Tensor, torch::Tensor> node_effects(const LayerNodes& clean, const LayerNodes& base,
                                                        const torch::Tensor& g_act, const torch::Tensor& g_err) const {
-    torch::Tensor err_effect, err_act;
-    if (tap_.has_error()) {
-      err_effect = (g_err * (base.error - clean.error)).sum(-1, /*keepdim=*/true);  // [b, t, 1]
-      err_act = BasisTap::error_norm(clean.error);                                  // [b, t, 1]
-    }
-    return {tap_.dense(g_act * (base.act - clean.act), err_effect), tap_.dense(clean.act, err_act)};
+    torch::Tensor err_effect;
+    if (tap_.has_error()) err_effect = (g_err * (base.error - clean.error)).sum(-1, /*keepdim=*/true);  // [b, t, 1]
+    return {tap_.dense(g_act * (base.act - clean.act), err_effect), dense_act(clean)};
   }
 
   torch::Tensor topk_ids(const torch::Tensor& last_logits) const {  // [b, vocab] -> [b, 5]
@@ -198,8 +199,7 @@ class Attributor {
       pre.act.resize(static_cast<size_t>(L_));
       for (LayerNodes& n : base.nodes) {
         if (!n.act.defined()) continue;
-        const torch::Tensor err = n.error.defined() ? BasisTap::error_norm(n.error.narrow(1, 0, pre.p)) : torch::Tensor();
-        pre.act[static_cast<size_t>(n.layer)] = tap_.dense(n.act.narrow(1, 0, pre.p), err);  // [1, p, W]
+        pre.act[static_cast<size_t>(n.layer)] = dense_act(n).narrow(1, 0, pre.p);  // [1, p, W]
         n.act = n.act.narrow(1, pre.p, B.t - pre.p);                                         // [1, t - p, F]
         if (n.error.defined()) n.error = n.error.narrow(1, pre.p, B.t - pre.p);
       }
@@ -339,6 +339,8 @@ class Attributor {
   template <class BaseFn>
   double exact_batch(const Batch& B, BaseFn baseline, const JobControl& sub) {
     torch::NoGradGuard no_grad;
+    const torch::Device dev = engine_.device();
+    const auto on_dev = [dev](const std::vector<int64_t>& v) { return torch::tensor(v, torch::kInt64).to(dev); };
     const Capture clean = capture(B.clean, true);
     torch::Tensor clean_logits = clean.logits.squeeze(1);  // [b, vocab]
     torch::Tensor topk = topk_ids(clean_logits);           // [b, 5]
@@ -368,7 +370,6 @@ class Attributor {
         sp.push_back(n.pos);
         si.push_back(n.index);
       }
-      const auto on_dev = [&](const std::vector<int64_t>& v) { return torch::tensor(v, torch::kInt64).to(engine_.device()); };
       if (!sl.empty()) evaluated_.index_put_({on_dev(sl), on_dev(sp), on_dev(si)}, true);
       nodes.erase(std::remove_if(nodes.begin(), nodes.end(), [&](const NodeRef& n) { return n.pos < B.prefix; }),
                   nodes.end());
@@ -400,8 +401,6 @@ class Attributor {
             err_pos.push_back(node.pos);
           }
         }
-        const torch::Device dev = engine_.device();
-        const auto on_dev = [dev](const std::vector<int64_t>& v) { return torch::tensor(v, torch::kInt64).to(dev); };
         const torch::Tensor tr = on_dev(rows), tp = on_dev(pos), ti = on_dev(idx);  // [n_features] each
         const torch::Tensor er = on_dev(err_rows), ep = on_dev(err_pos);            // [n_errors] each
         const LayerNodes& clean_l = clean.nodes[static_cast<size_t>(layer)];
@@ -439,8 +438,7 @@ class Attributor {
     }
     for (const LayerNodes& a : clean.nodes) {
       if (!a.act.defined()) continue;
-      const torch::Tensor err_act = a.error.defined() ? BasisTap::error_norm(a.error) : torch::Tensor();
-      activation_[a.layer].narrow(0, 0, B.t).add_(tap_.dense(a.act, err_act).sum(0));
+      activation_[a.layer].narrow(0, 0, B.t).add_(dense_act(a).sum(0));
     }
     return m_clean.sum().item<double>();
   }
